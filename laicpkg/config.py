@@ -1,0 +1,128 @@
+"""Run configuration: every hyper-parameter, its default, and where each resolved value came from.
+
+Explained in: notebooks/05_pipeline.
+
+Resolution order (later wins): the paper's default → the dataset's own setting
+(e.g. 100 epochs / batch 8192 for UCF-101 and ImageNet-1K, SIC's Table 2) → a
+named preset (``official-code``: the per-dataset temperatures of the GradNorm
+authors' public code, DESIGN.md §8) → the user. ``RunConfig.sources`` records
+the origin of every value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import UnknownNameError
+from .gradnorm import BETA, TAU
+from .counterparts import KAPPA
+
+__all__ = ["Param", "PARAMS", "DATASET_SETTINGS", "PRESETS", "RunConfig", "resolve_config"]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: object
+    type: type
+    help: str
+    source: str = "paper"
+
+
+PARAMS = {p.name: p for p in [
+    Param("tau", TAU, float, "τ, inverse temperature of the classifier (Eq. 4, 6-7); paper 1/0.08"),
+    Param("beta", BETA, int, "β, nouns kept per pseudo-class (Eq. 8)"),
+    Param("kappa", KAPPA, float, "κ, retrieval temperature of the text counterparts (Eq. 9)"),
+    Param("n_pseudo_classes", None, int, "C; default: N/600 if N/K > 600 else 3K (Sec. 5.1.2)"),
+    Param("epochs", 30, int, "ERM epochs (Sec. 5.1.2)"),
+    Param("batch_size", 2048, int, "ERM batch size (Sec. 5.1.2)"),
+    Param("lr", 1e-3, float, "ERM Adam learning rate (Sec. 5.1.2)"),
+    Param("normalize_counterparts", True, bool, "L2-normalise v_i (TAC code); off = Eq. 9 as written",
+          "TAC reference code"),
+    Param("kmeans_niter", 300, int, "Lloyd iterations of every k-means", "GradNorm reference code"),
+    Param("kmeans_nredo", 1, int, "restarts of the Stage 1 (pseudo-label) k-means", "laicpkg choice"),
+    Param("final_nredo", 20, int, "restarts of the final k-means", "GradNorm reference code"),
+    Param("tac_top_k", 5, int, "TAC filter: nouns kept per centre", "TAC reference code"),
+    Param("tac_temperature", 1.0, float, "TAC filter: softmax temperature over centres", "TAC reference code"),
+    Param("tac_n_pseudo_classes", None, int, "TAC filter: centres; default N/300 if N/K > 300 else 3K",
+          "TAC reference code"),
+    Param("sic_gamma_u", 0.05, float, "SIC: fraction of most generic nouns removed (see SICFilter)", "SIC Table 2"),
+    Param("sic_gamma_r", 500, int, "SIC: nearest nouns kept per image centre", "SIC Table 2"),
+    Param("sic_gamma_u_mode", "fraction", str, "SIC: read γ_u as 'fraction' or literal 'threshold'",
+          "laicpkg reading"),
+    Param("device", "auto", str, "torch device: auto, cpu or cuda", "laicpkg choice"),
+]}
+
+#: Per-dataset settings stated by the papers (source string names the paper).
+DATASET_SETTINGS = {
+    "ucf101": ({"epochs": 100, "batch_size": 8192}, "GradNorm Sec. 5.1.2"),
+    "imagenet": ({"epochs": 100, "batch_size": 8192}, "GradNorm Sec. 5.1.2"),
+    "stl10": ({"sic_gamma_r": 200}, "SIC Table 2"),
+    "cifar10": ({"sic_gamma_r": 500}, "SIC Table 2"),
+    "cifar20": ({"sic_gamma_r": 200}, "SIC Table 2"),
+    "imagenet-dogs": ({"sic_gamma_r": 1000}, "SIC Table 2"),
+    # The synthetic presets take SIC's setting of the real dataset they mimic.
+    "synthetic-cifar10": ({"sic_gamma_r": 500}, "SIC Table 2 (CIFAR-10)"),
+    "synthetic-cifar20": ({"sic_gamma_r": 200}, "SIC Table 2 (CIFAR-20)"),
+    "synthetic-dogs": ({"sic_gamma_r": 1000}, "SIC Table 2 (ImageNet-Dogs)"),
+}
+
+#: Named presets. ``official-code``: the GradNorm authors' public code sets the
+#: filter temperature 1/τ and κ per dataset (DESIGN.md §8), unlike the paper.
+PRESETS = {
+    "paper": {},
+    "official-code": {
+        "cifar10": {"tau": 1 / 0.06, "kappa": 0.009},
+        "cifar20": {"tau": 1 / 0.08, "kappa": 0.008},
+        "stl10": {"tau": 1 / 0.08, "kappa": 0.01},
+        "imagenet10": {"tau": 1 / 0.018, "kappa": 0.006},
+        "imagenet-dogs": {"tau": 1 / 0.02, "kappa": 0.007},
+        "dtd": {"tau": 1 / 0.08, "kappa": 0.01},
+        "ucf101": {"kappa": 0.01},
+        "imagenet": {"tau": 1 / 0.02, "kappa": 0.006, "beta": 3},
+    },
+}
+
+
+@dataclass
+class RunConfig:
+    """A resolved run: dataset, method, seeds, data source and every hyper-parameter."""
+
+    dataset: str
+    method: str
+    seed: int = 0
+    data_seed: int = 0
+    preset: str = "paper"
+    features: str | None = None
+    model: str = "ViT-B-32"
+    pretrained: str = "openai"
+    nouns: str = "wordnet"
+    prompts: str = "ensemble7"
+    params: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"dataset": self.dataset, "method": self.method, "seed": self.seed, "data_seed": self.data_seed,
+                "preset": self.preset, "features": self.features, "model": self.model,
+                "pretrained": self.pretrained, "nouns": self.nouns, "prompts": self.prompts,
+                "params": dict(self.params), "sources": dict(self.sources)}
+
+
+def resolve_config(dataset: str, method: str, *, overrides: dict | None = None, preset: str = "paper",
+                   **fields) -> RunConfig:
+    """Resolve every parameter with its source (paper, dataset, preset, user)."""
+    if preset not in PRESETS:
+        raise UnknownNameError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PRESETS))}")
+    params = {name: p.default for name, p in PARAMS.items()}
+    sources = {name: p.source for name, p in PARAMS.items()}
+    if dataset in DATASET_SETTINGS:
+        values, src = DATASET_SETTINGS[dataset]
+        for k, v in values.items():
+            params[k], sources[k] = v, src
+    for k, v in PRESETS[preset].get(dataset, {}).items():
+        params[k], sources[k] = v, f"preset {preset}"
+    for k, v in (overrides or {}).items():
+        if k not in PARAMS:
+            raise UnknownNameError(f"unknown parameter {k!r}; known: {', '.join(sorted(PARAMS))}")
+        if v is not None:
+            params[k], sources[k] = v, "user"
+    return RunConfig(dataset=dataset, method=method, preset=preset, params=params, sources=sources, **fields)

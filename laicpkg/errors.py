@@ -1,0 +1,30 @@
+"""Exceptions raised by :mod:`laicpkg`.
+
+Every error a user can cause derives from :class:`LaicError`, so the command
+line can turn it into one clear line and a non-zero exit while the Python API
+raises a specific type that callers can catch.
+"""
+
+
+class LaicError(ValueError):
+    """Base class of every user-facing error in laicpkg."""
+
+
+class FeatureError(LaicError):
+    """Features that cannot be used: wrong shape, NaN/inf, zero rows, dimension mismatch."""
+
+
+class ParameterError(LaicError):
+    """A hyper-parameter outside its valid range (beta <= 0, C > N, ...)."""
+
+
+class UnknownNameError(LaicError):
+    """An unknown dataset, method, preset or model name."""
+
+
+class EmptyClusterError(LaicError):
+    """k-means left one or more clusters without any sample."""
+
+
+class CacheError(LaicError):
+    """A feature cache that is missing, truncated or does not match what was asked for."""

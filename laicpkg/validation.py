@@ -1,0 +1,94 @@
+"""Explicit argument checks shared by every module (no ``assert``)."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import FeatureError, ParameterError
+
+
+def as_features(X, name: str = "features", *, normalize: bool = True, dtype=np.float32) -> np.ndarray:
+    """Return ``X`` as a C-contiguous 2-D float array with unit-norm rows.
+
+    Accepts numpy arrays and torch tensors. Raises :class:`FeatureError` when the
+    array is not 2-D, is empty, holds NaN/inf, or has a zero row (which cannot be
+    L2-normalised).
+    """
+    if hasattr(X, "detach"):  # torch tensor
+        X = X.detach().cpu().float().numpy()
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise FeatureError(f"{name} must be a 2-D array (n_samples, n_features), got shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise FeatureError(f"{name} is empty (shape {X.shape})")
+    if not np.issubdtype(X.dtype, np.number):
+        raise FeatureError(f"{name} must be numeric, got dtype {X.dtype}")
+    X = np.ascontiguousarray(X, dtype=np.float64 if dtype == np.float64 else np.float32)
+    finite = np.isfinite(X).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise FeatureError(f"{name} has {bad.size} row(s) with NaN or inf (first: row {bad[0]})")
+    if normalize:
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        zero = norms[:, 0] <= np.finfo(X.dtype).tiny
+        if zero.any():
+            bad = np.flatnonzero(zero)
+            raise FeatureError(f"{name} has {bad.size} zero row(s) that cannot be L2-normalised (first: row {bad[0]})")
+        X = X / norms
+    return X.astype(dtype, copy=False)
+
+
+def check_same_dim(A: np.ndarray, B: np.ndarray, name_a: str, name_b: str) -> None:
+    """Raise :class:`FeatureError` unless ``A`` and ``B`` have the same feature dimension."""
+    if A.shape[1] != B.shape[1]:
+        raise FeatureError(
+            f"dimension mismatch: {name_a} has d={A.shape[1]} but {name_b} has d={B.shape[1]} "
+            "(image and text features must come from the same CLIP model)"
+        )
+
+
+def check_int(value, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as int after checking ``minimum <= value <= maximum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ParameterError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ParameterError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ParameterError(f"{name}={value} is larger than allowed ({maximum})")
+    return value
+
+
+def check_positive(value, name: str) -> float:
+    """Return ``value`` as float after checking it is finite and > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ParameterError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Raise :class:`ParameterError` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ParameterError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
+    return value
+
+
+def check_n_clusters(n_clusters, n_samples: int, name: str = "n_clusters", what: str = "samples") -> int:
+    """Check ``1 <= n_clusters <= n_samples`` with a message that names both numbers."""
+    n_clusters = check_int(n_clusters, name)
+    if n_clusters > n_samples:
+        raise ParameterError(f"{name}={n_clusters} is larger than the number of {what} ({n_samples})")
+    return n_clusters
+
+
+def resolve_device(device: str = "auto") -> str:
+    """Map ``"auto"`` to ``"cuda"`` when available, else ``"cpu"``; validate explicit names."""
+    import torch
+
+    check_choice(device, "device", ("auto", "cpu", "cuda"))
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ParameterError("device='cuda' was requested but torch sees no CUDA device")
+    return device

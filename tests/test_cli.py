@@ -1,0 +1,98 @@
+"""`laic run`: table, record, determinism, and one-line errors."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from laicpkg.cli import main
+from laicpkg.datasets import save_dataset_cache
+
+FAST = ["--epochs", "3", "--final-nredo", "2", "--device", "cpu"]
+
+
+def _run(tmp_path, name, *extra):
+    out = tmp_path / f"{name}.json"
+    rc = main(["run", "--out", str(out), *extra])
+    assert rc == 0
+    return json.loads(out.read_text())
+
+
+def test_run_prints_table_and_writes_record(tmp_path, capsys):
+    rec = _run(tmp_path, "a", "--dataset", "synthetic-dogs", "--method", "gradnorm", *FAST)
+    text = capsys.readouterr().out
+    assert "ACC" in text and "precision" in text and "record:" in text
+    assert set(rec["metrics"]) == {"ACC", "NMI", "ARI"}
+    assert rec["config"]["epochs"] == 3 and rec["sources"]["epochs"] == "user"
+    assert rec["sources"]["tau"] == "paper" and rec["config"]["tau"] == 12.5
+    assert 0 < rec["filter"]["n_selected"] <= 5 * rec["filter"]["n_groups"]
+    assert 0 <= rec["filter"]["precision"] <= 100
+    assert rec["selected_nouns"] and all(isinstance(n, str) for v in rec["selected_nouns"].values() for n in v)
+    assert {"stage1", "filter/classifier", "filter/score", "final_kmeans"} <= set(rec["timings_s"])
+    assert rec["versions"]["laicpkg"]
+
+
+def _strip(rec):
+    return {k: v for k, v in rec.items() if k != "timings_s"}
+
+
+@pytest.mark.parametrize("method", ["kmeans", "gradnorm", "gradnorm-centroid", "tac-filter", "sic-filter"])
+def test_same_seed_same_record(tmp_path, method):
+    a = _run(tmp_path, "a", "--dataset", "synthetic-cifar20", "--method", method, "--seed", "3", *FAST)
+    b = _run(tmp_path, "b", "--dataset", "synthetic-cifar20", "--method", method, "--seed", "3", *FAST)
+    assert _strip(a) == _strip(b)
+
+
+def test_different_seed_changes_the_fingerprint(tmp_path):
+    a = _run(tmp_path, "a", "--dataset", "synthetic-dogs", "--method", "kmeans", "--seed", "1")
+    b = _run(tmp_path, "b", "--dataset", "synthetic-dogs", "--method", "kmeans", "--seed", "2")
+    assert a["fingerprint"] != b["fingerprint"]
+
+
+def test_run_from_feature_cache(tmp_path, small_data):
+    save_dataset_cache(small_data, tmp_path / "feats")
+    rec = _run(tmp_path, "c", "--dataset", small_data.name, "--method", "tac-filter",
+               "--features", str(tmp_path / "feats"), *FAST)
+    assert rec["data"]["n_train"] == 2000 and "precision" in rec["filter"]
+    assert rec["data_source"]["features"] == str(tmp_path / "feats")
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--dataset", "nope", "--method", "gradnorm"], "unknown dataset"),
+    (["--dataset", "synthetic-dogs", "--method", "nope"], "unknown method"),
+    (["--dataset", "synthetic-dogs", "--method", "gradnorm", "--beta", "0"], "beta must be"),
+    (["--dataset", "synthetic-dogs", "--method", "gradnorm", "--n-pseudo-classes", "100000"], "larger than"),
+    (["--dataset", "synthetic-dogs", "--method", "gradnorm", "--kappa", "-1"], "kappa"),
+    (["--dataset", "cifar10", "--method", "gradnorm"], "laic extract"),
+    (["--dataset", "cifar10", "--method", "gradnorm", "--features", "/nonexistent"], "no feature cache"),
+    (["--dataset", "synthetic-dogs", "--method", "gradnorm", "--beta", "x"], "invalid int value"),
+])
+def test_bad_input_one_line_nonzero_exit(tmp_path, capsys, args, msg):
+    with pytest.raises(SystemExit) if "x" in args else _nullctx():
+        rc = main(["run", "--out", str(tmp_path / "r.json"), *args, *FAST])
+        assert rc == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and msg in err and "Traceback" not in err
+    assert not (tmp_path / "r.json").exists()
+
+
+class _nullctx:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def test_console_script_has_no_traceback(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "laicpkg.cli", "run", "--dataset", "synthetic-dogs", "--method",
+                        "gradnorm", "--n-pseudo-classes", "0"], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.strip().startswith("laic: error:") and "Traceback" not in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_list(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "synthetic-dogs" in out and "gradnorm-centroid" in out and "--tau" in out
