@@ -78,18 +78,17 @@ def gradnorm_scores(R, W, tau: float = TAU, *, device: str = "cpu", chunk_size: 
     scores = np.empty(n, dtype=np.float64)
     assign = np.empty(n, dtype=np.int64)
     msp = np.empty(n, dtype=np.float64)
-    sq_norms = np.einsum("ij,ij->i", R.astype(np.float64), R.astype(np.float64))
     for a, b, logits in iter_logit_chunks(R, W, tau, device=device, chunk_size=chunk_size, dtype=dtype):
         p = torch.softmax(logits, dim=1)
         p_max, arg = p.max(dim=1)
+        msp[a:b] = p_max.double().cpu().numpy()
         # Σ_k π̃_k² + 1 − 2 max π̃ written as Σ_{k≠ỹ} π̃_k² + (Σ_{k≠ỹ} π̃_k)² (the appendix's second line):
         # identical in exact arithmetic, free of cancellation when max π̃ → 1.
-        rest = p.scatter(1, arg[:, None], 0.0)
-        s = (rest * rest).sum(dim=1) + rest.sum(dim=1) ** 2
+        rest = p.scatter_(1, arg[:, None], 0.0)  # in place: π̃ with the argmax entry zeroed
+        s = torch.linalg.vector_norm(rest, dim=1) ** 2 + rest.sum(dim=1) ** 2
         scores[a:b] = s.double().cpu().numpy()
         assign[a:b] = arg.cpu().numpy()
-        msp[a:b] = p_max.double().cpu().numpy()
-    scores *= tau * tau * sq_norms
+    scores *= tau * tau * np.einsum("ij,ij->i", R, R).astype(np.float64)  # ‖r̃_i‖² (1 for unit-norm nouns)
     return scores, assign, msp
 
 
