@@ -6,7 +6,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: env test test-fast bench book clean
+.PHONY: env test test-fast bench book clean wordnet
+
+# WordNet 3.0 database for the noun-list regeneration test: the system's, or
+# Debian's wordnet-base unpacked into .cache (no root needed to unpack).
+WORDNET_DIR ?= $(if $(wildcard /usr/share/wordnet/data.noun),/usr/share/wordnet,$(CURDIR)/.cache/wordnet-base/usr/share/wordnet)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +19,16 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP)
 
-test: $(STAMP)
-	$(PY) -m pytest
+$(CURDIR)/.cache/wordnet-base/usr/share/wordnet/data.noun:
+	mkdir -p .cache/wordnet-base
+	cd .cache/wordnet-base && (apt-get download wordnet-base || (apt-get update -qq && apt-get download wordnet-base))
+	cd .cache/wordnet-base && dpkg -x wordnet-base_*.deb .
+	test -f $@
+
+wordnet: $(WORDNET_DIR)/data.noun
+
+test: $(STAMP) wordnet
+	LAIC_WORDNET_DIR=$(WORDNET_DIR) $(PY) -m pytest
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"

@@ -9,6 +9,12 @@ from pathlib import Path
 __all__ = ["atomic_open"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_open(path, mode: str = "wb"):
     """Open a temporary sibling of ``path`` for writing; rename it onto ``path`` on success.
@@ -24,6 +30,7 @@ def atomic_open(path, mode: str = "wb"):
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -2,7 +2,10 @@
 
 ``laic run --dataset synthetic-dogs --method gradnorm`` runs one method on one
 dataset, prints a small results table and writes a run record JSON.
-``laic list`` shows datasets, methods and parameters.
+``laic extract`` encodes images and nouns with open_clip into the feature cache,
+``laic import-tac`` converts the TAC scripts' feature files, ``laic nouns``
+regenerates the WordNet noun file, and ``laic list`` shows datasets, methods
+and parameters.
 
 Bad input never ends in a traceback: every :class:`~laicpkg.errors.LaicError`
 becomes one line ``laic: error: …`` and exit status 2.
@@ -57,8 +60,89 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print the whole record as JSON instead of a table")
     _add_params(r)
 
+    e = sub.add_parser("extract", help="encode a dataset's images (and the noun pool) with open_clip")
+    e.add_argument("--dataset", required=True, help="dataset name (see `laic list`)")
+    e.add_argument("--root", help="folder holding the images (torchvision root or ImageFolder)")
+    e.add_argument("--out", required=True, metavar="DIR", help="feature cache folder")
+    e.add_argument("--model", default="ViT-B-32", help="ViT-B-32 (paper), ViT-B-16, ViT-L-14, RN50, or any "
+                   "open_clip name")
+    e.add_argument("--pretrained", default=None, help="open_clip tag, a checkpoint file, or 'none' [openai]")
+    e.add_argument("--cache-tag", default=None, help="name of the weights in the cache [the tag]")
+    e.add_argument("--nouns", default="wordnet", help="wordnet, wordnet-unique, wordnet-senses or a file")
+    e.add_argument("--prompts", default="ensemble7", help="ensemble7 (default) or photo ('a photo of a {}.')")
+    e.add_argument("--average", default="normalized", choices=["normalized", "raw"],
+                   help="average normalised prompt embeddings (default) or raw ones (GradNorm code)")
+    e.add_argument("--splits", default="train,test", help="comma-separated splits [train,test]")
+    e.add_argument("--no-text", action="store_true", help="skip the noun pool")
+    e.add_argument("--text-only", action="store_true", help="only the noun pool")
+    e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    e.add_argument("--batch-size", type=int, default=256)
+    e.add_argument("--workers", type=int, default=4, help="DataLoader workers [4]")
+    e.add_argument("--allow-size-mismatch", action="store_true", help="do not check split sizes (Table 7)")
+
+    n = sub.add_parser("nouns", help="regenerate the shipped WordNet noun file from a WordNet 3.0 database")
+    n.add_argument("--wordnet-dir", default="/usr/share/wordnet", help="WordNet dict folder [/usr/share/wordnet]")
+    n.add_argument("--nltk-data", default=None, help="where to lay out the corpus for NLTK [a temporary folder]")
+    n.add_argument("--out", default=None, help="output file [the package's data/wordnet_noun_senses.tsv.gz]")
+
+    t = sub.add_parser("import-tac", help="read the feature files saved by the TAC reference scripts")
+    t.add_argument("folder", help="folder with <Dataset>_image_embedding_*.npy etc.")
+    t.add_argument("--dataset", required=True, help="our dataset name for these features (e.g. cifar10)")
+    t.add_argument("--out", required=True, metavar="DIR", help="feature cache folder")
+    t.add_argument("--model", default="ViT-B-32")
+    t.add_argument("--pretrained", default="openai")
+    t.add_argument("--prefix", default=None, help="file prefix <Dataset> [found automatically]")
+    t.add_argument("--noun-list", default=None, help="TAC's noun CSV (word column) or a text file")
+
     sub.add_parser("list", help="list datasets, methods and parameters")
     return parser
+
+
+def _cmd_extract(args) -> int:
+    from .extract import extract_image_features, extract_text_features
+
+    if args.no_text and args.text_only:
+        raise LaicError("--no-text and --text-only exclude each other")
+    written = []
+    if not args.text_only:
+        if not args.root:
+            raise LaicError("--root is required to extract images")
+        written += extract_image_features(args.dataset, args.root, args.out, model=args.model,
+                                          pretrained=args.pretrained, splits=tuple(args.splits.split(",")),
+                                          device=args.device, batch_size=args.batch_size,
+                                          num_workers=args.workers, check_size=not args.allow_size_mismatch,
+                                          cache_name=args.cache_tag)
+    if not args.no_text:
+        written.append(extract_text_features(args.out, nouns=args.nouns, prompts=args.prompts, model=args.model,
+                                             pretrained=args.pretrained, device=args.device,
+                                             average=args.average, cache_name=args.cache_tag))
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def _cmd_nouns(args) -> int:
+    import tempfile
+
+    from .nouns import SENSES_FILE, prepare_nltk_wordnet, read_wordnet_senses, write_wordnet_senses
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.nltk_data or tmp
+        prepare_nltk_wordnet(args.wordnet_dir, data_dir)
+        rows = read_wordnet_senses(data_dir)
+    path = write_wordnet_senses(rows, args.out or SENSES_FILE)
+    n_syn = sum(1 for r in rows if r[1] == "0")
+    print(f"wrote {path}: {len(rows)} noun senses, {n_syn} synsets")
+    return 0
+
+
+def _cmd_import_tac(args) -> int:
+    from .interop import import_tac
+
+    for p in import_tac(args.folder, args.dataset, args.out, model=args.model, pretrained=args.pretrained,
+                        prefix=args.prefix, noun_list=args.noun_list):
+        print(f"wrote {p}")
+    return 0
 
 
 def _fmt_table(record: dict) -> str:
@@ -121,7 +205,9 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return {"run": _cmd_run, "list": _cmd_list}[args.command](args)
+        commands = {"run": _cmd_run, "list": _cmd_list, "extract": _cmd_extract, "nouns": _cmd_nouns,
+                    "import-tac": _cmd_import_tac}
+        return commands[args.command](args)
     except LaicError as exc:
         print(f"laic: error: {exc}", file=sys.stderr)
         return 2

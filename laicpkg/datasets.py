@@ -31,6 +31,7 @@ class DatasetSpec:
     source: str
     notes: str = ""
     eval_only: bool = False
+    train_from: str | None = None  # evaluation-only targets filter nouns on this dataset's train split
 
 
 DATASETS = {d.name: d for d in [
@@ -42,6 +43,25 @@ DATASETS = {d.name: d for d in [
     DatasetSpec("dtd", "DTD", 47, 3760, 1880, "torchvision DTD, partition 1 (train+val / test)"),
     DatasetSpec("ucf101", "UCF-101", 101, 9537, 3783, "ImageFolder of middle frames, split 1"),
     DatasetSpec("imagenet", "ImageNet-1K", 1000, 1281167, 50000, "ImageFolder of ImageNet (train / val)"),
+    # Fine-grained (torchvision downloaders; sizes of the standard splits).
+    DatasetSpec("aircraft", "FGVC-Aircraft", 100, 6667, 3333, "torchvision FGVCAircraft (trainval / test)"),
+    DatasetSpec("food101", "Food-101", 101, 75750, 25250, "torchvision Food101"),
+    DatasetSpec("flowers102", "Flowers-102", 102, 2040, 6149, "torchvision Flowers102 (train+val / test)"),
+    DatasetSpec("pets", "Oxford-IIIT Pets", 37, 3680, 3669, "torchvision OxfordIIITPet (trainval / test)"),
+    DatasetSpec("cars", "Stanford Cars", 196, 8144, 8041, "torchvision StanfordCars"),
+    # Distribution shifts: evaluation-only targets; Stage 1 runs on ImageNet's train split.
+    DatasetSpec("imagenet-v2", "ImageNet-V2", 1000, None, 10000, "ImageFolder ROOT/<wnid>", eval_only=True,
+                train_from="imagenet"),
+    DatasetSpec("imagenet-sketch", "ImageNet-Sketch", 1000, None, 50889, "ImageFolder ROOT/<wnid>",
+                eval_only=True, train_from="imagenet"),
+    DatasetSpec("imagenet-r", "ImageNet-R", 200, None, 30000, "ImageFolder ROOT/<wnid>", eval_only=True,
+                train_from="imagenet"),
+    DatasetSpec("imagenet-a", "ImageNet-A", 200, None, 7500, "ImageFolder ROOT/<wnid>", eval_only=True,
+                train_from="imagenet"),
+    DatasetSpec("imagenet-c", "ImageNet-C", 1000, None, 50000, "ImageFolder ROOT/<wnid> of one corruption "
+                "and severity", eval_only=True, train_from="imagenet"),
+    DatasetSpec("imagefolder", "your ImageFolder", 0, None, None, "ImageFolder ROOT/train and ROOT/test",
+                "class count from the folders; no size check"),
 ]}
 for _name in synthetic.list_presets():
     _s = synthetic.get_preset(_name)
@@ -74,8 +94,9 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str = "
         raise CacheError(f"dataset {name!r} needs image and text features: run `laic extract --dataset {name} "
                          f"--model {model} --out DIR` on a machine with the images, then pass --features DIR")
     ident = {"model": model, "pretrained": pretrained}
-    parts = {split: load_cache(image_cache_path(features, model, pretrained, name, split),
-                               expect={**ident, "dataset": name, "split": split}) for split in ("train", "test")}
+    sources = {"train": spec.train_from or name, "test": name}
+    parts = {split: load_cache(image_cache_path(features, model, pretrained, src, split),
+                               expect={**ident, "dataset": src, "split": split}) for split, src in sources.items()}
     text = load_cache(text_cache_path(features, model, pretrained, nouns, prompts),
                       expect={**ident, "nouns": nouns, "prompts": prompts})
     for split, part in parts.items():
@@ -83,7 +104,7 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str = "
             raise CacheError(f"{name} {split} cache has no labels")
     if text["names"] is None:
         raise CacheError("text cache has no noun names")
-    class_names = parts["train"]["meta"].get("class_names") or [str(i) for i in range(spec.n_classes)]
+    class_names = parts["test"]["meta"].get("class_names") or [str(i) for i in range(spec.n_classes)]
     # Text caches of synthetic data carry the class of each positive noun (-1: negative) as labels.
     noun_class = text["labels"]
     positive_mask = None if noun_class is None else noun_class >= 0

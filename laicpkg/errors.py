@@ -28,3 +28,11 @@ class EmptyClusterError(LaicError):
 
 class CacheError(LaicError):
     """A feature cache that is missing, truncated or does not match what was asked for."""
+
+
+class DatasetError(LaicError):
+    """Image data that is missing or does not match the dataset's expected layout and sizes."""
+
+
+class WeightsUnavailableError(LaicError):
+    """Pretrained CLIP weights that cannot be fetched (offline) or loaded."""

@@ -50,9 +50,9 @@ CIFAR20_CLASSES = ["aquatic mammals", "fish", "flowers", "food containers", "fru
                    "large man-made outdoor things", "large natural outdoor scenes",
                    "large omnivores and herbivores", "medium-sized mammals", "non-insect invertebrates",
                    "people", "reptiles", "small mammals", "trees", "vehicles 1", "vehicles 2"]
-DOG_CLASSES = ["Maltese dog", "Blenheim spaniel", "basset", "Norwich terrier", "Giant Schnauzer",
-               "flat-coated retriever", "Irish setter", "Old English sheepdog", "Saint Bernard", "Eskimo dog",
-               "Siberian husky", "Pembroke", "toy poodle", "miniature poodle", "German shepherd"]
+DOG_CLASSES = ["Maltese dog", "Blenheim spaniel", "basset", "Norwegian elkhound", "giant schnauzer",
+               "golden retriever", "Brittany spaniel", "clumber", "Welsh springer spaniel", "groenendael",
+               "kelpie", "Shetland sheepdog", "Doberman", "pug", "chow"]  # ImageNet-Dogs' 15 synsets
 
 
 @dataclass(frozen=True)
