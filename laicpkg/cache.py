@@ -56,8 +56,10 @@ def content_hash(features: np.ndarray) -> str:
 def _versions() -> dict:
     import importlib.metadata as md
 
-    out = {}
-    for pkg in ("laicpkg", "numpy", "torch", "open_clip_torch"):
+    from . import __version__
+
+    out = {"laicpkg": __version__}
+    for pkg in ("numpy", "torch", "open_clip_torch"):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

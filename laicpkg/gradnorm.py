@@ -125,15 +125,15 @@ def train_erm_classifier(E, y, n_classes: int, *, tau: float = TAU, epochs: int 
                leave=False)
     for _ in bar:
         perm = torch.randperm(n, generator=gen).to(device)
-        total = 0.0
+        total = torch.zeros((), dtype=torch.float64, device=device)  # summed on the device: no sync per step
         for start in range(0, n, batch_size):
             idx = perm[start:start + batch_size]
             loss = F.cross_entropy(tau * (Et[idx] @ W), yt[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += float(loss.detach()) * idx.numel()
-        losses.append(total / n)
+            total += loss.detach().double() * idx.numel()
+        losses.append(float(total) / n)
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
     return W.detach().cpu().numpy().astype(np.float32), losses
 

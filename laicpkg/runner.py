@@ -45,8 +45,10 @@ class RunResult:
 def package_versions() -> dict:
     import importlib.metadata as md
 
-    out = {"python": platform.python_version()}
-    for pkg in ("laicpkg", "numpy", "scipy", "scikit-learn", "faiss-cpu", "faiss-gpu", "torch", "open_clip_torch"):
+    from . import __version__
+
+    out = {"python": platform.python_version(), "laicpkg": __version__}
+    for pkg in ("numpy", "scipy", "scikit-learn", "faiss-cpu", "faiss-gpu", "torch", "open_clip_torch"):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
