@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: env test test-fast bench book clean wordnet
+.PHONY: env test test-fast bench book clean wordnet notebooks browser-check
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
 # Debian's wordnet-base unpacked into .cache (no root needed to unpack).
@@ -14,7 +14,7 @@ WORDNET_DIR ?= $(if $(wildcard /usr/share/wordnet/data.noun),/usr/share/wordnet,
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,book]"
 	touch $(STAMP)
 
 env: $(STAMP)
@@ -27,11 +27,17 @@ $(CURDIR)/.cache/wordnet-base/usr/share/wordnet/data.noun:
 
 wordnet: $(WORDNET_DIR)/data.noun
 
+# Unit tests, then nbval: the committed notebooks are re-executed and their outputs compared.
 test: $(STAMP) wordnet
 	LAIC_WORDNET_DIR=$(WORDNET_DIR) $(PY) -m pytest
+	$(PY) -m pytest --nbval notebooks -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
+
+# Re-sync every notebooks/*.py (the reviewed source) into its .ipynb and execute it in place.
+notebooks: $(STAMP)
+	for f in notebooks/*.py; do $(VENV)/bin/jupytext --to ipynb --set-kernel python3 --execute "$$f" || exit 1; done
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_gradnorm.py

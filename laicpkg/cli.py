@@ -94,8 +94,26 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--prefix", default=None, help="file prefix <Dataset> [found automatically]")
     t.add_argument("--noun-list", default=None, help="TAC's noun CSV (word column) or a text file")
 
+    b = sub.add_parser("batch", help="run the pipeline notebook per dataset with papermill, then the summary")
+    b.add_argument("--datasets", default="synthetic-cifar10,synthetic-cifar20,synthetic-dogs",
+                   help="comma-separated dataset names [the three synthetic presets]")
+    b.add_argument("--features", default=None, metavar="DIR", help="feature cache for real datasets")
+    b.add_argument("--notebook", default="notebooks/05_pipeline.ipynb")
+    b.add_argument("--out-dir", default="book/results")
+    b.add_argument("--seed", type=int, default=0)
+
     sub.add_parser("list", help="list datasets, methods and parameters")
     return parser
+
+
+def _cmd_batch(args) -> int:
+    from .batch import run_batch
+
+    for p in run_batch([d for d in args.datasets.split(",") if d], notebook=args.notebook, out_dir=args.out_dir,
+                       features=args.features, seed=args.seed):
+        print(f"wrote {p}")
+    print(f"wrote {args.out_dir}/summary.md")
+    return 0
 
 
 def _cmd_extract(args) -> int:
@@ -206,7 +224,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"run": _cmd_run, "list": _cmd_list, "extract": _cmd_extract, "nouns": _cmd_nouns,
-                    "import-tac": _cmd_import_tac}
+                    "import-tac": _cmd_import_tac, "batch": _cmd_batch}
         return commands[args.command](args)
     except LaicError as exc:
         print(f"laic: error: {exc}", file=sys.stderr)

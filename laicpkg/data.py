@@ -28,6 +28,7 @@ class LaICData:
     nouns : list of str (M entries)
     positive_mask : (M,) bool or None — the known positives, when the data are synthetic
     noun_class : (M,) int64 or None — the class a positive noun belongs to (-1 for negatives)
+    class_text : (K, d) float32 or None — text features of the true class names (for zero-shot CLIP, Eq. 1)
     meta : dict — provenance (generator parameters or cache identity)
     """
 
@@ -41,6 +42,7 @@ class LaICData:
     nouns: list
     positive_mask: np.ndarray | None = None
     noun_class: np.ndarray | None = None
+    class_text: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -56,6 +58,11 @@ class LaICData:
                 raise FeatureError(f"{self.name}: {split} labels have shape {y.shape}, expected ({E.shape[0]},)")
         if len(self.nouns) != self.R.shape[0]:
             raise FeatureError(f"{self.name}: {len(self.nouns)} noun names for {self.R.shape[0]} noun features")
+        if self.class_text is not None:
+            self.class_text = as_features(self.class_text, f"{self.name} class-name text features")
+            if self.class_text.shape != (len(self.class_names), self.E_train.shape[1]):
+                raise FeatureError(f"{self.name}: class-name text features have shape {self.class_text.shape}, "
+                                   f"expected ({len(self.class_names)}, {self.E_train.shape[1]})")
         if self.positive_mask is not None:
             self.positive_mask = np.asarray(self.positive_mask, dtype=bool)
             if self.positive_mask.shape != (self.R.shape[0],):
@@ -73,6 +80,11 @@ class LaICData:
         """Sizes, as a JSON-ready dict."""
         d = {"dataset": self.name, "n_classes": self.n_classes, "n_train": int(self.E_train.shape[0]),
              "n_test": int(self.E_test.shape[0]), "n_nouns": int(self.R.shape[0]), "dim": int(self.dim)}
+        if self.class_text is not None:
+            self.class_text = as_features(self.class_text, f"{self.name} class-name text features")
+            if self.class_text.shape != (len(self.class_names), self.E_train.shape[1]):
+                raise FeatureError(f"{self.name}: class-name text features have shape {self.class_text.shape}, "
+                                   f"expected ({len(self.class_names)}, {self.E_train.shape[1]})")
         if self.positive_mask is not None:
             d["n_positive_nouns"] = int(self.positive_mask.sum())
         return d

@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .cache import image_cache_path, load_cache, save_cache, text_cache_path
 from .errors import CacheError, ParameterError, UnknownNameError, WeightsUnavailableError

@@ -104,6 +104,9 @@ def iter_logit_chunks(R: np.ndarray, W: np.ndarray, scale: float, *, device: str
     On the CPU the product is taken by NumPy's BLAS (faster than torch's for
     this tall-skinny shape on the project machines); on CUDA by torch.
     """
+    from .validation import resolve_device
+
+    device = resolve_device(device)
     n_classes = W.shape[1]
     if chunk_size is None:
         chunk_size = max(1, BLOCK_ELEMENTS // max(n_classes, 1))

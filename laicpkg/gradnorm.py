@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .counterparts import TwoStageClustering
 from .filters import NounFilter, iter_logit_chunks, normalized_class_means, pseudo_class_count, select_per_group

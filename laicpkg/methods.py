@@ -60,6 +60,7 @@ def _sic(p, K, seed):
 
 _GN = ("tau", "beta", "n_pseudo_classes", "epochs", "batch_size", "lr", "kmeans_nredo")
 METHODS = {m.name: m for m in [
+    MethodSpec("zeroshot", "CLIP zero-shot with the true class names (Eq. 1; supervised reference)", (), None),
     MethodSpec("kmeans", "CLIP k-means: spherical k-means on the test image features",
                ("kmeans_niter", "final_nredo"), None),
     MethodSpec("gradnorm", "GradNorm (paper): ERM classifier, Eq. 6 score, Eq. 8 selection, Eq. 9 Stage 2",

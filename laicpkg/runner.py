@@ -84,7 +84,12 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
     K = data.n_classes
     model = None
     t0 = time.perf_counter()
-    if method.build is None:
+    if method.name == "zeroshot":
+        from .zeroshot import zero_shot_predict
+
+        with timed(timings, "zeroshot"):
+            labels = zero_shot_predict(data.E_test, data.class_text)
+    elif method.build is None:
         with timed(timings, "final_kmeans"):
             model = KMeans(K, spherical=True, niter=p["kmeans_niter"], nredo=p["final_nredo"],
                            random_state=config.seed).fit(data.E_test)

@@ -236,8 +236,10 @@ def make_synthetic(preset: str | SyntheticSpec = "synthetic-cifar10", *, seed: i
     perm = rng.permutation(R.shape[0])
     R, noun_class = R[perm], noun_class[perm]
     names = [names[i] for i in perm]
+    # The true class names' text features: the noiseless noun of each class concept (for zero-shot, Eq. 1).
+    class_text = _unit(spec.modality_gap * o_txt + concepts).astype(np.float32)
     meta = {"generator": "laicpkg.synthetic", "seed": seed,
             **{k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.__dict__.items() if k != "extra"}}
     return LaICData(name=spec.name, class_names=list(spec.class_names), E_train=E_train, y_train=y_train,
                     E_test=E_test, y_test=y_test, R=R, nouns=names, positive_mask=noun_class >= 0,
-                    noun_class=noun_class, meta=meta)
+                    noun_class=noun_class, class_text=class_text, meta=meta)

@@ -8,7 +8,7 @@ import pytest
 from laicpkg.cli import main
 from laicpkg.datasets import save_dataset_cache
 
-FAST = ["--epochs", "3", "--final-nredo", "2", "--device", "cpu"]
+FAST = ["--epochs", "3", "--final-nredo", "2"]  # device: the default, auto
 
 
 def _run(tmp_path, name, *extra):

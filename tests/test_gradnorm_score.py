@@ -6,16 +6,7 @@ import torch
 from conftest import unit_rows
 from laicpkg.filters import select_per_group
 from laicpkg.gradnorm import TAU, gradnorm_scores
-
-
-def autograd_score(r, W, tau):
-    """‖∂ℓ(h(r; W), ỹ)/∂W‖_F² by autograd, with ỹ = argmax of the softmax (Eq. 6-7)."""
-    Wt = torch.tensor(W, dtype=torch.float64, requires_grad=True)
-    logits = tau * torch.tensor(r, dtype=torch.float64) @ Wt
-    y = int(torch.argmax(logits))
-    loss = torch.nn.functional.cross_entropy(logits[None], torch.tensor([y]))
-    (g,) = torch.autograd.grad(loss, Wt)
-    return float((g ** 2).sum()), y
+from laicpkg.theory import gradient_norm_autograd as autograd_score
 
 
 @pytest.mark.parametrize("tau", [TAU, 1.0, 50.0])

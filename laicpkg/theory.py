@@ -1,0 +1,280 @@
+"""Computations behind the theory chapters: Eq. 6 derived symbolically, Theorem 2's fixed point and
+limits, and Theorem 1's quantities measured on data with planted positives.
+
+Explained in: notebooks/02_eq6_derivation, notebooks/03_theorem2_limits, notebooks/04_theorem1_on_data.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from .filters import normalized_class_means, select_per_group
+from .gradnorm import TAU, GradNormFilter, gradnorm_scores
+from .kmeans import KMeans
+from .validation import as_features, check_positive
+
+__all__ = ["derive_eq6", "gradient_norm_autograd", "softmax_rows", "secu_fixed_point", "secu_scores", "msp_scores", "max_cosine",
+           "theorem2_sweep", "self_bounding", "theorem1_table", "theorem1_error_grid", "sample_split_check"]
+
+
+# ----------------------------------------------------------------------------------------------- Eq. 6
+
+def derive_eq6(n_classes: int = 3):
+    """The appendix's derivation of Eq. 6, step by step, with sympy.
+
+    Works with the logits ``z_k = τ r̃ᵀw_k`` so that ``∂z_k/∂w_k = τ r̃``. Returns a
+    list of ``(description, sympy expression)`` and a dict of the symbols.
+    """
+    import sympy as sp
+
+    C = n_classes
+    tau, rr = sp.symbols("tau r_norm2", positive=True)   # rr = ‖r̃‖²
+    z = sp.symbols(f"z1:{C + 1}", real=True)
+    y = 0  # label ỹ = class 1 without loss of generality
+    denom = sum(sp.exp(zk) for zk in z)
+    loss = -sp.log(sp.exp(z[y]) / denom)
+    pis = [sp.exp(zk) / denom for zk in z]
+    p = sp.symbols(f"pi1:{C + 1}", positive=True)
+    dl_dz = [sp.simplify(sp.diff(loss, zk)) for zk in z]
+    # ∂ℓ/∂z_k = π_k − 𝟙[k = ỹ]: check symbolically
+    checks = [sp.simplify(dl_dz[k] - (pis[k] - (1 if k == y else 0))) for k in range(C)]
+    grad_sq = tau ** 2 * rr * sum((p[k] - (1 if k == y else 0)) ** 2 for k in range(C))
+    expanded = sp.expand(grad_sq)
+    # Use Σ_k π_k = 1 to remove the linear terms except 2π_ỹ
+    closed = tau ** 2 * rr * (sum(pk ** 2 for pk in p) + 1 - 2 * p[y])
+    steps = [
+        ("cross-entropy at label ỹ = 1 (Eq. 4), logits z_k = τ r̃ᵀw_k", loss),
+        ("∂ℓ/∂z_k, k = 1..C", sp.Matrix(dl_dz)),
+        ("∂ℓ/∂z_k − (π̃_k − 𝟙[k = ỹ]) (all zero)", sp.Matrix(checks)),
+        ("‖∂ℓ/∂W‖²_F = Σ_k ‖(π̃_k − 𝟙[k=ỹ]) τ r̃‖²", grad_sq),
+        ("expanded", expanded),
+        ("Eq. 6 for ‖r̃‖² = 1: τ²(Σ_k π̃_k² + 1 − 2π̃_ỹ), π̃_ỹ = max_j π̃_j", closed.subs(rr, 1)),
+        ("expanded minus Eq. 6 (zero: (π̃_ỹ − 1)² = π̃_ỹ² − 2π̃_ỹ + 1)", sp.simplify(expanded - closed)),
+    ]
+    return steps, {"tau": tau, "r_norm2": rr, "z": z, "pi": p}
+
+
+def gradient_norm_autograd(r, W, tau: float) -> tuple[float, int]:
+    """``‖∂ℓ(h(r̃; W), ỹ)/∂W‖²_F`` by torch autograd for one noun (the slow definition of Eq. 6).
+
+    Returns the squared norm and ỹ = argmax of the logits. Used to check the closed form.
+    """
+    import torch
+
+    Wt = torch.tensor(np.asarray(W), dtype=torch.float64, requires_grad=True)
+    logits = tau * torch.tensor(np.asarray(r), dtype=torch.float64) @ Wt
+    y = int(torch.argmax(logits))
+    loss = torch.nn.functional.cross_entropy(logits[None], torch.tensor([y]))
+    (g,) = torch.autograd.grad(loss, Wt)
+    return float((g ** 2).sum()), y
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# ------------------------------------------------------------------------------------------ Theorem 2
+
+def secu_fixed_point(E, y, n_classes: int, tau: float, *, n_iter: int = 200, tol: float = 1e-10, W0=None):
+    """Iterate the fixed point of Eq. 11 (SeCu loss, Eq. 10, with ‖w_k‖ = 1).
+
+    ``w_j ← Λ(Σ_{i:y_i=j} (1 − π_ij) e_i / Σ_{i:y_i=j} (1 − π_ij))`` with
+    ``π_{i,y_i} = softmax_k(τ e_iᵀ w_k)[y_i]``. Starts from the normalised class
+    means (the τ→0 limit, Eq. 12) unless ``W0`` is given.
+
+    Returns ``(W, deltas)``: W of shape (d, C) and the largest column change per iteration.
+    """
+    E = as_features(E, "image features", dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    tau = check_positive(tau, "tau")
+    W = normalized_class_means(E, y, n_classes).astype(np.float64) if W0 is None else np.array(W0, np.float64)
+    deltas = []
+    for _ in range(n_iter):
+        pi = softmax_rows(tau * E @ W)[np.arange(E.shape[0]), y]
+        weights = 1.0 - pi
+        sums = np.zeros((n_classes, E.shape[1]))
+        np.add.at(sums, y, weights[:, None] * E)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        W_new = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0).T
+        deltas.append(float(np.abs(W_new - W).max()))
+        W = W_new
+        if deltas[-1] < tol:
+            break
+    return W, deltas
+
+
+def secu_scores(R, W, tau: float) -> np.ndarray:
+    """Eq. 13: the SeCu gradient norm ``‖∂ℓ̂/∂W‖² = τ² ‖r̃‖² (1 − max_j π̃_ij)²``.
+
+    With the stop-gradient of Eq. 10 only ``w_ỹ`` receives a gradient,
+    ``−τ (1 − π̃_ỹ) r̃``; for any τ this ranks nouns exactly as the maximum
+    softmax probability (MSP) does.
+    """
+    R = np.asarray(R, dtype=np.float64)
+    p = softmax_rows(tau * R @ np.asarray(W, dtype=np.float64))
+    return tau ** 2 * np.einsum("ij,ij->i", R, R) * (1.0 - p.max(axis=1)) ** 2
+
+
+def msp_scores(R, W, temperature: float = 1.0) -> np.ndarray:
+    """TAC's score: ``max_j softmax_j(r̃ᵀw_j / temperature)`` (higher = kept)."""
+    return softmax_rows(np.asarray(R, np.float64) @ np.asarray(W, np.float64) / temperature).max(axis=1)
+
+
+def max_cosine(R, W) -> np.ndarray:
+    """SIC's score (Eq. 15): ``max_j r̃ᵀw_j`` with unit-norm ``w_j``."""
+    return (np.asarray(R, np.float64) @ np.asarray(W, np.float64)).max(axis=1)
+
+
+def _topk_sets(scores, groups, C, k, largest):
+    per, _ = select_per_group(scores, groups, C, k, largest=largest)
+    return set(np.concatenate(per).tolist()) if per else set()
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / max(len(a | b), 1)
+
+
+def theorem2_sweep(E, y, R, n_classes: int, taus, *, beta: int = 5) -> pd.DataFrame:
+    """Theorem 2 by computation, one row per τ.
+
+    For each τ: the SeCu fixed point W_τ (Eq. 11) and its distance to the class
+    means (Eq. 12); the GradNorm score S (Eq. 6) with W_τ; and how S's ranking
+    and its top-β-per-class selection (Eq. 8) agree with TAC's MSP score and
+    SIC's max-cosine score, both computed on the class means. Rank agreement is
+    Spearman's ρ of −S with the other score; set agreement is the Jaccard index
+    of the selected nouns (assignment ỹ = argmax of each score's own classifier).
+    """
+    E = as_features(E, "image features", dtype=np.float64)
+    R = as_features(R, "noun features", dtype=np.float64)
+    W_mean = normalized_class_means(E, np.asarray(y), n_classes).astype(np.float64)
+    msp = msp_scores(R, W_mean, 1.0)
+    cos = max_cosine(R, W_mean)
+    cosines = R @ W_mean
+    cos_gap = cosines.max(axis=1) - cosines.mean(axis=1)  # what MSP ranks by to first order as τ → 0
+    assign_mean = (R @ W_mean).argmax(axis=1)
+    sel_msp = _topk_sets(msp, assign_mean, n_classes, beta, True)
+    sel_cos = _topk_sets(cos, assign_mean, n_classes, beta, True)
+    rows = []
+    for tau in taus:
+        W, deltas = secu_fixed_point(E, y, n_classes, tau)
+        S, assign, _ = gradnorm_scores(R, W, tau, dtype=__import__("torch").float64)
+        sel_S = _topk_sets(S, assign, n_classes, beta, False)
+        rows.append({
+            "tau": tau,
+            "fixed-point iterations": len(deltas),
+            "max |w_tau - class mean|": float(np.abs(W - W_mean).max()),
+            "spearman(-S, MSP)": float(spearmanr(-S, msp)[0]),
+            "spearman(-S, max cos)": float(spearmanr(-S, cos)[0]),
+            "spearman(-S, max cos - mean cos)": float(spearmanr(-S, cos_gap)[0]),
+            "jaccard(S, MSP) top-beta": _jaccard(sel_S, sel_msp),
+            "jaccard(S, max cos) top-beta": _jaccard(sel_S, sel_cos),
+        })
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------ Theorem 1
+
+def self_bounding(R, W, tau: float, labels=None) -> pd.DataFrame:
+    """Per-sample ``‖∂ℓ/∂W‖²_F`` and ``ℓ`` for the self-bounding property (Eq. 16).
+
+    For unit-norm inputs ``‖g‖² = τ² Σ_k (π_k − 𝟙[k=y])² ≤ 2τ² (1 − π_y)² ≤ 2τ² ℓ``,
+    because ``1 − p ≤ −log p``; so Eq. 16 holds with ``γ = τ²``. The returned
+    frame has columns ``grad_sq``, ``loss`` and ``ratio = grad_sq / (2 loss)``;
+    ``max(ratio)`` estimates the smallest γ on these samples. ``labels`` default
+    to the predicted ones (ỹ).
+    """
+    R = np.asarray(R, np.float64)
+    p = softmax_rows(tau * R @ np.asarray(W, np.float64))
+    yl = p.argmax(axis=1) if labels is None else np.asarray(labels)
+    onehot = np.zeros_like(p)
+    onehot[np.arange(len(yl)), yl] = 1.0
+    grad_sq = tau ** 2 * np.einsum("ij,ij->i", R, R) * ((p - onehot) ** 2).sum(axis=1)
+    loss = -np.log(np.clip(p[np.arange(len(yl)), yl], 1e-300, None))
+    ratio = np.divide(grad_sq, 2 * loss, out=np.zeros_like(loss), where=loss > 0)
+    return pd.DataFrame({"grad_sq": grad_sq, "loss": loss, "ratio": ratio})
+
+
+def theorem1_table(f: GradNormFilter, positive_mask) -> pd.DataFrame:
+    """Err_pos(k) of Theorem 1 and the Markov step of its proof, per pseudo-class k.
+
+    ``P_T(k)``: the true positives assigned to pseudo-class k (ỹ = k), ``B_k = |P_T(k)|``;
+    ``T_k``: the β-th smallest score among all nouns assigned to k (Eq. 8);
+    ``Err_pos(k) = |{t ∈ P_T(k): S(t) > T_k}| / B_k``; Markov: ``Err_pos(k) ≤ E_{P_T(k)}[S] / T_k``.
+    ``floor = max(0, 1 − β/B_k)``: with only β nouns kept per pseudo-class, at least
+    ``B_k − β`` positives are missed whatever the score. Rows only for pseudo-classes
+    with B_k > 0 and T_k > 0.
+    """
+    pos = np.asarray(positive_mask, bool)
+    rows = []
+    for k, idx in enumerate(f.selected_per_group_):
+        if idx.size == 0:
+            continue
+        T = float(f.scores_[idx].max())  # the β-th smallest (or the largest kept if fewer)
+        members = np.flatnonzero((f.noun_assign_ == k) & pos)
+        if members.size == 0 or T <= 0:
+            continue
+        s = f.scores_[members]
+        rows.append({"k": k, "B_k": int(members.size), "T_k": T, "Err_pos": float((s > T).mean()),
+                     "floor": max(0.0, 1.0 - idx.size / members.size),
+                     "markov_bound": float(s.mean() / T)})
+    return pd.DataFrame(rows)
+
+
+def theorem1_error_grid(make_data, n_trains, positives, *, beta: int = 5, tau: float = TAU, classifier="erm",
+                        epochs: int = 30, random_state: int = 0) -> pd.DataFrame:
+    """Mean Err_pos over pseudo-classes as the number of images N and of positives per concept vary.
+
+    ``make_data(n_train, positives_per_concept)`` must return a :class:`~laicpkg.data.LaICData`.
+    """
+    rows = []
+    for n in n_trains:
+        for b in positives:
+            data = make_data(n, b)
+            f = GradNormFilter(data.n_classes, beta=beta, tau=tau, classifier=classifier, epochs=epochs,
+                               progress=False, random_state=random_state).fit(data.E_train, data.R)
+            t = theorem1_table(f, data.positive_mask)
+            rows.append({"N": n, "positives per concept": b, "mean B_k": float(t["B_k"].mean()),
+                         "mean Err_pos": float(t["Err_pos"].mean()), "mean floor": float(t["floor"].mean()),
+                         "mean Markov bound": float(t["markov_bound"].mean())})
+    return pd.DataFrame(rows)
+
+
+def sample_split_check(data, *, beta: int = 5, tau: float = TAU, epochs: int = 30, random_state: int = 0):
+    """Pseudo-labels from the same images vs from held-out images (the review's objection).
+
+    Splits the train images in halves A and B. "same data": k-means and ERM on A.
+    "split": k-means on B gives the centres; A is labelled by its nearest B-centre
+    and the classifier is trained on A. The nouns never enter either step. Returns
+    a frame with filter precision/recall and mean Err_pos for both.
+    """
+    from .gradnorm import train_erm_classifier
+    from .metrics import filter_precision_recall
+
+    rng = np.random.default_rng(random_state)
+    perm = rng.permutation(data.E_train.shape[0])
+    A, B = data.E_train[perm[::2]], data.E_train[perm[1::2]]
+    rows = []
+    same = GradNormFilter(data.n_classes, beta=beta, tau=tau, epochs=epochs, progress=False,
+                          random_state=random_state).fit(A, data.R)
+    C = same.n_pseudo_classes_
+    km_b = KMeans(C, random_state=random_state).fit(B)
+    y_a = km_b.predict(A)
+    W, _ = train_erm_classifier(A, y_a, C, tau=tau, epochs=epochs, random_state=random_state, progress=False)
+    split = GradNormFilter(data.n_classes, beta=beta, tau=tau, n_pseudo_classes=C, progress=False)
+    split.timings_ = {}
+    split.pseudo_labels_, split.n_pseudo_classes_, split.W_ = y_a, C, W
+    split.scores_, split.noun_assign_, split.msp_ = gradnorm_scores(data.R, W, tau)
+    per, sizes = select_per_group(split.scores_, split.noun_assign_, C, beta)
+    split._record_groups(per, sizes, beta)
+    split.selected_indices_ = np.unique(np.concatenate(per))
+    for name, f in (("same images", same), ("held-out images (sample split)", split)):
+        pr = filter_precision_recall(f.selected_indices_, data.positive_mask)
+        t = theorem1_table(f, data.positive_mask)
+        rows.append({"pseudo-labels from": name, "precision": pr["precision"], "recall": pr["recall"],
+                     "mean Err_pos": float(t["Err_pos"].mean())})
+    return pd.DataFrame(rows)

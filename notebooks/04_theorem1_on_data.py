@@ -1,0 +1,112 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Theorem 1 on data
+#
+# Theorem 1 bounds the fraction of true positives of pseudo-class $k$ that the filter of Eq. 8 misses,
+#
+# $$\mathrm{Err}_{pos}(k) = \frac{|\{\tilde{\mathbf t}_i \in \mathcal P_{\mathcal T}(k) : S(\tilde{\mathbf t}_i) > T_k\}|}{B_k}
+# \le \frac{2\gamma}{T_k}\Big[\min_{\mathbf W}\Omega(\mathbf W) + O\big(\sqrt{1/B_k}\big) + O\big(\sqrt{1/N}\big)\Big],$$
+#
+# where $B_k$ is the number of positives of class $k$, $T_k$ the $\beta$-th smallest score among the nouns
+# assigned to $k$, and $N$ the number of images. The proof has two steps we can check by computation:
+#
+# 1. **Markov's inequality**: $\mathrm{Err}_{pos}(k) \le \mathbb E_{\mathcal P_{\mathcal T}(k)}[S] / T_k$.
+# 2. **Self-bounding** (Eq. 16): $\|\partial\ell/\partial\mathbf W\|_F^2 \le 2\gamma\,\ell$, which turns the expected score into
+#    an expected loss. For unit-norm inputs and the softmax cross-entropy it holds with $\gamma = \tau^2$:
+#    $\|g\|^2 = \tau^2\sum_k(\pi_k - \mathbb 1[k=y])^2 \le 2\tau^2(1-\pi_y)^2 \le 2\tau^2(-\log\pi_y)$, because $1 - p \le -\log p$.
+#
+# On the synthetic benchmark the positives are known, so every quantity can be measured. We take
+# $\mathcal P_{\mathcal T}(k)$ to be the known positives that the classifier assigns to pseudo-class $k$ (the
+# pseudo-classes are not the true classes, so "positives of class $k$" has to be read through $\tilde y$).
+#
+# One remark before the numbers: Eq. 8 keeps only $\beta$ nouns per pseudo-class, so when $B_k > \beta$ at
+# least $B_k - \beta$ positives are missed whatever the score: $\mathrm{Err}_{pos}(k) \ge \max(0, 1 - \beta/B_k)$
+# (column `floor`). The measured error therefore sits between this floor and the Markov bound.
+
+# %%
+import numpy as np
+import pandas as pd
+
+from laicpkg import GradNormFilter
+from laicpkg.gradnorm import TAU
+from laicpkg.plotting import plot_error_grid
+from laicpkg.synthetic import make_synthetic
+from laicpkg.theory import sample_split_check, self_bounding, theorem1_error_grid, theorem1_table
+
+data = make_synthetic("synthetic-cifar10", seed=0)
+f = GradNormFilter(data.n_classes, progress=False, random_state=0).fit(data.E_train, data.R)
+t1 = theorem1_table(f, data.positive_mask)
+print(f"pseudo-classes with positives: {len(t1)} of {f.n_pseudo_classes_}")
+print(f"Markov step holds in every pseudo-class: {bool((t1['Err_pos'] <= t1['markov_bound'] + 1e-12).all())}")
+t1[["B_k", "floor", "Err_pos", "markov_bound"]].describe().loc[["mean", "min", "50%", "max"]].round(3)
+
+# %% [markdown]
+# ## The self-bounding constant
+#
+# The ratio $\|\partial\ell/\partial\mathbf W\|^2 / (2\ell)$ over the images (at their pseudo-labels) and over the nouns
+# (at $\tilde y$); its maximum is the smallest $\gamma$ that works on these samples, and it must not exceed $\tau^2$.
+
+# %%
+img = self_bounding(data.E_train, f.W_, TAU, labels=f.pseudo_labels_)
+noun = self_bounding(data.R, f.W_, TAU)
+pd.DataFrame({"images (pseudo-labels)": [img["ratio"].max(), img["ratio"].median()],
+              "nouns (predicted labels)": [noun["ratio"].max(), noun["ratio"].median()],
+              "tau^2": [TAU ** 2, TAU ** 2]}, index=["max ratio (gamma estimate)", "median ratio"]).round(2)
+
+# %% [markdown]
+# ## How the error falls with $N$ and $B_k$
+#
+# The bound's sampling terms shrink as $O(1/\sqrt N)$ and $O(1/\sqrt{B_k})$. We vary the number of train
+# images and the number of positive nouns per concept in the generator (everything else fixed) and
+# measure the mean $\mathrm{Err}_{pos}$ and the Markov bound.
+
+# %%
+def _data(n, b):
+    return make_synthetic("synthetic-cifar10", seed=0, n_train=n, n_test=200, n_nouns=8000,
+                          positives_per_concept=b)
+
+
+grid = theorem1_error_grid(_data, [1000, 3000, 10000], [5, 20, 60])
+grid.round(3)
+
+# %%
+fig = plot_error_grid(grid)
+
+# %% [markdown]
+# $\mathrm{Err}_{pos}$ stays below its Markov bound everywhere, and the bound is often above 1, i.e. vacuous:
+# on these data the theorem is true but not informative. The error *grows* with the number of positives
+# per concept, which is the floor $1 - \beta/B_k$ at work (more positives compete for the same $\beta$
+# places), not a failure of the score; the theorem's $O(1/\sqrt{B_k})$ term concerns the estimation error
+# inside the bound, which the floor dominates. Along $N$ the picture is not monotone because the
+# pseudo-class count changes with $N$ ($C = 3K$ up to $N = 6000$, then $N/600$), and with it $T_k$ and the
+# pseudo-classes themselves, so the bound's constants are not fixed across the grid. The measurements are
+# consistent with the theorem as an upper bound; they do not test its rate.
+#
+# ## The review's objection: pseudo-labels from the same data
+#
+# A public review objects that the target of the gradient (the pseudo-labels) is built from the same
+# data, so the bound's independence assumption may fail. In GradNorm the nouns never enter Stage 1's
+# k-means or ERM: the pseudo-labels depend on the images only, and the scored nouns are independent of
+# them. What *is* reused is the image set: k-means and ERM run on the same images. A sample split removes
+# that reuse: centres from one half of the images label the other half, on which the classifier is trained.
+
+# %%
+sample_split_check(data).round(2)
+
+# %% [markdown]
+# If reusing the images inflated the filter's quality, the sample-split row would be clearly worse. On
+# this benchmark the two rows are close: the dependence the review points at exists in the proof's
+# accounting (W* is data dependent, which the uniform-convergence step of the appendix covers with its
+# covering-number term) but does not show up as an empirical effect here.
