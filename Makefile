@@ -42,5 +42,11 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_gradnorm.py
 
+# The main job: run the default batch (papermill, synthetic presets) and build the HTML book.
+book: $(STAMP)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/laic batch
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
 clean:
 	rm -rf $(VENV) _build runs
