@@ -91,14 +91,18 @@ def _check_size(ds, spec, split: str, root) -> None:
                            f"{len(ds):,} under {root}; check --root and the split layout")
 
 
-def _cifar20(root, split, transform, spec):
+def _load_cifar(cls_name: str, root, split: str, transform, spec):
     import torchvision.datasets as tvd
 
     try:
-        ds = tvd.CIFAR100(root=str(root), train=split == "train", transform=transform, download=False)
+        return getattr(tvd, cls_name)(root=str(root), train=split == "train", transform=transform, download=False)
     except RuntimeError as exc:
-        raise DatasetError(f"cifar20: no CIFAR-100 under {root} ({exc}); download it with "
-                           "torchvision.datasets.CIFAR100(root, download=True)") from None
+        raise DatasetError(f"{spec.name}: no {spec.title} data ({cls_name}) under {root} ({exc}); download it with "
+                           f"torchvision.datasets.{cls_name}(root, download=True)") from None
+
+
+def _cifar20(root, split, transform, spec):
+    ds = _load_cifar("CIFAR100", root, split, transform, spec)
     fname = "train" if split == "train" else "test"
     with open(Path(root) / ds.base_folder / fname, "rb") as fh:
         entry = pickle.load(fh, encoding="latin1")
@@ -136,13 +140,7 @@ def _plain_folder(split_dirs, wnid_names_=False):
 
 
 def _cifar10(root, split, transform, spec):
-    import torchvision.datasets as tvd
-
-    try:
-        ds = tvd.CIFAR10(root=str(root), train=split == "train", transform=transform, download=False)
-    except RuntimeError as exc:
-        raise DatasetError(f"cifar10: no CIFAR-10 under {root} ({exc}); download it with "
-                           "torchvision.datasets.CIFAR10(root, download=True)") from None
+    ds = _load_cifar("CIFAR10", root, split, transform, spec)
     ds.class_names = list(ds.classes)
     return ds
 
