@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import torch
 from scipy.stats import spearmanr
 
 from .filters import normalized_class_means, select_per_group
@@ -162,7 +163,7 @@ def theorem2_sweep(E, y, R, n_classes: int, taus, *, beta: int = 5) -> pd.DataFr
     rows = []
     for tau in taus:
         W, deltas = secu_fixed_point(E, y, n_classes, tau)
-        S, assign, _ = gradnorm_scores(R, W, tau, dtype=__import__("torch").float64)
+        S, assign, _ = gradnorm_scores(R, W, tau, dtype=torch.float64)
         sel_S = _topk_sets(S, assign, n_classes, beta, False)
         rows.append({
             "tau": tau,
