@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import LaicError
+from .errors import LaicError, UnknownNameError
 
 __all__ = ["main", "build_parser"]
 
@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0, help="seed of the method (k-means, ERM) [0]")
     r.add_argument("--data-seed", type=int, default=0, help="seed of the synthetic generator [0]")
     r.add_argument("--preset", default="paper", help="parameter preset: paper (default) or official-code")
-    r.add_argument("--features", default=None, metavar="DIR", help="feature cache folder (from `laic extract`)")
+    r.add_argument("--features", "--data-root", dest="features", default=None, metavar="DIR",
+                   help="feature cache folder (from `laic extract`); for raw-image datasets (IDCL), their folder")
     r.add_argument("--model", default="ViT-B-32", help="CLIP model of the cached features [ViT-B-32]")
     r.add_argument("--pretrained", default="openai", help="pretrained tag of the cached features [openai]")
     r.add_argument("--nouns", default="wordnet", help="noun list of the cached text features [wordnet]")
@@ -187,8 +188,14 @@ def _cmd_run(args) -> int:
     from .methods import get_method
     from .runner import run, write_record
 
-    get_dataset_spec(args.dataset)
-    get_method(args.method)
+    from .imagesets import is_image_set
+
+    method = get_method(args.method)
+    if is_image_set(args.dataset):
+        if method.kind != "images":
+            raise UnknownNameError(f"{args.dataset} holds raw images: only --method idcl runs on it")
+    else:
+        get_dataset_spec(args.dataset)
     overrides = {k: getattr(args, k) for k in PARAMS}
     cfg = resolve_config(args.dataset, args.method, overrides=overrides, preset=args.preset, seed=args.seed,
                          data_seed=args.data_seed, features=args.features, model=args.model,
@@ -210,6 +217,12 @@ def _cmd_list(_args) -> int:
     for d in DATASETS.values():
         sizes = f"{d.n_train}/{d.n_test}" if d.n_train else "-"
         print(f"  {d.name:<20} K={d.n_classes:<5} train/test {sizes:<16} {d.source}")
+    from .imagesets import IMAGE_SETS
+
+    print("raw-image datasets (IDCL):")
+    for d in IMAGE_SETS.values():
+        print(f"  {d.name:<20} K={d.n_classes:<5} n={d.n_samples:<7} {'x'.join(map(str, d.shape)):<10} "
+              f"{d.note or 'torchvision ' + str(d.torchvision) + ' (--data-root)'}")
     print("methods:")
     for m in METHODS.values():
         print(f"  {m.name:<20} {m.description}")

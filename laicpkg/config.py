@@ -49,21 +49,63 @@ PARAMS = {p.name: p for p in [
     Param("sic_gamma_r", 500, int, "SIC: nearest nouns kept per image centre", "SIC Table 2"),
     Param("sic_gamma_u_mode", "fraction", str, "SIC: read γ_u as 'fraction' or literal 'threshold'",
           "laicpkg reading"),
+    Param("final_assign", "kmeans", str, "final clustering of [e; v] (and of CLIP k-means): 'kmeans' (paper) or "
+          "'density-core' (IDCL Eq. 9-11 after k-means) or 'density-core-mean'", "GradNorm paper"),
+    Param("tac_kappa", 0.005, float, "TAC / TAC*: retrieval temperature of the text counterparts", "TAC reference code"),
+    Param("tacstar_epochs", 20, int, "TAC*: epochs of the heads", "TAC reference code"),
+    Param("tacstar_batch_size", 512, int, "TAC*: batch size", "TAC reference code"),
+    Param("tacstar_lr", 1e-3, float, "TAC*: Adam learning rate (betas 0.9, 0.99)", "TAC reference code"),
+    Param("tacstar_temperature", 0.5, float, "TAC*: temperature of the cluster-level contrastive loss",
+          "TAC reference code"),
+    Param("tacstar_neighbors", 50, int, "TAC*: neighbours mined per modality", "TAC reference code"),
+    Param("tacstar_entropy_weight", 5.0, float, "TAC*: weight of the mean-assignment entropy", "TAC reference code"),
+    Param("sic_mapping", "adjusted", str, "SIC: semantic-centre mapping: direct, center or adjusted", "SIC Table 3"),
+    Param("sic_xi_a", 20, int, "SIC: ξ_a, nouns averaged by the adjusted mapping", "SIC Table 2"),
+    Param("sic_neighbors", 20, int, "SIC: k, nearest neighbours of L_I", "SIC Table 2"),
+    Param("sic_lambda", 5.0, float, "SIC: λ, weight of the balance term L_B", "SIC Table 2"),
+    Param("sic_beta", 1.0, float, "SIC: β, weight of L_IS", "SIC Table 2"),
+    Param("sic_lr", 1e-4, float, "SIC: η_φ, Adam learning rate of the head", "SIC Table 2"),
+    Param("sic_epochs", 100, int, "SIC: epochs", "SIC paper, implementation details"),
+    Param("sic_batch_size", 128, int, "SIC: batch size", "SIC paper, implementation details"),
+    Param("sic_tau_m", 10.0, float, "SIC: τ_m of the k-means initialisation (Eq. 8-9; not stated)", "laicpkg choice"),
+    Param("idcl_alpha", 0.1, float, "IDCL: α, weight of the KL term (Eq. 14)", "IDCL paper"),
+    Param("idcl_lr", 0.01, float, "IDCL: Adam learning rate of the clustering stage", "IDCL paper"),
+    Param("idcl_pretrain_lr", 1e-3, float, "IDCL: Adam learning rate of pre-training (0.01 collapses; see idcl.py)",
+          "laicpkg choice (IDEC)"),
+    Param("idcl_pretrain_epochs", 100, int, "IDCL: autoencoder pre-training epochs", "IDCL paper"),
+    Param("idcl_epochs", 200, int, "IDCL: training epochs", "IDCL paper"),
+    Param("idcl_batch_size", 256, int, "IDCL: batch size", "IDCL paper"),
+    Param("idcl_t_grow", 100.0, float, "IDCL: T_grow of the pacing function (not stated)", "laicpkg choice"),
+    Param("idcl_pace", "exponential", str, "IDCL: pace: exponential (paper), linear (fixed pace) or none",
+          "IDCL paper"),
+    Param("idcl_density_core", True, bool, "IDCL: density-core assignment (off: k-means centroids, DEC)",
+          "IDCL paper"),
+    Param("idcl_transformer", True, bool, "IDCL: Transformer autoencoder (off: linear autoencoder)", "IDCL paper"),
+    Param("idcl_tol", 1e-3, float, "IDCL: μ, stop when fewer labels change (not stated; DEC's value)",
+          "laicpkg choice (DEC)"),
     Param("device", "auto", str, "torch device: auto, cpu or cuda", "laicpkg choice"),
 ]}
 
-#: Per-dataset settings stated by the papers (source string names the paper).
+_TAC_LARGE = ({"tacstar_epochs": 100, "tacstar_batch_size": 8192, "tacstar_temperature": 5.0}, "TAC reference code")
+_SIC = {
+    "stl10": {"sic_gamma_r": 200, "sic_xi_a": 20, "sic_neighbors": 20, "sic_beta": 1.0, "sic_lr": 1e-4},
+    "cifar10": {"sic_gamma_r": 500, "sic_xi_a": 30, "sic_neighbors": 20, "sic_beta": 0.1, "sic_lr": 1e-4},
+    "cifar20": {"sic_gamma_r": 200, "sic_xi_a": 20, "sic_neighbors": 20, "sic_beta": 1.0, "sic_lr": 1e-4},
+    "imagenet-dogs": {"sic_gamma_r": 1000, "sic_xi_a": 50, "sic_neighbors": 20, "sic_beta": 1.0, "sic_lr": 9e-3},
+}
+
+#: Per-dataset settings stated by the papers or reference code: a list of (values, source) per dataset.
 DATASET_SETTINGS = {
-    "ucf101": ({"epochs": 100, "batch_size": 8192}, "GradNorm Sec. 5.1.2"),
-    "imagenet": ({"epochs": 100, "batch_size": 8192}, "GradNorm Sec. 5.1.2"),
-    "stl10": ({"sic_gamma_r": 200}, "SIC Table 2"),
-    "cifar10": ({"sic_gamma_r": 500}, "SIC Table 2"),
-    "cifar20": ({"sic_gamma_r": 200}, "SIC Table 2"),
-    "imagenet-dogs": ({"sic_gamma_r": 1000}, "SIC Table 2"),
+    "ucf101": [({"epochs": 100, "batch_size": 8192}, "GradNorm Sec. 5.1.2"), _TAC_LARGE],
+    "imagenet": [({"epochs": 100, "batch_size": 8192}, "GradNorm Sec. 5.1.2"), _TAC_LARGE],
+    "stl10": [(_SIC["stl10"], "SIC Table 2")],
+    "cifar10": [(_SIC["cifar10"], "SIC Table 2")],
+    "cifar20": [(_SIC["cifar20"], "SIC Table 2")],
+    "imagenet-dogs": [(_SIC["imagenet-dogs"], "SIC Table 2")],
     # The synthetic presets take SIC's setting of the real dataset they mimic.
-    "synthetic-cifar10": ({"sic_gamma_r": 500}, "SIC Table 2 (CIFAR-10)"),
-    "synthetic-cifar20": ({"sic_gamma_r": 200}, "SIC Table 2 (CIFAR-20)"),
-    "synthetic-dogs": ({"sic_gamma_r": 1000}, "SIC Table 2 (ImageNet-Dogs)"),
+    "synthetic-cifar10": [(_SIC["cifar10"], "SIC Table 2 (CIFAR-10)")],
+    "synthetic-cifar20": [(_SIC["cifar20"], "SIC Table 2 (CIFAR-20)")],
+    "synthetic-dogs": [(_SIC["imagenet-dogs"], "SIC Table 2 (ImageNet-Dogs)")],
 }
 
 #: Named presets. ``official-code``: the GradNorm authors' public code sets the
@@ -114,8 +156,7 @@ def resolve_config(dataset: str, method: str, *, overrides: dict | None = None, 
         raise UnknownNameError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PRESETS))}")
     params = {name: p.default for name, p in PARAMS.items()}
     sources = {name: p.source for name, p in PARAMS.items()}
-    if dataset in DATASET_SETTINGS:
-        values, src = DATASET_SETTINGS[dataset]
+    for values, src in DATASET_SETTINGS.get(dataset, []):
         for k, v in values.items():
             params[k], sources[k] = v, src
     for k, v in PRESETS[preset].get(dataset, {}).items():

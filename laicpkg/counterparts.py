@@ -20,9 +20,9 @@ import torch
 from .errors import ParameterError
 from .kmeans import KMeans
 from .timing import timed
-from .validation import as_features, check_n_clusters, check_positive, check_same_dim, resolve_device
+from .validation import as_features, check_choice, check_n_clusters, check_positive, check_same_dim, resolve_device
 
-__all__ = ["KAPPA", "text_counterparts", "concat_features", "TwoStageClustering"]
+__all__ = ["KAPPA", "text_counterparts", "concat_features", "final_clustering", "TwoStageClustering"]
 
 #: κ = 0.006, the retrieval temperature of Eq. 9 (GradNorm Sec. 5.1.2).
 KAPPA = 0.006
@@ -65,6 +65,18 @@ def concat_features(E: np.ndarray, V: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate([E, V], axis=1), dtype=np.float32)
 
 
+def final_clustering(X, n_clusters: int, *, assign: str = "kmeans", niter: int = 300, nredo: int = 20,
+                     random_state: int = 0) -> np.ndarray:
+    """The last step of LaIC: spherical k-means, or k-means then IDCL's density-core assignment."""
+    from .density import DensityCoreAssignment
+
+    check_choice(assign, "final_assign", ("kmeans", "density-core", "density-core-mean"))
+    if assign == "kmeans":
+        return KMeans(n_clusters, spherical=True, niter=niter, nredo=nredo, random_state=random_state).fit(X).labels_
+    return DensityCoreAssignment(n_clusters, reduce="mean" if assign.endswith("mean") else "sum", spherical=True,
+                                 kmeans_niter=niter, kmeans_nredo=nredo, random_state=random_state).fit(X).labels_
+
+
 class TwoStageClustering:
     """A noun filter (Stage 1, on the train split) followed by Stage 2 (on any split).
 
@@ -78,6 +90,11 @@ class TwoStageClustering:
         Eq. 9 settings.
     kmeans_niter, final_nredo :
         Final spherical k-means settings (the GradNorm code: 300 iterations, 20 restarts).
+    final_assign : {"kmeans", "density-core", "density-core-mean"}
+        "kmeans" (the paper); "density-core" keeps the k-means clusters only to build
+        IDCL's density cores and assigns every image by density-core similarity
+        (IDCL Eq. 9–11; :class:`laicpkg.density.DensityCoreAssignment`);
+        "density-core-mean" averages the kernel over each core instead of summing.
     random_state : int
         Seed of the final k-means.
 
@@ -91,8 +108,10 @@ class TwoStageClustering:
     """
 
     def __init__(self, noun_filter, n_clusters: int, *, kappa: float = KAPPA, normalize_counterparts: bool = True,
-                 kmeans_niter: int = 300, final_nredo: int = 20, device: str = "cpu", random_state: int = 0):
+                 kmeans_niter: int = 300, final_nredo: int = 20, final_assign: str = "kmeans", device: str = "cpu",
+                 random_state: int = 0):
         self.noun_filter = noun_filter
+        self.final_assign = final_assign
         self.n_clusters = n_clusters
         self.kappa = kappa
         self.normalize_counterparts = normalize_counterparts
@@ -135,10 +154,10 @@ class TwoStageClustering:
         with timed(self.timings_, "counterparts"):
             V = self.transform(E)
         with timed(self.timings_, "final_kmeans"):
-            km = KMeans(K, spherical=True, niter=self.kmeans_niter, nredo=self.final_nredo,
-                        random_state=self.random_state).fit(concat_features(E, V))
-        self.text_counterparts_, self.labels_ = V, km.labels_
-        return km.labels_
+            labels = final_clustering(concat_features(E, V), K, assign=self.final_assign, niter=self.kmeans_niter,
+                                      nredo=self.final_nredo, random_state=self.random_state)
+        self.text_counterparts_, self.labels_ = V, labels
+        return labels
 
     def fit_predict(self, E_train, R, E_test) -> np.ndarray:
         return self.fit(E_train, R).predict(E_test)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import EmptyClusterError
+from .errors import EmptyClusterError, ParameterError
 from .validation import as_features, check_choice, check_int, check_n_clusters
 
 __all__ = ["KMeans", "k_means", "inertia"]
@@ -45,6 +45,9 @@ class KMeans:
         What to do when a cluster ends with no sample.
     random_state : int, default 0
         Seed of faiss' initialisation.
+    init : ndarray of shape (n_clusters, n_features) or None
+        Initial centroids (one run from them; ``nredo`` is then ignored). Warm starts keep
+        cluster identities from one call to the next (IDCL re-clusters every epoch).
 
     Attributes
     ----------
@@ -55,8 +58,9 @@ class KMeans:
     """
 
     def __init__(self, n_clusters: int, *, spherical: bool = True, niter: int = 300, nredo: int = 1,
-                 max_points_per_centroid: int | None = None, on_empty: str = "raise", random_state: int = 0):
+                 max_points_per_centroid: int | None = None, on_empty: str = "raise", random_state: int = 0, init=None):
         self.n_clusters = n_clusters
+        self.init = init
         self.spherical = spherical
         self.niter = niter
         self.nredo = nredo
@@ -75,9 +79,15 @@ class KMeans:
         check_choice(self.on_empty, "on_empty", ("raise", "ignore"))
         seed = check_int(self.random_state, "random_state", minimum=0)
         mppc = n if self.max_points_per_centroid is None else check_int(self.max_points_per_centroid, "max_points_per_centroid")
+        init = None
+        if self.init is not None:
+            init = np.ascontiguousarray(self.init, dtype=np.float32)
+            if init.shape != (k, d):
+                raise ParameterError(f"init must have shape ({k}, {d}), got {init.shape}")
+            nredo = 1
         km = faiss.Kmeans(d, k, niter=niter, nredo=nredo, spherical=self.spherical, seed=seed, verbose=False,
                           min_points_per_centroid=1, max_points_per_centroid=max(mppc, 1))
-        km.train(X)
+        km.train(X, init_centroids=init)
         centers = np.ascontiguousarray(km.centroids, dtype=np.float32)
         labels = self._assign(X, centers)
         counts = np.bincount(labels, minlength=k)

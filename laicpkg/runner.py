@@ -24,7 +24,8 @@ from .atomic import atomic_open
 from .config import RunConfig
 from .data import LaICData
 from .datasets import load_dataset
-from .kmeans import KMeans
+from .counterparts import final_clustering
+from .imagesets import is_image_set, load_image_set
 from .methods import get_method
 from .metrics import clustering_scores, filter_precision_recall
 from .timing import timed
@@ -74,6 +75,8 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
     """Run ``config.method`` on ``config.dataset`` and return the record, labels, fitted model and data."""
     method = get_method(config.method)
     timings: dict = {}
+    if method.kind == "images" and is_image_set(config.dataset):
+        return _run_images(config, method, timings)
     with timed(timings, "load"):
         if data is None:
             data = load_dataset(config.dataset, features=config.features, data_seed=config.data_seed,
@@ -91,9 +94,14 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
             labels = zero_shot_predict(data.E_test, data.class_text)
     elif method.build is None:
         with timed(timings, "final_kmeans"):
-            model = KMeans(K, spherical=True, niter=p["kmeans_niter"], nredo=p["final_nredo"],
-                           random_state=config.seed).fit(data.E_test)
-        labels = model.labels_
+            labels = final_clustering(data.E_test, K, assign=p["final_assign"], niter=p["kmeans_niter"],
+                                      nredo=p["final_nredo"], random_state=config.seed)
+    elif method.kind == "images":  # IDCL on a LaIC dataset: the test image features, linear autoencoder
+        model = method.build(p, K, config.seed)
+        model.transformer = False
+        with timed(timings, "idcl"):
+            labels = model.fit_predict(data.E_test)
+        timings.update({f"idcl/{k}": v for k, v in model.timings_.items()})
     else:
         model = method.build(p, K, config.seed)
         with timed(timings, "stage1"):
@@ -120,7 +128,8 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
         "versions": package_versions(),
         "metrics": {k: round(v, 4) for k, v in clustering_scores(data.y_test, labels).items()},
     }
-    if method.build is not None:
+    _add_training_info(record, model)
+    if method.build is not None and method.kind == "laic":
         f = model.filter_
         info = f.summary()
         info["n_pseudo_classes"] = int(len(f.selected_per_group_))
@@ -138,6 +147,49 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
                                                                  "data", "data_source", "versions")})
     record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
     return RunResult(record=record, labels=np.asarray(labels), model=model, data=data)
+
+
+def _add_training_info(record: dict, model) -> None:
+    """Loss curves and epoch counts of trained methods (TAC*, SIC, IDCL) go into the record."""
+    for attr, key in (("loss_history_", "loss_history"), ("history_", "history"), ("pretrain_loss_", "pretrain_loss")):
+        val = getattr(model, attr, None) if model is not None else None
+        if isinstance(val, dict):
+            record[key] = {k: [None if (isinstance(x, float) and x != x) else round(float(x), 6) for x in v]
+                           for k, v in val.items()}
+        elif isinstance(val, list):
+            record[key] = [round(float(x), 6) for x in val]
+    if model is not None and hasattr(model, "n_epochs_"):
+        record["n_epochs"] = int(model.n_epochs_)
+
+
+def _run_images(config: RunConfig, method, timings: dict) -> RunResult:
+    """IDCL on a raw-image dataset (e.g. ``digits``): fit on all images, score against the labels."""
+    with timed(timings, "load"):
+        X, y = load_image_set(config.dataset, config.features)
+    _seed_everything(config.seed)
+    p = config.params
+    K = int(np.unique(y).size)
+    model = method.build(p, K, config.seed)
+    t0 = time.perf_counter()
+    labels = model.fit_predict(X, y_eval=y)
+    timings.update(model.timings_)
+    timings["total"] = time.perf_counter() - t0
+    used = {k: p[k] for k in method.params}
+    record = {
+        "record_version": RECORD_VERSION, "dataset": config.dataset, "method": config.method,
+        "method_description": method.description, "seed": config.seed, "data_seed": config.data_seed,
+        "preset": config.preset, "config": used, "sources": {k: config.sources[k] for k in used},
+        "data": {"n_samples": int(X.shape[0]), "image_shape": list(X.shape[1:]), "n_classes": K},
+        "data_source": {"images": config.dataset, "root": config.features},
+        "versions": package_versions(),
+        "metrics": {k: round(v, 4) for k, v in clustering_scores(y, labels).items()},
+    }
+    _add_training_info(record, model)
+    record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
+    record["fingerprint"] = _fingerprint({k: record[k] for k in ("dataset", "method", "seed", "config", "data",
+                                                                 "data_source", "versions")})
+    record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
+    return RunResult(record=record, labels=np.asarray(labels), model=model, data=None)
 
 
 def write_record(record: dict, path) -> Path:

@@ -1,0 +1,224 @@
+"""SIC, "Semantic-Enhanced Image Clustering" (Cai et al., AAAI 2023; ``shared/papers/sic.txt``), complete.
+
+Explained in: notebooks/08_comparison.
+
+1. Semantic space construction (:class:`laicpkg.filters.SICFilter`): uniqueness
+   ``ρ(w) = 1 − cos(w, ē)`` (SIC Eq. 1), drop the most generic nouns (γ_u), k-means
+   with c = K on the images, keep the γ_r nearest nouns of every centre → the
+   semantic set T with embeddings V.
+2. Semantic centres H (one per cluster), recomputed every epoch from the head's
+   current assignment Q, by one of three mappings:
+
+   * ``direct``: every image to its nearest noun of T; k-means (c) on those nouns;
+   * ``center``: per cluster l, the images whose ``q_il`` is among the ξ_c largest of
+     column l (Eq. 2–3); their mean is the image centre (Eq. 4); its nearest noun of T is h_l;
+   * ``adjusted`` (default, SIC's best): as ``center``, then h_l is replaced by the
+     mean of its ξ_a nearest nouns of T.
+
+   Pseudo-labels ``p_i = one-hot(argmax_l softmax_l(u_iᵀ h_l))`` (Eq. 5).
+3. Joint consistency learning of a linear cluster head ``q_i = softmax(W u_i + b)``,
+   initialised from the k-means centres R as ``W = 2τ_m R``, ``b_l = −τ_m ‖r_l‖²``
+   (Eq. 8–9), with ``L = L_I + β L_IS + λ L_B`` (Eq. 11): neighbour consistency
+   ``L_I = −mean_i log q_iᵀ q_j`` for one random j of the k nearest neighbours (Eq. 6),
+   image–semantic ``L_IS = mean_i CE(p_i, q_i)`` (Eq. 7) and the balance term (Eq. 10).
+   Adam, 100 epochs, batch 128, SIC Table 2's η_φ, ξ_c = 0.9 n/c, ξ_a, k, λ = 5, β.
+
+Ambiguities and the choices made (all parameters):
+
+* γ_u: read as the *fraction* of most generic nouns removed (see :class:`SICFilter`).
+* L_B: Eq. 10 writes ``−Σ q̄ log q̄`` (the entropy) and calls it the "negative entropy
+  loss"; minimising the entropy would empty clusters, the opposite of its stated
+  purpose, so L_B is the negative entropy ``Σ_l q̄_l log q̄_l`` (as in SCAN, whose code SIC
+  forks).
+* Eq. 9 writes ``‖h_l‖²`` for the bias; with W built from R it must be ``‖r_l‖²``.
+  τ_m is not given; default 10.
+* Eq. 4 is garbled (it sums u_i over i with 1/‖z_i‖₁); we read it as the mean of the
+  selected images of cluster l. The adjusted centre is L2-normalised.
+* The CLIP-style image augmentation of SIC's training is not applied: this project
+  works on cached features.
+* Semantic centres and pseudo-labels are recomputed once per epoch (Algorithm 1),
+  from Q on the whole train split.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .counterparts import TwoStageClustering
+from .errors import ParameterError
+from .filters import SICFilter
+from .kmeans import KMeans
+from .tac import mine_neighbors
+from .timing import timed
+from .validation import as_features, check_choice, check_int, check_n_clusters, check_positive, resolve_device
+
+__all__ = ["SIC", "semantic_centers", "sic_losses", "negative_entropy"]
+
+
+def negative_entropy(q: torch.Tensor) -> torch.Tensor:
+    """SIC's balance term ``L_B = Σ_l q̄_l log q̄_l`` with ``q̄ = mean_i q_i`` (Eq. 10, read as negative entropy)."""
+    m = q.mean(0).clamp_min(1e-9)
+    return (m * m.log()).sum()
+
+
+def sic_losses(q: torch.Tensor, q_nb: torch.Tensor, pseudo: torch.Tensor):
+    """``(L_I, L_IS, L_B)`` of SIC Eq. 6, 7 and 10 for a batch.
+
+    ``q`` (B, c) anchors' assignments, ``q_nb`` (B, c) one neighbour's, ``pseudo`` (B,) labels.
+    """
+    l_i = -torch.log((q * q_nb).sum(1).clamp_min(1e-12)).mean()
+    l_is = F.nll_loss(torch.log(q.clamp_min(1e-12)), pseudo)
+    return l_i, l_is, negative_entropy(q)
+
+
+def semantic_centers(U: np.ndarray, V: np.ndarray, Q: np.ndarray | None, *, mapping: str = "adjusted",
+                     xi_c: int | None = None, xi_a: int = 20, random_state: int = 0) -> np.ndarray:
+    """The c semantic centres H (c, d) of SIC's three mappings (see the module docstring).
+
+    ``U`` (n, d) images, ``V`` (m, d) semantic set T, ``Q`` (n, c) current assignments
+    (unused by ``direct``, which needs ``c`` from ``Q.shape[1]`` only).
+    """
+    check_choice(mapping, "mapping", ("direct", "center", "adjusted"))
+    c = Q.shape[1]
+    if mapping == "direct":
+        nearest = (U @ V.T).argmax(1)
+        S = V[nearest]
+        return KMeans(c, spherical=True, niter=100, on_empty="ignore", random_state=random_state).fit(S).cluster_centers_
+    n = U.shape[0]
+    xi_c = max(1, min(n, int(math.floor(0.9 * n / c)) if xi_c is None else int(xi_c)))
+    kth = np.partition(Q, n - xi_c, axis=0)[n - xi_c]       # κ_l: the ξ_c-th largest q in column l (Eq. 3)
+    Zmask = Q >= kth[None, :]                                 # Eq. 2
+    img_centers = (Zmask.T.astype(np.float64) @ U) / Zmask.sum(0)[:, None]   # Eq. 4
+    sims = img_centers @ V.T
+    H = V[sims.argmax(1)].astype(np.float64)
+    if mapping == "adjusted":
+        xi_a = min(check_int(xi_a, "xi_a"), V.shape[0])
+        nn_idx = np.argpartition(-(H @ V.T), xi_a - 1, axis=1)[:, :xi_a]
+        H = V[nn_idx].mean(1)
+        H /= np.linalg.norm(H, axis=1, keepdims=True)
+    return H.astype(np.float32)
+
+
+class SIC(TwoStageClustering):
+    """The complete SIC method (semantic space, semantic centres, joint consistency learning).
+
+    Parameters
+    ----------
+    n_clusters : int (c)
+    gamma_u, gamma_r, gamma_u_mode : semantic space construction (see :class:`SICFilter`)
+    mapping : "direct", "center" or "adjusted" (default)
+    xi_c : top samples per cluster for the centre-based mappings; default 0.9 n/c
+    xi_a : nouns averaged by the adjusted mapping (SIC Table 2: 20–50)
+    n_neighbors : k of L_I, default 20
+    lam, beta : λ (balance, 5) and β (image–semantic, SIC Table 2: 1 or 0.1)
+    tau_m : temperature of the k-means initialisation (Eq. 8–9)
+    epochs, batch_size, lr : 100, 128, η_φ (SIC Table 2: 1e-4; ImageNet-Dogs 9e-3)
+    device, progress, random_state
+
+    Attributes
+    ----------
+    head_ (torch Linear), loss_history_ (per epoch: L_I, L_IS, L_B, total),
+    pseudo_label_history_ (pseudo-labels of the last epoch), semantic_centers_ (c, d)
+    """
+
+    def __init__(self, n_clusters: int, *, gamma_u: float = 0.05, gamma_r: int = 500, gamma_u_mode: str = "fraction",
+                 mapping: str = "adjusted", xi_c: int | None = None, xi_a: int = 20, n_neighbors: int = 20,
+                 lam: float = 5.0, beta: float = 1.0, tau_m: float = 10.0, epochs: int = 100, batch_size: int = 128,
+                 lr: float = 1e-4, kmeans_niter: int = 300, kmeans_nredo: int = 1, device: str = "cpu",
+                 progress: bool = True, random_state: int = 0):
+        super().__init__(None, n_clusters, device=device, random_state=random_state)
+        self.gamma_u = gamma_u
+        self.gamma_r = gamma_r
+        self.gamma_u_mode = gamma_u_mode
+        self.mapping = mapping
+        self.xi_c = xi_c
+        self.xi_a = xi_a
+        self.n_neighbors = n_neighbors
+        self.lam = lam
+        self.beta = beta
+        self.tau_m = tau_m
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.kmeans_niter = kmeans_niter
+        self.kmeans_nredo = kmeans_nredo
+        self.progress = progress
+
+    def make_filter(self) -> SICFilter:
+        return SICFilter(self.n_clusters, gamma_u=self.gamma_u, gamma_r=self.gamma_r, gamma_u_mode=self.gamma_u_mode,
+                         kmeans_niter=self.kmeans_niter, kmeans_nredo=self.kmeans_nredo,
+                         random_state=self.random_state)
+
+    @torch.no_grad()
+    def _proba(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.head_(X), dim=1)
+
+    def fit(self, E_train, R) -> "SIC":
+        super().fit(E_train, R)
+        U = as_features(E_train, "image features")
+        c = check_n_clusters(self.n_clusters, U.shape[0], "n_clusters (c)", "training images")
+        check_choice(self.mapping, "mapping", ("direct", "center", "adjusted"))
+        epochs = check_int(self.epochs, "epochs", minimum=0)
+        bs = min(check_int(self.batch_size, "batch_size"), U.shape[0])
+        lr = check_positive(self.lr, "lr")
+        tau_m = check_positive(self.tau_m, "tau_m")
+        if self.R_pos_.shape[0] < c:
+            raise ParameterError(f"the semantic set has {self.R_pos_.shape[0]} nouns, fewer than c={c} clusters")
+        device = resolve_device(self.device)
+        V = self.R_pos_
+        with timed(self.timings_, "neighbors"):
+            nbrs = mine_neighbors(U, self.n_neighbors)
+        torch.manual_seed(self.random_state)
+        rng = np.random.default_rng(self.random_state)
+        Rc = torch.from_numpy(self.filter_.centers_.astype(np.float32))
+        self.head_ = torch.nn.Linear(U.shape[1], c).to(device)
+        with torch.no_grad():                                    # Eq. 8-9
+            self.head_.weight.copy_(2.0 * tau_m * Rc)
+            self.head_.bias.copy_(-tau_m * (Rc * Rc).sum(1))
+        opt = torch.optim.Adam(self.head_.parameters(), lr=lr)
+        Ut = torch.from_numpy(U).to(device)
+        n = U.shape[0]
+        self.loss_history_ = {"L_I": [], "L_IS": [], "L_B": [], "total": []}
+        with timed(self.timings_, "train_head"):
+            bar = tqdm(range(epochs), desc="SIC head", disable=not self.progress, leave=False)
+            for _ in bar:
+                Q = self._proba(Ut).cpu().numpy()
+                H = semantic_centers(U, V, Q, mapping=self.mapping, xi_c=self.xi_c, xi_a=self.xi_a,
+                                     random_state=self.random_state)
+                pseudo = torch.from_numpy((U @ H.T).argmax(1)).to(device)        # Eq. 5
+                perm = rng.permutation(n)
+                sums = np.zeros(4)
+                n_b = 0
+                for a in range(0, n, bs):
+                    idx = perm[a:a + bs]
+                    j = nbrs[idx, rng.integers(0, nbrs.shape[1], size=idx.size)]
+                    q = torch.softmax(self.head_(Ut[idx]), dim=1)
+                    q_nb = torch.softmax(self.head_(Ut[j]), dim=1)
+                    l_i, l_is, l_b = sic_losses(q, q_nb, pseudo[idx])
+                    loss = l_i + self.beta * l_is + self.lam * l_b      # Eq. 11
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    sums += [l_i.item(), l_is.item(), l_b.item(), loss.item()]
+                    n_b += 1
+                for key, v in zip(("L_I", "L_IS", "L_B", "total"), sums / max(n_b, 1)):
+                    self.loss_history_[key].append(float(v))
+                bar.set_postfix(loss=f"{self.loss_history_['total'][-1]:.4f}")
+        self.semantic_centers_ = H if epochs else None
+        return self
+
+    def predict_proba(self, E) -> np.ndarray:
+        E = as_features(E, "image features")
+        dev = self.head_.weight.device
+        return self._proba(torch.from_numpy(E).to(dev)).cpu().numpy()
+
+    def predict(self, E) -> np.ndarray:
+        """Clusters ``argmax_l q_il`` of the trained head (SIC Algorithm 1, output)."""
+        with timed(self.timings_, "predict"):
+            labels = self.predict_proba(E).argmax(1).astype(np.int64)
+        self.labels_ = labels
+        return labels

@@ -1,0 +1,175 @@
+"""IDCL: density (Eq. 1), d_c, pacing (Eq. 3-6), curriculum (Eq. 7-8), cores (Eq. 9),
+assignment (Eq. 10-11), the DEC target, the autoencoder, determinism and bad input."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.spatial.distance import pdist, squareform
+
+from laicpkg import density as D
+from laicpkg.errors import FeatureError, LaicError, ParameterError
+from laicpkg.idcl import IDCL, TransformerAE
+
+
+@pytest.fixture
+def blobs():
+    rng = np.random.default_rng(0)
+    centers = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+    y = np.repeat(np.arange(3), [60, 40, 20])
+    return centers[y] + rng.normal(scale=0.7, size=(y.size, 2)), y
+
+
+@pytest.mark.parametrize("n,quantile", [(2, 0.02), (57, 0.02), (300, 0.02), (300, 0.5), (300, 1.0)])
+def test_cutoff_distance_is_the_ranked_pair_distance(n, quantile):
+    Z = np.random.default_rng(n).normal(size=(n, 4))
+    d = np.sort(pdist(Z))
+    expected = d[max(1, math.ceil(quantile * d.size)) - 1]
+    assert D.cutoff_distance(Z, quantile) == pytest.approx(expected, rel=1e-12)
+
+
+def test_cutoff_distance_two_pass_path_matches_brute_force(monkeypatch):
+    monkeypatch.setattr(D, "_DIRECT_PAIRS", 10)  # force the histogram path
+    Z = np.random.default_rng(3).normal(size=(500, 3))
+    d = np.sort(pdist(Z))
+    assert D.cutoff_distance(Z, 0.02, block_rows=37) == pytest.approx(d[math.ceil(0.02 * d.size) - 1], rel=1e-12)
+
+
+def test_local_density_matches_eq1(blobs):
+    Z, _ = blobs
+    dc = D.cutoff_distance(Z)
+    brute = np.exp(-squareform(pdist(Z)) ** 2 / dc ** 2).sum(1)
+    np.testing.assert_allclose(D.local_density(Z, dc, block_rows=7), brute, rtol=1e-10)
+    np.testing.assert_allclose(D.local_density(Z), brute, rtol=1e-10)
+
+
+def test_difficulty_scores_are_min_max_normalised():
+    s = D.difficulty_scores([3.0, 5.0, 4.0])
+    np.testing.assert_allclose(s, [0.0, 1.0, 0.5])
+
+
+def test_pace_satisfies_eq3_eq4_and_the_cap():
+    t = np.arange(0, 400)
+    z = D.pace(t, zeta0=0.6, zeta_max=0.95, t_grow=100)
+    assert z[0] == pytest.approx(0.6)
+    n = 1797
+    grow = np.diff(n * z)
+    assert (grow >= -1e-12).all()                                   # Eq. 3: never shrinks
+    uncapped = z[1:] < 0.95
+    g = grow[uncapped[:len(grow)]]
+    assert (np.diff(g[:-1]) >= -1e-12).all()                         # Eq. 4: increments grow before the cap
+    assert z.max() == pytest.approx(0.95) and (z <= 0.95 + 1e-15).all()
+    # Eq. 5 without the cap reaches 1 at t = T_grow.
+    assert D.pace(100, zeta0=0.6, zeta_max=1.0, t_grow=100) == pytest.approx(1.0)
+    assert D.pace(50, zeta0=0.6, zeta_max=1.0, t_grow=100) == pytest.approx(0.6 ** 0.5)
+    lin = D.pace(t, t_grow=100, kind="linear")
+    assert np.allclose(np.diff(lin[:80]), 0.4 / 100)                  # fixed pace: equal increments
+    assert (D.pace(t, kind="none") == 1).all()
+
+
+def test_curriculum_keeps_the_densest_share_of_every_cluster():
+    scores = np.array([0.9, 0.1, 0.5, 0.3, 0.8, 0.2, 0.7])
+    labels = np.array([0, 0, 0, 1, 1, 1, 1])
+    m = D.curriculum_mask(scores, labels, 2, 0.6)
+    # cluster 0: ceil(0.6*3)=2 -> samples 0, 2; cluster 1: ceil(0.6*4)=3 -> 4, 6, 3
+    assert np.flatnonzero(m).tolist() == [0, 2, 3, 4, 6]
+
+
+def test_density_cores_membership(blobs):
+    Z, y = blobs
+    rho = D.local_density(Z)
+    cores = D.density_cores(rho, y, 3, 0.05)
+    assert [len(c) for c in cores] == [3, 2, 1]                       # ceil(5% of 60, 40, 20)
+    for k, c in enumerate(cores):
+        members = np.flatnonzero(y == k)
+        assert set(c) <= set(members)
+        assert rho[c].min() >= np.sort(rho[members])[::-1][len(c) - 1] - 1e-12
+
+
+def test_core_assignment_is_eq10_eq11_and_rows_sum_to_one(blobs):
+    Z, y = blobs
+    rho = D.local_density(Z)
+    cores = D.density_cores(rho, y, 3, 0.1)
+    idx = np.concatenate(cores)
+    lab = np.concatenate([np.full(len(c), k) for k, c in enumerate(cores)])
+    q = D.core_assignment(torch.from_numpy(Z), torch.from_numpy(Z[idx]), lab, 3).numpy()
+    s = np.zeros((len(Z), 3))
+    for j, k in zip(idx, lab):
+        s[:, k] += 1.0 / (1.0 + ((Z - Z[j]) ** 2).sum(1))
+    np.testing.assert_allclose(q, s / s.sum(1, keepdims=True), rtol=1e-10)
+    np.testing.assert_allclose(q.sum(1), 1.0)
+    assert (q.argmax(1) == y).mean() > 0.95
+
+
+def test_target_distribution_is_decs():
+    q = torch.tensor([[0.7, 0.3], [0.4, 0.6], [0.9, 0.1]], dtype=torch.float64)
+    f = q.sum(0)
+    w = q ** 2 / f
+    np.testing.assert_allclose(D.target_distribution(q).numpy(), (w / w.sum(1, keepdim=True)).numpy())
+
+
+def test_density_core_assignment_recovers_blobs(blobs):
+    Z, y = blobs
+    m = D.DensityCoreAssignment(3, spherical=False, kmeans_nredo=5).fit(Z)
+    assert (m.labels_ == m.q_.argmax(1)).all()
+    from laicpkg.metrics import clustering_scores
+    assert clustering_scores(y, m.labels_)["ACC"] > 95
+
+
+def test_constant_and_too_small_inputs_fail_clearly():
+    with pytest.raises(FeatureError, match="constant or mostly duplicates"):
+        D.cutoff_distance(np.ones((20, 3)))
+    with pytest.raises(FeatureError, match="at least 2"):
+        D.cutoff_distance(np.ones((1, 3)))
+    with pytest.raises(ParameterError):
+        D.pace(3, zeta0=0.0)
+    with pytest.raises(ParameterError):
+        D.curriculum_mask([1.0], [0], 1, 1.5)
+
+
+@pytest.mark.parametrize("transformer", [True, False])
+def test_autoencoder_shapes(transformer):
+    ae = TransformerAE((1, 8, 8), 10, (32, 32, 64), transformer=transformer)
+    x = torch.rand(5, 1, 8, 8)
+    z, xr = ae(x)
+    assert z.shape == (5, 10) and xr.shape == x.shape
+    if transformer:
+        assert ae.embed_dim == 4                                     # I_c * I_h/4 * I_w/4 (Sec. 4)
+
+
+def _tiny(**kw):
+    return IDCL(3, hidden=(32, 32, 64), pretrain_epochs=3, epochs=4, batch_size=32, progress=False, **kw)
+
+
+def test_idcl_runs_and_is_deterministic():
+    rng = np.random.default_rng(0)
+    X = rng.random((90, 1, 8, 8)).astype(np.float32)
+    X[:30, :, :4] += 1.0
+    X[30:60, :, 4:] += 1.0
+    a = _tiny(random_state=1).fit(X)
+    b = _tiny(random_state=1).fit(X)
+    assert np.array_equal(a.labels_, b.labels_)
+    assert a.history_["loss_rec"] == b.history_["loss_rec"]
+    np.testing.assert_allclose(a.q_.sum(1), 1.0)
+    assert a.labels_.shape == (90,) and a.embedding_.shape == (90, 10)
+
+
+def test_idcl_curriculum_grows_with_the_pace():
+    rng = np.random.default_rng(1)
+    X = rng.random((120, 1, 8, 8)).astype(np.float32)
+    m = IDCL(3, hidden=(16, 16, 16), pretrain_epochs=1, epochs=5, batch_size=64, t_grow=3, tol=0.0,
+             progress=False).fit(X)
+    zeta, n = m.history_["zeta"], m.history_["n_train"]
+    assert zeta == sorted(zeta)
+    for z, k in zip(zeta, n):   # per-cluster ceilings: between ζn and ζn + K
+        assert math.ceil(z * 120 - 1e-9) <= k <= z * 120 + 3
+    assert max(m.history_["zeta"]) == pytest.approx(0.95)
+
+
+def test_idcl_bad_input():
+    with pytest.raises(LaicError, match="n_clusters"):
+        _tiny().fit(np.random.rand(2, 1, 8, 8))
+    with pytest.raises(FeatureError, match="constant"):
+        _tiny().fit(np.ones((50, 1, 8, 8)))
+    with pytest.raises(ParameterError, match="image_shape"):
+        _tiny().fit(np.random.rand(50, 64))
