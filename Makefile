@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: env test test-fast bench book clean wordnet notebooks browser-check
+.PHONY: env test test-fast bench book clean wordnet notebooks browser-check browser-deps html
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
 # Debian's wordnet-base unpacked into .cache (no root needed to unpack).
@@ -31,6 +31,23 @@ wordnet: $(WORDNET_DIR)/data.noun
 test: $(STAMP) wordnet
 	LAIC_WORDNET_DIR=$(WORDNET_DIR) $(PY) -m pytest
 	$(PY) -m pytest --nbval notebooks -p no:cacheprovider
+	$(MAKE) browser-check
+
+# Debian's chromium and its driver for the browser check (installed when missing; needs root or sudo).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
+	  ( $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null || \
+	    ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null ) )
+
+# Build the HTML book from the committed executed notebooks and results (no batch run).
+html: $(STAMP)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# Real-browser check: headless chromium loads the built book, checks MathJax, figures and links,
+# and writes _build/html/browser-check.png and browser-check.json.
+browser-check: html browser-deps
+	$(PY) scripts/browser_check.py _build/html
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
@@ -45,7 +62,7 @@ bench: $(STAMP)
 # The main job: run the default batch (papermill, synthetic presets) and build the HTML book.
 book: $(STAMP)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/laic batch
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(MAKE) html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 clean:

@@ -1,0 +1,164 @@
+"""Real-browser check of the built book (Debian's chromium, headless, driven by selenium).
+
+Usage: ``python scripts/browser_check.py [_build/html]`` (``make browser-check`` builds
+the book first). For the index, the results summary, one per-dataset results page
+and the theory pages with equations, it checks in a real browser that
+
+* the page loads with its title and the book's navigation;
+* MathJax rendered the equations (``mjx-container`` elements, no ``mjx-merror``),
+  on every page whose source holds math;
+* every ``<img>`` finished loading with a non-zero natural size (figures present);
+* every internal link of every page in the build points at a file that exists
+  (checked on the files, with the anchors the browser sees);
+
+and writes ``browser-check.png`` (a screenshot of the index) and
+``browser-check.json`` (what was measured) into the build folder. Exit status
+1 with one line per failure when anything is wrong.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+PAGES = ["index.html", "book/results/summary.html", "notebooks/02_eq6_derivation.html",
+         "notebooks/03_theorem2_limits.html"]
+MATH_PAGES = {"notebooks/02_eq6_derivation.html", "notebooks/03_theorem2_limits.html", "index.html"}
+
+_JS_STATE = """
+const imgs = Array.from(document.images);
+return {
+  title: document.title,
+  mathjax_loaded: typeof window.MathJax !== 'undefined' && !!window.MathJax.startup,
+  mjx: document.querySelectorAll('mjx-container').length,
+  mjx_errors: document.querySelectorAll('mjx-merror').length,
+  raw_tex: document.querySelectorAll('.math:not(:has(mjx-container))').length,
+  images: imgs.length,
+  broken_images: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src')),
+  nav_links: document.querySelectorAll('nav a.reference.internal, .bd-sidebar a').length,
+  links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')),
+};
+"""
+
+
+def _driver():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_bin = shutil.which("chromedriver")
+    if not browser or not driver_bin:
+        raise SystemExit("browser check: chromium and chromedriver are needed "
+                         "(Debian: apt-get install chromium chromium-driver)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1400,1000", "--allow-file-access-from-files"):
+        opts.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver_bin), options=opts)
+
+
+def _wait_for_mathjax(drv, timeout: float = 20.0) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(drv, timeout).until(lambda d: d.execute_script(
+        "return document.readyState === 'complete' && (typeof MathJax === 'undefined' || "
+        "(MathJax.startup && MathJax.startup.promise && (MathJax.startup.document.state() >= 200 ||"
+        " document.querySelectorAll('mjx-container').length > 0 || document.querySelectorAll('.math').length == 0)))"))
+    # Let the typesetting promise settle.
+    drv.execute_async_script("const done = arguments[0]; if (window.MathJax && MathJax.startup && "
+                             "MathJax.startup.promise) { MathJax.startup.promise.then(() => done(true)); } "
+                             "else { done(false); }")
+
+
+def check_links(root: Path) -> list[str]:
+    """Every internal href of every built page points at an existing file."""
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.hrefs = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("a", "link", "img", "script"):
+                for k, v in attrs:
+                    if k in ("href", "src") and v:
+                        self.hrefs.append(v)
+
+    problems = []
+    for page in sorted(root.rglob("*.html")):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for href in parser.hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("#", "mailto:", "data:", "javascript:")):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if not target.exists():
+                problems.append(f"{page.relative_to(root)}: broken internal link {href}")
+    return problems
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    root = Path(argv[0] if argv else "_build/html").resolve()
+    if not (root / "index.html").is_file():
+        print(f"browser check: no built book at {root} (run `make book` or `jupyter-book build .`)")
+        return 1
+    pages = list(PAGES)
+    datasets = sorted((root / "book/results/datasets").glob("*.html"))
+    if datasets:
+        pages.append(str(datasets[0].relative_to(root)))
+    failures, report = [], {}
+    drv = _driver()
+    try:
+        for rel in pages:
+            path = root / rel
+            if not path.is_file():
+                failures.append(f"{rel}: page missing from the build")
+                continue
+            drv.get(path.as_uri())
+            _wait_for_mathjax(drv)
+            state = drv.execute_script(_JS_STATE)
+            state.pop("links")
+            report[rel] = state
+            if not state["title"]:
+                failures.append(f"{rel}: page has no title")
+            if state["nav_links"] == 0:
+                failures.append(f"{rel}: no navigation links rendered")
+            if rel in MATH_PAGES:
+                if not state["mathjax_loaded"]:
+                    failures.append(f"{rel}: MathJax did not load")
+                if state["mjx"] == 0:
+                    failures.append(f"{rel}: no equation was rendered by MathJax")
+            if state["mjx_errors"]:
+                failures.append(f"{rel}: {state['mjx_errors']} MathJax error(s)")
+            if state["broken_images"]:
+                failures.append(f"{rel}: images did not load: {state['broken_images']}")
+            if rel.startswith("book/results") and state["images"] == 0:
+                failures.append(f"{rel}: results page without figures")
+        drv.get((root / "index.html").as_uri())
+        _wait_for_mathjax(drv)
+        drv.save_screenshot(str(root / "browser-check.png"))
+    finally:
+        drv.quit()
+    failures += check_links(root)
+    report["failures"] = failures
+    (root / "browser-check.json").write_text(json.dumps(report, indent=2) + "\n")
+    for line in failures:
+        print(f"browser check: {line}")
+    n_math = sum(v["mjx"] for k, v in report.items() if isinstance(v, dict))
+    n_img = sum(v["images"] for k, v in report.items() if isinstance(v, dict))
+    print(f"browser check: {len(pages)} pages, {n_math} rendered equations, {n_img} images, "
+          f"{'FAILED' if failures else 'ok'}; screenshot {root / 'browser-check.png'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

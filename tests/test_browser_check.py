@@ -1,0 +1,24 @@
+"""The link checker of scripts/browser_check.py (the browser part runs in `make browser-check`)."""
+import importlib.util
+from pathlib import Path
+
+SPEC = importlib.util.spec_from_file_location("browser_check", Path(__file__).parents[1] / "scripts/browser_check.py")
+browser_check = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(browser_check)
+
+
+def test_check_links_finds_broken_internal_links(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/page.html").write_text('<a href="../index.html#x">ok</a><img src="fig.png">'
+                                          '<a href="https://example.org/missing">external</a><a href="#top">anchor</a>')
+    (tmp_path / "index.html").write_text('<a href="a/page.html">ok</a><a href="gone.html">broken</a>')
+    problems = browser_check.check_links(tmp_path)
+    assert problems == ["a/page.html: broken internal link fig.png", "index.html: broken internal link gone.html"]
+    (tmp_path / "a/fig.png").write_bytes(b"")
+    (tmp_path / "index.html").write_text('<a href="a/page.html">ok</a>')
+    assert browser_check.check_links(tmp_path) == []
+
+
+def test_missing_build_is_reported(tmp_path, capsys):
+    assert browser_check.main([str(tmp_path)]) == 1
+    assert "no built book" in capsys.readouterr().out
