@@ -15,7 +15,12 @@ from .data import LaICData
 from .datasets import load_dataset
 from .runner import RunResult, run, write_record
 
-__all__ = ["run_methods", "results_table", "sweep", "selected_nouns_table", "tsne_embed", "load_records"]
+__all__ = ["run_methods", "results_table", "sweep", "selected_nouns_table", "tsne_embed", "load_records",
+           "COMPARISON_METHODS", "compare", "comparison_table"]
+
+#: The methods of the comparison chapter (issue: full baselines on the same features).
+COMPARISON_METHODS = ["zeroshot", "kmeans", "sic", "tac", "tac-star", "gradnorm", "gradnorm-centroid",
+                      "gradnorm-tac-star"]
 
 
 def run_methods(dataset: str, methods, *, data: LaICData | None = None, features=None, seed: int = 0,
@@ -94,3 +99,47 @@ def tsne_embed(X, *, n_samples: int = 1500, random_state: int = 0):
     idx = np.sort(rng.choice(X.shape[0], size=min(n_samples, X.shape[0]), replace=False))
     emb = TSNE(n_components=2, init="pca", perplexity=30, random_state=random_state).fit_transform(X[idx])
     return emb, idx
+
+
+def compare(datasets, methods=None, seeds=range(5), *, records_dir="book/results/comparison/records",
+            features=None, overrides: dict | None = None, progress: bool = True, **fields) -> list[dict]:
+    """Run every method on every dataset with every seed; one record file per run.
+
+    Records are written as ``<records_dir>/<dataset>__<method>__seed<seed>.json``; a run
+    whose file exists is not repeated (delete the file to redo it). The data are the
+    same for every seed (``data_seed`` fixed); the seed drives each method's k-means,
+    initialisation and batches. Returns all records.
+    """
+    from tqdm.auto import tqdm
+
+    methods = list(methods or COMPARISON_METHODS)
+    out = Path(records_dir)
+    jobs = [(d, m, s) for d in datasets for s in seeds for m in methods]
+    records, cache = [], {}
+    for d, m, s in tqdm(jobs, desc="comparison runs", disable=not progress):
+        path = out / f"{d}__{m}__seed{s}.json"
+        if path.exists():
+            records.append(json.loads(path.read_text()))
+            continue
+        if d not in cache:
+            cache = {d: load_dataset(d, features=features, **fields)}
+        cfg = resolve_config(d, m, overrides=overrides, seed=s, features=features, **fields)
+        rec = run(cfg, data=cache[d]).record
+        write_record(rec, path)
+        records.append(rec)
+    return records
+
+
+def comparison_table(records, *, metrics=("ACC", "NMI", "ARI"), order=None) -> pd.DataFrame:
+    """Mean ± std over seeds per (dataset, method): a frame with ``<metric>`` and ``<metric> std`` columns."""
+    df = pd.DataFrame([{"dataset": r["dataset"], "method": r["method"], "seed": r["seed"], **r["metrics"],
+                        "seconds": r["timings_s"].get("total", np.nan)} for r in records])
+    g = df.groupby(["dataset", "method"])
+    out = g[list(metrics) + ["seconds"]].mean()
+    for m in metrics:
+        out[f"{m} std"] = g[m].std(ddof=0)
+    out["seeds"] = g["seed"].nunique()
+    if order is not None:
+        out = out.reindex([(d, m) for d in out.index.get_level_values(0).unique() for m in order
+                           if (d, m) in out.index])
+    return out

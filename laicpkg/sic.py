@@ -53,7 +53,7 @@ from .errors import ParameterError
 from .filters import SICFilter
 from .kmeans import KMeans
 from .tac import mine_neighbors
-from .timing import timed
+from .timing import timed, torch_threads
 from .validation import as_features, check_choice, check_int, check_n_clusters, check_positive, resolve_device
 
 __all__ = ["SIC", "semantic_centers", "sic_losses", "negative_entropy"]
@@ -183,7 +183,7 @@ class SIC(TwoStageClustering):
         Ut = torch.from_numpy(U).to(device)
         n = U.shape[0]
         self.loss_history_ = {"L_I": [], "L_IS": [], "L_B": [], "total": []}
-        with timed(self.timings_, "train_head"):
+        with timed(self.timings_, "train_head"), torch_threads(1):
             bar = tqdm(range(epochs), desc="SIC head", disable=not self.progress, leave=False)
             for _ in bar:
                 Q = self._proba(Ut).cpu().numpy()

@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from .counterparts import TwoStageClustering
 from .filters import TACFilter
-from .timing import timed
+from .timing import timed, torch_threads
 from .validation import as_features, check_int, check_n_clusters, check_positive, resolve_device
 
 __all__ = ["TAC_KAPPA", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
@@ -169,7 +169,7 @@ class TACStar(TwoStageClustering):
         bs = min(bs, n)
         n_batches = max(1, n // bs)   # the TAC code drops the last incomplete batch
         self.loss_history_ = {"distill": [], "consistency": [], "entropy": [], "total": []}
-        with timed(self.timings_, "train_heads"):
+        with timed(self.timings_, "train_heads"), torch_threads(1):
             bar = tqdm(range(epochs), desc="TAC* heads", disable=not self.progress, leave=False)
             for _ in bar:
                 self.head_image_.train()
