@@ -80,6 +80,8 @@ PARAMS = {p.name: p for p in [
           "IDCL paper"),
     Param("idcl_density_core", True, bool, "IDCL: density-core assignment (off: k-means centroids, DEC)",
           "IDCL paper"),
+    Param("idcl_core_reduce", "sum", str, "IDCL: 'sum' over each density core (Eq. 10) or 'mean' (our variant)",
+          "IDCL paper"),
     Param("idcl_transformer", True, bool, "IDCL: Transformer autoencoder (off: linear autoencoder)", "IDCL paper"),
     Param("idcl_tol", 1e-3, float, "IDCL: μ, stop when fewer labels change (not stated; DEC's value)",
           "laicpkg choice (DEC)"),

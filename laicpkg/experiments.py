@@ -16,7 +16,8 @@ from .datasets import load_dataset
 from .runner import RunResult, run, write_record
 
 __all__ = ["run_methods", "results_table", "sweep", "selected_nouns_table", "tsne_embed", "load_records",
-           "COMPARISON_METHODS", "compare", "comparison_table"]
+           "COMPARISON_METHODS", "compare", "comparison_table", "final_assign_experiment", "idcl_variant",
+           "idcl_table"]
 
 #: The methods of the comparison chapter (issue: full baselines on the same features).
 COMPARISON_METHODS = ["zeroshot", "kmeans", "sic", "tac", "tac-star", "gradnorm", "gradnorm-centroid",
@@ -143,3 +144,69 @@ def comparison_table(records, *, metrics=("ACC", "NMI", "ARI"), order=None) -> p
         out = out.reindex([(d, m) for d in out.index.get_level_values(0).unique() for m in order
                            if (d, m) in out.index])
     return out
+
+
+def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), seeds=range(5),
+                            assigns=("kmeans", "density-core", "density-core-mean"), *, features=None,
+                            progress: bool = True) -> pd.DataFrame:
+    """k-means against IDCL's density-core assignment as the final step, same Stage 1.
+
+    For every dataset, method and seed, Stage 1 is fitted once and the final clustering
+    of ``[e; v]`` (or of ``e`` for CLIP k-means) is run with every ``assigns`` option.
+    One row per (dataset, method, seed, assign) with ACC, NMI, ARI.
+    """
+    from tqdm.auto import tqdm
+
+    from .counterparts import final_clustering
+    from .methods import get_method
+    from .metrics import clustering_scores
+
+    rows = []
+    jobs = [(d, m, s) for d in datasets for m in methods for s in seeds]
+    data = {}
+    for d, m, s in tqdm(jobs, desc="final-assignment runs", disable=not progress):
+        if d not in data:
+            data = {d: load_dataset(d, features=features)}
+        ds = data[d]
+        cfg = resolve_config(d, m, seed=s, features=features)
+        p = cfg.params
+        if get_method(m).build is None:
+            X = ds.E_test
+        else:
+            model = get_method(m).build(p, ds.n_classes, s).fit(ds.E_train, ds.R)
+            from .counterparts import concat_features
+            X = concat_features(ds.E_test, model.transform(ds.E_test))
+        for a in assigns:
+            labels = final_clustering(X, ds.n_classes, assign=a, niter=p["kmeans_niter"], nredo=p["final_nredo"],
+                                      random_state=s)
+            rows.append({"dataset": d, "method": m, "seed": s, "final_assign": a,
+                         **clustering_scores(ds.y_test, labels)})
+    return pd.DataFrame(rows)
+
+
+def idcl_variant(record: dict) -> str:
+    """The ablation an IDCL record belongs to (IDCL Table 4 naming)."""
+    c = record["config"]
+    changes = [name for name, off in (("no curriculum (Model-4)", c["idcl_pace"] == "none"),
+                                      ("fixed pace (Model-5)", c["idcl_pace"] == "linear"),
+                                      ("no density core (Model-2)", not c["idcl_density_core"]),
+                                      ("no Transformer (Model-3)", not c["idcl_transformer"]),
+                                      ("core mean (ours)", c.get("idcl_core_reduce", "sum") == "mean")) if off]
+    return "IDCL" if not changes else " + ".join(changes)
+
+
+def idcl_table(records) -> pd.DataFrame:
+    """Mean ± std of ACC and NMI per IDCL variant over seeds, beside the IDCL paper's DIGITS numbers."""
+    from .paper_results import IDCL_DIGITS
+
+    df = pd.DataFrame([{"variant": idcl_variant(r), "seed": r["seed"], "ACC": r["metrics"]["ACC"],
+                        "NMI": r["metrics"]["NMI"], "epochs run": r.get("n_epochs", np.nan),
+                        "minutes": r["timings_s"]["total"] / 60} for r in records])
+    g = df.groupby("variant")
+    out = pd.DataFrame({"ACC": g["ACC"].mean(), "ACC std": g["ACC"].std(ddof=0), "NMI": g["NMI"].mean(),
+                        "NMI std": g["NMI"].std(ddof=0), "seeds": g["seed"].nunique(),
+                        "epochs run": g["epochs run"].mean(), "minutes / run": g["minutes"].mean()})
+    out["paper ACC"] = [IDCL_DIGITS.get(v, (np.nan, np.nan))[0] for v in out.index]
+    out["paper NMI"] = [IDCL_DIGITS.get(v, (np.nan, np.nan))[1] for v in out.index]
+    order = [k for k in IDCL_DIGITS if k in out.index] + [k for k in out.index if k not in IDCL_DIGITS]
+    return out.loc[order]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["plot_score_vs_msp", "plot_tsne_panels", "plot_sweep", "plot_theorem2", "plot_error_grid",
-           "plot_method_bars"]
+           "plot_method_bars", "plot_pace_curves", "plot_density_cores", "plot_idcl_history"]
 
 
 def _plt():
@@ -119,5 +119,74 @@ def plot_method_bars(df, *, metric: str = "ACC"):
     ax.set_ylabel(f"{metric} (%)")
     ax.legend(fontsize=8, ncol=3)
     fig = ax.get_figure()
+    fig.tight_layout()
+    return fig
+
+
+def plot_pace_curves(curves: dict, *, n: int | None = None):
+    """ζ^t per epoch for each pace (IDCL Eq. 5–6) and, when ``n`` is given, the growth n(ζ^{t+1} − ζ^t) (Eq. 4)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2 if n else 1, figsize=(10 if n else 5, 3.6))
+    axes = np.atleast_1d(axes)
+    for name, z in curves.items():
+        t = np.arange(1, len(z) + 1)
+        axes[0].plot(t, z, label=name)
+        if n:
+            axes[1].plot(t[:-1], n * np.diff(z), label=name)
+    axes[0].set_xlabel("epoch t")
+    axes[0].set_ylabel(r"$\zeta^t$ (share of each cluster trained on)")
+    axes[0].legend(fontsize=8)
+    if n:
+        axes[1].set_xlabel("epoch t")
+        axes[1].set_ylabel(rf"samples added, $n(\zeta^{{t+1}}-\zeta^t)$, n={n}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_density_cores(emb, labels, cores, rho=None):
+    """A 2-D embedding coloured by cluster, density-core members drawn large and dark (IDCL Fig. 2–3)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2 if rho is not None else 1, figsize=(10 if rho is not None else 5, 4.2))
+    axes = np.atleast_1d(axes)
+    ax = axes[0]
+    ax.scatter(emb[:, 0], emb[:, 1], c=labels, cmap="tab10", s=4, alpha=0.35)
+    idx = np.concatenate(cores)
+    ax.scatter(emb[idx, 0], emb[idx, 1], c=np.asarray(labels)[idx], cmap="tab10", s=28, edgecolors="k",
+               linewidths=0.6)
+    ax.set_title("clusters (small) and their density cores (large)")
+    if rho is not None:
+        sc = axes[1].scatter(emb[:, 0], emb[:, 1], c=rho, cmap="viridis", s=4)
+        fig.colorbar(sc, ax=axes[1], label=r"local density $\rho_i$ (Eq. 1)")
+        axes[1].set_title("local density")
+    for a in axes:
+        a.set_xticks([])
+        a.set_yticks([])
+        a.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_idcl_history(history: dict, pretrain_loss=None):
+    """IDCL training: ACC/NMI per epoch (when recorded), the losses, and the curriculum size (Fig. 3c–d)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
+    ep = np.asarray(history["epoch"])
+    if "ACC" in history:
+        axes[0].plot(ep, history["ACC"], label="ACC")
+        axes[0].plot(ep, history["NMI"], label="NMI")
+        axes[0].set_ylabel("%")
+        axes[0].legend(fontsize=8)
+    axes[0].set_title("clustering quality per epoch")
+    rec = np.asarray(history["loss_rec"], dtype=float)
+    kl = np.asarray(history["loss_kl"], dtype=float)
+    axes[1].plot(ep, rec, label="reconstruction (Eq. 13)")
+    axes[1].plot(ep, 0.1 * kl, label=r"$\alpha$ KL (Eq. 12)")
+    axes[1].set_yscale("log")
+    axes[1].legend(fontsize=8)
+    axes[1].set_title("losses per sample")
+    axes[2].plot(ep, history["n_train"], label=r"$|D^t|$")
+    axes[2].set_title("curriculum size")
+    for a in axes:
+        a.set_xlabel("epoch")
     fig.tight_layout()
     return fig
