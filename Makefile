@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: env test test-fast bench book clean wordnet notebooks browser-check browser-deps html
+.PHONY: env test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare idcl-digits
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
 # Debian's wordnet-base unpacked into .cache (no root needed to unpack).
@@ -64,6 +64,15 @@ book: $(STAMP)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/laic batch
 	$(MAKE) html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+# The comparison chapter's runs (8 methods x 3 synthetic presets x 5 seeds; about an hour on 2 cores) and
+# IDCL's DIGITS reproduction (minutes per run); both write records the book reads.
+compare: $(STAMP)
+	$(VENV)/bin/laic compare
+
+idcl-digits: $(STAMP)
+	for s in 0 1 2 3 4; do $(VENV)/bin/laic run --dataset digits --method idcl --seed $$s \
+	  --out book/results/idcl/records/digits__idcl__seed$$s.json || exit 1; done
 
 clean:
 	rm -rf $(VENV) _build runs

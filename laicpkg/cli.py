@@ -61,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print the whole record as JSON instead of a table")
     _add_params(r)
 
+    c = sub.add_parser("compare", help="every method × dataset × seed, one run record each (comparison chapter)")
+    c.add_argument("--datasets", default="synthetic-cifar10,synthetic-cifar20,synthetic-dogs",
+                   help="comma-separated datasets [the three synthetic presets]")
+    c.add_argument("--methods", default=None, help="comma-separated methods [the comparison chapter's eight]")
+    c.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 [5]")
+    c.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
+    c.add_argument("--records-dir", default="book/results/comparison/records")
+
     e = sub.add_parser("extract", help="encode a dataset's images (and the noun pool) with open_clip")
     e.add_argument("--dataset", required=True, help="dataset name (see `laic list`)")
     e.add_argument("--root", help="folder holding the images (torchvision root or ImageFolder)")
@@ -208,6 +216,23 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_compare(args) -> int:
+    from .datasets import get_dataset_spec
+    from .experiments import COMPARISON_METHODS, compare, comparison_table
+    from .methods import get_method
+
+    datasets = [d for d in args.datasets.split(",") if d]
+    methods = [m for m in args.methods.split(",") if m] if args.methods else COMPARISON_METHODS
+    for d in datasets:
+        get_dataset_spec(d)
+    for m in methods:
+        get_method(m)
+    records = compare(datasets, methods, range(args.seeds), records_dir=args.records_dir, features=args.features)
+    print(comparison_table(records, order=methods)[["ACC", "ACC std", "NMI", "ARI", "seeds"]].round(1).to_string())
+    print(f"records: {args.records_dir}")
+    return 0
+
+
 def _cmd_list(_args) -> int:
     from .config import PARAMS
     from .datasets import DATASETS
@@ -237,7 +262,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"run": _cmd_run, "list": _cmd_list, "extract": _cmd_extract, "nouns": _cmd_nouns,
-                    "import-tac": _cmd_import_tac, "batch": _cmd_batch}
+                    "import-tac": _cmd_import_tac, "batch": _cmd_batch, "compare": _cmd_compare}
         return commands[args.command](args)
     except LaicError as exc:
         print(f"laic: error: {exc}", file=sys.stderr)

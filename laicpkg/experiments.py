@@ -111,7 +111,7 @@ def compare(datasets, methods=None, seeds=range(5), *, records_dir="book/results
     same for every seed (``data_seed`` fixed); the seed drives each method's k-means,
     initialisation and batches. Returns all records.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     methods = list(methods or COMPARISON_METHODS)
     out = Path(records_dir)
@@ -155,7 +155,7 @@ def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), s
     of ``[e; v]`` (or of ``e`` for CLIP k-means) is run with every ``assigns`` option.
     One row per (dataset, method, seed, assign) with ACC, NMI, ARI.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from .counterparts import final_clustering
     from .methods import get_method

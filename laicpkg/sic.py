@@ -46,7 +46,7 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .counterparts import TwoStageClustering
 from .errors import ParameterError
