@@ -96,3 +96,55 @@ def test_list(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "synthetic-dogs" in out and "gradnorm-centroid" in out and "--tau" in out
+
+
+def test_idcl_on_digits_through_the_cli(tmp_path, capsys):
+    rec = _run(tmp_path, "i", "--dataset", "digits", "--method", "idcl", "--idcl-pretrain-epochs", "1",
+               "--idcl-epochs", "2")
+    assert rec["data"] == {"n_samples": 1797, "image_shape": [1, 8, 8], "n_classes": 10}
+    assert rec["config"]["idcl_alpha"] == 0.1 and rec["sources"]["idcl_epochs"] == "user"
+    assert len(rec["history"]["ACC"]) == rec["n_epochs"] <= 2 and len(rec["pretrain_loss"]) == 1
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--dataset", "digits", "--method", "gradnorm"], "only --method idcl"),
+    (["--dataset", "mnist", "--method", "idcl"], "--data-root"),
+    (["--dataset", "mnist", "--method", "idcl", "--data-root", "/nonexistent"], "not found"),
+    (["--dataset", "digits", "--method", "idcl", "--idcl-pace", "fast"], "pace"),
+    (["--dataset", "synthetic-dogs", "--method", "sic", "--sic-mapping", "nearest"], "mapping"),
+    (["--dataset", "synthetic-dogs", "--method", "kmeans", "--final-assign", "dbscan"], "final_assign"),
+])
+def test_bad_input_of_new_methods(tmp_path, capsys, args, msg):
+    assert main(["run", "--out", str(tmp_path / "r.json"), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and msg in err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_compare_writes_one_record_per_run_and_reuses_them(tmp_path, capsys):
+    args = ["compare", "--datasets", "synthetic-dogs", "--methods", "kmeans,zeroshot", "--seeds", "2",
+            "--records-dir", str(tmp_path)]
+    assert main(args) == 0
+    files = sorted(p.name for p in tmp_path.glob("*.json"))
+    assert files == [f"synthetic-dogs__{m}__seed{s}.json" for m in ("kmeans", "zeroshot") for s in (0, 1)]
+    out = capsys.readouterr().out
+    assert "kmeans" in out and "zeroshot" in out
+    stamp = (tmp_path / files[0]).stat().st_mtime_ns
+    assert main(args) == 0
+    assert (tmp_path / files[0]).stat().st_mtime_ns == stamp
+
+
+def test_comparison_and_idcl_tables():
+    from laicpkg.experiments import comparison_table, idcl_table
+
+    recs = [{"dataset": "d", "method": "m", "seed": s, "metrics": {"ACC": a, "NMI": 50.0, "ARI": 40.0},
+             "timings_s": {"total": 1.0}} for s, a in enumerate([60.0, 70.0])]
+    t = comparison_table(recs)
+    assert t.loc[("d", "m"), "ACC"] == 65.0 and t.loc[("d", "m"), "ACC std"] == 5.0 and t.loc[("d", "m"), "seeds"] == 2
+    base = {"idcl_pace": "exponential", "idcl_density_core": True, "idcl_transformer": True}
+    recs = [{"config": dict(base, idcl_pace=p), "seed": s, "metrics": {"ACC": 90.0 + s, "NMI": 80.0},
+             "timings_s": {"total": 60.0}, "n_epochs": 50} for s in (0, 1) for p in ("exponential", "none")]
+    t = idcl_table(recs)
+    assert list(t.index) == ["IDCL", "no curriculum (Model-4)"]
+    assert t.loc["IDCL", "ACC"] == 90.5 and t.loc["IDCL", "paper ACC"] == 95.3
+    assert t.loc["no curriculum (Model-4)", "paper NMI"] == 89.4
