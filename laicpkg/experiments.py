@@ -157,7 +157,7 @@ def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), s
     """
     from tqdm import tqdm
 
-    from .counterparts import final_clustering
+    from .counterparts import concat_features, final_clustering
     from .methods import get_method
     from .metrics import clustering_scores
 
@@ -174,7 +174,6 @@ def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), s
             X = ds.E_test
         else:
             model = get_method(m).build(p, ds.n_classes, s).fit(ds.E_train, ds.R)
-            from .counterparts import concat_features
             X = concat_features(ds.E_test, model.transform(ds.E_test))
         for a in assigns:
             labels = final_clustering(X, ds.n_classes, assign=a, niter=p["kmeans_niter"], nredo=p["final_nredo"],
