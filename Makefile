@@ -71,8 +71,7 @@ compare: $(STAMP)
 	$(VENV)/bin/laic compare
 
 idcl-digits: $(STAMP)
-	for s in 0 1 2 3 4; do $(VENV)/bin/laic run --dataset digits --method idcl --seed $$s \
-	  --out book/results/idcl/records/digits__idcl__seed$$s.json || exit 1; done
+	scripts/idcl_digits.sh
 
 clean:
 	rm -rf $(VENV) _build runs

@@ -69,7 +69,8 @@ PARAMS = {p.name: p for p in [
     Param("sic_batch_size", 128, int, "SIC: batch size", "SIC paper, implementation details"),
     Param("sic_tau_m", 10.0, float, "SIC: τ_m of the k-means initialisation (Eq. 8-9; not stated)", "laicpkg choice"),
     Param("idcl_alpha", 0.1, float, "IDCL: α, weight of the KL term (Eq. 14)", "IDCL paper"),
-    Param("idcl_lr", 0.01, float, "IDCL: Adam learning rate of the clustering stage", "IDCL paper"),
+    Param("idcl_lr", 1e-3, float, "IDCL: Adam learning rate of the clustering stage (paper: 0.01, collapses; "
+          "see idcl.py)", "laicpkg choice (IDEC)"),
     Param("idcl_pretrain_lr", 1e-3, float, "IDCL: Adam learning rate of pre-training (0.01 collapses; see idcl.py)",
           "laicpkg choice (IDEC)"),
     Param("idcl_pretrain_epochs", 100, int, "IDCL: autoencoder pre-training epochs", "IDCL paper"),
@@ -83,6 +84,10 @@ PARAMS = {p.name: p for p in [
     Param("idcl_core_reduce", "sum", str, "IDCL: 'sum' over each density core (Eq. 10) or 'mean' (our variant)",
           "IDCL paper"),
     Param("idcl_transformer", True, bool, "IDCL: Transformer autoencoder (off: linear autoencoder)", "IDCL paper"),
+    Param("idcl_norm_first", True, bool, "IDCL: pre-norm Transformer blocks (off: post-norm; see idcl.py)",
+          "laicpkg choice"),
+    Param("idcl_pretrain_cache", "", str, "IDCL: folder caching pre-trained autoencoders, shared by runs "
+          "that differ only after pre-training (empty: no cache)", "laicpkg choice"),
     Param("idcl_tol", 1e-3, float, "IDCL: μ, stop when fewer labels change (not stated; DEC's value)",
           "laicpkg choice (DEC)"),
     Param("device", "auto", str, "torch device: auto, cpu or cuda", "laicpkg choice"),

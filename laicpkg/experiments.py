@@ -190,7 +190,10 @@ def idcl_variant(record: dict) -> str:
                                       ("fixed pace (Model-5)", c["idcl_pace"] == "linear"),
                                       ("no density core (Model-2)", not c["idcl_density_core"]),
                                       ("no Transformer (Model-3)", not c["idcl_transformer"]),
-                                      ("core mean (ours)", c.get("idcl_core_reduce", "sum") == "mean")) if off]
+                                      ("core mean (ours)", c.get("idcl_core_reduce", "sum") == "mean"),
+                                      (f"lr {c['idcl_lr']:g}", c["idcl_lr"] != 1e-3),
+                                      ("post-norm blocks", c["idcl_transformer"]
+                                       and not c.get("idcl_norm_first", False))) if off]
     return "IDCL" if not changes else " + ".join(changes)
 
 

@@ -91,7 +91,8 @@ def _idcl(p, K, seed):
                 pretrain_epochs=p["idcl_pretrain_epochs"], epochs=p["idcl_epochs"], batch_size=p["idcl_batch_size"],
                 t_grow=p["idcl_t_grow"], pace=p["idcl_pace"], density_core=p["idcl_density_core"],
                 core_reduce=p["idcl_core_reduce"],
-                transformer=p["idcl_transformer"], tol=p["idcl_tol"], device=p["device"], progress=False,
+                transformer=p["idcl_transformer"], norm_first=p["idcl_norm_first"],
+                pretrain_cache=p.get("idcl_pretrain_cache") or None, tol=p["idcl_tol"], device=p["device"], progress=False,
                 random_state=seed)
 
 
@@ -108,7 +109,7 @@ _TACSTAR = ("tac_kappa", "tacstar_epochs", "tacstar_batch_size", "tacstar_lr", "
 _SICP = ("sic_gamma_u", "sic_gamma_r", "sic_gamma_u_mode", "sic_mapping", "sic_xi_a", "sic_neighbors", "sic_lambda",
          "sic_beta", "sic_lr", "sic_epochs", "sic_batch_size", "sic_tau_m", "kmeans_niter", "kmeans_nredo", "device")
 _IDCLP = ("idcl_alpha", "idcl_lr", "idcl_pretrain_lr", "idcl_pretrain_epochs", "idcl_epochs", "idcl_batch_size",
-          "idcl_t_grow", "idcl_pace", "idcl_density_core", "idcl_core_reduce", "idcl_transformer", "idcl_tol",
+          "idcl_t_grow", "idcl_pace", "idcl_density_core", "idcl_core_reduce", "idcl_transformer", "idcl_norm_first", "idcl_tol",
           "device")
 METHODS = {m.name: m for m in [
     MethodSpec("zeroshot", "CLIP zero-shot with the true class names (Eq. 1; supervised reference)", (), None),

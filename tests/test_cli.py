@@ -141,10 +141,14 @@ def test_comparison_and_idcl_tables():
              "timings_s": {"total": 1.0}} for s, a in enumerate([60.0, 70.0])]
     t = comparison_table(recs)
     assert t.loc[("d", "m"), "ACC"] == 65.0 and t.loc[("d", "m"), "ACC std"] == 5.0 and t.loc[("d", "m"), "seeds"] == 2
-    base = {"idcl_pace": "exponential", "idcl_density_core": True, "idcl_transformer": True}
+    base = {"idcl_pace": "exponential", "idcl_density_core": True, "idcl_transformer": True, "idcl_lr": 1e-3,
+            "idcl_norm_first": True}
     recs = [{"config": dict(base, idcl_pace=p), "seed": s, "metrics": {"ACC": 90.0 + s, "NMI": 80.0},
              "timings_s": {"total": 60.0}, "n_epochs": 50} for s in (0, 1) for p in ("exponential", "none")]
     t = idcl_table(recs)
     assert list(t.index) == ["IDCL", "no curriculum (Model-4)"]
     assert t.loc["IDCL", "ACC"] == 90.5 and t.loc["IDCL", "paper ACC"] == 95.3
     assert t.loc["no curriculum (Model-4)", "paper NMI"] == 89.4
+    from laicpkg.experiments import idcl_variant
+    old = {"idcl_pace": "exponential", "idcl_density_core": True, "idcl_transformer": True, "idcl_lr": 0.01}
+    assert idcl_variant({"config": old}) == "lr 0.01 + post-norm blocks"   # records made before norm_first

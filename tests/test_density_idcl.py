@@ -154,6 +154,35 @@ def test_idcl_runs_and_is_deterministic():
     assert a.labels_.shape == (90,) and a.embedding_.shape == (90, 10)
 
 
+def test_idcl_pretrain_cache_gives_the_same_run(tmp_path):
+    rng = np.random.default_rng(2)
+    X = rng.random((60, 1, 8, 8)).astype(np.float32)
+    X[:30, :, :4] += 1.0
+    plain = _tiny(random_state=3).fit(X)
+    first = _tiny(random_state=3, pretrain_cache=tmp_path).fit(X)        # trains and stores
+    files = list(tmp_path.glob("idcl-ae-*.pt"))
+    assert len(files) == 1 and not first.pretrain_cached_
+    again = _tiny(random_state=3, pretrain_cache=tmp_path, pace="none").fit(X)   # differs after pre-training
+    assert again.pretrain_cached_ and again.pretrain_loss_ == pytest.approx(plain.pretrain_loss_)
+    cached = _tiny(random_state=3, pretrain_cache=tmp_path).fit(X)
+    assert cached.pretrain_cached_
+    assert np.array_equal(cached.labels_, plain.labels_)
+    assert cached.history_["loss_rec"] == pytest.approx(plain.history_["loss_rec"], rel=1e-5, nan_ok=True)
+    _tiny(random_state=4, pretrain_cache=tmp_path).fit(X)                  # another seed: another file
+    assert len(list(tmp_path.glob("idcl-ae-*.pt"))) == 2
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_post_norm_block_ends_in_layer_norm_pre_norm_keeps_the_patch():
+    torch.manual_seed(0)
+    x = torch.rand(3, 1, 8, 8)
+    for norm_first in (False, True):
+        ae = TransformerAE((1, 8, 8), 10, (16, 16, 16), norm_first=norm_first)
+        t = ae.enc_blocks(ae.patch(x).flatten(2).transpose(1, 2) + ae.pos)
+        centred = torch.allclose(t.mean(-1), torch.zeros(3, 16), atol=1e-5)
+        assert centred == (not norm_first)   # post-norm: every 4-d patch token has mean 0
+
+
 def test_idcl_curriculum_grows_with_the_pace():
     rng = np.random.default_rng(1)
     X = rng.random((120, 1, 8, 8)).astype(np.float32)
