@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["plot_score_vs_msp", "plot_tsne_panels", "plot_sweep", "plot_theorem2", "plot_error_grid",
-           "plot_method_bars", "plot_pace_curves", "plot_density_cores", "plot_idcl_history"]
+           "plot_method_bars", "plot_pace_curves", "plot_density_cores", "plot_idcl_history",
+           "plot_idcl_variants"]
 
 
 def _plt():
@@ -162,6 +163,21 @@ def plot_density_cores(emb, labels, cores, rho=None):
         a.set_xticks([])
         a.set_yticks([])
         a.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_idcl_variants(histories: dict, metric: str = "ACC"):
+    """One line per IDCL variant: ``metric`` per training epoch (``histories``: label -> record history)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    for label, h in histories.items():
+        ax.plot(h["epoch"], h[metric], label=label, lw=1.3)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{metric} (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8, ncol=2)
+    ax.set_title(f"{metric} per epoch (computed for this plot only)")
     fig.tight_layout()
     return fig
 

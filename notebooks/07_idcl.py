@@ -32,9 +32,9 @@
 #
 # The loss is reconstruction plus $\alpha\,\mathrm{KL}(P\Vert Q)$ with DEC's target $P$ and $\alpha = 0.1$
 # (Eq. 12–14). Everything below calls `laicpkg.density` and `laicpkg.idcl`; the choices we had to make
-# where the paper is silent (T_grow, μ, the number of Transformer blocks, the pre-training learning
-# rate, how Eq. 14 and Eq. 17 are reconciled) are listed in the docstring of `laicpkg.idcl` and are
-# parameters.
+# where the paper is silent (T_grow, μ, the number of Transformer blocks, how Eq. 14 and Eq. 17 are
+# reconciled) and the two places where we depart from it (the learning rate and pre-norm blocks, both
+# measured below) are listed in the docstring of `laicpkg.idcl` and are parameters.
 
 # %%
 import numpy as np
@@ -44,11 +44,12 @@ import torch
 torch.set_num_threads(1)
 
 from laicpkg.density import DensityCoreAssignment, cutoff_distance, density_cores, local_density, pace
-from laicpkg.experiments import idcl_table, load_records
+from laicpkg.experiments import idcl_table, idcl_variant, load_records
 from laicpkg.imagesets import load_image_set
 from laicpkg.kmeans import KMeans
 from laicpkg.metrics import clustering_scores
-from laicpkg.plotting import plot_density_cores, plot_idcl_history, plot_method_bars, plot_pace_curves
+from laicpkg.plotting import (plot_density_cores, plot_idcl_history, plot_idcl_variants, plot_method_bars,
+                              plot_pace_curves)
 
 # %% [markdown]
 # ## The pace
@@ -102,40 +103,72 @@ pd.DataFrame(rows).set_index("assignment").round(1)
 # %% [markdown]
 # ## Reproduction on DIGITS
 #
-# The full method with the paper's fixed hyper-parameters (Adam, lr 0.01 for clustering, 100
-# pre-training and up to 200 training epochs, batch 256, ζ⁰ = 0.6, ζ_max = 0.95, λ₁ = 2 %, λ₂ = 5 %,
-# α = 0.1, the M-512-512-3072-10 linear block), run with `laic run --dataset digits --method idcl --seed s`
-# for each seed, and the ablations of IDCL's Table 4 (`--idcl-pace none`, `--idcl-pace linear`,
-# `--no-idcl-density-core`, `--no-idcl-transformer`). One run takes several minutes on the 2-core CPU, so
-# the runs were made once and their records are committed in `book/results/idcl/records`; this page
-# reads them. The "seeds" column says how many seeds each row averages; the paper's numbers are beside.
+# The full method with the paper's fixed hyper-parameters (Adam, 100 pre-training and up to 200 training
+# epochs, batch 256, ζ⁰ = 0.6, ζ_max = 0.95, λ₁ = 2 %, λ₂ = 5 %, α = 0.1, the M-512-512-3072-10 linear
+# block), run with `laic run --dataset digits --method idcl --seed s` for five seeds, and the ablations of
+# IDCL's Table 4 (`--idcl-pace none`, `--idcl-pace linear`, `--no-idcl-density-core`,
+# `--no-idcl-transformer`). Two of our defaults depart from the paper, for reasons measured and given in
+# `laicpkg.idcl` and {doc}`../book/implementation`:
+#
+# * **learning rate 0.001** instead of the paper's 0.01 — the row "lr 0.01" runs the paper's value;
+# * **pre-norm Transformer blocks** — a post-norm block ends in a LayerNorm over each patch embedding,
+#   which on 8×8 images is only 4-dimensional, so it discards half of every patch. The row
+#   "lr 0.01 + post-norm blocks" is the paper read literally on both counts (our first runs).
+#
+# `scripts/idcl_digits.sh` (`make idcl-digits`) makes every run of the table, two at a time, sharing the
+# pre-trained autoencoder of a seed between the variants that differ only after pre-training. The records
+# are committed in `book/results/idcl/records`; this page reads them. "seeds" says how many runs a row
+# averages and "minutes / run" is the wall time of one run (two runs shared the two cores; a run that
+# loaded its seed's pre-trained autoencoder from the cache does not count the two minutes of
+# pre-training); the paper's numbers are beside. For scale, k-means on the raw pixels is computed below.
 
 # %%
 records = load_records("../book/results/idcl/records")
 table = idcl_table(records)
+pixels = KMeans(10, spherical=False, nredo=20, random_state=0).fit(X.reshape(len(X), -1))
+print("k-means on the raw pixels:", {k: round(v, 1) for k, v in clustering_scores(y, pixels.labels_).items()})
 table.round(1)
 
 # %% [markdown]
-# **Our runs do not reproduce the paper.** With the paper's settings and our documented choices for what it
-# leaves open, IDCL on DIGITS ends far below its reported 95.3 ACC / 91.4 NMI, and the spread between seeds is
-# large: the first epochs' assignment is at the level of k-means on the pre-trained embedding, and then the
-# self-training either slowly improves it or drifts into a few large clusters — the size effect of Eq. 10's
-# sum shown above, amplified by DEC's target $P$. The row "core mean (ours)" replaces the sum by the mean
-# over each core. Each run takes 10–40 minutes on the 2-core CPU (the 3072-wide linear block dominates), so
-# fewer seeds than planned finished for some rows and the ablation rows of the paper's Table 4 may be
-# missing; the "seeds" column says how many runs each row averages. The paper publishes no code, so we
-# could not check our reading against theirs.
-
-# %% [markdown]
-# The first seed's run, epoch by epoch: ACC and NMI (computed for this plot only; no label enters
-# training), the two losses, and the size of the curriculum $|D^t|$.
+# ACC per epoch of every variant on seed 0 (the labels are used for this plot only; nothing in training
+# sees them). Epoch 1 is the density-core assignment of the pre-trained embedding.
 
 # %%
-first = next(r for r in records if r["seed"] == 0 and r["config"]["idcl_pace"] == "exponential"
-             and r["config"]["idcl_density_core"] and r["config"]["idcl_transformer"]
-             and r["config"].get("idcl_core_reduce", "sum") == "sum")
+seed0 = {idcl_variant(r): r["history"] for r in records if r["seed"] == 0}
+fig = plot_idcl_variants({k: seed0[k] for k in table.index if k in seed0})
+
+# %% [markdown]
+# **Our runs do not reproduce the paper.** Over five seeds the full method reaches ACC 72.5 ± 9.1 and NMI
+# 72.4 ± 4.3 against the paper's 95.3 / 91.4 — below k-means on the raw pixels — and the ablation does not
+# have the paper's shape:
+#
+# * **the density core hurts here.** Assigning with the k-means centroids instead (DEC's Student-t, the
+#   "no density core" row) is the best and the most stable row, 82.4 ± 1.2, where the paper reports a
+#   5.4-point loss. Eq. 10 *sums* the kernel over a core of 5 % of the cluster, so a larger cluster has a
+#   larger core and a larger similarity to everyone. The first epoch already shows it: on the same
+#   pre-trained embeddings, the sum assigns 57–73 % correctly (five seeds) where the centroids assign
+#   74–83 %; DEC's sharpening target then pulls small clusters into large ones on some seeds (seed 1
+#   peaks at 71 % in epoch 36 and ends at 56 %).
+#   Averaging over the core ("core mean (ours)", 79.2 ± 2.2) removes most of the loss and most of the
+#   spread, but does not beat the centroids;
+# * the curriculum helps a little on average (no curriculum 67.0 ± 10.7, fixed pace 73.6 ± 9.1), within
+#   the spread between seeds; the plain autoencoder (73.0 ± 5.4) is level with the Transformer one;
+# * the paper's learning rate, 0.01, collapses every seed to a single cluster (ACC 10.2, the share of
+#   the largest digit; NMI 0) within 6–46 epochs, where the stopping rule ends the run. With post-norm
+#   blocks as well (our first two runs) it fares a little better but stays far from the paper.
+#
+# The paper publishes no code, and several of its settings are not given (T_grow, μ, the depth of the
+# Transformer, how Eq. 14's sum and Eq. 17's mean are reconciled); we could not find a reading of them
+# that brings the full method near 95 % without tuning on DIGITS's labels, which the issue rules out.
+
+# %% [markdown]
+# The full method's first seed, epoch by epoch: ACC and NMI, the two losses, and the size of the
+# curriculum $|D^t|$.
+
+# %%
+first = next(r for r in records if r["seed"] == 0 and idcl_variant(r) == "IDCL")
 fig = plot_idcl_history(first["history"])
-print(f"stopped after {first['n_epochs']} epochs (fewer than μ = 0.1 % of the labels changed), "
+print(f"ran {first['n_epochs']} epochs (it stops early when fewer than μ = 0.1 % of the labels change), "
       f"final ACC {first['metrics']['ACC']:.1f}, NMI {first['metrics']['NMI']:.1f}")
 
 # %% [markdown]
