@@ -90,6 +90,22 @@ def save_cache(path, features, *, labels=None, names=None, identity: dict, extra
     return path
 
 
+_META_FIELDS = {"format_version": int, "identity": dict, "count": int, "dim": int, "sha256": str}
+
+
+def _check_meta(path: Path, meta) -> None:
+    """Raise :class:`CacheError` unless the metadata is a JSON object with the fields :func:`save_cache` writes."""
+    if not isinstance(meta, dict):
+        raise CacheError(f"{path}: cache metadata is a JSON {type(meta).__name__}, not an object; "
+                         "the file was not written by laic extract")
+    for key, kind in _META_FIELDS.items():
+        if key not in meta:
+            raise CacheError(f"{path}: cache metadata lacks {key!r}; the file was not written by laic extract")
+        if not isinstance(meta[key], kind) or isinstance(meta[key], bool):
+            raise CacheError(f"{path}: cache metadata field {key!r} is a {type(meta[key]).__name__}, "
+                             f"not a {kind.__name__}")
+
+
 def load_cache(path, *, expect: dict | None = None) -> dict:
     """Load and verify a cache file.
 
@@ -107,6 +123,7 @@ def load_cache(path, *, expect: dict | None = None) -> dict:
             names = [str(s) for s in z["names"]] if "names" in z.files else None
     except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as exc:
         raise CacheError(f"feature cache {path} is truncated or corrupt ({type(exc).__name__}); delete it and extract again") from None
+    _check_meta(path, meta)
     if meta.get("format_version") != FORMAT_VERSION:
         raise CacheError(f"{path}: cache format {meta.get('format_version')} is not the supported {FORMAT_VERSION}")
     ident = meta.get("identity", {})

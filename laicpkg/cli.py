@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import LaicError, UnknownNameError
+from .errors import LaicError, ParameterError, UnknownNameError
 
 __all__ = ["main", "build_parser"]
 
@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--batch-size", type=int, default=256)
     e.add_argument("--workers", type=int, default=4, help="DataLoader workers [4]")
     e.add_argument("--allow-size-mismatch", action="store_true", help="do not check split sizes (Table 7)")
+    e.add_argument("--skip-bad-images", action="store_true",
+                   help="leave out unreadable images (listed in the cache's metadata) instead of stopping")
 
     n = sub.add_parser("nouns", help="regenerate the shipped WordNet noun file from a WordNet 3.0 database")
     n.add_argument("--wordnet-dir", default="/usr/share/wordnet", help="WordNet dict folder [/usr/share/wordnet]")
@@ -115,8 +117,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_records_dir(path) -> Path:
+    """An output folder must be a folder (or not exist yet): refuse a file before any run starts."""
+    path = Path(path)
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise LaicError(f"{path} cannot be an output folder: {p} is a file")
+            break
+    return path
+
+
 def _cmd_batch(args) -> int:
     from .batch import run_batch
+    from .config import check_seed
+
+    check_seed(args.seed)
+    check_records_dir(args.out_dir)
 
     for p in run_batch([d for d in args.datasets.split(",") if d], notebook=args.notebook, out_dir=args.out_dir,
                        features=args.features, seed=args.seed):
@@ -126,10 +143,12 @@ def _cmd_batch(args) -> int:
 
 
 def _cmd_extract(args) -> int:
-    from .extract import extract_image_features, extract_text_features
+    from .extract import check_text_inputs, extract_image_features, extract_text_features
 
     if args.no_text and args.text_only:
         raise LaicError("--no-text and --text-only exclude each other")
+    if not args.no_text:  # a bad noun list or prompt set fails before any image is encoded
+        check_text_inputs(args.nouns, args.prompts, args.average)
     written = []
     if not args.text_only:
         if not args.root:
@@ -138,7 +157,7 @@ def _cmd_extract(args) -> int:
                                           pretrained=args.pretrained, splits=tuple(args.splits.split(",")),
                                           device=args.device, batch_size=args.batch_size,
                                           num_workers=args.workers, check_size=not args.allow_size_mismatch,
-                                          cache_name=args.cache_tag)
+                                          cache_name=args.cache_tag, skip_bad_images=args.skip_bad_images)
     if not args.no_text:
         written.append(extract_text_features(args.out, nouns=args.nouns, prompts=args.prompts, model=args.model,
                                              pretrained=args.pretrained, device=args.device,
@@ -194,9 +213,8 @@ def _cmd_run(args) -> int:
     from .config import PARAMS, resolve_config
     from .datasets import get_dataset_spec
     from .methods import get_method
-    from .runner import run, write_record
-
     from .imagesets import is_image_set
+    from .runner import check_record_path, run, write_record
 
     method = get_method(args.method)
     if is_image_set(args.dataset):
@@ -208,15 +226,17 @@ def _cmd_run(args) -> int:
     cfg = resolve_config(args.dataset, args.method, overrides=overrides, preset=args.preset, seed=args.seed,
                          data_seed=args.data_seed, features=args.features, model=args.model,
                          pretrained=args.pretrained, nouns=args.nouns, prompts=args.prompts)
+    out = check_record_path(args.out or Path("runs") / args.dataset / f"{args.method}-seed{args.seed}.json")
     result = run(cfg)
-    out = Path(args.out) if args.out else Path("runs") / args.dataset / f"{args.method}-seed{args.seed}.json"
+    # The results are shown before the record is written, so a failing write loses nothing the user saw.
+    print(json.dumps(result.record, indent=2) if args.json else _fmt_table(result.record), flush=True)
     write_record(result.record, out)
-    print(json.dumps(result.record, indent=2) if args.json else _fmt_table(result.record))
     print(f"record: {out}")
     return 0
 
 
 def _cmd_compare(args) -> int:
+    from .config import check_seed
     from .datasets import get_dataset_spec
     from .experiments import COMPARISON_METHODS, compare, comparison_table
     from .methods import get_method
@@ -227,6 +247,10 @@ def _cmd_compare(args) -> int:
         get_dataset_spec(d)
     for m in methods:
         get_method(m)
+    if args.seeds < 1:
+        raise ParameterError(f"--seeds must be at least 1 (runs seeds 0..N-1); got {args.seeds}")
+    check_seed(args.seeds - 1, "--seeds - 1")
+    check_records_dir(args.records_dir)
     records = compare(datasets, methods, range(args.seeds), records_dir=args.records_dir, features=args.features)
     print(comparison_table(records, order=methods)[["ACC", "ACC std", "NMI", "ARI", "seeds"]].round(1).to_string())
     print(f"records: {args.records_dir}")

@@ -12,85 +12,138 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import UnknownNameError
+import math
+import numbers
+
+from .errors import ParameterError, UnknownNameError
 from .gradnorm import BETA, TAU
 from .counterparts import KAPPA
 
-__all__ = ["Param", "PARAMS", "DATASET_SETTINGS", "PRESETS", "RunConfig", "resolve_config"]
+__all__ = ["Param", "PARAMS", "DATASET_SETTINGS", "PRESETS", "RunConfig", "resolve_config", "check_seed"]
+
+#: Largest float32 value: a float parameter must stay finite once cast to float32 (the dtype of every kernel).
+_F32_MAX = 3.4028234663852886e38
+_DOMAINS = {"pos": "a positive number", "nonneg": "a number >= 0", "unit": "a number in [0, 1]",
+            "int1": "an integer >= 1", "int0": "an integer >= 0"}
 
 
 @dataclass(frozen=True)
 class Param:
+    """One hyper-parameter: its default, type, help text, the source of the default and its valid domain.
+
+    ``domain`` is one of ``pos`` (> 0), ``nonneg`` (>= 0), ``unit`` ([0, 1]),
+    ``int1`` (integer >= 1), ``int0`` (integer >= 0), a tuple of allowed strings,
+    or None (free text / bool); ``hi`` is an upper bound where the arithmetic
+    needs one (τ² must be finite in float32).
+    """
+
     name: str
     default: object
     type: type
     help: str
     source: str = "paper"
+    domain: object = None
+    hi: float | None = None
+
+    def check(self, value):
+        """Return ``value`` if it lies in the domain; raise :class:`ParameterError` with one line otherwise."""
+        if value is None and self.default is None:
+            return value
+        flag = f"{self.name} (--{self.name.replace('_', '-')})"
+        d = self.domain
+        if isinstance(d, tuple):
+            if value not in d:
+                raise ParameterError(f"{flag} must be one of {', '.join(d)}; got {value!r}")
+            return value
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ParameterError(f"{flag} must be true or false; got {value!r}")
+            return value
+        if d in ("int1", "int0"):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (1 if d == "int1" else 0):
+                raise ParameterError(f"{flag} must be {_DOMAINS[d]}; got {value!r}")
+        elif d in ("pos", "nonneg", "unit"):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+                    or abs(value) > _F32_MAX:
+                raise ParameterError(f"{flag} must be a finite number (float32 range); got {value!r}")
+            if (d == "pos" and value <= 0) or value < 0 or (d == "unit" and value > 1):
+                raise ParameterError(f"{flag} must be {_DOMAINS[d]}; got {value!r}")
+        if self.hi is not None and value > self.hi:
+            raise ParameterError(f"{flag}={value!r} is too large (at most {self.hi:g}: {self.name}² must stay "
+                                 "finite in float32)")
+        return value
+
+
+def check_seed(seed, name: str = "--seed") -> int:
+    """A seed must be an integer in [0, 2**32) (numpy, faiss and torch all accept that range)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2 ** 32:
+        raise ParameterError(f"{name} must be an integer in [0, 2**32); got {seed!r}")
+    return int(seed)
 
 
 PARAMS = {p.name: p for p in [
-    Param("tau", TAU, float, "τ, inverse temperature of the classifier (Eq. 4, 6-7); paper 1/0.08"),
-    Param("beta", BETA, int, "β, nouns kept per pseudo-class (Eq. 8)"),
-    Param("kappa", KAPPA, float, "κ, retrieval temperature of the text counterparts (Eq. 9)"),
-    Param("n_pseudo_classes", None, int, "C; default: N/600 if N/K > 600 else 3K (Sec. 5.1.2)"),
-    Param("epochs", 30, int, "ERM epochs (Sec. 5.1.2)"),
-    Param("batch_size", 2048, int, "ERM batch size (Sec. 5.1.2)"),
-    Param("lr", 1e-3, float, "ERM Adam learning rate (Sec. 5.1.2)"),
+    Param("tau", TAU, float, "τ, inverse temperature of the classifier (Eq. 4, 6-7); paper 1/0.08", domain="pos", hi=1e6),
+    Param("beta", BETA, int, "β, nouns kept per pseudo-class (Eq. 8)", domain="int1"),
+    Param("kappa", KAPPA, float, "κ, retrieval temperature of the text counterparts (Eq. 9)", domain="pos"),
+    Param("n_pseudo_classes", None, int, "C; default: N/600 if N/K > 600 else 3K (Sec. 5.1.2)", domain="int1"),
+    Param("epochs", 30, int, "ERM epochs (Sec. 5.1.2)", domain="int1"),
+    Param("batch_size", 2048, int, "ERM batch size (Sec. 5.1.2)", domain="int1"),
+    Param("lr", 1e-3, float, "ERM Adam learning rate (Sec. 5.1.2)", domain="pos"),
     Param("normalize_counterparts", True, bool, "L2-normalise v_i (TAC code); off = Eq. 9 as written",
           "TAC reference code"),
-    Param("kmeans_niter", 300, int, "Lloyd iterations of every k-means", "GradNorm reference code"),
-    Param("kmeans_nredo", 1, int, "restarts of the Stage 1 (pseudo-label) k-means", "laicpkg choice"),
-    Param("final_nredo", 20, int, "restarts of the final k-means", "GradNorm reference code"),
-    Param("tac_top_k", 5, int, "TAC filter: nouns kept per centre", "TAC reference code"),
-    Param("tac_temperature", 1.0, float, "TAC filter: softmax temperature over centres", "TAC reference code"),
+    Param("kmeans_niter", 300, int, "Lloyd iterations of every k-means", "GradNorm reference code", domain="int1"),
+    Param("kmeans_nredo", 1, int, "restarts of the Stage 1 (pseudo-label) k-means", "laicpkg choice", domain="int1"),
+    Param("final_nredo", 20, int, "restarts of the final k-means", "GradNorm reference code", domain="int1"),
+    Param("tac_top_k", 5, int, "TAC filter: nouns kept per centre", "TAC reference code", domain="int1"),
+    Param("tac_temperature", 1.0, float, "TAC filter: softmax temperature over centres", "TAC reference code", domain="pos"),
     Param("tac_n_pseudo_classes", None, int, "TAC filter: centres; default N/300 if N/K > 300 else 3K",
-          "TAC reference code"),
-    Param("sic_gamma_u", 0.05, float, "SIC: fraction of most generic nouns removed (see SICFilter)", "SIC Table 2"),
-    Param("sic_gamma_r", 500, int, "SIC: nearest nouns kept per image centre", "SIC Table 2"),
+          "TAC reference code", domain="int1"),
+    Param("sic_gamma_u", 0.05, float, "SIC: fraction of most generic nouns removed (see SICFilter)", "SIC Table 2", domain="unit"),
+    Param("sic_gamma_r", 500, int, "SIC: nearest nouns kept per image centre", "SIC Table 2", domain="int1"),
     Param("sic_gamma_u_mode", "fraction", str, "SIC: read γ_u as 'fraction' or literal 'threshold'",
-          "laicpkg reading"),
+          "laicpkg reading", domain=("fraction", "threshold")),
     Param("final_assign", "kmeans", str, "final clustering of [e; v] (and of CLIP k-means): 'kmeans' (paper) or "
-          "'density-core' (IDCL Eq. 9-11 after k-means) or 'density-core-mean'", "GradNorm paper"),
-    Param("tac_kappa", 0.005, float, "TAC / TAC*: retrieval temperature of the text counterparts", "TAC reference code"),
-    Param("tacstar_epochs", 20, int, "TAC*: epochs of the heads", "TAC reference code"),
-    Param("tacstar_batch_size", 512, int, "TAC*: batch size", "TAC reference code"),
-    Param("tacstar_lr", 1e-3, float, "TAC*: Adam learning rate (betas 0.9, 0.99)", "TAC reference code"),
+          "'density-core' (IDCL Eq. 9-11 after k-means) or 'density-core-mean'", "GradNorm paper", domain=("kmeans", "density-core", "density-core-mean")),
+    Param("tac_kappa", 0.005, float, "TAC / TAC*: retrieval temperature of the text counterparts", "TAC reference code", domain="pos"),
+    Param("tacstar_epochs", 20, int, "TAC*: epochs of the heads", "TAC reference code", domain="int1"),
+    Param("tacstar_batch_size", 512, int, "TAC*: batch size", "TAC reference code", domain="int1"),
+    Param("tacstar_lr", 1e-3, float, "TAC*: Adam learning rate (betas 0.9, 0.99)", "TAC reference code", domain="pos"),
     Param("tacstar_temperature", 0.5, float, "TAC*: temperature of the cluster-level contrastive loss",
-          "TAC reference code"),
-    Param("tacstar_neighbors", 50, int, "TAC*: neighbours mined per modality", "TAC reference code"),
-    Param("tacstar_entropy_weight", 5.0, float, "TAC*: weight of the mean-assignment entropy", "TAC reference code"),
-    Param("sic_mapping", "adjusted", str, "SIC: semantic-centre mapping: direct, center or adjusted", "SIC Table 3"),
-    Param("sic_xi_a", 20, int, "SIC: ξ_a, nouns averaged by the adjusted mapping", "SIC Table 2"),
-    Param("sic_neighbors", 20, int, "SIC: k, nearest neighbours of L_I", "SIC Table 2"),
-    Param("sic_lambda", 5.0, float, "SIC: λ, weight of the balance term L_B", "SIC Table 2"),
-    Param("sic_beta", 1.0, float, "SIC: β, weight of L_IS", "SIC Table 2"),
-    Param("sic_lr", 1e-4, float, "SIC: η_φ, Adam learning rate of the head", "SIC Table 2"),
-    Param("sic_epochs", 100, int, "SIC: epochs", "SIC paper, implementation details"),
-    Param("sic_batch_size", 128, int, "SIC: batch size", "SIC paper, implementation details"),
-    Param("sic_tau_m", 10.0, float, "SIC: τ_m of the k-means initialisation (Eq. 8-9; not stated)", "laicpkg choice"),
-    Param("idcl_alpha", 0.1, float, "IDCL: α, weight of the KL term (Eq. 14)", "IDCL paper"),
+          "TAC reference code", domain="pos"),
+    Param("tacstar_neighbors", 50, int, "TAC*: neighbours mined per modality", "TAC reference code", domain="int1"),
+    Param("tacstar_entropy_weight", 5.0, float, "TAC*: weight of the mean-assignment entropy", "TAC reference code", domain="nonneg"),
+    Param("sic_mapping", "adjusted", str, "SIC: semantic-centre mapping: direct, center or adjusted", "SIC Table 3", domain=("direct", "center", "adjusted")),
+    Param("sic_xi_a", 20, int, "SIC: ξ_a, nouns averaged by the adjusted mapping", "SIC Table 2", domain="int1"),
+    Param("sic_neighbors", 20, int, "SIC: k, nearest neighbours of L_I", "SIC Table 2", domain="int1"),
+    Param("sic_lambda", 5.0, float, "SIC: λ, weight of the balance term L_B", "SIC Table 2", domain="nonneg"),
+    Param("sic_beta", 1.0, float, "SIC: β, weight of L_IS", "SIC Table 2", domain="nonneg"),
+    Param("sic_lr", 1e-4, float, "SIC: η_φ, Adam learning rate of the head", "SIC Table 2", domain="pos"),
+    Param("sic_epochs", 100, int, "SIC: epochs", "SIC paper, implementation details", domain="int1"),
+    Param("sic_batch_size", 128, int, "SIC: batch size", "SIC paper, implementation details", domain="int1"),
+    Param("sic_tau_m", 10.0, float, "SIC: τ_m of the k-means initialisation (Eq. 8-9; not stated)", "laicpkg choice", domain="pos"),
+    Param("idcl_alpha", 0.1, float, "IDCL: α, weight of the KL term (Eq. 14)", "IDCL paper", domain="nonneg"),
     Param("idcl_lr", 1e-3, float, "IDCL: Adam learning rate of the clustering stage (paper: 0.01, collapses; "
-          "see idcl.py)", "laicpkg choice (IDEC)"),
+          "see idcl.py)", "laicpkg choice (IDEC)", domain="pos"),
     Param("idcl_pretrain_lr", 1e-3, float, "IDCL: Adam learning rate of pre-training (0.01 collapses; see idcl.py)",
-          "laicpkg choice (IDEC)"),
-    Param("idcl_pretrain_epochs", 100, int, "IDCL: autoencoder pre-training epochs", "IDCL paper"),
-    Param("idcl_epochs", 200, int, "IDCL: training epochs", "IDCL paper"),
-    Param("idcl_batch_size", 256, int, "IDCL: batch size", "IDCL paper"),
-    Param("idcl_t_grow", 100.0, float, "IDCL: T_grow of the pacing function (not stated)", "laicpkg choice"),
+          "laicpkg choice (IDEC)", domain="pos"),
+    Param("idcl_pretrain_epochs", 100, int, "IDCL: autoencoder pre-training epochs", "IDCL paper", domain="int0"),
+    Param("idcl_epochs", 200, int, "IDCL: training epochs", "IDCL paper", domain="int1"),
+    Param("idcl_batch_size", 256, int, "IDCL: batch size", "IDCL paper", domain="int1"),
+    Param("idcl_t_grow", 100.0, float, "IDCL: T_grow of the pacing function (not stated)", "laicpkg choice", domain="pos"),
     Param("idcl_pace", "exponential", str, "IDCL: pace: exponential (paper), linear (fixed pace) or none",
-          "IDCL paper"),
+          "IDCL paper", domain=("exponential", "linear", "none")),
     Param("idcl_density_core", True, bool, "IDCL: density-core assignment (off: k-means centroids, DEC)",
           "IDCL paper"),
     Param("idcl_core_reduce", "sum", str, "IDCL: 'sum' over each density core (Eq. 10) or 'mean' (our variant)",
-          "IDCL paper"),
+          "IDCL paper", domain=("sum", "mean")),
     Param("idcl_transformer", True, bool, "IDCL: Transformer autoencoder (off: linear autoencoder)", "IDCL paper"),
     Param("idcl_norm_first", True, bool, "IDCL: pre-norm Transformer blocks (off: post-norm; see idcl.py)",
           "laicpkg choice"),
     Param("idcl_pretrain_cache", "", str, "IDCL: folder caching pre-trained autoencoders, shared by runs "
           "that differ only after pre-training (empty: no cache)", "laicpkg choice"),
     Param("idcl_tol", 1e-3, float, "IDCL: μ, stop when fewer labels change (not stated; DEC's value)",
-          "laicpkg choice (DEC)"),
-    Param("device", "auto", str, "torch device: auto, cpu or cuda", "laicpkg choice"),
+          "laicpkg choice (DEC)", domain="nonneg"),
+    Param("device", "auto", str, "torch device: auto, cpu or cuda", "laicpkg choice", domain=("auto", "cpu", "cuda")),
 ]}
 
 _TAC_LARGE = ({"tacstar_epochs": 100, "tacstar_batch_size": 8192, "tacstar_temperature": 5.0}, "TAC reference code")
@@ -173,4 +226,9 @@ def resolve_config(dataset: str, method: str, *, overrides: dict | None = None, 
             raise UnknownNameError(f"unknown parameter {k!r}; known: {', '.join(sorted(PARAMS))}")
         if v is not None:
             params[k], sources[k] = v, "user"
+    for k, v in params.items():
+        PARAMS[k].check(v)
+    for name in ("seed", "data_seed"):
+        if name in fields:
+            check_seed(fields[name], "--" + name.replace("_", "-"))
     return RunConfig(dataset=dataset, method=method, preset=preset, params=params, sources=sources, **fields)

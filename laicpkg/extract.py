@@ -20,6 +20,7 @@ Explained in: README ("Running on real data").
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import socket
 import time
 from pathlib import Path
@@ -30,12 +31,12 @@ import torch
 from tqdm import tqdm
 
 from .cache import image_cache_path, load_cache, save_cache, text_cache_path
-from .errors import CacheError, ParameterError, UnknownNameError, WeightsUnavailableError
+from .errors import CacheError, DatasetError, ParameterError, UnknownNameError, WeightsUnavailableError
 from .nouns import NOUN_LISTS, PROMPT_SETS, load_nouns, prompt_texts
 from .validation import check_choice, check_int, resolve_device
 
 __all__ = ["MODELS", "load_clip", "extract_image_features", "extract_text_features", "read_noun_file",
-           "resolve_nouns", "cache_tag"]
+           "resolve_nouns", "cache_tag", "check_text_inputs", "image_list_digest", "weights_identity", "item_name"]
 
 #: Readable name → (open_clip model name, default pretrained tag).
 MODELS = {
@@ -99,13 +100,15 @@ def _cached_weights(cfg: dict) -> bool:
 
 
 def load_clip(model: str = "ViT-B-32", pretrained: str | None = None, *, device: str = "cpu",
-              probe_timeout: float = 3.0):
+              probe_timeout: float = 3.0, init_seed: int = 0):
     """Create an open_clip model, its preprocessing and tokenizer.
 
     ``pretrained``: an open_clip tag (default: the :data:`MODELS` entry), a path
-    to a local checkpoint file, or ``"none"`` for random weights.
+    to a local checkpoint file, or ``"none"`` for random weights, drawn from
+    ``init_seed`` (without touching torch's global generator), so two runs, or
+    a run and its resumption, build the same network.
     Raises :class:`WeightsUnavailableError` fast when named weights are neither
-    cached nor reachable.
+    cached nor reachable, and with one line when a checkpoint cannot be read.
     """
     oc = _open_clip()
     name, default_tag = MODELS.get(model, (model, None))
@@ -137,9 +140,16 @@ def load_clip(model: str = "ViT-B-32", pretrained: str | None = None, *, device:
                     "Hugging Face cache, which you can copy here), or pass the checkpoint file itself: "
                     f"--pretrained /path/to/{name}.pt (and --cache-tag {tag} to keep the cache name)")
     try:
-        net, _, preprocess = oc.create_model_and_transforms(name, pretrained=arg, device=device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(init_seed)
+            net, _, preprocess = oc.create_model_and_transforms(name, pretrained=arg, device=device)
     except Exception as exc:  # download or checkpoint errors from open_clip / hub
-        raise WeightsUnavailableError(f"could not load {name} with weights {tag!r}: {exc}") from None
+        if arg is not None:
+            raise WeightsUnavailableError(f"could not load {name} weights from {tag}: the file is not a readable "
+                                          f"{name} checkpoint ({type(exc).__name__}); check the file and the "
+                                          "--model it belongs to") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WeightsUnavailableError(f"could not load {name} with weights {tag!r}: {first}") from None
     net.eval()
     return net, preprocess, oc.get_tokenizer(name)
 
@@ -149,7 +159,16 @@ def read_noun_file(path) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise UnknownNameError(f"no noun list file {path}")
-    lines = [ln.rstrip("\n") for ln in path.read_text(encoding="utf-8").splitlines()]
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise ParameterError(f"noun list {path} is a binary file, not text (one noun per line, UTF-8)")
+    try:
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is dropped
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ParameterError(f"noun list {path} is not UTF-8 text (invalid byte at line {line}); "
+                             "save it as UTF-8") from None
+    lines = text.splitlines()
     if path.suffix == ".csv":
         import csv
 
@@ -166,6 +185,17 @@ def resolve_nouns(nouns: str) -> tuple[str, list[str]]:
     return Path(nouns).stem, read_noun_file(nouns)
 
 
+def check_text_inputs(nouns: str, prompts: str, average: str = "normalized") -> tuple[str, list[str]]:
+    """Validate the noun list, the prompt set and the averaging (before any image is encoded)."""
+    if prompts not in PROMPT_SETS:
+        raise UnknownNameError(f"unknown prompt set {prompts!r}; choose one of {', '.join(PROMPT_SETS)}")
+    check_choice(average, "average", ("normalized", "raw"))
+    list_name, words = resolve_nouns(nouns)
+    if not words:
+        raise ParameterError(f"noun list {nouns!r} is empty")
+    return list_name, words
+
+
 def _autocast(device: str):
     if device == "cuda":
         return torch.autocast("cuda", dtype=torch.float16)
@@ -176,7 +206,12 @@ def _autocast(device: str):
 
 def _run_shards(n_items: int, shard_size: int, shard_dir: Path, identity: dict, encode_range, *, desc: str,
                 unit: str, progress: bool | None) -> np.ndarray:
-    """Encode ``[0, n_items)`` shard by shard; completed shards found on disk are reused (resume)."""
+    """Encode ``[0, n_items)`` shard by shard; completed shards found on disk are reused (resume).
+
+    A shard is reused only when its identity (model, weights, images or nouns, range) equals this
+    run's; any other shard, and any temporary file a killed run left, is removed and redone.
+    """
+    _remove_orphans(shard_dir, "shard-*.npz.*.tmp")
     n_shards = -(-n_items // shard_size)
     parts = []
     bar = tqdm(total=n_items, desc=desc, unit=unit, unit_scale=True, disable=(not progress) if progress is not None
@@ -190,8 +225,9 @@ def _run_shards(n_items: int, shard_size: int, shard_dir: Path, identity: dict, 
                 parts.append(load_cache(path, expect=ident)["features"])
                 bar.update(b - a)
                 continue
-            except CacheError:
-                path.unlink()  # stale or truncated shard: redo it
+            except CacheError as exc:
+                bar.write(f"{path.name}: not reusable ({exc}); encoding it again")
+                path.unlink()
         feats = encode_range(a, b, bar)
         save_cache(path, feats, identity=ident)
         parts.append(feats)
@@ -199,13 +235,102 @@ def _run_shards(n_items: int, shard_size: int, shard_dir: Path, identity: dict, 
     return np.concatenate(parts).astype(np.float32)
 
 
+def _remove_orphans(folder: Path, pattern: str) -> None:
+    """Delete temporary files (``*.tmp``) that a killed run left in ``folder``."""
+    if folder.is_dir():
+        for f in folder.glob(pattern):
+            f.unlink(missing_ok=True)
+
+
+def _digest(*chunks) -> str:
+    h = hashlib.sha256()
+    for c in chunks:
+        h.update(c if isinstance(c, bytes) else str(c).encode())
+    return h.hexdigest()[:16]
+
+
+def _parts(ds) -> list:
+    return [q for p in ds.datasets for q in _parts(p)] if hasattr(ds, "datasets") else [ds]
+
+
+def image_list_digest(ds) -> str:
+    """SHA-256 (16 hex digits) of what a dataset holds: its file list and labels, or its pixel arrays.
+
+    Part of an image cache's identity, so a resumed extraction never mixes shards of two image sets.
+    """
+    chunks = [len(ds), np.asarray(ds.targets, dtype=np.int64).tobytes()]
+    for part in _parts(ds):
+        for attr in ("samples", "imgs", "_samples", "_image_files", "_images"):
+            if hasattr(part, attr):
+                chunks.append("\n".join(map(str, getattr(part, attr))))
+                break
+        else:
+            data = getattr(part, "data", None)
+            if isinstance(data, np.ndarray):
+                chunks.append(np.ascontiguousarray(data).tobytes())
+    return _digest(*chunks)
+
+
+def weights_identity(pretrained: str, init_seed: int = 0) -> str:
+    """How the network's weights are named in a cache identity: the tag, a checkpoint's content hash, or the
+    seed of a random initialisation."""
+    if pretrained in RANDOM_TAGS:
+        return f"random-init-seed{init_seed}"
+    p = Path(str(pretrained))
+    if p.suffix and p.is_file():
+        h = hashlib.sha256()
+        with open(p, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return f"file-sha256-{h.hexdigest()[:16]}"
+    return str(pretrained)
+
+
+def item_name(ds, i: int) -> str:
+    """The file behind item ``i`` of a dataset (its index when the dataset holds arrays)."""
+    offset = 0
+    for part in _parts(ds):
+        if i < offset + len(part):
+            j = i - offset
+            for attr in ("samples", "imgs", "_samples", "_image_files"):
+                if hasattr(part, attr):
+                    entry = getattr(part, attr)[j]
+                    return str(entry[0] if isinstance(entry, (tuple, list)) else entry)
+            return f"item {i}"
+        offset += len(part)
+    return f"item {i}"
+
+
+class _CheckedImages(torch.utils.data.Dataset):
+    """Items of ``ds`` as ``(image, label, ok, reason)``: an unreadable image becomes a blank and a flag."""
+
+    def __init__(self, ds, indices, blank):
+        self.ds, self.indices, self.blank = ds, list(indices), blank
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, k):
+        i = self.indices[k]
+        try:
+            x, y = self.ds[i]
+            return x, int(y), True, ""
+        except Exception as exc:  # PIL / OS errors of one file: reported by the caller with the file name
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            return self.blank, -1, False, f"{type(exc).__name__}: {first}"
+
+
 def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", pretrained: str | None = None,
                            splits=("train", "test"), device: str = "auto", batch_size: int = 256,
                            num_workers: int = 4, shard_size: int = 8192, check_size: bool = True,
-                           cache_name: str | None = None, progress: bool | None = None,
-                           _stop_after_shards: int | None = None) -> list[Path]:
-    """Encode the images of ``dataset`` (each split) and write one cache file per split."""
-    from torch.utils.data import DataLoader, Subset
+                           cache_name: str | None = None, skip_bad_images: bool = False, init_seed: int = 0,
+                           progress: bool | None = None, _stop_after_shards: int | None = None) -> list[Path]:
+    """Encode the images of ``dataset`` (each split) and write one cache file per split.
+
+    An image that cannot be read stops the run with a :class:`DatasetError` naming the file, unless
+    ``skip_bad_images``: then it is left out and listed in the cache's metadata (``skipped``).
+    """
+    from torch.utils.data import DataLoader
 
     from .images import build_image_dataset
 
@@ -218,7 +343,9 @@ def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", 
     ctag = cache_name or cache_tag(tag)
     # Build the datasets first: a wrong root fails before any model is loaded.
     sets = {split: build_image_dataset(dataset, root, split, None, check_size=check_size) for split in splits}
-    net, preprocess, _ = load_clip(model, tag, device=device)
+    weights = weights_identity(tag, init_seed)
+    net, preprocess, _ = load_clip(model, tag, device=device, init_seed=init_seed)
+    blank = preprocess(_blank_image())
     written = []
     for split, ds in sets.items():
         ds.transform = preprocess
@@ -226,20 +353,29 @@ def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", 
             for part in ds.datasets:
                 part.transform = preprocess
         final = image_cache_path(out, model, ctag, dataset, split)
-        identity = {"model": model, "pretrained": ctag, "dataset": dataset, "split": split}
+        _remove_orphans(final.parent, final.name + ".*.tmp")
+        identity = {"model": model, "pretrained": ctag, "dataset": dataset, "split": split,
+                    "root": str(Path(root).resolve()), "images": image_list_digest(ds), "weights": weights}
         done = {"shards": 0}
 
         def encode_range(a, b, bar, ds=ds):
             if _stop_after_shards is not None and done["shards"] >= _stop_after_shards:
                 raise KeyboardInterrupt("simulated interruption")
-            loader = DataLoader(Subset(ds, range(a, b)), batch_size=batch_size, num_workers=num_workers,
-                                pin_memory=device == "cuda")
-            feats = []
+            loader = DataLoader(_CheckedImages(ds, range(a, b), blank), batch_size=batch_size,
+                                num_workers=num_workers, pin_memory=device == "cuda")
+            feats, start = [], a
             with torch.no_grad(), _autocast(device):
-                for x, _ in loader:
-                    f = net.encode_image(x.to(device, non_blocking=True))
-                    feats.append(torch.nn.functional.normalize(f.float(), dim=-1).cpu())
+                for x, _, ok, why in loader:
+                    if not bool(ok.all()) and not skip_bad_images:
+                        k = int((~ok).nonzero()[0, 0])
+                        raise DatasetError(f"cannot read image {item_name(ds, start + k)} ({why[k]}); fix or "
+                                           "remove it, or pass --skip-bad-images")
+                    f = torch.nn.functional.normalize(net.encode_image(x.to(device, non_blocking=True)).float(),
+                                                      dim=-1).cpu()
+                    f[~ok] = float("nan")  # marks a skipped image until the cache is assembled
+                    feats.append(f)
                     bar.update(x.shape[0])
+                    start += x.shape[0]
             done["shards"] += 1
             return torch.cat(feats).numpy()
 
@@ -247,11 +383,23 @@ def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", 
         feats = _run_shards(len(ds), shard_size, final.with_suffix(".shards"), identity, encode_range,
                             desc=f"{dataset} {split}", unit="img", progress=progress)
         seconds = time.perf_counter() - t0
-        written.append(save_cache(final, feats, labels=ds.targets, identity=identity,
+        bad = np.flatnonzero(~np.isfinite(feats).all(axis=1))
+        if bad.size and not skip_bad_images:
+            raise DatasetError(f"{bad.size} image(s) of {dataset} {split} could not be read (first: "
+                               f"{item_name(ds, int(bad[0]))}); fix them or pass --skip-bad-images")
+        keep = np.setdiff1d(np.arange(len(ds)), bad)
+        written.append(save_cache(final, feats[keep], labels=np.asarray(ds.targets)[keep], identity=identity,
                                   extra={"class_names": list(ds.class_names), "root": str(root),
+                                         "skipped": [item_name(ds, int(i)) for i in bad],
                                          "seconds": round(seconds, 2), "device": device}))
         _remove_shards(final.with_suffix(".shards"))
     return written
+
+
+def _blank_image():
+    from PIL import Image
+
+    return Image.new("RGB", (224, 224))
 
 
 def _remove_shards(folder: Path) -> None:
@@ -286,23 +434,20 @@ def encode_texts(net, tokenizer, texts_per_item: list[list[str]], *, device: str
 def extract_text_features(out, *, nouns: str = "wordnet", prompts: str = "ensemble7", model: str = "ViT-B-32",
                           pretrained: str | None = None, device: str = "auto", batch_size: int = 1024,
                           average: str = "normalized", shard_size: int = 8192, cache_name: str | None = None,
-                          progress: bool | None = None) -> Path:
+                          init_seed: int = 0, progress: bool | None = None) -> Path:
     """Encode a noun list with a prompt set and write its text cache."""
-    if prompts not in PROMPT_SETS:
-        raise UnknownNameError(f"unknown prompt set {prompts!r}; choose one of {', '.join(PROMPT_SETS)}")
-    check_choice(average, "average", ("normalized", "raw"))
-    list_name, words = resolve_nouns(nouns)
-    if not words:
-        raise ParameterError(f"noun list {nouns!r} is empty")
+    list_name, words = check_text_inputs(nouns, prompts, average)
     device = resolve_device(device)
     name, tag0 = MODELS.get(model, (model, None))
     tag = pretrained if pretrained is not None else (tag0 or "none")
     ctag = cache_name or cache_tag(tag)
-    net, _, tokenizer = load_clip(model, tag, device=device)
+    net, _, tokenizer = load_clip(model, tag, device=device, init_seed=init_seed)
     unique = list(dict.fromkeys(words))  # duplicates share one embedding
     prompt_name = prompts if average == "normalized" else f"{prompts}-raw"
     final = text_cache_path(out, model, ctag, list_name, prompt_name)
-    identity = {"model": model, "pretrained": ctag, "nouns": list_name, "prompts": prompt_name}
+    _remove_orphans(final.parent, final.name + ".*.tmp")
+    identity = {"model": model, "pretrained": ctag, "nouns": list_name, "prompts": prompt_name,
+                "words": _digest("\n".join(words)), "weights": weights_identity(tag, init_seed)}
 
     def encode_range(a, b, bar):
         feats = encode_texts(net, tokenizer, [prompt_texts(w, prompts) for w in unique[a:b]], device=device,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +23,15 @@ from .atomic import atomic_open
 from .config import RunConfig
 from .data import LaICData
 from .datasets import load_dataset
+from .environment import lock_status, package_versions
+from .errors import LaicError
 from .counterparts import final_clustering
 from .imagesets import is_image_set, load_image_set
 from .methods import get_method
 from .metrics import clustering_scores, filter_precision_recall
 from .timing import timed
 
-__all__ = ["RunResult", "run", "package_versions", "write_record", "RECORD_VERSION"]
+__all__ = ["RunResult", "run", "package_versions", "write_record", "data_digest", "check_record_path", "RECORD_VERSION"]
 
 RECORD_VERSION = 1
 
@@ -41,20 +42,6 @@ class RunResult:
     labels: np.ndarray
     model: object
     data: LaICData
-
-
-def package_versions() -> dict:
-    import importlib.metadata as md
-
-    from . import __version__
-
-    out = {"python": platform.python_version(), "laicpkg": __version__}
-    for pkg in ("numpy", "scipy", "scikit-learn", "faiss-cpu", "faiss-gpu", "torch", "open_clip_torch"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
-    return out
 
 
 def _seed_everything(seed: int) -> None:
@@ -69,6 +56,21 @@ def _seed_everything(seed: int) -> None:
 
 def _fingerprint(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def data_digest(data: LaICData) -> str:
+    """SHA-256 (16 hex digits) of the features a run read: the cache files' content hashes, or the arrays.
+
+    It enters the record's fingerprint, so two records with the same fingerprint read the same numbers.
+    """
+    cache = data.meta.get("cache")
+    if cache:
+        parts = [cache[k].get("sha256", "") for k in sorted(cache)]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    h = hashlib.sha256()
+    for arr in (data.E_train, data.E_test, data.R, data.y_train, data.y_test):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()[:16]
 
 
 def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
@@ -98,7 +100,7 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
                                       nredo=p["final_nredo"], random_state=config.seed)
     elif method.kind == "images":  # IDCL on a LaIC dataset: the test image features, linear autoencoder
         model = method.build(p, K, config.seed)
-        model.transformer = False
+        model.transformer = False  # recorded below with its reason
         with timed(timings, "idcl"):
             labels = model.fit_predict(data.E_test)
         timings.update({f"idcl/{k}": v for k, v in model.timings_.items()})
@@ -111,6 +113,10 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
     timings["total"] = time.perf_counter() - t0
 
     used = {k: p[k] for k in method.params}
+    sources = {k: config.sources[k] for k in used}
+    if method.kind == "images":
+        used["idcl_transformer"] = False
+        sources["idcl_transformer"] = "forced by the runner: LaIC features are vectors, not images (linear autoencoder)"
     record = {
         "record_version": RECORD_VERSION,
         "dataset": config.dataset,
@@ -120,12 +126,14 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
         "data_seed": config.data_seed,
         "preset": config.preset,
         "config": used,
-        "sources": {k: config.sources[k] for k in used},
+        "sources": sources,
         "data": data.describe(),
+        "data_sha256": data_digest(data),
         "data_source": {"features": config.features, "model": config.model, "pretrained": config.pretrained,
                         "nouns": config.nouns, "prompts": config.prompts} if config.features else
                        {"generator": data.meta.get("generator", "cache"), "data_seed": config.data_seed},
         "versions": package_versions(),
+        "environment": lock_status(),
         "metrics": {k: round(v, 4) for k, v in clustering_scores(data.y_test, labels).items()},
     }
     _add_training_info(record, model)
@@ -144,7 +152,7 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
                                     for g, idx in enumerate(f.selected_per_group_) if idx.size}
     record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
     record["fingerprint"] = _fingerprint({k: record[k] for k in ("dataset", "method", "seed", "data_seed", "config",
-                                                                 "data", "data_source", "versions")})
+                                                                 "data", "data_sha256", "data_source", "versions")})
     record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
     return RunResult(record=record, labels=np.asarray(labels), model=model, data=data)
 
@@ -180,21 +188,41 @@ def _run_images(config: RunConfig, method, timings: dict) -> RunResult:
         "method_description": method.description, "seed": config.seed, "data_seed": config.data_seed,
         "preset": config.preset, "config": used, "sources": {k: config.sources[k] for k in used},
         "data": {"n_samples": int(X.shape[0]), "image_shape": list(X.shape[1:]), "n_classes": K},
+        "data_sha256": hashlib.sha256(np.ascontiguousarray(X).tobytes() + np.asarray(y, np.int64).tobytes()
+                                      ).hexdigest()[:16],
         "data_source": {"images": config.dataset, "root": config.features},
         "versions": package_versions(),
+        "environment": lock_status(),
         "metrics": {k: round(v, 4) for k, v in clustering_scores(y, labels).items()},
     }
     _add_training_info(record, model)
     record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
     record["fingerprint"] = _fingerprint({k: record[k] for k in ("dataset", "method", "seed", "config", "data",
-                                                                 "data_source", "versions")})
+                                                                 "data_sha256", "data_source", "versions")})
     record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
     return RunResult(record=record, labels=np.asarray(labels), model=model, data=None)
 
 
+def check_record_path(path) -> Path:
+    """Refuse a record path that cannot be a file (an existing folder) before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise LaicError(f"cannot write the run record to {path}: it is a folder (give a file name ending in .json)")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise LaicError(f"cannot write the run record to {path}: {parent} is a file, not a folder")
+            break
+    return path
+
+
 def write_record(record: dict, path) -> Path:
-    """Write a run record atomically as indented JSON."""
-    with atomic_open(path, "w") as fh:
-        json.dump(record, fh, indent=2)
-        fh.write("\n")
-    return Path(path)
+    """Write a run record atomically as indented JSON; OS errors become one :class:`LaicError` line."""
+    path = check_record_path(path)
+    try:
+        with atomic_open(path, "w") as fh:
+            json.dump(record, fh, indent=2)
+            fh.write("\n")
+    except OSError as exc:
+        raise LaicError(f"cannot write the run record to {path}: {exc.strerror or exc}") from None
+    return path
