@@ -85,8 +85,11 @@ def save_cache(path, features, *, labels=None, names=None, identity: dict, extra
         if len(names) != feats.shape[0]:
             raise CacheError(f"{feats.shape[0]} features but {len(names)} names")
         arrays["names"] = np.array(list(names), dtype=str)
-    with atomic_open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+    try:
+        with atomic_open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+    except OSError as exc:
+        raise CacheError(f"cannot write feature cache {path}: {exc.strerror or exc}") from None
     return path
 
 

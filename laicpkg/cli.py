@@ -175,7 +175,10 @@ def _cmd_nouns(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.nltk_data or tmp
         prepare_nltk_wordnet(args.wordnet_dir, data_dir)
-        rows = read_wordnet_senses(data_dir)
+        try:
+            rows = read_wordnet_senses(data_dir)
+        except LaicError as exc:
+            raise LaicError(f"{args.wordnet_dir}: {exc}") from None
     path = write_wordnet_senses(rows, args.out or SENSES_FILE)
     n_syn = sum(1 for r in rows if r[1] == "0")
     print(f"wrote {path}: {len(rows)} noun senses, {n_syn} synsets")

@@ -49,28 +49,28 @@ class Param:
         """Return ``value`` if it lies in the domain; raise :class:`ParameterError` with one line otherwise."""
         if value is None and self.default is None:
             return value
-        flag = f"{self.name} (--{self.name.replace('_', '-')})"
+        flag, opt = self.name, f" (--{self.name.replace('_', '-')})"
         d = self.domain
         if isinstance(d, tuple):
             if value not in d:
-                raise ParameterError(f"{flag} must be one of {', '.join(d)}; got {value!r}")
+                raise ParameterError(f"{flag} must be one of {', '.join(d)}; got {value!r}{opt}")
             return value
         if self.type is bool:
             if not isinstance(value, bool):
-                raise ParameterError(f"{flag} must be true or false; got {value!r}")
+                raise ParameterError(f"{flag} must be true or false; got {value!r}{opt}")
             return value
         if d in ("int1", "int0"):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (1 if d == "int1" else 0):
-                raise ParameterError(f"{flag} must be {_DOMAINS[d]}; got {value!r}")
+                raise ParameterError(f"{flag} must be {_DOMAINS[d]}; got {value!r}{opt}")
         elif d in ("pos", "nonneg", "unit"):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
                     or abs(value) > _F32_MAX:
-                raise ParameterError(f"{flag} must be a finite number (float32 range); got {value!r}")
+                raise ParameterError(f"{flag} must be a finite number (float32 range); got {value!r}{opt}")
             if (d == "pos" and value <= 0) or value < 0 or (d == "unit" and value > 1):
-                raise ParameterError(f"{flag} must be {_DOMAINS[d]}; got {value!r}")
+                raise ParameterError(f"{flag} must be {_DOMAINS[d]}; got {value!r}{opt}")
         if self.hi is not None and value > self.hi:
             raise ParameterError(f"{flag}={value!r} is too large (at most {self.hi:g}: {self.name}² must stay "
-                                 "finite in float32)")
+                                 f"finite in float32){opt}")
         return value
 
 

@@ -102,9 +102,10 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str = "
     for split, part in parts.items():
         if part["labels"] is None:
             raise CacheError(f"{name} {split} cache has no labels")
+        _check_labels(get_dataset_spec(sources[split]), split, part)
     if text["names"] is None:
         raise CacheError("text cache has no noun names")
-    class_names = parts["test"]["meta"].get("class_names") or [str(i) for i in range(spec.n_classes)]
+    class_names = _class_names(spec, parts["test"])
     # Text caches of synthetic data carry the class of each positive noun (-1: negative) as labels.
     noun_class = text["labels"]
     positive_mask = None if noun_class is None else noun_class >= 0
@@ -113,6 +114,35 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str = "
                     y_test=parts["test"]["labels"], R=text["features"], nouns=text["names"],
                     positive_mask=positive_mask, noun_class=noun_class,
                     meta={"cache": {s: p["meta"] for s, p in parts.items()} | {"text": text["meta"]}})
+
+
+def _n_classes(spec: DatasetSpec, part: dict) -> int:
+    """K comes from the registry; only the free-form ``imagefolder`` takes it from its class folders."""
+    if spec.n_classes:
+        return spec.n_classes
+    names = part["meta"].get("class_names")
+    if not isinstance(names, list) or not names:
+        raise CacheError(f"{spec.name}: the cache lists no class names, so K is unknown")
+    return len(names)
+
+
+def _check_labels(spec: DatasetSpec, split: str, part: dict) -> None:
+    """Refuse a cache whose labels or class names disagree with the dataset's K."""
+    K = _n_classes(spec, part)
+    y = part["labels"]
+    if y.size and (y.min() < 0 or y.max() >= K):
+        raise CacheError(f"{spec.name} {split} cache has labels in [{y.min()}, {y.max()}], but {spec.title} has "
+                         f"K = {K} classes (0..{K - 1})")
+    names = part["meta"].get("class_names")
+    if names is not None and (not isinstance(names, list) or len(names) != K):
+        n = len(names) if isinstance(names, list) else type(names).__name__
+        raise CacheError(f"{spec.name} {split} cache names {n} classes, but {spec.title} has K = {K}; the cache "
+                         "was made for another dataset")
+
+
+def _class_names(spec: DatasetSpec, part: dict) -> list:
+    names = part["meta"].get("class_names")
+    return [str(n) for n in names] if names else [str(i) for i in range(_n_classes(spec, part))]
 
 
 def save_dataset_cache(data: LaICData, root, *, model: str = "ViT-B-32", pretrained: str = "openai",

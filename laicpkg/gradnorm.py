@@ -26,7 +26,7 @@ from .counterparts import TwoStageClustering
 from .filters import NounFilter, iter_logit_chunks, normalized_class_means, pseudo_class_count, select_per_group
 from .kmeans import KMeans
 from .timing import timed
-from .validation import (as_features, check_choice, check_int, check_n_clusters, check_positive,
+from .validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
                          resolve_device)
 
 __all__ = ["TAU", "BETA", "gradnorm_scores", "train_erm_classifier", "centroid_classifier",
@@ -133,7 +133,7 @@ def train_erm_classifier(E, y, n_classes: int, *, tau: float = TAU, epochs: int 
             loss.backward()
             opt.step()
             total += loss.detach().double() * idx.numel()
-        losses.append(float(total) / n)
+        losses.append(check_finite_loss(float(total) / n, "GradNorm ERM", len(losses), "--lr", lr))
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
     return W.detach().cpu().numpy().astype(np.float32), losses
 

@@ -60,6 +60,8 @@ Where the paper is silent or inconsistent we choose, document and expose:
 from __future__ import annotations
 
 import time
+import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -71,7 +73,7 @@ from .density import (CORE_FRACTION, DC_QUANTILE, ZETA0, ZETA_MAX, core_assignme
                       cutoff_distance, density_cores, difficulty_scores, local_density, pace, target_distribution)
 from .errors import FeatureError, ParameterError
 from .kmeans import KMeans
-from .validation import check_choice, check_int, check_n_clusters, check_positive, resolve_device
+from .validation import check_choice, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device
 
 __all__ = ["TransformerAE", "IDCL", "IDCL_ABLATIONS", "sinusoidal_positions"]
 
@@ -272,7 +274,6 @@ class IDCL:
         """File of the pre-trained autoencoder in ``pretrain_cache``, keyed by everything that shapes it."""
         import hashlib
         import json
-        from pathlib import Path
 
         key = {"data": hashlib.sha256(X.numpy().tobytes()).hexdigest(), "shape": list(X.shape),
                "net": [self.latent_dim, list(self.hidden), self.transformer, self.n_blocks, self.n_heads,
@@ -282,17 +283,29 @@ class IDCL:
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
         return Path(self.pretrain_cache) / f"idcl-ae-{digest}.pt"
 
+    def _build_network(self, X: torch.Tensor) -> "TransformerAE":
+        """The autoencoder, initialised from ``random_state`` (the same network on every call)."""
+        torch.manual_seed(self.random_state)
+        return TransformerAE(X.shape[1:], self.latent_dim, tuple(self.hidden), transformer=self.transformer,
+                             n_blocks=self.n_blocks, n_heads=self.n_heads, norm_first=self.norm_first).to(self.device_)
+
     def _pretrain(self, X: torch.Tensor, pre_epochs: int, rng: np.random.Generator) -> None:
         """Pre-training: reconstruction only (Algorithm 2, line 1; Eq. 13), or load it from the cache."""
         from .atomic import atomic_open
 
         path = self._cache_path(X, pre_epochs) if self.pretrain_cache else None
         if path is not None and path.is_file():
-            saved = torch.load(path, map_location=self.device_, weights_only=True)
-            self.model_.load_state_dict(saved["state"])
-            self.pretrain_loss_ = [float(v) for v in saved["loss"]]
-            self.pretrain_cached_ = True
-            return
+            try:
+                saved = torch.load(path, map_location=self.device_, weights_only=True)
+                self.model_.load_state_dict(saved["state"])
+                self.pretrain_loss_ = [float(v) for v in saved["loss"]]
+                self.pretrain_cached_ = True
+                return
+            except Exception as exc:  # truncated or foreign file: report, delete, pre-train again
+                warnings.warn(f"IDCL pre-training cache {path} is unreadable ({type(exc).__name__}); "
+                              "pre-training again and rewriting it", RuntimeWarning, stacklevel=2)
+                path.unlink(missing_ok=True)
+                self.model_ = self._build_network(X)
         self.pretrain_cached_ = False
         opt = torch.optim.Adam(self.model_.parameters(), lr=check_positive(self.pretrain_lr, "pretrain_lr"))
         self.pretrain_loss_ = []
@@ -307,7 +320,9 @@ class IDCL:
                 loss.backward()
                 opt.step()
                 total += loss.item() * b.numel()
-            self.pretrain_loss_.append(total / X.shape[0])
+            self.pretrain_loss_.append(check_finite_loss(total / X.shape[0], "IDCL pre-training",
+                                                         len(self.pretrain_loss_), "--idcl-pretrain-lr",
+                                                         self.pretrain_lr))
         if path is not None:
             state = {k: v.detach().cpu() for k, v in self.model_.state_dict().items()}
             with atomic_open(path, "wb") as fh:
@@ -328,11 +343,10 @@ class IDCL:
         lr = check_positive(self.lr, "lr")
         alpha = float(self.alpha)
         self.device_ = resolve_device(self.device)
-        torch.manual_seed(self.random_state)
+        if self.pretrain_cache and Path(self.pretrain_cache).exists() and not Path(self.pretrain_cache).is_dir():
+            raise ParameterError(f"pretrain_cache {self.pretrain_cache} is a file; it must be a folder (or absent)")
         rng = np.random.default_rng(self.random_state)
-        self.model_ = TransformerAE(X.shape[1:], self.latent_dim, tuple(self.hidden), transformer=self.transformer,
-                                    n_blocks=self.n_blocks, n_heads=self.n_heads,
-                                    norm_first=self.norm_first).to(self.device_)
+        self.model_ = self._build_network(X)
         self.timings_ = {}
         t0 = time.perf_counter()
         self._pretrain(X, pre_epochs, rng)
@@ -407,6 +421,7 @@ class IDCL:
                 kl_sum += kl.sum().item()
             hist["zeta"].append(float(zeta))
             hist["n_train"].append(int(train_idx.size))
+            check_finite_loss(rec_sum + kl_sum, "IDCL", it - 1, "--idcl-lr", self.lr)
             hist["loss_rec"].append(rec_sum / max(train_idx.size, 1))
             hist["loss_kl"].append(kl_sum / max(train_idx.size, 1))
             bar.set_postfix(zeta=f"{zeta:.2f}", changed=f"{changed:.3f}", rec=f"{hist['loss_rec'][-1]:.3f}",

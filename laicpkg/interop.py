@@ -45,34 +45,50 @@ def _load_npy(path: Path) -> np.ndarray:
     return x
 
 
+def _load_labels(path: Path, n: int, K: int, title: str) -> np.ndarray:
+    """Integer labels in ``[0, K)``, one per image feature; one clear error otherwise."""
+    if not path.is_file():
+        raise CacheError(f"TAC label file {path} not found")
+    try:
+        tokens = np.loadtxt(path, dtype=str, ndmin=1)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CacheError(f"{path}: cannot read labels ({type(exc).__name__})") from None
+    try:
+        y = np.array([int(t) for t in tokens], dtype=np.int64)
+    except ValueError:
+        bad = next(t for t in tokens if not t.lstrip("-").isdigit())
+        raise CacheError(f"{path}: labels must be integers; found {bad!r}") from None
+    if y.shape[0] != n:
+        raise CacheError(f"{path}: {y.shape[0]} labels for {n} image features")
+    if y.size and (y.min() < 0 or y.max() >= K):
+        raise CacheError(f"{path}: labels must lie in 0..{K - 1} ({title} has K = {K}); found {y.min()}..{y.max()}")
+    return y
+
+
 def import_tac(folder, dataset: str, out, *, model: str = "ViT-B-32", pretrained: str = "openai",
                prefix: str | None = None, noun_list=None, nouns_name: str = "tac-wordnet",
                class_names=None) -> list[Path]:
     """Convert a folder of TAC feature files into our cache; returns the written paths.
 
-    Image features are L2-normalised on the way in (the TAC scripts save them
-    normalised; this makes the import safe either way).
+    Everything is read and checked first (dataset name, label range against the registry's K,
+    feature dimensions, noun list); nothing is written unless all of it is valid, and a failure
+    while writing removes what this call wrote. Features are L2-normalised on the way in (the TAC
+    scripts save them normalised; this makes the import safe either way).
     """
-    from .validation import as_features
+    from .datasets import get_dataset_spec
+    from .validation import as_features, check_same_dim
 
+    spec = get_dataset_spec(dataset)
     folder = Path(folder)
     prefix = _find_prefix(folder, prefix)
-    ident = {"model": model, "pretrained": pretrained}
-    written = []
+    K = spec.n_classes
+    images = {}
     for split in ("train", "test"):
         E = _load_npy(folder / f"{prefix}_image_embedding_{split}.npy")
-        lab_path = folder / f"{prefix}_labels_{split}.txt"
-        if not lab_path.is_file():
-            raise CacheError(f"TAC label file {lab_path} not found")
-        y = np.loadtxt(lab_path, dtype=np.int64, ndmin=1)
-        if y.shape[0] != E.shape[0]:
-            raise CacheError(f"{lab_path}: {y.shape[0]} labels for {E.shape[0]} image features")
-        E = as_features(E, f"TAC {split} image features")
-        K = int(y.max()) + 1
-        written.append(save_cache(image_cache_path(out, model, pretrained, dataset, split), E, labels=y,
-                                  identity={**ident, "dataset": dataset, "split": split},
-                                  extra={"class_names": list(class_names) if class_names else
-                                         [str(i) for i in range(K)], "imported_from": str(folder)}))
+        if not K:
+            raise CacheError(f"{dataset} has no fixed class count; import TAC features under a named dataset")
+        y = _load_labels(folder / f"{prefix}_labels_{split}.txt", E.shape[0], K, spec.title)
+        images[split] = (as_features(E, f"TAC {split} image features"), y)
     R = _load_npy(folder / "nouns_embedding_ensemble.npy")
     if noun_list is not None:
         words = read_noun_file(noun_list)
@@ -84,7 +100,21 @@ def import_tac(folder, dataset: str, out, *, model: str = "ViT-B-32", pretrained
     if len(words) != R.shape[0]:
         raise CacheError(f"{noun_list}: {len(words)} nouns for {R.shape[0]} noun features")
     R = as_features(R, "TAC noun features")
-    written.append(save_cache(text_cache_path(out, model, pretrained, nouns_name, "ensemble7"), R, names=words,
-                              identity={**ident, "nouns": nouns_name, "prompts": "ensemble7"},
-                              extra={"imported_from": str(folder)}))
+    check_same_dim(images["train"][0], R, "TAC image features", "TAC noun features")
+    check_same_dim(images["train"][0], images["test"][0], "TAC train image features", "TAC test image features")
+    names = list(class_names) if class_names else [str(i) for i in range(K)]
+    ident = {"model": model, "pretrained": pretrained}
+    written = []
+    try:
+        for split, (E, y) in images.items():
+            written.append(save_cache(image_cache_path(out, model, pretrained, dataset, split), E, labels=y,
+                                      identity={**ident, "dataset": dataset, "split": split},
+                                      extra={"class_names": names, "imported_from": str(folder)}))
+        written.append(save_cache(text_cache_path(out, model, pretrained, nouns_name, "ensemble7"), R,
+                                  names=words, identity={**ident, "nouns": nouns_name, "prompts": "ensemble7"},
+                                  extra={"imported_from": str(folder)}))
+    except BaseException:
+        for p in written:
+            p.unlink(missing_ok=True)
+        raise
     return written

@@ -124,13 +124,22 @@ def read_wordnet_senses(nltk_data) -> list[tuple[str, str, str]]:
     nltk_data = str(Path(nltk_data).resolve())
     if nltk_data not in nltk.data.path:
         nltk.data.path.insert(0, nltk_data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wn = _WordNet30(nltk.data.find("corpora/wordnet"), None)
-        rows = []
-        for syn in wn.all_synsets("n"):
-            for k, lemma in enumerate(syn.lemmas()):
-                rows.append((f"{syn.offset():08d}", str(k), lemma.name()))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wn = _WordNet30(nltk.data.find("corpora/wordnet"), None)
+            rows = []
+            for syn in wn.all_synsets("n"):
+                for k, lemma in enumerate(syn.lemmas()):
+                    rows.append((f"{syn.offset():08d}", str(k), lemma.name()))
+    except Exception as exc:  # NLTK's parser fails in many ways on a damaged database
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        first = first.replace(str(Path(nltk_data) / "corpora" / "wordnet") + "/", "")
+        raise LaicError(f"the WordNet database cannot be read ({type(exc).__name__}: {first}); "
+                        "reinstall wordnet-base or point --wordnet-dir at an intact WordNet 3.0 'dict' "
+                        "folder") from None
+    if not rows:
+        raise LaicError("the WordNet database holds no noun synsets")
     return rows
 
 

@@ -54,7 +54,7 @@ from .filters import SICFilter
 from .kmeans import KMeans
 from .tac import mine_neighbors
 from .timing import timed, torch_threads
-from .validation import as_features, check_choice, check_int, check_n_clusters, check_positive, resolve_device
+from .validation import as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device
 
 __all__ = ["SIC", "semantic_centers", "sic_losses", "negative_entropy"]
 
@@ -205,6 +205,7 @@ class SIC(TwoStageClustering):
                     opt.step()
                     sums += [l_i.item(), l_is.item(), l_b.item(), loss.item()]
                     n_b += 1
+                check_finite_loss(sums[3] / max(n_b, 1), "SIC", len(self.loss_history_["total"]), "--sic-lr", self.lr)
                 for key, v in zip(("L_I", "L_IS", "L_B", "total"), sums / max(n_b, 1)):
                     self.loss_history_[key].append(float(v))
                 bar.set_postfix(loss=f"{self.loss_history_['total'][-1]:.4f}")

@@ -37,7 +37,7 @@ from tqdm import tqdm
 from .counterparts import TwoStageClustering
 from .filters import TACFilter
 from .timing import timed, torch_threads
-from .validation import as_features, check_int, check_n_clusters, check_positive, resolve_device
+from .validation import as_features, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device
 
 __all__ = ["TAC_KAPPA", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
            "mine_neighbors", "TACStar"]
@@ -184,6 +184,10 @@ class TACStar(TwoStageClustering):
                     idx_t = torch.from_numpy(idx).to(device)
                     q_e, q_v = self.head_image_(Et[idx_t]), self.head_text_(Vt[idx_t])
                     q_e_nb, q_v_nb = self.head_image_(Et[j_img]), self.head_text_(Vt[j_txt])
+                    # a diverged step gives non-finite assignments, on which the BCE below would fail
+                    finite = all(bool(torch.isfinite(q).all()) for q in (q_e, q_v, q_e_nb, q_v_nb))
+                    check_finite_loss(0.0 if finite else float("nan"), "TAC*", len(self.loss_history_["total"]),
+                                      "--tacstar-lr", self.lr)
                     l_dis = (cluster_contrastive_loss(q_e, q_v_nb, temperature)
                              + cluster_contrastive_loss(q_v, q_e_nb, temperature))
                     l_con = pair_consistency_loss(q_v, q_e)

@@ -30,13 +30,31 @@ def as_features(X, name: str = "features", *, normalize: bool = True, dtype=np.f
         bad = np.flatnonzero(~finite)
         raise FeatureError(f"{name} has {bad.size} row(s) with NaN or inf (first: row {bad[0]})")
     if normalize:
-        norms = np.linalg.norm(X, axis=1, keepdims=True)
-        zero = norms[:, 0] <= np.finfo(X.dtype).tiny
+        norms = row_norms(X)
+        zero = norms <= np.finfo(X.dtype).tiny
         if zero.any():
             bad = np.flatnonzero(zero)
             raise FeatureError(f"{name} has {bad.size} zero row(s) that cannot be L2-normalised (first: row {bad[0]})")
-        X = X / norms
+        out = np.empty_like(X)
+        for a in range(0, X.shape[0], _BLOCK):
+            out[a:a + _BLOCK] = X[a:a + _BLOCK] / norms[a:a + _BLOCK, None]
+        X = out
     return X.astype(dtype, copy=False)
+
+
+_BLOCK = 65536
+
+
+def row_norms(X: np.ndarray) -> np.ndarray:
+    """Euclidean norm of every row, accumulated in float64 row block by row block.
+
+    Rows whose squares overflow float32 (values near 1e19 and above) still get their true norm, and
+    the float64 work array never exceeds one block.
+    """
+    out = np.empty(X.shape[0], dtype=np.float64)
+    for a in range(0, X.shape[0], _BLOCK):
+        out[a:a + _BLOCK] = np.linalg.norm(X[a:a + _BLOCK].astype(np.float64), axis=1)
+    return out
 
 
 def check_same_dim(A: np.ndarray, B: np.ndarray, name_a: str, name_b: str) -> None:
@@ -92,3 +110,15 @@ def resolve_device(device: str = "auto") -> str:
     if device == "cuda" and not torch.cuda.is_available():
         raise ParameterError("device='cuda' was requested but torch sees no CUDA device")
     return device
+
+
+def check_finite_loss(value: float, method: str, epoch: int, lr_name: str, lr) -> float:
+    """Stop training with one line when the loss is no longer finite (a diverging learning rate, usually).
+
+    ``lr_name`` names the parameter as the command line spells it (``--tacstar-lr``).
+    """
+    value = float(value)
+    if not np.isfinite(value):
+        raise ParameterError(f"{method}: the training loss became {value} in epoch {epoch + 1}; the learning rate "
+                             f"{lr_name}={lr!r} is too large for these data (lower it)")
+    return value
