@@ -45,7 +45,8 @@ def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir=
     for ds in bar:
         bar.set_postfix(dataset=ds)
         params = {"dataset": ds, "features": str(Path(features).resolve()) if features else None,
-                  "records_dir": str(records), "seed": seed, **(extra_parameters or {})}
+                  "records_dir": str(records), "reference_records": str(records), "seed": seed,
+                  **(extra_parameters or {})}
         target = out_dir / "datasets" / f"{ds}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.stem + ".tmp.ipynb")

@@ -113,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out-dir", default="book/results")
     b.add_argument("--seed", type=int, default=0)
 
+    fa = sub.add_parser("final-assign", help="k-means vs IDCL's density-core assignment as the final step (CSV)")
+    fa.add_argument("--datasets", default="synthetic-cifar10,synthetic-cifar20,synthetic-dogs")
+    fa.add_argument("--methods", default="kmeans,gradnorm-centroid")
+    fa.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 [5]")
+    fa.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
+    fa.add_argument("--out", default="book/results/idcl/final_assign.csv", metavar="PATH")
+
     sub.add_parser("list", help="list datasets, methods and parameters")
     return parser
 
@@ -260,6 +267,36 @@ def _cmd_compare(args) -> int:
     return 0
 
 
+def _cmd_final_assign(args) -> int:
+    from .atomic import atomic_open
+    from .config import check_seed
+    from .datasets import get_dataset_spec
+    from .experiments import final_assign_experiment
+    from .methods import get_method
+
+    datasets = [d for d in args.datasets.split(",") if d]
+    methods = [m for m in args.methods.split(",") if m]
+    for d in datasets:
+        get_dataset_spec(d)
+    for m in methods:
+        get_method(m)
+    if args.seeds < 1:
+        raise ParameterError(f"--seeds must be at least 1 (runs seeds 0..N-1); got {args.seeds}")
+    check_seed(args.seeds - 1, "--seeds - 1")
+    from .runner import check_record_path
+
+    out = check_record_path(args.out)
+    df = final_assign_experiment(datasets, methods, range(args.seeds), features=args.features)
+    try:
+        with atomic_open(out, "w") as fh:
+            df.to_csv(fh, index=False)
+    except OSError as exc:
+        raise LaicError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(df.groupby(["dataset", "method", "final_assign"])["ACC"].mean().round(1).to_string())
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_list(_args) -> int:
     from .config import PARAMS
     from .datasets import DATASETS
@@ -289,7 +326,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"run": _cmd_run, "list": _cmd_list, "extract": _cmd_extract, "nouns": _cmd_nouns,
-                    "import-tac": _cmd_import_tac, "batch": _cmd_batch, "compare": _cmd_compare}
+                    "import-tac": _cmd_import_tac, "batch": _cmd_batch, "compare": _cmd_compare,
+                    "final-assign": _cmd_final_assign}
         return commands[args.command](args)
     except LaicError as exc:
         print(f"laic: error: {exc}", file=sys.stderr)

@@ -16,8 +16,9 @@ from .datasets import load_dataset
 from .runner import RunResult, run, write_record
 
 __all__ = ["run_methods", "results_table", "sweep", "selected_nouns_table", "tsne_embed", "load_records",
-           "COMPARISON_METHODS", "compare", "comparison_table", "final_assign_experiment", "idcl_variant",
-           "idcl_table"]
+           "COMPARISON_METHODS", "compare", "comparison_table", "mean_std_table", "paper_comparison",
+           "final_assign_experiment", "final_assign_summary", "final_assign_bars", "core_assignment_table",
+           "idcl_variant", "idcl_table", "idcl_histories", "find_record"]
 
 #: The methods of the comparison chapter (issue: full baselines on the same features).
 COMPARISON_METHODS = ["zeroshot", "kmeans", "sic", "tac", "tac-star", "gradnorm", "gradnorm-centroid",
@@ -212,3 +213,75 @@ def idcl_table(records) -> pd.DataFrame:
     out["paper NMI"] = [IDCL_DIGITS.get(v, (np.nan, np.nan))[1] for v in out.index]
     order = [k for k in IDCL_DIGITS if k in out.index] + [k for k in out.index if k not in IDCL_DIGITS]
     return out.loc[order]
+
+
+def mean_std_table(table: pd.DataFrame, metrics=("ACC", "NMI", "ARI")) -> pd.DataFrame:
+    """``mean ± std`` strings per metric (one decimal, as in the papers' tables) and the number of seeds.
+
+    Explained in: notebooks/08_comparison. ``table`` is :func:`comparison_table`'s output.
+    """
+    out = pd.DataFrame({m: table[m].map("{:.1f}".format) + " ± " + table[f"{m} std"].map("{:.1f}".format)
+                        for m in metrics})
+    out["seeds"] = table["seeds"]
+    return out
+
+
+def paper_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """Our means beside the GradNorm paper's numbers for every dataset of ``table`` that the paper reports.
+
+    Explained in: notebooks/08_comparison. Rows are (dataset, paper row); an empty frame when no dataset
+    of ``table`` is one of the paper's.
+    """
+    from .paper_results import METHOD_TO_PAPER_ROW, paper_table
+
+    parts = {}
+    for ds in table.index.get_level_values(0).unique():
+        paper = paper_table(ds)
+        if paper is not None:
+            ours = table.loc[ds][["ACC", "NMI", "ARI"]].rename(index=METHOD_TO_PAPER_ROW)
+            parts[ds] = ours.join(paper, rsuffix=" (paper)")
+    return pd.concat(parts, names=["dataset", "method"]) if parts else pd.DataFrame()
+
+
+def final_assign_summary(fa: pd.DataFrame) -> pd.DataFrame:
+    """Mean and std over seeds of :func:`final_assign_experiment`'s rows, per dataset, method and final step."""
+    return fa.groupby(["dataset", "method", "final_assign"])[["ACC", "NMI", "ARI"]].agg(["mean", "std"])
+
+
+def final_assign_bars(fa: pd.DataFrame) -> pd.DataFrame:
+    """ACC mean and std per dataset and ``method + final step``: the input of :func:`~laicpkg.plotting.plot_method_bars`."""
+    return (fa.assign(method=fa["method"] + " + " + fa["final_assign"])
+            .groupby(["dataset", "method"])["ACC"].agg(["mean", "std"]).reset_index()
+            .rename(columns={"mean": "ACC", "std": "ACC std"}))
+
+
+def core_assignment_table(Z, y, n_clusters: int, *, random_state: int = 0) -> pd.DataFrame:
+    """k-means against one density-core assignment step (IDCL Eq. 10-11, sum and mean) on fixed features.
+
+    Explained in: notebooks/07_idcl. Euclidean k-means with 10 restarts, as IDCL clusters its embedding.
+    """
+    from .density import DensityCoreAssignment
+    from .kmeans import KMeans
+    from .metrics import clustering_scores
+
+    km = KMeans(n_clusters, spherical=False, nredo=10, random_state=random_state).fit(Z)
+    rows = [{"assignment": "k-means", **clustering_scores(y, km.labels_)}]
+    for reduce in ("sum", "mean"):
+        m = DensityCoreAssignment(n_clusters, spherical=False, kmeans_nredo=10, reduce=reduce,
+                                  random_state=random_state).fit(Z)
+        rows.append({"assignment": f"density cores ({reduce}, Eq. 10-11)", **clustering_scores(y, m.labels_)})
+    return pd.DataFrame(rows).set_index("assignment")
+
+
+def find_record(records, **match) -> dict:
+    """The first record whose fields equal ``match`` (``variant=`` matches :func:`idcl_variant`)."""
+    for r in records:
+        if all((idcl_variant(r) if k == "variant" else r.get(k)) == v for k, v in match.items()):
+            return r
+    raise LookupError(f"no record with {match}")
+
+
+def idcl_histories(records, *, seed: int = 0, order=None) -> dict:
+    """Per-epoch history of every IDCL variant for one seed, in ``order`` (e.g. the rows of :func:`idcl_table`)."""
+    found = {idcl_variant(r): r["history"] for r in records if r["seed"] == seed}
+    return {k: found[k] for k in (order if order is not None else found) if k in found}

@@ -8,7 +8,7 @@ import numpy as np
 
 __all__ = ["plot_score_vs_msp", "plot_tsne_panels", "plot_sweep", "plot_theorem2", "plot_error_grid",
            "plot_method_bars", "plot_pace_curves", "plot_density_cores", "plot_idcl_history",
-           "plot_idcl_variants"]
+           "plot_idcl_variants", "plot_loss_curves"]
 
 
 def _plt():
@@ -204,5 +204,24 @@ def plot_idcl_history(history: dict, pretrain_loss=None):
     axes[2].set_title("curriculum size")
     for a in axes:
         a.set_xlabel("epoch")
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_curves(records, methods, *, key: str = "total", seed: int = 0):
+    """One panel per method: its training loss per epoch on every dataset (seed ``seed``).
+
+    Explained in: notebooks/08_comparison. ``records`` are run records with a ``loss_history``.
+    """
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(methods), figsize=(4.3 * len(methods), 3.4), squeeze=False)
+    for ax, method in zip(axes[0], methods):
+        for r in records:
+            if r["method"] == method and r["seed"] == seed and "loss_history" in r:
+                curve = r["loss_history"][key]
+                ax.plot(np.arange(1, len(curve) + 1), curve, label=r["dataset"])
+        ax.set_title(f"{method}: {key} loss")
+        ax.set_xlabel("epoch")
+    axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -42,7 +42,7 @@ from .data import LaICData
 from .errors import UnknownNameError
 from .validation import check_int
 
-__all__ = ["SyntheticSpec", "PRESETS", "list_presets", "get_preset", "make_synthetic"]
+__all__ = ["SyntheticSpec", "PRESETS", "list_presets", "get_preset", "make_synthetic", "noun_kinds"]
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 CIFAR20_CLASSES = ["aquatic mammals", "fish", "flowers", "food containers", "fruit and vegetables",
@@ -243,3 +243,18 @@ def make_synthetic(preset: str | SyntheticSpec = "synthetic-cifar10", *, seed: i
     return LaICData(name=spec.name, class_names=list(spec.class_names), E_train=E_train, y_train=y_train,
                     E_test=E_test, y_test=y_test, R=R, nouns=names, positive_mask=noun_class >= 0,
                     noun_class=noun_class, class_text=class_text, meta=meta)
+
+
+_KIND_NAMES = {"near": "near-miss", "absent": "absent concept", "generic": "generic"}
+
+
+def noun_kinds(data) -> "pd.Series":
+    """The kind of every noun of a synthetic pool: positive, near-miss, generic or absent concept.
+
+    Explained in: notebooks/01_laic_problem. Read from the generator's noun names and its positive mask.
+    """
+    import pandas as pd
+
+    kinds = ["positive" if data.positive_mask[i] else _KIND_NAMES.get(n.split("#")[0].split("-")[0], "other")
+             for i, n in enumerate(data.nouns)]
+    return pd.Series(kinds, name="kind")

@@ -15,7 +15,7 @@ from .gradnorm import TAU, GradNormFilter, gradnorm_scores
 from .kmeans import KMeans
 from .validation import as_features, check_positive
 
-__all__ = ["derive_eq6", "gradient_norm_autograd", "softmax_rows", "secu_fixed_point", "secu_scores", "msp_scores", "max_cosine",
+__all__ = ["derive_eq6", "gradient_norm_autograd", "softmax_rows", "secu_fixed_point", "secu_fixed_point_table", "secu_scores", "msp_scores", "max_cosine",
            "theorem2_sweep", "self_bounding", "theorem1_table", "theorem1_error_grid", "sample_split_check"]
 
 
@@ -107,6 +107,20 @@ def secu_fixed_point(E, y, n_classes: int, tau: float, *, n_iter: int = 200, tol
         if deltas[-1] < tol:
             break
     return W, deltas
+
+
+def secu_fixed_point_table(E, y, n_classes: int, taus) -> pd.DataFrame:
+    """For each τ: iterations of Eq. 11 used, the last step size and the distance to the class means (Eq. 12).
+
+    Explained in: notebooks/03_theorem2_limits.
+    """
+    means = normalized_class_means(as_features(E, "image features", dtype=np.float64), np.asarray(y), n_classes)
+    rows = []
+    for tau in taus:
+        W, deltas = secu_fixed_point(E, y, n_classes, tau)
+        rows.append({"tau": float(tau), "iterations": len(deltas), "last change": deltas[-1],
+                     "max |w - class mean|": float(np.abs(W - means).max())})
+    return pd.DataFrame(rows).set_index("tau")
 
 
 def secu_scores(R, W, tau: float) -> np.ndarray:
@@ -227,11 +241,20 @@ def theorem1_table(f: GradNormFilter, positive_mask) -> pd.DataFrame:
 
 
 def theorem1_error_grid(make_data, n_trains, positives, *, beta: int = 5, tau: float = TAU, classifier="erm",
-                        epochs: int = 30, random_state: int = 0) -> pd.DataFrame:
+                        epochs: int = 30, random_state: int = 0, data_kwargs: dict | None = None) -> pd.DataFrame:
     """Mean Err_pos over pseudo-classes as the number of images N and of positives per concept vary.
 
-    ``make_data(n_train, positives_per_concept)`` must return a :class:`~laicpkg.data.LaICData`.
+    ``make_data`` is a synthetic preset name, generated with ``n_train=N`` and
+    ``positives_per_concept=B`` and the generator arguments in ``data_kwargs``, or a callable
+    ``make_data(n_train, positives_per_concept)`` returning a :class:`~laicpkg.data.LaICData`.
     """
+    if isinstance(make_data, str):
+        from .synthetic import make_synthetic
+
+        preset, fixed = make_data, dict(data_kwargs or {})
+
+        def make_data(n, b):
+            return make_synthetic(preset, n_train=n, positives_per_concept=b, **fixed)
     rows = []
     for n in n_trains:
         for b in positives:

@@ -35,6 +35,7 @@
 # label $\tilde y = 1$):
 
 # %%
+# NBVAL_CHECK_OUTPUT
 import numpy as np
 import pandas as pd
 import sympy as sp
@@ -60,6 +61,7 @@ for description, expr in steps:
 # Random unit-norm nouns and a random classifier; the autograd column differentiates the loss directly.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 rng = np.random.default_rng(0)
 R = rng.standard_normal((6, 32))
 R /= np.linalg.norm(R, axis=1, keepdims=True)
@@ -92,5 +94,6 @@ f = GradNormFilter(data.n_classes, progress=False, random_state=0).fit(data.E_tr
 fig = plot_score_vs_msp(f.scores_, f.msp_, data.positive_mask, tau=TAU)
 
 # %%
+# NBVAL_CHECK_OUTPUT
 inside = (f.scores_ >= TAU ** 2 * (1 - f.msp_) ** 2 * (1 - 1e-9)) & (f.scores_ <= 2 * TAU ** 2 * (1 - f.msp_) ** 2 * (1 + 1e-9))
 print(f"nouns within tau^2 (1-m)^2 <= S <= 2 tau^2 (1-m)^2: {inside.mean():.1%} of {inside.size}")

@@ -57,18 +57,19 @@ from laicpkg import KMeans
 from laicpkg.filters import normalized_class_means
 from laicpkg.plotting import plot_theorem2
 from laicpkg.synthetic import make_synthetic
-from laicpkg.theory import secu_fixed_point, theorem2_sweep
+from laicpkg.checks import TOLERANCES, Tolerance, check_reference
+from laicpkg.theory import secu_fixed_point_table, theorem2_sweep
+
+REFERENCE = "../book/results/reference/03_theorem2_limits.json"
 
 data = make_synthetic("synthetic-cifar10", seed=0, n_train=4000, n_nouns=6000)
 C = 3 * data.n_classes
 y = KMeans(C, random_state=0).fit(data.E_train).labels_
-means = normalized_class_means(data.E_train, y, C)
-rows = []
-for tau in [50.0, 12.5, 1.0, 0.1]:
-    W, deltas = secu_fixed_point(data.E_train, y, C, tau)
-    rows.append({"tau": tau, "iterations": len(deltas), "last change": f"{deltas[-1]:.1e}",
-                 "max |w - class mean|": f"{np.abs(W - means).max():.2e}"})
-pd.DataFrame(rows)
+fixed = secu_fixed_point_table(data.E_train, y, C, [50.0, 12.5, 1.0, 0.1])
+print(check_reference(fixed, REFERENCE, "fixed point", {"iterations": TOLERANCES["count"],
+                                                        "last change": TOLERANCES["quantity"],
+                                                        "max |w - class mean|": TOLERANCES["quantity"]}))
+fixed.style.format("{:.2e}", subset=["last change", "max |w - class mean|"])
 
 # %% [markdown]
 # At the paper's $\tau = 12.5$ the fixed point is already close to the class means (a few $10^{-3}$);
@@ -84,6 +85,8 @@ pd.DataFrame(rows)
 # %%
 taus = [100.0, 50.0, 25.0, 12.5, 5.0, 2.0, 1.0, 0.3, 0.1]
 sweep = theorem2_sweep(data.E_train, y, data.R, C, taus, beta=5)
+print(check_reference(sweep, REFERENCE, "tau sweep", {**{c: TOLERANCES["quantity"] for c in sweep.columns},
+                                                      "tau": Tolerance(), "fixed-point iterations": TOLERANCES["count"]}))
 sweep.round(3)
 
 # %%

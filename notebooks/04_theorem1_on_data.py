@@ -43,14 +43,23 @@ from laicpkg import GradNormFilter
 from laicpkg.gradnorm import TAU
 from laicpkg.plotting import plot_error_grid
 from laicpkg.synthetic import make_synthetic
+from laicpkg.checks import TOLERANCES, check_reference
 from laicpkg.theory import sample_split_check, self_bounding, theorem1_error_grid, theorem1_table
 
+REFERENCE = "../book/results/reference/04_theorem1_on_data.json"
 data = make_synthetic("synthetic-cifar10", seed=0)
 f = GradNormFilter(data.n_classes, progress=False, random_state=0).fit(data.E_train, data.R)
 t1 = theorem1_table(f, data.positive_mask)
-print(f"pseudo-classes with positives: {len(t1)} of {f.n_pseudo_classes_}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
 print(f"Markov step holds in every pseudo-class: {bool((t1['Err_pos'] <= t1['markov_bound'] + 1e-12).all())}")
-t1[["B_k", "floor", "Err_pos", "markov_bound"]].describe().loc[["mean", "min", "50%", "max"]].round(3)
+
+# %%
+summary = t1[["B_k", "floor", "Err_pos", "markov_bound"]].describe().loc[["count", "mean", "min", "50%", "max"]]
+print(f"pseudo-classes with positives: {len(t1)} of {f.n_pseudo_classes_}")
+print(check_reference(summary, REFERENCE, "Err_pos summary", TOLERANCES["quantity"]))
+summary.round(3)
 
 # %% [markdown]
 # ## The self-bounding constant
@@ -61,9 +70,11 @@ t1[["B_k", "floor", "Err_pos", "markov_bound"]].describe().loc[["mean", "min", "
 # %%
 img = self_bounding(data.E_train, f.W_, TAU, labels=f.pseudo_labels_)
 noun = self_bounding(data.R, f.W_, TAU)
-pd.DataFrame({"images (pseudo-labels)": [img["ratio"].max(), img["ratio"].median()],
-              "nouns (predicted labels)": [noun["ratio"].max(), noun["ratio"].median()],
-              "tau^2": [TAU ** 2, TAU ** 2]}, index=["max ratio (gamma estimate)", "median ratio"]).round(2)
+gamma = pd.DataFrame({"images (pseudo-labels)": [img["ratio"].max(), img["ratio"].median()],
+                      "nouns (predicted labels)": [noun["ratio"].max(), noun["ratio"].median()],
+                      "tau^2": [TAU ** 2, TAU ** 2]}, index=["max ratio (gamma estimate)", "median ratio"])
+print(check_reference(gamma, REFERENCE, "self-bounding", TOLERANCES["quantity"]))
+gamma.round(2)
 
 # %% [markdown]
 # ## How the error falls with $N$ and $B_k$
@@ -73,12 +84,9 @@ pd.DataFrame({"images (pseudo-labels)": [img["ratio"].max(), img["ratio"].median
 # measure the mean $\mathrm{Err}_{pos}$ and the Markov bound.
 
 # %%
-def _data(n, b):
-    return make_synthetic("synthetic-cifar10", seed=0, n_train=n, n_test=200, n_nouns=8000,
-                          positives_per_concept=b)
-
-
-grid = theorem1_error_grid(_data, [1000, 3000, 10000], [5, 20, 60])
+grid = theorem1_error_grid("synthetic-cifar10", [1000, 3000, 10000], [5, 20, 60],
+                           data_kwargs={"seed": 0, "n_test": 200, "n_nouns": 8000})
+print(check_reference(grid, REFERENCE, "error grid", TOLERANCES["quantity"]))
 grid.round(3)
 
 # %%
@@ -103,7 +111,10 @@ fig = plot_error_grid(grid)
 # that reuse: centres from one half of the images label the other half, on which the classifier is trained.
 
 # %%
-sample_split_check(data).round(2)
+split = sample_split_check(data)
+print(check_reference(split, REFERENCE, "sample split", {c: TOLERANCES["percent"] if c in ("precision", "recall")
+                                                          else TOLERANCES["quantity"] for c in split.columns}))
+split.round(2)
 
 # %% [markdown]
 # If reusing the images inflated the filter's quality, the sample-split row would be clearly worse. On

@@ -21,25 +21,32 @@
 # marks the paper's default.
 
 # %%
+from laicpkg.checks import TOLERANCES, check_reference
+from laicpkg.experiments import sweep
 from laicpkg.plotting import plot_sweep
 from laicpkg.synthetic import make_synthetic
-from laicpkg.experiments import sweep
 
+REFERENCE = "../book/results/reference/06_ablations.json"
+SWEEP_TOLERANCE = {"ACC": TOLERANCES["metrics"], "NMI": TOLERANCES["metrics"], "ARI": TOLERANCES["ari"],
+                   "precision": TOLERANCES["percent"]}
 data = make_synthetic("synthetic-cifar20", seed=0)
 
 # %%
 kappa = sweep(data, "gradnorm", "kappa", [0.002, 0.004, 0.006, 0.01, 0.02])
 fig = plot_sweep({"synthetic-cifar20": kappa}, "kappa", logx=True, paper_value=0.006)
+print(check_reference(kappa.set_index("kappa"), REFERENCE, "kappa sweep", SWEEP_TOLERANCE))
 kappa.round(1)
 
 # %%
 tau = sweep(data, "gradnorm", "tau", [5.0, 12.5, 25.0, 50.0, 100.0])
 fig = plot_sweep({"synthetic-cifar20": tau}, "tau", logx=True, paper_value=12.5)
+print(check_reference(tau.set_index("tau"), REFERENCE, "tau sweep", SWEEP_TOLERANCE))
 tau.round(1)
 
 # %%
 beta = sweep(data, "gradnorm", "beta", [1, 3, 5, 10, 20])
 fig = plot_sweep({"synthetic-cifar20": beta}, "beta", paper_value=5)
+print(check_reference(beta.set_index("beta"), REFERENCE, "beta sweep", SWEEP_TOLERANCE))
 beta.round(1)
 
 # %% [markdown]

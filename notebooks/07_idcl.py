@@ -40,16 +40,21 @@
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.decomposition import PCA
 
 torch.set_num_threads(1)
 
-from laicpkg.density import DensityCoreAssignment, cutoff_distance, density_cores, local_density, pace
-from laicpkg.experiments import idcl_table, idcl_variant, load_records
+from laicpkg.checks import TOLERANCES, check_reference
+from laicpkg.density import cutoff_distance, density_cores, local_density, pace
+from laicpkg.experiments import (core_assignment_table, final_assign_bars, final_assign_summary, find_record,
+                                 idcl_histories, idcl_table, load_records)
 from laicpkg.imagesets import load_image_set
 from laicpkg.kmeans import KMeans
 from laicpkg.metrics import clustering_scores
 from laicpkg.plotting import (plot_density_cores, plot_idcl_history, plot_idcl_variants, plot_method_bars,
                               plot_pace_curves)
+
+REFERENCE = "../book/results/reference/07_idcl.json"
 
 # %% [markdown]
 # ## The pace
@@ -60,6 +65,7 @@ from laicpkg.plotting import (plot_density_cores, plot_idcl_history, plot_idcl_v
 # and $n = 1{,}797$ as on DIGITS.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 t = np.arange(1, 201)
 curves = {kind: pace(t, t_grow=100, kind=kind) for kind in ("exponential", "linear", "none")}
 fig = plot_pace_curves(curves, n=1797)
@@ -76,17 +82,16 @@ print(f"exponential pace: first increment {increments[0]:.2f} samples, last befo
 
 # %%
 X, y = load_image_set("digits")
-flat = X.reshape(len(X), -1)
-flat = flat - flat.mean(0)
-U, S, Vt = np.linalg.svd(flat, full_matrices=False)
-Z = flat @ Vt[:10].T
+Z = PCA(10, random_state=0).fit_transform(X.reshape(len(X), -1))
 d_c = cutoff_distance(Z)
 rho = local_density(Z, d_c)
 km = KMeans(10, spherical=False, nredo=10, random_state=0).fit(Z)
 cores = density_cores(rho, km.labels_, 10)
-print(f"d_c = {d_c:.3f}; density from {rho.min():.1f} to {rho.max():.1f}; "
-      f"core sizes {[len(c) for c in cores]}")
+density = pd.Series({"d_c": d_c, "min density": rho.min(), "max density": rho.max(),
+                     "mean core size": np.mean([len(c) for c in cores])})
+print(check_reference(density, REFERENCE, "density", TOLERANCES["quantity"]))
 fig = plot_density_cores(Z[:, :2], km.labels_, cores, rho)
+density.round(3)
 
 # %% [markdown]
 # One assignment step on these fixed features: k-means, then every sample to the cluster of highest
@@ -94,11 +99,10 @@ fig = plot_density_cores(Z[:, :2], km.labels_, cores, rho)
 # sum favours clusters with larger cores, i.e. larger clusters).
 
 # %%
-rows = [{"assignment": "k-means", **clustering_scores(y, km.labels_)}]
-for reduce in ("sum", "mean"):
-    m = DensityCoreAssignment(10, spherical=False, kmeans_nredo=10, reduce=reduce, random_state=0).fit(Z)
-    rows.append({"assignment": f"density cores ({reduce}, Eq. 10-11)", **clustering_scores(y, m.labels_)})
-pd.DataFrame(rows).set_index("assignment").round(1)
+assign = core_assignment_table(Z, y, 10)
+print(check_reference(assign, REFERENCE, "core assignment", {"ACC": TOLERANCES["metrics"],
+                      "NMI": TOLERANCES["metrics"], "ARI": TOLERANCES["ari"]}))
+assign.round(1)
 
 # %% [markdown]
 # ## Reproduction on DIGITS
@@ -123,10 +127,15 @@ pd.DataFrame(rows).set_index("assignment").round(1)
 # pre-training); the paper's numbers are beside. For scale, k-means on the raw pixels is computed below.
 
 # %%
+pixels = KMeans(10, spherical=False, nredo=20, random_state=0).fit(X.reshape(len(X), -1))
+pixel_scores = pd.Series(clustering_scores(y, pixels.labels_), name="k-means on the raw pixels")
+print(check_reference(pixel_scores, REFERENCE, "pixel k-means", TOLERANCES["ari"]))
+pixel_scores.round(1)
+
+# %%
+# NBVAL_CHECK_OUTPUT
 records = load_records("../book/results/idcl/records")
 table = idcl_table(records)
-pixels = KMeans(10, spherical=False, nredo=20, random_state=0).fit(X.reshape(len(X), -1))
-print("k-means on the raw pixels:", {k: round(v, 1) for k, v in clustering_scores(y, pixels.labels_).items()})
 table.round(1)
 
 # %% [markdown]
@@ -134,8 +143,7 @@ table.round(1)
 # sees them). Epoch 1 is the density-core assignment of the pre-trained embedding.
 
 # %%
-seed0 = {idcl_variant(r): r["history"] for r in records if r["seed"] == 0}
-fig = plot_idcl_variants({k: seed0[k] for k in table.index if k in seed0})
+fig = plot_idcl_variants(idcl_histories(records, seed=0, order=table.index))
 
 # %% [markdown]
 # **Our runs do not reproduce the paper.** Over five seeds the full method reaches ACC 72.5 ± 9.1 and NMI
@@ -166,7 +174,8 @@ fig = plot_idcl_variants({k: seed0[k] for k in table.index if k in seed0})
 # curriculum $|D^t|$.
 
 # %%
-first = next(r for r in records if r["seed"] == 0 and idcl_variant(r) == "IDCL")
+# NBVAL_CHECK_OUTPUT
+first = find_record(records, seed=0, variant="IDCL")
 fig = plot_idcl_history(first["history"])
 print(f"ran {first['n_epochs']} epochs (it stops early when fewer than μ = 0.1 % of the labels change), "
       f"final ACC {first['metrics']['ACC']:.1f}, NMI {first['metrics']['NMI']:.1f}")
@@ -178,19 +187,17 @@ print(f"ran {first['n_epochs']} epochs (it stops early when fewer than μ = 0.1 
 # k-means)? `--final-assign density-core` keeps the k-means clusters only to find the cores and then
 # assigns every image by Eq. 10–11; `density-core-mean` averages the kernel over each core. Stage 1 is
 # fitted once per seed and the three final steps run on the same $[\mathbf e;\mathbf v]$; five seeds on
-# each synthetic preset (`laicpkg.experiments.final_assign_experiment`; the table is read from
-# `book/results/idcl/final_assign.csv`, written by that function).
+# each synthetic preset (`laic final-assign`, i.e. `make final-assign`, runs
+# `laicpkg.experiments.final_assign_experiment` and writes `book/results/idcl/final_assign.csv`, which
+# this page reads).
 
 # %%
+# NBVAL_CHECK_OUTPUT
 fa = pd.read_csv("../book/results/idcl/final_assign.csv")
-summary = fa.groupby(["dataset", "method", "final_assign"])[["ACC", "NMI", "ARI"]].agg(["mean", "std"])
-summary.round(1)
+final_assign_summary(fa).round(1)
 
 # %%
-bars = (fa.assign(method=fa["method"] + " + " + fa["final_assign"])
-        .groupby(["dataset", "method"])["ACC"].agg(["mean", "std"]).reset_index()
-        .rename(columns={"mean": "ACC", "std": "ACC std"}))
-fig = plot_method_bars(bars, metric="ACC")
+fig = plot_method_bars(final_assign_bars(fa), metric="ACC")
 
 # %% [markdown]
 # Eq. 10 as written (the *sum* over a core) fails as a final step on these features: ACC falls from

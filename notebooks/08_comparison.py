@@ -37,12 +37,9 @@
 records_dir = "../book/results/comparison/records"
 
 # %%
-import numpy as np
-import pandas as pd
-
-from laicpkg.experiments import COMPARISON_METHODS, comparison_table, load_records
-from laicpkg.paper_results import METHOD_TO_PAPER_ROW, paper_table
-from laicpkg.plotting import plot_method_bars
+# NBVAL_CHECK_OUTPUT
+from laicpkg.experiments import COMPARISON_METHODS, comparison_table, load_records, mean_std_table, paper_comparison
+from laicpkg.plotting import plot_loss_curves, plot_method_bars
 
 records = load_records(records_dir)
 table = comparison_table(records, order=COMPARISON_METHODS)
@@ -52,26 +49,17 @@ print(f"{len(records)} runs; datasets: {', '.join(table.index.get_level_values(0
 # ## ACC, NMI and ARI, mean ± std over seeds
 
 # %%
-def pm(df, m):
-    return df[m].map("{:.1f}".format) + " ± " + df[f"{m} std"].map("{:.1f}".format)
-
-
-shown = pd.DataFrame({m: pm(table, m) for m in ("ACC", "NMI", "ARI")})
-shown["seeds"] = table["seeds"]
-shown
+# NBVAL_CHECK_OUTPUT
+mean_std_table(table)
 
 # %% [markdown]
 # The papers' numbers (GradNorm's Tables 1–2, which also list CLIP, SIC and TAC) appear beside each
 # real dataset that has records; the synthetic presets have none.
 
 # %%
-for ds in table.index.get_level_values(0).unique():
-    paper = paper_table(ds)
-    if paper is None:
-        print(f"{ds}: synthetic preset, no published numbers")
-        continue
-    ours = table.loc[ds][["ACC", "NMI", "ARI"]].rename(index=METHOD_TO_PAPER_ROW)
-    display(ours.join(paper, rsuffix=" (paper)").round(1))
+# NBVAL_CHECK_OUTPUT
+beside_paper = paper_comparison(table)
+beside_paper.round(1) if len(beside_paper) else "these records hold synthetic presets only: no published numbers"
 
 # %% [markdown]
 # On the synthetic presets (and only there; these are not claims about real data): TAC\*'s trained heads
@@ -95,21 +83,7 @@ fig = plot_method_bars(flat, metric="ACC")
 # SIC's is $L_I + \beta L_{IS} + \lambda L_B$ with $L_B$ the negative entropy.
 
 # %%
-from laicpkg.plotting import _plt
-
-plt = _plt()
-datasets = list(table.index.get_level_values(0).unique())
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-for ds in datasets:
-    for ax, method, key in ((axes[0], "tac-star", "total"), (axes[1], "gradnorm-tac-star", "total"),
-                            (axes[2], "sic", "total")):
-        rec = next((r for r in records if r["dataset"] == ds and r["method"] == method and r["seed"] == 0), None)
-        if rec is not None:
-            ax.plot(np.arange(1, len(rec["loss_history"][key]) + 1), rec["loss_history"][key], label=ds)
-            ax.set_title(f"{method}: total loss")
-            ax.set_xlabel("epoch")
-axes[0].legend(fontsize=8)
-fig.tight_layout()
+fig = plot_loss_curves(records, ["tac-star", "gradnorm-tac-star", "sic"])
 
 # %% [markdown]
 # ## Cost
@@ -119,6 +93,7 @@ fig.tight_layout()
 # `benchmarks/` measure speed properly.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 table["seconds"].unstack(0).reindex(COMPARISON_METHODS).round(1)
 
 # %% [markdown]

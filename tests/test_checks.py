@@ -1,0 +1,154 @@
+"""The tolerance checks the notebooks run (laicpkg.checks) pass within tolerance and fail beyond it."""
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from laicpkg.checks import (TOLERANCES, ReferenceMismatch, Tolerance, check_against_records, check_reference,
+                            compare_frames)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_tolerance_bounds():
+    t = Tolerance(atol=3.0)
+    assert t.allows(90.0, 92.9) and not t.allows(90.0, 93.1)
+    r = Tolerance(rtol=0.05, atol=1.0)
+    assert r.allows(104.9, 100) and not r.allows(106.1, 100)
+    assert Tolerance().allows(float("nan"), float("nan"))
+
+
+def test_compare_frames_passes_within_and_fails_beyond():
+    ref = pd.DataFrame({"ACC": [90.0, 80.0], "name": ["a", "b"]}, index=["x", "y"])
+    ok = ref.copy()
+    ok.loc["x", "ACC"] = 92.5
+    assert compare_frames(ok, ref, {"ACC": TOLERANCES["metrics"]})["largest_difference"] == pytest.approx(2.5)
+    bad = ref.copy()
+    bad.loc["y", "ACC"] = 84.0
+    with pytest.raises(ReferenceMismatch, match=r"y/ACC: 84 vs 80"):
+        compare_frames(bad, ref, {"ACC": TOLERANCES["metrics"]})
+    renamed = ref.copy()
+    renamed.loc["x", "name"] = "z"
+    with pytest.raises(ReferenceMismatch, match="must be equal"):
+        compare_frames(renamed, ref, {"ACC": TOLERANCES["metrics"]})
+    with pytest.raises(ReferenceMismatch, match="rows"):
+        compare_frames(ref.iloc[:1], ref, TOLERANCES["metrics"])
+
+
+def test_check_reference_writes_then_checks(tmp_path, monkeypatch):
+    path = tmp_path / "ref.json"
+    table = pd.DataFrame({"ACC": [90.0], "NMI": [80.0]}, index=["gradnorm"])
+    with pytest.raises(ReferenceMismatch, match="make notebooks"):
+        check_reference(table, path, "t", TOLERANCES["metrics"])
+    monkeypatch.setenv("LAIC_WRITE_REFERENCE", "1")
+    line = check_reference(table, path, "t", TOLERANCES["metrics"])
+    assert "2 numbers agree" in line and json.loads(path.read_text())["t"]["index"] == ["gradnorm"]
+    monkeypatch.delenv("LAIC_WRITE_REFERENCE")
+    assert "largest difference 1" in check_reference(table + 1.0, path, "t", TOLERANCES["metrics"])
+    with pytest.raises(ReferenceMismatch, match="gradnorm/NMI"):
+        check_reference(table.assign(NMI=83.5), path, "t", TOLERANCES["metrics"])
+    monkeypatch.setenv("LAIC_WRITE_REFERENCE", "1")
+    check_reference(4.2, tmp_path / "s.json", "x", Tolerance())  # scalars and series are stored as tables
+    monkeypatch.delenv("LAIC_WRITE_REFERENCE")
+    check_reference(4.2, tmp_path / "s.json", "x", Tolerance())
+    with pytest.raises(ReferenceMismatch):
+        check_reference(4.3, tmp_path / "s.json", "x", Tolerance())
+
+
+class _Result:
+    def __init__(self, record):
+        self.record = record
+
+
+def _record(acc=90.0, nouns=("a", "b", "c", "d", "e")):
+    return {"seed": 0, "data_seed": 0, "metrics": {"ACC": acc, "NMI": 80.0, "ARI": 70.0},
+            "filter": {"n_selected": len(nouns), "precision": 50.0, "recall": 40.0},
+            "selected_nouns": {"0": list(nouns)}}
+
+
+def test_check_against_records(tmp_path):
+    (tmp_path / "ds").mkdir()
+    (tmp_path / "ds" / "gradnorm.json").write_text(json.dumps(_record()))
+    out = check_against_records({"gradnorm": _Result(_record(acc=91.0)), "kmeans": _Result(_record())}, tmp_path,
+                                "ds", seed=0, data_seed=0)
+    assert out.loc["gradnorm", "checked"] == "yes" and out.loc["kmeans", "checked"] == "no record for this seed"
+    with pytest.raises(ReferenceMismatch, match="ACC 95.0 vs 90.0"):
+        check_against_records({"gradnorm": _Result(_record(acc=95.0))}, tmp_path, "ds", seed=0, data_seed=0)
+    with pytest.raises(ReferenceMismatch, match="overlap"):
+        check_against_records({"gradnorm": _Result(_record(nouns=("a", "b", "x", "y", "z")))}, tmp_path, "ds",
+                              seed=0, data_seed=0)
+    other_seed = check_against_records({"gradnorm": _Result(_record(acc=10.0))}, tmp_path, "ds", seed=1,
+                                       data_seed=0)
+    assert other_seed.loc["gradnorm", "checked"] == "no record for this seed"
+
+
+def test_committed_records_pass_their_own_check():
+    """The pipeline notebook's default (synthetic-cifar10, seed 0) has committed records to check against."""
+    folder = ROOT / "book" / "results" / "records" / "synthetic-cifar10"
+    records = {p.stem: _Result(json.loads(p.read_text())) for p in sorted(folder.glob("*.json"))}
+    assert {"gradnorm", "kmeans", "tac-filter"} <= set(records)
+    out = check_against_records(records, folder.parent, "synthetic-cifar10", seed=0, data_seed=0)
+    assert (out["checked"] == "yes").all()
+
+
+# -- the notebooks' policy ------------------------------------------------------------------------------------
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
+CHECKS = re.compile(r"check_reference\(|check_against_records\(")
+
+
+def _code_cells(py):
+    import jupytext
+
+    return [c.source for c in jupytext.read(py).cells if c.cell_type == "code"]
+
+
+def _shows_something(src: str) -> bool:
+    lines = [ln for ln in src.strip().splitlines() if ln.strip() and not ln.startswith("#")]
+    last = lines[-1] if lines else ""
+    return "print(" in src or "display(" in src or not (last.startswith(("from ", "import ", "fig =", "fig,"))
+                                                         or re.match(r"^[A-Za-z_][\w, ]*\s*=", last)
+                                                         or last.startswith((" ", ")")))
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_that_shows_numbers_is_checked(py):
+    """A code cell that shows output either is compared exactly by nbval (NBVAL_CHECK_OUTPUT), or checks its
+    numbers against a committed reference, or shows only a figure or a parameter."""
+    unchecked = []
+    for src in _code_cells(py):
+        if "NBVAL_CHECK_OUTPUT" in src or CHECKS.search(src) or not _shows_something(src):
+            continue
+        if src.lstrip().startswith(("dataset =", "records_dir =")):  # the parameters cell
+            continue
+        unchecked.append(src.strip().splitlines()[-1])
+    # the selected-noun table of the pipeline is covered by its records check (noun overlap), and
+    # `agreement` is that check's own result
+    allowed = {"selected_nouns_table(results[\"gradnorm\"], max_groups=8)", "agreement"}
+    assert [u for u in unchecked if u not in allowed] == [], py.name
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_are_thin(py):
+    """No function definitions, private helpers or hand-drawn figures in a notebook."""
+    text = py.read_text()
+    assert not re.search(r"^\s*(def|class) ", text, re.M), py.name
+    assert not re.search(r"import _|_plt\(\)|plt\.subplots", text), py.name
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_reference_files_hold_every_key(py):
+    """Each check_reference(...) key of a notebook exists in its committed reference file."""
+    text = py.read_text()
+    keys = re.findall(r'check_reference\([^,]+, REFERENCE, "([^"]+)"', text)
+    keys += [f"{k} sweep" for k in re.findall(r'check_reference\((\w+)\.set_index', text)]
+    if not keys:
+        return
+    ref = ROOT / "book" / "results" / "reference" / f"{py.stem}.json"
+    assert ref.is_file(), f"{ref} missing: run `make notebooks`"
+    stored = json.loads(ref.read_text())
+    assert set(keys) <= set(stored), set(keys) - set(stored)
+    for k in keys:
+        assert np.asarray(stored[k]["data"], dtype=object).size > 0
