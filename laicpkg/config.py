@@ -5,7 +5,7 @@ Explained in: notebooks/05_pipeline.
 Resolution order (later wins): the paper's default → the dataset's own setting
 (e.g. 100 epochs / batch 8192 for UCF-101 and ImageNet-1K, SIC's Table 2) → a
 named preset (``official-code``: the per-dataset temperatures of the GradNorm
-authors' public code, DESIGN.md §8) → the user. ``RunConfig.sources`` records
+authors' public code, book/implementation.md) → the user. ``RunConfig.sources`` records
 the origin of every value.
 """
 from __future__ import annotations
@@ -169,7 +169,7 @@ DATASET_SETTINGS = {
 }
 
 #: Named presets. ``official-code``: the GradNorm authors' public code sets the
-#: filter temperature 1/τ and κ per dataset (DESIGN.md §8), unlike the paper.
+#: filter temperature 1/τ and κ per dataset (book/implementation.md), unlike the paper.
 PRESETS = {
     "paper": {},
     "official-code": {

@@ -239,7 +239,7 @@ def paper_comparison(table: pd.DataFrame) -> pd.DataFrame:
         paper = paper_table(ds)
         if paper is not None:
             ours = table.loc[ds][["ACC", "NMI", "ARI"]].rename(index=METHOD_TO_PAPER_ROW)
-            parts[ds] = ours.join(paper, rsuffix=" (paper)")
+            parts[ds] = ours.merge(paper, left_index=True, right_index=True, how="left", suffixes=("", " (paper)"))
     return pd.concat(parts, names=["dataset", "method"]) if parts else pd.DataFrame()
 
 

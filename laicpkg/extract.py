@@ -13,7 +13,7 @@ Explained in: README ("Running on real data").
   atomically; an interrupted run resumes from the completed shards, and the
   final cache (:mod:`laicpkg.cache`) is assembled atomically at the end.
 * Text features: every prompt of the template set is encoded and L2-normalised,
-  the prompts of a noun are averaged and the mean re-normalised (DESIGN.md §3);
+  the prompts of a noun are averaged and the mean re-normalised (book/implementation.md);
   ``average="raw"`` averages the unnormalised embeddings as the GradNorm
   authors' code does.
 """

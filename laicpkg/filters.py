@@ -166,7 +166,7 @@ class NounFilter:
 
 
 class TACFilter(NounFilter):
-    """TAC's noun filter, as in its public reference code (DESIGN.md §4).
+    """TAC's noun filter, as in its public reference code (book/implementation.md, "The baselines' filters").
 
     Pseudo-classes come from spherical k-means on the image features with
     ``C = pseudo_class_count(N, K, 300)`` centres; ``w_j`` are the normalised

@@ -1,5 +1,5 @@
 """IDCL: deep image clustering with a density-based curriculum and density-core assignment
-(Zheng, Zhang and Wang, ICMR 2024; ``shared/papers/idcl.txt``).
+(Zheng, Zhang and Wang, ICMR 2024).
 
 Explained in: notebooks/07_idcl.
 

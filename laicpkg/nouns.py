@@ -42,7 +42,7 @@ __all__ = ["NOUN_LISTS", "PROMPT_SETS", "load_nouns", "prompt_texts", "read_word
 
 SENSES_FILE = Path(__file__).with_name("data") / "wordnet_noun_senses.tsv.gz"
 
-#: The 7-template ensemble of the TAC reference code (DESIGN.md §3).
+#: The 7-template ensemble of the TAC reference code (book/implementation.md).
 ENSEMBLE7 = ("itap of a {}.", "a bad photo of the {}.", "a origami {}.", "a photo of the large {}.",
              "a {} in a video game.", "art of the {}.", "a photo of the small {}.")
 PROMPT_SETS = {"ensemble7": ENSEMBLE7, "photo": ("a photo of a {}.",)}

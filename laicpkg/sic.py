@@ -1,4 +1,4 @@
-"""SIC, "Semantic-Enhanced Image Clustering" (Cai et al., AAAI 2023; ``shared/papers/sic.txt``), complete.
+"""SIC, "Semantic-Enhanced Image Clustering" (Cai et al., AAAI 2023), complete.
 
 Explained in: notebooks/08_comparison.
 

@@ -1,4 +1,4 @@
-"""A synthetic LaIC benchmark with known positive nouns (DESIGN.md §5).
+"""A synthetic LaIC benchmark with known positive nouns (notebooks/01_laic_problem).
 
 Explained in: notebooks/01_laic_problem.
 

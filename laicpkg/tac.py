@@ -3,7 +3,7 @@ variant and TAC*, the cross-modal mutual-distillation heads.
 
 Explained in: notebooks/08_comparison.
 
-* Training-free TAC (:func:`tac_training_free`): TAC's noun filter
+* Training-free TAC (``laic run --method tac``): TAC's noun filter
   (:class:`laicpkg.filters.TACFilter`), text counterparts with retrieval temperature
   κ = 0.005, ``[e; v]``, spherical k-means — GradNorm's Stage 2 with TAC's filter and κ.
 * TAC* (:class:`TACStar`): the same text counterparts ``v_i`` of the train images,
@@ -42,7 +42,7 @@ from .validation import as_features, check_finite_loss, check_int, check_n_clust
 __all__ = ["TAC_KAPPA", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
            "mine_neighbors", "TACStar"]
 
-#: κ = 0.005, TAC's retrieval temperature (TAC code; DESIGN.md §8).
+#: κ = 0.005, TAC's retrieval temperature (TAC code; book/implementation.md).
 TAC_KAPPA = 0.005
 
 

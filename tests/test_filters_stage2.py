@@ -1,4 +1,4 @@
-"""TAC and SIC filters (DESIGN.md §4), the C rule, and Stage 2 (Eq. 9)."""
+"""TAC and SIC filters (book/implementation.md), the C rule, and Stage 2 (Eq. 9)."""
 import numpy as np
 import pytest
 import torch

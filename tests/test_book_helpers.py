@@ -1,0 +1,107 @@
+"""The package functions the notebooks call instead of defining their own (tables, figures, the lock file)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from laicpkg.experiments import (comparison_table, core_assignment_table, final_assign_bars, final_assign_summary,
+                                 find_record, idcl_histories, idcl_variant, load_records, mean_std_table,
+                                 paper_comparison)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _rec(dataset, method, seed, acc):
+    return {"dataset": dataset, "method": method, "seed": seed, "metrics": {"ACC": acc, "NMI": acc - 10, "ARI": acc - 20},
+            "timings_s": {"total": 1.0}, "loss_history": {"total": [3.0, 2.0, 1.5]}}
+
+
+def test_mean_std_table():
+    recs = [_rec("cifar10", "gradnorm", 0, 90.0), _rec("cifar10", "gradnorm", 1, 94.0)]
+    t = mean_std_table(comparison_table(recs))
+    assert t.loc[("cifar10", "gradnorm"), "ACC"] == "92.0 ± 2.0" and t.loc[("cifar10", "gradnorm"), "seeds"] == 2
+
+
+def test_paper_comparison_only_for_paper_datasets():
+    recs = [_rec("cifar10", "gradnorm", 0, 90.0), _rec("synthetic-dogs", "gradnorm", 0, 80.0)]
+    out = paper_comparison(comparison_table(recs))
+    assert set(out.index.get_level_values(0)) == {"cifar10"}
+    assert any("(paper)" in c for c in out.columns)
+    assert paper_comparison(comparison_table(recs[1:])).empty
+
+
+def test_final_assign_tables():
+    fa = pd.DataFrame([{"dataset": "d", "method": "kmeans", "seed": s, "final_assign": a, "ACC": acc, "NMI": 1.0,
+                        "ARI": 2.0} for s, (a, acc) in enumerate([("kmeans", 80.0), ("kmeans", 82.0),
+                                                                   ("density-core", 20.0)])])
+    s = final_assign_summary(fa)
+    assert s.loc[("d", "kmeans", "kmeans"), ("ACC", "mean")] == 81.0
+    b = final_assign_bars(fa)
+    assert set(b["method"]) == {"kmeans + kmeans", "kmeans + density-core"}
+
+
+def test_core_assignment_table_on_separated_blobs():
+    rng = np.random.default_rng(0)
+    centres = np.eye(3) * 10
+    y = np.repeat(np.arange(3), 60)
+    Z = centres[y] + rng.standard_normal((180, 3))
+    t = core_assignment_table(Z, y, 3)
+    assert list(t.index) == ["k-means", "density cores (sum, Eq. 10-11)", "density cores (mean, Eq. 10-11)"]
+    assert (t["ACC"] > 99).all()
+
+
+def test_idcl_record_helpers():
+    records = load_records(ROOT / "book" / "results" / "idcl" / "records")
+    first = find_record(records, seed=0, variant="IDCL")
+    assert first["seed"] == 0 and idcl_variant(first) == "IDCL"
+    with pytest.raises(LookupError):
+        find_record(records, seed=99)
+    h = idcl_histories(records, seed=0, order=["IDCL", "not a variant"])
+    assert list(h) == ["IDCL"] and "ACC" in h["IDCL"]
+
+
+def test_plot_loss_curves():
+    from laicpkg.plotting import plot_loss_curves
+
+    fig = plot_loss_curves([_rec("a", "sic", 0, 1.0), _rec("b", "sic", 0, 1.0), _rec("a", "sic", 1, 1.0)],
+                           ["sic", "tac-star"])
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2 and not fig.axes[1].lines
+
+
+def test_noun_kinds(small_data):
+    from laicpkg.synthetic import noun_kinds
+
+    k = noun_kinds(small_data)
+    assert len(k) == small_data.R.shape[0]
+    assert (k == "positive").sum() == small_data.positive_mask.sum()
+    assert set(k) <= {"positive", "near-miss", "generic", "absent concept"}
+
+
+def test_secu_fixed_point_table_and_error_grid_from_a_preset():
+    from laicpkg.synthetic import make_synthetic
+    from laicpkg.theory import secu_fixed_point_table, theorem1_error_grid
+
+    data = make_synthetic("synthetic-cifar10", seed=0, n_train=600, n_test=100, n_nouns=800, dim=32)
+    y = np.arange(600) % 6
+    t = secu_fixed_point_table(data.E_train, y, 6, [10.0, 0.1])
+    assert list(t.index) == [10.0, 0.1] and t.loc[0.1, "max |w - class mean|"] < t.loc[10.0, "max |w - class mean|"]
+    g = theorem1_error_grid("synthetic-cifar10", [600], [5], epochs=2,
+                            data_kwargs={"seed": 0, "n_test": 100, "n_nouns": 800, "dim": 32})
+    assert g.shape[0] == 1 and 0 <= g["mean Err_pos"].iloc[0] <= 1
+
+
+def test_lock_file_and_status(tmp_path):
+    from laicpkg.environment import LOCK_FILE, lock_status, read_lock
+
+    pins = read_lock(LOCK_FILE)
+    assert {"numpy", "torch", "faiss-cpu", "nbval", "jupyter-book", "open-clip-torch"} <= set(pins)
+    assert all(v and v[0].isdigit() for v in pins.values())
+    assert "laicpkg" not in pins  # the project itself is installed editable, not pinned
+    lock = tmp_path / "lock.txt"
+    lock.write_text("# comment\nnumpy==0.0.1\nnot-a-package-xyz==1.0\n")
+    status = lock_status.__wrapped__(lock)
+    assert status["matches_lock"] is False
+    assert status["differs_from_lock"]["numpy"]["locked"] == "0.0.1"
+    assert status["differs_from_lock"]["not-a-package-xyz"]["installed"] is None
