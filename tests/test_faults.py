@@ -398,3 +398,40 @@ def test_garbled_wordnet_is_one_line(tmp_path, capsys):
     one_line_error(capsys, ["nouns", "--wordnet-dir", str(wn), "--out", str(tmp_path / "n.tsv.gz")], str(wn))
     assert not (tmp_path / "n.tsv.gz").exists()
     one_line_error(capsys, ["nouns", "--wordnet-dir", str(tmp_path / "nowhere")], "no data.noun")
+
+
+# -- the record describes the run (fidelity issue, items 1-2) ---------------------------------------------------
+@pytest.mark.parametrize("shift", ["imagenet-v2", "imagenet-sketch", "imagenet-r", "imagenet-a", "imagenet-c"])
+def test_shift_datasets_train_with_imagenet_settings(shift):
+    from laicpkg.config import resolve_config, stage1_dataset
+
+    assert stage1_dataset(shift) == "imagenet" and stage1_dataset("cifar10") == "cifar10"
+    c = resolve_config(shift, "gradnorm")
+    assert (c.params["epochs"], c.params["batch_size"]) == (100, 8192)
+    assert (c.params["tacstar_epochs"], c.params["tacstar_batch_size"], c.params["tacstar_temperature"]) == \
+        (100, 8192, 5.0)
+    assert "imagenet" in c.sources["epochs"]
+    assert resolve_config(shift, "gradnorm", preset="official-code").params["beta"] == 3
+    assert resolve_config("cifar10", "gradnorm").params["epochs"] == 30
+
+
+def test_sic_sources_say_where_table2_has_no_column():
+    from laicpkg.config import resolve_config
+
+    for ds in ("imagenet10", "dtd", "ucf101", "imagenet"):
+        src = resolve_config(ds, "sic").sources
+        assert all(src[k].startswith("laicpkg choice") for k in ("sic_gamma_u", "sic_gamma_r", "sic_lr")), ds
+    src = resolve_config("cifar20", "sic").sources
+    assert all(src[k] == "SIC Table 2" for k in ("sic_gamma_u", "sic_gamma_r", "sic_lambda", "sic_lr"))
+
+
+def test_idcl_on_laic_features_records_the_linear_autoencoder(tmp_path):
+    rec = json.loads(Path(_run_idcl(tmp_path)).read_text())
+    assert rec["config"]["idcl_transformer"] is False and "forced" in rec["sources"]["idcl_transformer"]
+
+
+def _run_idcl(tmp_path):
+    out = tmp_path / "idcl.json"
+    assert main(["run", "--dataset", "synthetic-dogs", "--method", "idcl", "--idcl-pretrain-epochs", "1",
+                 "--idcl-epochs", "1", "--out", str(out)]) == 0
+    return out
