@@ -94,6 +94,11 @@ PARAMS = {p.name: p for p in [
           "TAC reference code"),
     Param("kmeans_niter", 300, int, "Lloyd iterations of every k-means", "GradNorm reference code", domain="int1"),
     Param("kmeans_nredo", 1, int, "restarts of the Stage 1 (pseudo-label) k-means", "laicpkg choice", domain="int1"),
+    Param("score_dtype", "float32", str, "precision of GradNorm's scoring (Eq. 6-7): float32 or float16 (the "
+          "authors' code)", "laicpkg choice", domain=("float32", "float16")),
+    Param("kmeans_max_points", 256, int, "every k-means trains on at most this many points per centroid (a "
+          "random subsample; 0: every point)", "faiss default, used by every reference implementation",
+          domain="int0"),
     Param("final_nredo", 20, int, "restarts of the final k-means", "GradNorm reference code", domain="int1"),
     Param("tac_top_k", 5, int, "TAC filter: nouns kept per centre", "TAC reference code", domain="int1"),
     Param("tac_temperature", 1.0, float, "TAC filter: softmax temperature over centres", "TAC reference code", domain="pos"),
@@ -101,10 +106,29 @@ PARAMS = {p.name: p for p in [
           "TAC reference code", domain="int1"),
     Param("sic_gamma_u", 0.05, float, "SIC: fraction of most generic nouns removed (see SICFilter)", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="unit"),
     Param("sic_gamma_r", 500, int, "SIC: nearest nouns kept per image centre", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="int1"),
-    Param("sic_gamma_u_mode", "fraction", str, "SIC: read γ_u as 'fraction' or literal 'threshold'",
-          "laicpkg reading", domain=("fraction", "threshold")),
+    Param("sic_gamma_u_mode", "threshold", str, "SIC: γ_u as a 'threshold' on ρ (paper text, code) or the "
+          "'fraction' of most generic nouns removed", "SIC paper, Sec. 3.1, and reference code",
+          domain=("fraction", "threshold")),
+    Param("sic_order", "sequential", str, "SIC: γ_r nearest among the unique nouns ('sequential') or among all, "
+          "then intersected ('intersect', the code)", "SIC paper, Sec. 3.1", domain=("sequential", "intersect")),
+    Param("sic_adjust_to", "image-center", str, "SIC: the adjusted mapping averages the ξ_a nouns nearest to the "
+          "'image-center' or to its 'nearest-noun'", "SIC reference code", domain=("image-center", "nearest-noun")),
+    Param("sic_rank_by", "logits", str, "SIC: rank the ξ_c most confident images by the head's 'logits' or "
+          "'proba'", "SIC reference code", domain=("logits", "proba")),
+    Param("sic_neighbor_mode", "include-self", str, "SIC: L_I's neighbour among the k nearest 'include-self' "
+          "(the code) or 'exclude-self'", "SIC reference code", domain=("include-self", "exclude-self")),
+    Param("sic_head_init", "centers", str, "SIC: head initialised from the k-means 'centers' (Eq. 8-9) or "
+          "'plain' (the code's default)", "SIC paper, Eq. 8-9", domain=("centers", "plain")),
+    Param("sic_weight_decay", 1e-4, float, "SIC: Adam weight decay of the head", "SIC reference code (configs)",
+          domain="nonneg"),
     Param("final_assign", "kmeans", str, "final clustering of [e; v] (and of CLIP k-means): 'kmeans' (paper) or "
           "'density-core' (IDCL Eq. 9-11 after k-means) or 'density-core-mean'", "GradNorm paper", domain=("kmeans", "density-core", "density-core-mean")),
+    Param("tac_kmeans_nredo", 10, int, "TAC filter: restarts of its k-means", "TAC reference code", domain="int1"),
+    Param("tacstar_init", "trunc-normal", str, "TAC*: head weights, 'trunc-normal' (std 0.02) or 'torch' default",
+          "TAC reference code", domain=("trunc-normal", "torch")),
+    Param("tacstar_neighbor_mode", "exclude-self", str, "TAC*: neighbours without the sample itself "
+          "('exclude-self') or TAC's 'drop-first' column of the search", "laicpkg choice",
+          domain=("exclude-self", "drop-first")),
     Param("tac_kappa", 0.005, float, "TAC / TAC*: retrieval temperature of the text counterparts", "TAC reference code", domain="pos"),
     Param("tacstar_epochs", 20, int, "TAC*: epochs of the heads", "TAC reference code", domain="int1"),
     Param("tacstar_batch_size", 512, int, "TAC*: batch size", "TAC reference code", domain="int1"),
@@ -121,7 +145,8 @@ PARAMS = {p.name: p for p in [
     Param("sic_lr", 1e-4, float, "SIC: η_φ, Adam learning rate of the head", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="pos"),
     Param("sic_epochs", 100, int, "SIC: epochs", "SIC paper, implementation details", domain="int1"),
     Param("sic_batch_size", 128, int, "SIC: batch size", "SIC paper, implementation details", domain="int1"),
-    Param("sic_tau_m", 10.0, float, "SIC: τ_m of the k-means initialisation (Eq. 8-9; not stated)", "laicpkg choice", domain="pos"),
+    Param("sic_tau_m", 0.05, float, "SIC: τ_m of the k-means initialisation (Eq. 8-9; not stated)",
+          "SIC reference code (α of --center_init)", domain="pos"),
     Param("idcl_alpha", 0.1, float, "IDCL: α, weight of the KL term (Eq. 14)", "IDCL paper", domain="nonneg"),
     Param("idcl_lr", 1e-3, float, "IDCL: Adam learning rate of the clustering stage (paper: 0.01, collapses; "
           "see idcl.py)", "laicpkg choice (IDEC)", domain="pos"),
@@ -153,8 +178,11 @@ _SIC = {
     "stl10": {**_SIC_ALL, "sic_gamma_r": 200, "sic_xi_a": 20, "sic_neighbors": 20, "sic_beta": 1.0, "sic_lr": 1e-4},
     "cifar10": {**_SIC_ALL, "sic_gamma_r": 500, "sic_xi_a": 30, "sic_neighbors": 20, "sic_beta": 0.1, "sic_lr": 1e-4},
     "cifar20": {**_SIC_ALL, "sic_gamma_r": 200, "sic_xi_a": 20, "sic_neighbors": 20, "sic_beta": 1.0, "sic_lr": 1e-4},
-    "imagenet-dogs": {**_SIC_ALL, "sic_gamma_r": 1000, "sic_xi_a": 50, "sic_neighbors": 20, "sic_beta": 1.0, "sic_lr": 9e-3},
+    "imagenet-dogs": {**_SIC_ALL, "sic_gamma_r": 1000, "sic_xi_a": 50, "sic_neighbors": 20, "sic_beta": 1.0,
+                      "sic_lr": 9e-3},
 }
+
+_SIC_DOGS_WD = ({"sic_weight_decay": 0.009}, "SIC reference code (configs/clustering/imagenet_dog.yml)")
 
 #: Per-dataset settings stated by the papers or reference code: a list of (values, source) per dataset.
 DATASET_SETTINGS = {
@@ -163,26 +191,42 @@ DATASET_SETTINGS = {
     "stl10": [(_SIC["stl10"], "SIC Table 2")],
     "cifar10": [(_SIC["cifar10"], "SIC Table 2")],
     "cifar20": [(_SIC["cifar20"], "SIC Table 2")],
-    "imagenet-dogs": [(_SIC["imagenet-dogs"], "SIC Table 2")],
+    "imagenet-dogs": [(_SIC["imagenet-dogs"], "SIC Table 2"), _SIC_DOGS_WD],
     # The synthetic presets take SIC's setting of the real dataset they mimic.
     "synthetic-cifar10": [(_SIC["cifar10"], "SIC Table 2 (CIFAR-10)")],
     "synthetic-cifar20": [(_SIC["cifar20"], "SIC Table 2 (CIFAR-20)")],
-    "synthetic-dogs": [(_SIC["imagenet-dogs"], "SIC Table 2 (ImageNet-Dogs)")],
+    "synthetic-dogs": [(_SIC["imagenet-dogs"], "SIC Table 2 (ImageNet-Dogs)"), _SIC_DOGS_WD],
 }
 
-#: Named presets. ``official-code``: the GradNorm authors' public code sets the
-#: filter temperature 1/τ and κ per dataset (book/implementation.md), unlike the paper.
+#: Named presets. ``official-code``: every method as its authors' public code runs it, where that differs from
+#: the defaults. GradNorm (filter_nouns.py, concat_kmeans.py): C, the filter temperature 1/τ, β and the retrieval
+#: κ per dataset, 20 restarts of the pseudo-label k-means, fp16 scoring. SIC: the two noun filters intersected,
+#: a plain linear head, lr 1e-4 on ImageNet-Dogs (its config; Table 2 says 9e-3). TAC: neighbours by dropping
+#: the first search column (book/implementation.md). ``"*"`` applies
+#: to every dataset; the ImageNet shift sets take ImageNet's Stage 1 entry and their own κ (Stage 2).
 PRESETS = {
     "paper": {},
     "official-code": {
-        "cifar10": {"tau": 1 / 0.06, "kappa": 0.009},
-        "cifar20": {"tau": 1 / 0.08, "kappa": 0.008},
-        "stl10": {"tau": 1 / 0.08, "kappa": 0.01},
-        "imagenet10": {"tau": 1 / 0.018, "kappa": 0.006},
-        "imagenet-dogs": {"tau": 1 / 0.02, "kappa": 0.007},
-        "dtd": {"tau": 1 / 0.08, "kappa": 0.01},
-        "ucf101": {"kappa": 0.01},
-        "imagenet": {"tau": 1 / 0.02, "kappa": 0.006, "beta": 3},
+        "*": {"kmeans_nredo": 20, "score_dtype": "float16", "sic_order": "intersect", "sic_head_init": "plain",
+              "tacstar_neighbor_mode": "drop-first"},
+        "cifar10": {"n_pseudo_classes": 250, "tau": 1 / 0.06, "kappa": 0.009},
+        "cifar20": {"n_pseudo_classes": 200, "tau": 1 / 0.08, "kappa": 0.008},
+        "stl10": {"n_pseudo_classes": 30, "tau": 1 / 0.08, "kappa": 0.01},
+        "imagenet10": {"n_pseudo_classes": 50, "tau": 1 / 0.018, "kappa": 0.006},
+        "imagenet-dogs": {"n_pseudo_classes": 50, "tau": 1 / 0.02, "kappa": 0.007, "sic_lr": 1e-4},
+        "dtd": {"n_pseudo_classes": 180, "tau": 1 / 0.08, "kappa": 0.01},
+        "ucf101": {"n_pseudo_classes": 303, "tau": 1 / 0.02, "kappa": 0.01},
+        "imagenet": {"n_pseudo_classes": 2000, "tau": 1 / 0.02, "kappa": 0.006, "beta": 3},
+        "imagenet-c": {"kappa": 0.007},
+        "imagenet-v2": {"kappa": 0.004},
+        "imagenet-sketch": {"kappa": 0.006},
+        "imagenet-a": {"kappa": 0.007},
+        "imagenet-r": {"kappa": 0.005},
+        "cars": {"tau": 1 / 0.01, "kappa": 0.01},
+        "pets": {"n_pseudo_classes": 120, "tau": 1 / 0.01, "kappa": 0.01},
+        "flowers102": {"n_pseudo_classes": 300, "tau": 1 / 0.01, "kappa": 0.009},
+        "food101": {"n_pseudo_classes": 1200, "tau": 1 / 0.01, "kappa": 0.01},
+        "aircraft": {"n_pseudo_classes": 300, "tau": 1 / 0.02, "kappa": 0.008},
     },
 }
 
@@ -236,8 +280,10 @@ def resolve_config(dataset: str, method: str, *, overrides: dict | None = None, 
     for values, src in DATASET_SETTINGS.get(stage1, []):
         for k, v in values.items():
             params[k], sources[k] = v, src + via
-    for k, v in PRESETS[preset].get(stage1, {}).items():
-        params[k], sources[k] = v, f"preset {preset}{via}"
+    chosen = PRESETS[preset]
+    for key, suffix in (("*", ""), (stage1, via), (dataset, "")) if stage1 != dataset else (("*", ""), (stage1, "")):
+        for k, v in chosen.get(key, {}).items():
+            params[k], sources[k] = v, f"preset {preset}{suffix}"
     for k, v in (overrides or {}).items():
         if k not in PARAMS:
             raise UnknownNameError(f"unknown parameter {k!r}; known: {', '.join(sorted(PARAMS))}")

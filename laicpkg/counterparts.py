@@ -66,15 +66,17 @@ def concat_features(E: np.ndarray, V: np.ndarray) -> np.ndarray:
 
 
 def final_clustering(X, n_clusters: int, *, assign: str = "kmeans", niter: int = 300, nredo: int = 20,
-                     random_state: int = 0) -> np.ndarray:
+                     max_points: int | None = 256, random_state: int = 0) -> np.ndarray:
     """The last step of LaIC: spherical k-means, or k-means then IDCL's density-core assignment."""
     from .density import DensityCoreAssignment
 
     check_choice(assign, "final_assign", ("kmeans", "density-core", "density-core-mean"))
     if assign == "kmeans":
-        return KMeans(n_clusters, spherical=True, niter=niter, nredo=nredo, random_state=random_state).fit(X).labels_
+        return KMeans(n_clusters, spherical=True, niter=niter, nredo=nredo, max_points_per_centroid=max_points,
+                      random_state=random_state).fit(X).labels_
     return DensityCoreAssignment(n_clusters, reduce="mean" if assign.endswith("mean") else "sum", spherical=True,
-                                 kmeans_niter=niter, kmeans_nredo=nredo, random_state=random_state).fit(X).labels_
+                                 kmeans_niter=niter, kmeans_nredo=nredo, kmeans_max_points=max_points,
+                                 random_state=random_state).fit(X).labels_
 
 
 class TwoStageClustering:
@@ -90,6 +92,9 @@ class TwoStageClustering:
         Eq. 9 settings.
     kmeans_niter, final_nredo :
         Final spherical k-means settings (the GradNorm code: 300 iterations, 20 restarts).
+    kmeans_max_points : int or None
+        faiss trains each k-means on at most this many points per centroid (a random subsample); 256 is
+        faiss' default, which every reference implementation uses; None trains on every point.
     final_assign : {"kmeans", "density-core", "density-core-mean"}
         "kmeans" (the paper); "density-core" keeps the k-means clusters only to build
         IDCL's density cores and assigns every image by density-core similarity
@@ -108,9 +113,10 @@ class TwoStageClustering:
     """
 
     def __init__(self, noun_filter, n_clusters: int, *, kappa: float = KAPPA, normalize_counterparts: bool = True,
-                 kmeans_niter: int = 300, final_nredo: int = 20, final_assign: str = "kmeans", device: str = "cpu",
-                 random_state: int = 0):
+                 kmeans_niter: int = 300, kmeans_max_points: int | None = 256, final_nredo: int = 20,
+                 final_assign: str = "kmeans", device: str = "cpu", random_state: int = 0):
         self.noun_filter = noun_filter
+        self.kmeans_max_points = kmeans_max_points
         self.final_assign = final_assign
         self.n_clusters = n_clusters
         self.kappa = kappa
@@ -155,7 +161,8 @@ class TwoStageClustering:
             V = self.transform(E)
         with timed(self.timings_, "final_kmeans"):
             labels = final_clustering(concat_features(E, V), K, assign=self.final_assign, niter=self.kmeans_niter,
-                                      nredo=self.final_nredo, random_state=self.random_state)
+                                      nredo=self.final_nredo, max_points=self.kmeans_max_points,
+                                      random_state=self.random_state)
         self.text_counterparts_, self.labels_ = V, labels
         return labels
 

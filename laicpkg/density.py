@@ -302,7 +302,8 @@ class DensityCoreAssignment:
 
     def __init__(self, n_clusters: int, *, core_fraction: float = CORE_FRACTION, dc_quantile: float = DC_QUANTILE,
                  n_iter: int = 1, tol: float = 1e-3, reduce: str = "sum", spherical: bool = True,
-                 kmeans_niter: int = 300, kmeans_nredo: int = 1, random_state: int = 0):
+                 kmeans_niter: int = 300, kmeans_nredo: int = 1, kmeans_max_points: int | None = None,
+                 random_state: int = 0):
         self.n_clusters = n_clusters
         self.reduce = reduce
         self.core_fraction = core_fraction
@@ -312,6 +313,7 @@ class DensityCoreAssignment:
         self.spherical = spherical
         self.kmeans_niter = kmeans_niter
         self.kmeans_nredo = kmeans_nredo
+        self.kmeans_max_points = kmeans_max_points
         self.random_state = random_state
 
     def fit(self, X) -> "DensityCoreAssignment":
@@ -319,7 +321,7 @@ class DensityCoreAssignment:
         K = check_n_clusters(self.n_clusters, X.shape[0], "n_clusters (K)", "samples")
         n_iter = check_int(self.n_iter, "n_iter")
         km = KMeans(K, spherical=self.spherical, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                    random_state=self.random_state).fit(X)
+                    max_points_per_centroid=self.kmeans_max_points, random_state=self.random_state).fit(X)
         self.kmeans_labels_ = labels = km.labels_
         self.d_c_ = cutoff_distance(X, self.dc_quantile)
         self.rho_ = local_density(X, self.d_c_)

@@ -112,14 +112,15 @@ def iter_logit_chunks(R: np.ndarray, W: np.ndarray, scale: float, *, device: str
         chunk_size = max(1, BLOCK_ELEMENTS // max(n_classes, 1))
     np_dtype = np.float64 if dtype == torch.float64 else np.float32
     W_scaled = np.ascontiguousarray(np.asarray(W, dtype=np_dtype) * np_dtype(scale))
-    Wt = None if device == "cpu" else torch.as_tensor(W_scaled, device=device)
+    # fp16 (the GradNorm authors' scoring): inputs rounded to half precision, product and softmax in half
+    Wt = None if device == "cpu" and dtype != torch.float16 else torch.as_tensor(W_scaled, device=device).to(dtype)
     for start in range(0, R.shape[0], chunk_size):
         stop = min(start + chunk_size, R.shape[0])
         Rc = np.asarray(R[start:stop], dtype=np_dtype)
         if Wt is None:
             yield start, stop, torch.from_numpy(Rc @ W_scaled)
         else:
-            yield start, stop, torch.as_tensor(Rc, device=device) @ Wt
+            yield start, stop, torch.as_tensor(Rc, device=device).to(dtype) @ Wt
 
 
 class NounFilter:
@@ -183,6 +184,7 @@ class TACFilter(NounFilter):
 
     def __init__(self, n_clusters: int, *, n_pseudo_classes: int | None = None, top_k: int = 5,
                  temperature: float = 1.0, kmeans_niter: int = 300, kmeans_nredo: int = 1,
+                 kmeans_max_points: int | None = 256,
                  device: str = "cpu", random_state: int = 0):
         self.n_clusters = n_clusters
         self.n_pseudo_classes = n_pseudo_classes
@@ -190,6 +192,7 @@ class TACFilter(NounFilter):
         self.temperature = temperature
         self.kmeans_niter = kmeans_niter
         self.kmeans_nredo = kmeans_nredo
+        self.kmeans_max_points = kmeans_max_points
         self.device = device
         self.random_state = random_state
 
@@ -202,7 +205,7 @@ class TACFilter(NounFilter):
         temperature = check_positive(self.temperature, "temperature")
         with timed(self.timings_, "kmeans"):
             km = KMeans(C, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        random_state=self.random_state).fit(E)
+                        max_points_per_centroid=self.kmeans_max_points, random_state=self.random_state).fit(E)
         self.pseudo_labels_ = km.labels_
         self.n_pseudo_classes_ = C
         with timed(self.timings_, "score"):
@@ -228,15 +231,15 @@ class SICFilter(NounFilter):
     3. Spherical k-means with ``c = K`` clusters on the image features; keep the
        ``gamma_r`` nouns of highest cosine to each centre (GradNorm Eq. 15's score).
 
-    Our reading of γ_u: SIC's text says "select ρ(w) ≥ γ_u", its Table 2 calls
-    γ_u "the number of most unique nouns" and sets it to 0.05 for every
-    dataset, and its sensitivity study says that *decreasing* γ_u from 0.05 to
-    0 hurts because general words are no longer removed. A literal threshold of
-    0.05 on ``1 − cos`` removes almost nothing for CLIP text features (their
-    cosine to the centre is far below 0.95), so we read γ_u as the *fraction*
-    of the vocabulary removed as most generic: ``gamma_u_mode="fraction"``
-    (default) keeps the nouns with ρ at or above the γ_u-quantile of ρ. The
-    literal reading is ``gamma_u_mode="threshold"``.
+    γ_u: SIC's text says "select ρ(w) ≥ γ_u" and its code keeps the nouns with
+    ``cos(w, ē) < 1 − γ_u``: both a *threshold* (``gamma_u_mode="threshold"``, the
+    default). Its Table 2 calls γ_u "the number of most unique nouns"; the reading as
+    the *fraction* of most generic nouns removed is ``gamma_u_mode="fraction"``.
+
+    Order: the paper selects the γ_r nearest nouns of each centre among the unique
+    nouns (``order="sequential"``, default); SIC's code selects them among all nouns
+    and intersects with the unique ones (``order="intersect"``), so a centre may keep
+    fewer than γ_r.
 
     Attributes (besides :class:`NounFilter`'s): ``uniqueness_`` (n_nouns,),
     ``unique_mask_`` (n_nouns,), ``centers_`` (K, d), ``image_labels_``.
@@ -245,20 +248,23 @@ class SICFilter(NounFilter):
     name = "sic"
 
     def __init__(self, n_clusters: int, *, gamma_u: float = 0.05, gamma_r: int = 500,
-                 gamma_u_mode: str = "fraction", kmeans_niter: int = 300, kmeans_nredo: int = 1,
-                 random_state: int = 0):
+                 gamma_u_mode: str = "threshold", order: str = "sequential", kmeans_niter: int = 300,
+                 kmeans_nredo: int = 1, kmeans_max_points: int | None = 256, random_state: int = 0):
         self.n_clusters = n_clusters
+        self.order = order
         self.gamma_u = gamma_u
         self.gamma_r = gamma_r
         self.gamma_u_mode = gamma_u_mode
         self.kmeans_niter = kmeans_niter
         self.kmeans_nredo = kmeans_nredo
+        self.kmeans_max_points = kmeans_max_points
         self.random_state = random_state
 
     def _fit(self, E, R):
         k = check_n_clusters(self.n_clusters, E.shape[0], "n_clusters (K)", "training images")
         gamma_r = check_int(self.gamma_r, "gamma_r")
         check_choice(self.gamma_u_mode, "gamma_u_mode", ("fraction", "threshold"))
+        check_choice(self.order, "order", ("sequential", "intersect"))
         gamma_u = float(self.gamma_u)
         if not (0.0 <= gamma_u < 1.0):
             raise ParameterError(f"gamma_u must be in [0, 1), got {self.gamma_u!r}")
@@ -271,16 +277,19 @@ class SICFilter(NounFilter):
             self.uniqueness_, self.unique_mask_ = rho, mask
         with timed(self.timings_, "kmeans"):
             km = KMeans(k, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        random_state=self.random_state).fit(E)
+                        max_points_per_centroid=self.kmeans_max_points, random_state=self.random_state).fit(E)
         self.centers_, self.image_labels_ = km.cluster_centers_, km.labels_
         with timed(self.timings_, "select"):
-            kept = np.flatnonzero(mask)
-            sims = km.cluster_centers_ @ R[kept].T  # (K, M_u)
+            # "sequential" (the paper): the γ_r nearest among the unique nouns; "intersect" (SIC's code): the
+            # γ_r nearest among all nouns, then only those that are also unique
+            pool = np.flatnonzero(mask) if self.order == "sequential" else np.arange(R.shape[0])
+            sims = km.cluster_centers_ @ R[pool].T  # (K, |pool|)
             per_group = []
             for j in range(k):
-                n_take = min(gamma_r, kept.size)
+                n_take = min(gamma_r, pool.size)
                 top = np.argpartition(-sims[j], n_take - 1)[:n_take]
-                top = top[np.lexsort((kept[top], -sims[j, top]))]
-                per_group.append(kept[top].astype(np.int64))
-            sizes = np.full(k, kept.size, dtype=np.int64)
+                top = top[np.lexsort((pool[top], -sims[j, top]))]
+                chosen = pool[top].astype(np.int64)
+                per_group.append(chosen if self.order == "sequential" else chosen[mask[chosen]])
+            sizes = np.full(k, pool.size, dtype=np.int64)
         self._record_groups(per_group, sizes, gamma_r)

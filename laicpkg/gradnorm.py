@@ -38,6 +38,10 @@ TAU = 1.0 / 0.08
 BETA = 5
 
 
+#: Precisions of the score computation (``score_dtype``).
+SCORE_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
+
 def gradnorm_scores(R, W, tau: float = TAU, *, device: str = "cpu", chunk_size: int | None = None,
                     dtype=torch.float32):
     """GradNorm scores of nouns in closed form (Eq. 6–7).
@@ -161,8 +165,11 @@ class GradNormFilter(NounFilter):
         normalised pseudo-class means (Eq. 12), as public re-implementations do.
     epochs, batch_size, lr :
         ERM settings (30, 2048, 1e-3; 100 and 8192 for UCF-101 and ImageNet-1K).
-    kmeans_niter, kmeans_nredo :
-        Settings of the pseudo-label k-means.
+    kmeans_niter, kmeans_nredo, kmeans_max_points :
+        Settings of the pseudo-label k-means (``kmeans_max_points``: faiss' subsampling, see
+        :class:`~laicpkg.counterparts.TwoStageClustering`).
+    score_dtype : {"float32", "float16"}
+        Precision of the logits and softmax of Eq. 7 in the score; the authors' code scores in fp16.
     device : {"cpu", "cuda", "auto"}
     random_state : int
         Seeds k-means and the ERM initialisation and shuffling.
@@ -183,9 +190,11 @@ class GradNormFilter(NounFilter):
 
     def __init__(self, n_clusters: int, *, n_pseudo_classes: int | None = None, tau: float = TAU, beta: int = BETA,
                  classifier: str = "erm", epochs: int = 30, batch_size: int = 2048, lr: float = 1e-3,
-                 kmeans_niter: int = 300, kmeans_nredo: int = 1, device: str = "cpu",
-                 progress: bool | None = None, random_state: int = 0):
+                 kmeans_niter: int = 300, kmeans_nredo: int = 1, kmeans_max_points: int | None = 256,
+                 score_dtype: str = "float32", device: str = "cpu", progress: bool | None = None,
+                 random_state: int = 0):
         self.n_clusters = n_clusters
+        self.score_dtype = score_dtype
         self.n_pseudo_classes = n_pseudo_classes
         self.tau = tau
         self.beta = beta
@@ -195,6 +204,7 @@ class GradNormFilter(NounFilter):
         self.lr = lr
         self.kmeans_niter = kmeans_niter
         self.kmeans_nredo = kmeans_nredo
+        self.kmeans_max_points = kmeans_max_points
         self.device = device
         self.progress = progress
         self.random_state = random_state
@@ -207,10 +217,11 @@ class GradNormFilter(NounFilter):
         beta = check_int(self.beta, "beta")
         tau = check_positive(self.tau, "tau")
         check_choice(self.classifier, "classifier", ("erm", "centroid"))
+        dtype = SCORE_DTYPES[check_choice(self.score_dtype, "score_dtype", tuple(SCORE_DTYPES))]
         device = resolve_device(self.device)
         with timed(self.timings_, "kmeans"):
             km = KMeans(C, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        random_state=self.random_state).fit(E)
+                        max_points_per_centroid=self.kmeans_max_points, random_state=self.random_state).fit(E)
         self.pseudo_labels_, self.n_pseudo_classes_ = km.labels_, C
         with timed(self.timings_, "classifier"):
             if self.classifier == "erm":
@@ -220,7 +231,7 @@ class GradNormFilter(NounFilter):
             else:
                 self.W_, self.erm_losses_ = centroid_classifier(E, km.labels_, C), []
         with timed(self.timings_, "score"):
-            self.scores_, self.noun_assign_, self.msp_ = gradnorm_scores(R, self.W_, tau, device=device)
+            self.scores_, self.noun_assign_, self.msp_ = gradnorm_scores(R, self.W_, tau, device=device, dtype=dtype)
         with timed(self.timings_, "select"):
             per_group, sizes = select_per_group(self.scores_, self.noun_assign_, C, beta, largest=False)
         self._record_groups(per_group, sizes, beta)
@@ -243,7 +254,8 @@ class GradNorm(TwoStageClustering):
     def __init__(self, n_clusters: int, *, n_pseudo_classes: int | None = None, tau: float = TAU, beta: int = BETA,
                  kappa: float = 0.006, classifier: str = "erm", normalize_counterparts: bool = True,
                  epochs: int = 30, batch_size: int = 2048, lr: float = 1e-3, kmeans_niter: int = 300,
-                 kmeans_nredo: int = 1, final_nredo: int = 20, device: str = "cpu",
+                 kmeans_nredo: int = 1, kmeans_max_points: int | None = 256, score_dtype: str = "float32",
+                 final_nredo: int = 20, final_assign: str = "kmeans", device: str = "cpu",
                  progress: bool | None = None, random_state: int = 0):
         self.n_pseudo_classes = n_pseudo_classes
         self.tau = tau
@@ -253,13 +265,16 @@ class GradNorm(TwoStageClustering):
         self.batch_size = batch_size
         self.lr = lr
         self.kmeans_nredo = kmeans_nredo
+        self.score_dtype = score_dtype
         self.progress = progress
         super().__init__(None, n_clusters, kappa=kappa, normalize_counterparts=normalize_counterparts,
-                         kmeans_niter=kmeans_niter, final_nredo=final_nredo, device=device,
-                         random_state=random_state)
+                         kmeans_niter=kmeans_niter, kmeans_max_points=kmeans_max_points, final_nredo=final_nredo,
+                         final_assign=final_assign, device=device, random_state=random_state)
 
     def make_filter(self) -> GradNormFilter:
         return GradNormFilter(self.n_clusters, n_pseudo_classes=self.n_pseudo_classes, tau=self.tau, beta=self.beta,
                               classifier=self.classifier, epochs=self.epochs, batch_size=self.batch_size,
                               lr=self.lr, kmeans_niter=self.kmeans_niter, kmeans_nredo=self.kmeans_nredo,
-                              device=self.device, progress=self.progress, random_state=self.random_state)
+                              kmeans_max_points=self.kmeans_max_points, score_dtype=self.score_dtype,
+                              device=self.device, progress=self.progress,
+                              random_state=self.random_state)

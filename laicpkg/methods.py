@@ -20,7 +20,8 @@ from .tac import TACStar
 
 __all__ = ["MethodSpec", "METHODS", "get_method", "list_methods"]
 
-_STAGE2 = ("kappa", "normalize_counterparts", "kmeans_niter", "final_nredo", "final_assign", "device")
+_STAGE2 = ("kappa", "normalize_counterparts", "kmeans_niter", "kmeans_max_points", "final_nredo", "final_assign",
+           "device")
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,23 @@ class MethodSpec:
     kind: str = "laic"      # "laic": fit(E_train, R), predict(E_test); "images": IDCL on raw data
 
 
+def max_points(p) -> int | None:
+    """The k-means subsampling of a resolved config: ``kmeans_max_points`` 0 means every point."""
+    return p["kmeans_max_points"] or None
+
+
 def _stage2(f, p, K, seed, kappa=None):
     return TwoStageClustering(f, K, kappa=p["kappa"] if kappa is None else kappa,
                               normalize_counterparts=p["normalize_counterparts"], kmeans_niter=p["kmeans_niter"],
-                              final_nredo=p["final_nredo"], final_assign=p["final_assign"], device=p["device"],
-                              random_state=seed)
+                              kmeans_max_points=max_points(p), final_nredo=p["final_nredo"],
+                              final_assign=p["final_assign"], device=p["device"], random_state=seed)
 
 
 def _gradnorm_filter(p, K, seed, classifier="erm"):
     return GradNormFilter(K, n_pseudo_classes=p["n_pseudo_classes"], tau=p["tau"], beta=p["beta"],
                           classifier=classifier, epochs=p["epochs"], batch_size=p["batch_size"], lr=p["lr"],
-                          kmeans_niter=p["kmeans_niter"], kmeans_nredo=p["kmeans_nredo"], device=p["device"],
+                          kmeans_niter=p["kmeans_niter"], kmeans_nredo=p["kmeans_nredo"],
+                          kmeans_max_points=max_points(p), score_dtype=p["score_dtype"], device=p["device"],
                           progress=False, random_state=seed)
 
 
@@ -54,8 +61,9 @@ def _gradnorm(classifier):
 
 def _tac_filter(p, K, seed):
     return TACFilter(K, n_pseudo_classes=p["tac_n_pseudo_classes"], top_k=p["tac_top_k"],
-                     temperature=p["tac_temperature"], kmeans_niter=p["kmeans_niter"], kmeans_nredo=p["kmeans_nredo"],
-                     device=p["device"], random_state=seed)
+                     temperature=p["tac_temperature"], kmeans_niter=p["kmeans_niter"],
+                     kmeans_nredo=p["tac_kmeans_nredo"],
+                     kmeans_max_points=max_points(p), device=p["device"], random_state=seed)
 
 
 def _tac(p, K, seed):
@@ -71,17 +79,20 @@ def _tac_star(make_filter):
         return TACStar(K, noun_filter=make_filter(p, K, seed), kappa=p["tac_kappa"],
                        n_neighbors=p["tacstar_neighbors"], temperature=p["tacstar_temperature"],
                        entropy_weight=p["tacstar_entropy_weight"], epochs=p["tacstar_epochs"],
-                       batch_size=p["tacstar_batch_size"], lr=p["tacstar_lr"], device=p["device"], progress=False,
+                       batch_size=p["tacstar_batch_size"], lr=p["tacstar_lr"], init=p["tacstar_init"],
+                       neighbor_mode=p["tacstar_neighbor_mode"], device=p["device"], progress=False,
                        random_state=seed)
     return build
 
 
 def _sic_full(p, K, seed):
     return SIC(K, gamma_u=p["sic_gamma_u"], gamma_r=p["sic_gamma_r"], gamma_u_mode=p["sic_gamma_u_mode"],
-               mapping=p["sic_mapping"], xi_a=p["sic_xi_a"], n_neighbors=p["sic_neighbors"], lam=p["sic_lambda"],
-               beta=p["sic_beta"], tau_m=p["sic_tau_m"], epochs=p["sic_epochs"], batch_size=p["sic_batch_size"],
-               lr=p["sic_lr"], kmeans_niter=p["kmeans_niter"], kmeans_nredo=p["kmeans_nredo"], device=p["device"],
-               progress=False, random_state=seed)
+               order=p["sic_order"], mapping=p["sic_mapping"], xi_a=p["sic_xi_a"], adjust_to=p["sic_adjust_to"],
+               rank_by=p["sic_rank_by"], n_neighbors=p["sic_neighbors"], neighbor_mode=p["sic_neighbor_mode"],
+               lam=p["sic_lambda"], beta=p["sic_beta"], head_init=p["sic_head_init"], tau_m=p["sic_tau_m"],
+               epochs=p["sic_epochs"], batch_size=p["sic_batch_size"], lr=p["sic_lr"],
+               weight_decay=p["sic_weight_decay"], kmeans_niter=p["kmeans_niter"], kmeans_nredo=p["kmeans_nredo"],
+               kmeans_max_points=max_points(p), device=p["device"], progress=False, random_state=seed)
 
 
 def _idcl(p, K, seed):
@@ -98,31 +109,36 @@ def _idcl(p, K, seed):
 
 def _sic(p, K, seed):
     f = SICFilter(K, gamma_u=p["sic_gamma_u"], gamma_r=p["sic_gamma_r"], gamma_u_mode=p["sic_gamma_u_mode"],
-                  kmeans_niter=p["kmeans_niter"], kmeans_nredo=p["kmeans_nredo"], random_state=seed)
+                  order=p["sic_order"],
+                  kmeans_niter=p["kmeans_niter"], kmeans_nredo=p["kmeans_nredo"],
+                  kmeans_max_points=max_points(p), random_state=seed)
     return _stage2(f, p, K, seed)
 
 
-_GN = ("tau", "beta", "n_pseudo_classes", "epochs", "batch_size", "lr", "kmeans_nredo")
-_TACF = ("tac_top_k", "tac_temperature", "tac_n_pseudo_classes", "tac_kappa", "kmeans_nredo")
+_GN = ("tau", "beta", "n_pseudo_classes", "epochs", "batch_size", "lr", "kmeans_nredo", "kmeans_max_points",
+       "score_dtype")
+_TACF = ("tac_top_k", "tac_temperature", "tac_n_pseudo_classes", "tac_kappa", "tac_kmeans_nredo", "kmeans_max_points")
 _TACSTAR = ("tac_kappa", "tacstar_epochs", "tacstar_batch_size", "tacstar_lr", "tacstar_temperature",
-            "tacstar_neighbors", "tacstar_entropy_weight", "device")
-_SICP = ("sic_gamma_u", "sic_gamma_r", "sic_gamma_u_mode", "sic_mapping", "sic_xi_a", "sic_neighbors", "sic_lambda",
-         "sic_beta", "sic_lr", "sic_epochs", "sic_batch_size", "sic_tau_m", "kmeans_niter", "kmeans_nredo", "device")
+            "tacstar_neighbors", "tacstar_entropy_weight", "tacstar_init", "tacstar_neighbor_mode", "device")
+_SICP = ("sic_gamma_u", "sic_gamma_r", "sic_gamma_u_mode", "sic_order", "sic_mapping", "sic_xi_a", "sic_adjust_to",
+         "sic_rank_by", "sic_neighbors", "sic_neighbor_mode", "sic_lambda", "sic_beta", "sic_head_init",
+         "sic_weight_decay", "sic_lr", "sic_epochs", "sic_batch_size", "sic_tau_m", "kmeans_niter", "kmeans_nredo",
+         "kmeans_max_points", "device")
 _IDCLP = ("idcl_alpha", "idcl_lr", "idcl_pretrain_lr", "idcl_pretrain_epochs", "idcl_epochs", "idcl_batch_size",
           "idcl_t_grow", "idcl_pace", "idcl_density_core", "idcl_core_reduce", "idcl_transformer", "idcl_norm_first", "idcl_tol",
           "device")
 METHODS = {m.name: m for m in [
     MethodSpec("zeroshot", "CLIP zero-shot with the true class names (Eq. 1; supervised reference)", (), None),
     MethodSpec("kmeans", "CLIP k-means: spherical k-means on the test image features",
-               ("kmeans_niter", "final_nredo", "final_assign"), None),
+               ("kmeans_niter", "kmeans_max_points", "final_nredo", "final_assign"), None),
     MethodSpec("gradnorm", "GradNorm (paper): ERM classifier, Eq. 6 score, Eq. 8 selection, Eq. 9 Stage 2",
                _GN + _STAGE2, _gradnorm("erm")),
     MethodSpec("gradnorm-centroid", "GradNorm with W = normalised pseudo-class means (Eq. 12)",
                tuple(x for x in _GN if x not in ("epochs", "batch_size", "lr")) + _STAGE2, _gradnorm("centroid")),
     MethodSpec("tac-filter", "TAC's noun filter (max softmax over centres) under GradNorm's Stage 2",
-               ("tac_top_k", "tac_temperature", "tac_n_pseudo_classes", "kmeans_nredo") + _STAGE2, _tac),
+               ("tac_top_k", "tac_temperature", "tac_n_pseudo_classes", "tac_kmeans_nredo") + _STAGE2, _tac),
     MethodSpec("sic-filter", "SIC's semantic-space construction under GradNorm's Stage 2",
-               ("sic_gamma_u", "sic_gamma_r", "sic_gamma_u_mode", "kmeans_nredo") + _STAGE2, _sic),
+               ("sic_gamma_u", "sic_gamma_r", "sic_gamma_u_mode", "sic_order", "kmeans_nredo") + _STAGE2, _sic),
     MethodSpec("tac", "TAC, training-free: TAC's filter, counterparts with κ = 0.005, k-means on [e; v]",
                _TACF + tuple(x for x in _STAGE2 if x != "kappa"), _tac_free),
     MethodSpec("tac-star", "TAC*: TAC's filter and text counterparts, cross-modal mutual-distillation heads",

@@ -37,7 +37,8 @@ from tqdm import tqdm
 from .counterparts import TwoStageClustering
 from .filters import TACFilter
 from .timing import timed, torch_threads
-from .validation import as_features, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device
+from .validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
+                         resolve_device)
 
 __all__ = ["TAC_KAPPA", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
            "mine_neighbors", "TACStar"]
@@ -47,11 +48,20 @@ TAC_KAPPA = 0.005
 
 
 class ClusterHead(nn.Module):
-    """Linear d→d, BatchNorm, ReLU, Linear d→K, softmax (TAC's cluster head)."""
+    """Linear d→d, BatchNorm, ReLU, Linear d→K, softmax (TAC's cluster head).
 
-    def __init__(self, dim: int, n_clusters: int):
+    ``init="trunc-normal"`` draws both Linear weights from a normal of std 0.02 truncated to [-2, 2], as
+    TAC's code does (biases keep PyTorch's default); ``init="torch"`` keeps PyTorch's default
+    (Kaiming-uniform) weights.
+    """
+
+    def __init__(self, dim: int, n_clusters: int, init: str = "trunc-normal"):
         super().__init__()
+        check_choice(init, "init", ("trunc-normal", "torch"))
         self.net = nn.Sequential(nn.Linear(dim, dim), nn.BatchNorm1d(dim), nn.ReLU(), nn.Linear(dim, n_clusters))
+        if init == "trunc-normal":
+            for layer in (self.net[0], self.net[3]):
+                nn.init.trunc_normal_(layer.weight, std=0.02)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.softmax(self.net(x), dim=1)
@@ -86,15 +96,23 @@ def mean_entropy(q: torch.Tensor) -> torch.Tensor:
     return -(m * m.log()).sum()
 
 
-def mine_neighbors(X: np.ndarray, k: int) -> np.ndarray:
-    """Indices (n, k) of the k nearest neighbours by inner product, the sample itself excluded (faiss)."""
+def mine_neighbors(X: np.ndarray, k: int, mode: str = "exclude-self") -> np.ndarray:
+    """Indices (n, k) of the k nearest neighbours by inner product (faiss).
+
+    ``mode="exclude-self"`` removes the sample itself wherever it appears in its top k + 1;
+    ``mode="drop-first"`` drops the first column of the top k + 1, as TAC's code does (the same unless
+    duplicates tie with the sample, when TAC may keep the sample and drop its duplicate).
+    """
     import faiss
 
+    check_choice(mode, "neighbor mode", ("exclude-self", "drop-first"))
     X = np.ascontiguousarray(X, dtype=np.float32)
     k = min(check_int(k, "n_neighbors"), X.shape[0] - 1)
     index = faiss.IndexFlatIP(X.shape[1])
     index.add(X)
     _, idx = index.search(X, k + 1)
+    if mode == "drop-first":
+        return np.ascontiguousarray(idx[:, 1:], dtype=np.int64)
     out = np.empty((X.shape[0], k), dtype=np.int64)
     for i, row in enumerate(idx):
         row = row[row != i]
@@ -115,6 +133,8 @@ class TACStar(TwoStageClustering):
     temperature : float, default 0.5 — of the cluster-level contrastive loss
     entropy_weight : float, default 5.0
     epochs, batch_size, lr : 20, 512, 1e-3 (Adam, betas 0.9, 0.99)
+    init : {"trunc-normal", "torch"} — head weights (TAC's code: truncated normal, std 0.02)
+    neighbor_mode : {"exclude-self", "drop-first"} — see :func:`mine_neighbors`
     device, progress, random_state
 
     Attributes
@@ -125,10 +145,13 @@ class TACStar(TwoStageClustering):
 
     def __init__(self, n_clusters: int, *, noun_filter=None, kappa: float = TAC_KAPPA, n_neighbors: int = 50,
                  temperature: float = 0.5, entropy_weight: float = 5.0, epochs: int = 20, batch_size: int = 512,
-                 lr: float = 1e-3, device: str = "cpu", progress: bool = True, random_state: int = 0,
+                 lr: float = 1e-3, init: str = "trunc-normal", neighbor_mode: str = "exclude-self",
+                 device: str = "cpu", progress: bool = True, random_state: int = 0,
                  filter_kwargs: dict | None = None):
         super().__init__(noun_filter, n_clusters, kappa=kappa, normalize_counterparts=True, device=device,
                          random_state=random_state)
+        self.init = init
+        self.neighbor_mode = neighbor_mode
         self.n_neighbors = n_neighbors
         self.temperature = temperature
         self.entropy_weight = entropy_weight
@@ -155,13 +178,13 @@ class TACStar(TwoStageClustering):
         with timed(self.timings_, "counterparts_train"):
             V = self.transform(E)
         with timed(self.timings_, "neighbors"):
-            nb_img = mine_neighbors(E, self.n_neighbors)
-            nb_txt = mine_neighbors(V, self.n_neighbors)
+            nb_img = mine_neighbors(E, self.n_neighbors, self.neighbor_mode)
+            nb_txt = mine_neighbors(V, self.n_neighbors, self.neighbor_mode)
         torch.manual_seed(self.random_state)
         rng = np.random.default_rng(self.random_state)
         d = E.shape[1]
-        self.head_image_ = ClusterHead(d, K).to(device)
-        self.head_text_ = ClusterHead(d, K).to(device)
+        self.head_image_ = ClusterHead(d, K, self.init).to(device)
+        self.head_text_ = ClusterHead(d, K, self.init).to(device)
         params = list(self.head_image_.parameters()) + list(self.head_text_.parameters())
         opt = torch.optim.Adam(params, lr=check_positive(self.lr, "lr"), betas=(0.9, 0.99))
         Et, Vt = torch.from_numpy(E).to(device), torch.from_numpy(V).to(device)

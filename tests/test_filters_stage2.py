@@ -31,7 +31,7 @@ def test_tac_filter_is_top_msp_per_centre(small_data):
 
 def test_sic_filter_uniqueness_and_nearest_nouns(small_data):
     R = small_data.R
-    f = SICFilter(10, gamma_u=0.1, gamma_r=20, random_state=0).fit(small_data.E_train, R)
+    f = SICFilter(10, gamma_u=0.1, gamma_r=20, gamma_u_mode="fraction", random_state=0).fit(small_data.E_train, R)
     centre = R.mean(0) / np.linalg.norm(R.mean(0))
     np.testing.assert_allclose(f.uniqueness_, 1 - R @ centre, atol=1e-5)
     assert abs(f.unique_mask_.mean() - 0.9) < 0.01  # 10 % most generic removed

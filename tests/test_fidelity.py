@@ -1,0 +1,185 @@
+"""Choices where the papers and their official code differ: each option does what it says on a small case."""
+import numpy as np
+import pytest
+import torch
+
+from conftest import unit_rows
+from laicpkg.config import resolve_config
+from laicpkg.methods import get_method
+
+
+def _build(dataset, method, **overrides):
+    cfg = resolve_config(dataset, method, overrides=overrides)
+    return get_method(method).build(cfg.params, 10, 0), cfg
+
+
+# -- k-means subsampling (faiss' 256 points per centroid) -----------------------------------------------------
+def test_kmeans_subsampling_default_and_all_points_option():
+    from laicpkg.kmeans import KMeans
+
+    rng = np.random.default_rng(0)
+    X = unit_rows(rng, 3000, 8, np.float32)
+    full = KMeans(4, max_points_per_centroid=None, random_state=0).fit(X)
+    same = KMeans(4, max_points_per_centroid=3000, random_state=0).fit(X)
+    np.testing.assert_array_equal(full.labels_, same.labels_)
+    sub = KMeans(4, max_points_per_centroid=5, random_state=0).fit(X)  # trains on 20 of 3000 points
+    assert not np.allclose(sub.cluster_centers_, full.cluster_centers_, atol=1e-3)
+    assert full.inertia_ <= sub.inertia_ + 1e-6  # Lloyd on every point fits every point at least as well
+
+
+def test_kmeans_max_points_reaches_every_kmeans():
+    model, cfg = _build("synthetic-dogs", "gradnorm")
+    assert cfg.params["kmeans_max_points"] == 256 and "faiss default" in cfg.sources["kmeans_max_points"]
+    assert model.kmeans_max_points == 256 and model.make_filter().kmeans_max_points == 256
+    model, _ = _build("synthetic-dogs", "gradnorm", kmeans_max_points=0)
+    assert model.kmeans_max_points is None and model.make_filter().kmeans_max_points is None
+    for method in ("tac-filter", "tac", "sic-filter"):
+        m, _ = _build("synthetic-dogs", method, kmeans_max_points=0)
+        assert m.kmeans_max_points is None and m.noun_filter.kmeans_max_points is None, method
+    sic, _ = _build("synthetic-dogs", "sic", kmeans_max_points=7)
+    assert sic.make_filter().kmeans_max_points == 7
+
+
+# -- GradNorm official-code preset ----------------------------------------------------------------------------
+OFFICIAL = {  # dataset: (C, 1/τ, κ, β), read from the authors' filter_nouns.py and concat_kmeans.py
+    "cifar10": (250, 0.06, 0.009, 5), "cifar20": (200, 0.08, 0.008, 5), "stl10": (30, 0.08, 0.01, 5),
+    "imagenet10": (50, 0.018, 0.006, 5), "imagenet-dogs": (50, 0.02, 0.007, 5), "dtd": (180, 0.08, 0.01, 5),
+    "ucf101": (303, 0.02, 0.01, 5), "imagenet": (2000, 0.02, 0.006, 3),
+}
+
+
+@pytest.mark.parametrize("dataset", sorted(OFFICIAL))
+def test_official_code_preset(dataset):
+    C, temp, kappa, beta = OFFICIAL[dataset]
+    p = resolve_config(dataset, "gradnorm", preset="official-code").params
+    assert (p["n_pseudo_classes"], p["kappa"], p["beta"]) == (C, kappa, beta)
+    assert p["tau"] == pytest.approx(1 / temp)
+    assert p["kmeans_nredo"] == 20 and p["score_dtype"] == "float16"
+    paper = resolve_config(dataset, "gradnorm").params
+    assert (paper["n_pseudo_classes"], paper["tau"], paper["kappa"], paper["kmeans_nredo"]) == (None, 12.5, 0.006, 1)
+
+
+def test_official_code_preset_shift_sets_keep_their_own_kappa():
+    p = resolve_config("imagenet-v2", "gradnorm", preset="official-code").params
+    assert p["n_pseudo_classes"] == 2000 and p["beta"] == 3 and p["kappa"] == 0.004
+
+
+def test_fp16_scoring_is_close_to_fp32(small_data):
+    from laicpkg import GradNormFilter
+
+    a = GradNormFilter(10, classifier="centroid", progress=False).fit(small_data.E_train, small_data.R)
+    b = GradNormFilter(10, classifier="centroid", score_dtype="float16", progress=False).fit(small_data.E_train,
+                                                                                             small_data.R)
+    assert np.abs(a.scores_ - b.scores_).max() <= 0.02 * a.scores_.max()
+    A, B = set(a.selected_indices_), set(b.selected_indices_)
+    assert len(A & B) / len(A | B) > 0.8
+    assert not np.array_equal(a.scores_, b.scores_)  # it is really computed in half precision
+
+
+# -- TAC as its code runs it ----------------------------------------------------------------------------------
+def test_tac_filter_restarts_and_head_init():
+    m, cfg = _build("synthetic-dogs", "tac")
+    assert m.noun_filter.kmeans_nredo == 10 and cfg.sources["tac_kmeans_nredo"] == "TAC reference code"
+    from laicpkg.tac import ClusterHead
+
+    torch.manual_seed(0)
+    h = ClusterHead(512, 10)
+    for layer in (h.net[0], h.net[3]):
+        w = layer.weight.detach()
+        assert abs(float(w.std()) - 0.02) < 0.002 and float(w.abs().max()) <= 2.0
+    torch.manual_seed(0)
+    plain = ClusterHead(512, 10, init="torch").net[0].weight.detach()
+    assert float(plain.std()) > 0.02  # Kaiming-uniform on 512 inputs: std ≈ 0.0255
+
+
+def test_tac_neighbor_modes_differ_only_on_duplicates():
+    from laicpkg.tac import mine_neighbors
+
+    rng = np.random.default_rng(0)
+    X = unit_rows(rng, 50, 6, np.float32)
+    np.testing.assert_array_equal(mine_neighbors(X, 5), mine_neighbors(X, 5, "drop-first"))
+    X[1] = X[0]  # an exact duplicate ties with the sample itself
+    excl = mine_neighbors(X, 5)
+    drop = mine_neighbors(X, 5, "drop-first")
+    assert 0 not in excl[0] and 1 in excl[0]
+    assert len({0, 1} & set(drop[0])) == 1  # TAC drops whichever of the tied pair came first: maybe the duplicate
+    assert all(i not in excl[i] for i in range(50))
+
+
+# -- SIC as the paper and its code ----------------------------------------------------------------------------
+def test_sic_gamma_u_threshold_default_and_filter_orders(small_data):
+    from laicpkg.filters import SICFilter
+
+    E, R = small_data.E_train, small_data.R
+    seq = SICFilter(10, gamma_u=0.35, gamma_r=30).fit(E, R)
+    np.testing.assert_array_equal(seq.unique_mask_, seq.uniqueness_ >= 0.35)  # a threshold by default
+    assert 0.05 < 1 - seq.unique_mask_.mean() < 0.95
+    inter = SICFilter(10, gamma_u=0.35, gamma_r=30, order="intersect").fit(E, R)
+    for j in range(10):
+        top_all = np.argsort(-(R @ inter.centers_[j]), kind="stable")[:30]
+        expected = set(top_all[inter.unique_mask_[top_all]])
+        assert set(inter.selected_per_group_[j]) == expected
+        assert len(seq.selected_per_group_[j]) == 30 and seq.unique_mask_[seq.selected_per_group_[j]].all()
+    assert sum(map(len, inter.selected_per_group_)) < sum(map(len, seq.selected_per_group_))
+
+
+def test_sic_adjusted_mapping_targets():
+    from laicpkg.sic import semantic_centers
+
+    # one cluster; the image centre is e0; noun 0 is nearest to it, nouns 1, 2 are near noun 0 but
+    # away from e0, nouns 3, 4 are the next nearest to e0
+    d = 4
+    U = np.tile(np.eye(d)[0], (4, 1)).astype(np.float32)
+    V = np.array([[0.9, 0.436, 0, 0], [0.6, 0.8, 0, 0], [0.55, 0.835, 0, 0], [0.8, 0, 0.6, 0], [0.8, 0, 0, 0.6]],
+                 dtype=np.float32)
+    V /= np.linalg.norm(V, axis=1, keepdims=True)
+    Q = np.ones((4, 1), dtype=np.float32)
+    to_centre = semantic_centers(U, V, Q, mapping="adjusted", xi_c=4, xi_a=3)
+    to_noun = semantic_centers(U, V, Q, mapping="adjusted", xi_c=4, xi_a=3, adjust_to="nearest-noun")
+    want_c = V[[0, 3, 4]].mean(0)
+    want_n = V[[0, 1, 2]].mean(0)
+    np.testing.assert_allclose(to_centre[0], want_c / np.linalg.norm(want_c), atol=1e-6)
+    np.testing.assert_allclose(to_noun[0], want_n / np.linalg.norm(want_n), atol=1e-6)
+
+
+def test_sic_rank_by_logits_vs_proba():
+    from laicpkg.sic import semantic_centers
+
+    # two clusters, image 0 has the larger logit for cluster 0 but the smaller probability
+    logits = np.array([[5.0, 4.9], [2.0, -3.0], [0.0, 1.0]], dtype=np.float32)
+    proba = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    U = np.eye(3, dtype=np.float32)
+    V = np.eye(3, dtype=np.float32)
+    by_logit = semantic_centers(U, V, logits, mapping="center", xi_c=1)
+    by_proba = semantic_centers(U, V, proba, mapping="center", xi_c=1)
+    assert by_logit[0].argmax() == 0 and by_proba[0].argmax() == 1
+
+
+def test_sic_head_init_weight_decay_and_neighbours(small_data):
+    from laicpkg.sic import SIC, sic_neighbors
+
+    kw = dict(gamma_u=0.3, gamma_r=50, epochs=0, progress=False)
+    centred = SIC(10, **kw).fit(small_data.E_train, small_data.R)
+    Rc = torch.from_numpy(centred.filter_.centers_)
+    assert torch.allclose(centred.head_.weight, 2 * 0.05 * Rc, atol=1e-6)
+    plain = SIC(10, head_init="plain", **kw).fit(small_data.E_train, small_data.R)
+    assert not torch.allclose(plain.head_.weight, 2 * 0.05 * Rc, atol=1e-3)
+    nb = sic_neighbors(small_data.E_train[:200], 5)
+    assert nb.shape == (200, 6) and (nb[:, 0] == np.arange(200)).all()
+    assert sic_neighbors(small_data.E_train[:200], 5, "exclude-self").shape == (200, 5)
+    kw["epochs"] = 3
+    light = SIC(10, weight_decay=0.0, lr=1e-2, **kw).fit(small_data.E_train, small_data.R)
+    heavy = SIC(10, weight_decay=10.0, lr=1e-2, **kw).fit(small_data.E_train, small_data.R)
+    assert heavy.head_.weight.norm() < light.head_.weight.norm()
+
+
+def test_sic_defaults_and_official_preset_sources():
+    p = resolve_config("imagenet-dogs", "sic")
+    assert p.params["sic_weight_decay"] == 0.009 and p.params["sic_lr"] == 9e-3  # code's config; paper's lr
+    assert p.params["sic_gamma_u_mode"] == "threshold" and p.params["sic_adjust_to"] == "image-center"
+    o = resolve_config("imagenet-dogs", "sic", preset="official-code")
+    assert o.params["sic_lr"] == 1e-4 and o.params["sic_order"] == "intersect"
+    assert o.params["sic_head_init"] == "plain" and o.sources["sic_head_init"] == "preset official-code"
+    model = get_method("sic").build(o.params, 15, 0)
+    assert (model.order, model.head_init, model.adjust_to, model.rank_by, model.neighbor_mode) == \
+        ("intersect", "plain", "image-center", "logits", "include-self")
