@@ -82,8 +82,12 @@ def check_seed(seed, name: str = "--seed") -> int:
     return int(seed)
 
 
+#: Source of SIC's Table 2 values on datasets that the table does not cover.
+_SIC_NO_COLUMN = "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column"
+
 PARAMS = {p.name: p for p in [
-    Param("tau", TAU, float, "τ, inverse temperature of the classifier (Eq. 4, 6-7); paper 1/0.08", domain="pos", hi=1e6),
+    Param("tau", TAU, float, "τ, inverse temperature of the classifier (Eq. 4, 6-7); paper 1/0.08",
+          domain="pos", hi=1e6),
     Param("beta", BETA, int, "β, nouns kept per pseudo-class (Eq. 8)", domain="int1"),
     Param("kappa", KAPPA, float, "κ, retrieval temperature of the text counterparts (Eq. 9)", domain="pos"),
     Param("n_pseudo_classes", None, int, "C; default: N/600 if N/K > 600 else 3K (Sec. 5.1.2)", domain="int1"),
@@ -101,11 +105,16 @@ PARAMS = {p.name: p for p in [
           domain="int0"),
     Param("final_nredo", 20, int, "restarts of the final k-means", "GradNorm reference code", domain="int1"),
     Param("tac_top_k", 5, int, "TAC filter: nouns kept per centre", "TAC reference code", domain="int1"),
-    Param("tac_temperature", 1.0, float, "TAC filter: softmax temperature over centres", "TAC reference code", domain="pos"),
+    Param("tac_temperature", 1.0, float, "TAC filter: softmax temperature over centres", "TAC reference code",
+          domain="pos"),
     Param("tac_n_pseudo_classes", None, int, "TAC filter: centres; default N/300 if N/K > 300 else 3K",
           "TAC reference code", domain="int1"),
-    Param("sic_gamma_u", 0.05, float, "SIC: fraction of most generic nouns removed (see SICFilter)", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="unit"),
-    Param("sic_gamma_r", 500, int, "SIC: nearest nouns kept per image centre", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="int1"),
+    Param("sic_gamma_u", 0.05, float, "SIC: γ_u, threshold on the uniqueness ρ (or a fraction: --sic-gamma-u-mode)",
+          _SIC_NO_COLUMN,
+          domain="unit"),
+    Param("sic_gamma_r", 500, int, "SIC: nearest nouns kept per image centre",
+          _SIC_NO_COLUMN,
+          domain="int1"),
     Param("sic_gamma_u_mode", "threshold", str, "SIC: γ_u as a 'threshold' on ρ (paper text, code) or the "
           "'fraction' of most generic nouns removed", "SIC paper, Sec. 3.1, and reference code",
           domain=("fraction", "threshold")),
@@ -122,27 +131,41 @@ PARAMS = {p.name: p for p in [
     Param("sic_weight_decay", 1e-4, float, "SIC: Adam weight decay of the head", "SIC reference code (configs)",
           domain="nonneg"),
     Param("final_assign", "kmeans", str, "final clustering of [e; v] (and of CLIP k-means): 'kmeans' (paper) or "
-          "'density-core' (IDCL Eq. 9-11 after k-means) or 'density-core-mean'", "GradNorm paper", domain=("kmeans", "density-core", "density-core-mean")),
+          "'density-core' (IDCL Eq. 9-11 after k-means) or 'density-core-mean'", "GradNorm paper",
+          domain=("kmeans", "density-core", "density-core-mean")),
     Param("tac_kmeans_nredo", 10, int, "TAC filter: restarts of its k-means", "TAC reference code", domain="int1"),
     Param("tacstar_init", "trunc-normal", str, "TAC*: head weights, 'trunc-normal' (std 0.02) or 'torch' default",
           "TAC reference code", domain=("trunc-normal", "torch")),
     Param("tacstar_neighbor_mode", "exclude-self", str, "TAC*: neighbours without the sample itself "
           "('exclude-self') or TAC's 'drop-first' column of the search", "laicpkg choice",
           domain=("exclude-self", "drop-first")),
-    Param("tac_kappa", 0.005, float, "TAC / TAC*: retrieval temperature of the text counterparts", "TAC reference code", domain="pos"),
+    Param("tac_kappa", 0.005, float, "TAC / TAC*: retrieval temperature of the text counterparts", "TAC reference code",
+          domain="pos"),
     Param("tacstar_epochs", 20, int, "TAC*: epochs of the heads", "TAC reference code", domain="int1"),
     Param("tacstar_batch_size", 512, int, "TAC*: batch size", "TAC reference code", domain="int1"),
     Param("tacstar_lr", 1e-3, float, "TAC*: Adam learning rate (betas 0.9, 0.99)", "TAC reference code", domain="pos"),
     Param("tacstar_temperature", 0.5, float, "TAC*: temperature of the cluster-level contrastive loss",
           "TAC reference code", domain="pos"),
     Param("tacstar_neighbors", 50, int, "TAC*: neighbours mined per modality", "TAC reference code", domain="int1"),
-    Param("tacstar_entropy_weight", 5.0, float, "TAC*: weight of the mean-assignment entropy", "TAC reference code", domain="nonneg"),
-    Param("sic_mapping", "adjusted", str, "SIC: semantic-centre mapping: direct, center or adjusted", "SIC Table 3", domain=("direct", "center", "adjusted")),
-    Param("sic_xi_a", 20, int, "SIC: ξ_a, nouns averaged by the adjusted mapping", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="int1"),
-    Param("sic_neighbors", 20, int, "SIC: k, nearest neighbours of L_I", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="int1"),
-    Param("sic_lambda", 5.0, float, "SIC: λ, weight of the balance term L_B", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="nonneg"),
-    Param("sic_beta", 1.0, float, "SIC: β, weight of L_IS", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="nonneg"),
-    Param("sic_lr", 1e-4, float, "SIC: η_φ, Adam learning rate of the head", "laicpkg choice: SIC Table 2's CIFAR-10 value where Table 2 has no column", domain="pos"),
+    Param("tacstar_entropy_weight", 5.0, float, "TAC*: weight of the mean-assignment entropy", "TAC reference code",
+          domain="nonneg"),
+    Param("sic_mapping", "adjusted", str, "SIC: semantic-centre mapping: direct, center or adjusted", "SIC Table 3",
+          domain=("direct", "center", "adjusted")),
+    Param("sic_xi_a", 20, int, "SIC: ξ_a, nouns averaged by the adjusted mapping",
+          _SIC_NO_COLUMN,
+          domain="int1"),
+    Param("sic_neighbors", 20, int, "SIC: k, nearest neighbours of L_I",
+          _SIC_NO_COLUMN,
+          domain="int1"),
+    Param("sic_lambda", 5.0, float, "SIC: λ, weight of the balance term L_B",
+          _SIC_NO_COLUMN,
+          domain="nonneg"),
+    Param("sic_beta", 1.0, float, "SIC: β, weight of L_IS",
+          _SIC_NO_COLUMN,
+          domain="nonneg"),
+    Param("sic_lr", 1e-4, float, "SIC: η_φ, Adam learning rate of the head",
+          _SIC_NO_COLUMN,
+          domain="pos"),
     Param("sic_epochs", 100, int, "SIC: epochs", "SIC paper, implementation details", domain="int1"),
     Param("sic_batch_size", 128, int, "SIC: batch size", "SIC paper, implementation details", domain="int1"),
     Param("sic_tau_m", 0.05, float, "SIC: τ_m of the k-means initialisation (Eq. 8-9; not stated)",
@@ -155,7 +178,8 @@ PARAMS = {p.name: p for p in [
     Param("idcl_pretrain_epochs", 100, int, "IDCL: autoencoder pre-training epochs", "IDCL paper", domain="int0"),
     Param("idcl_epochs", 200, int, "IDCL: training epochs", "IDCL paper", domain="int1"),
     Param("idcl_batch_size", 256, int, "IDCL: batch size", "IDCL paper", domain="int1"),
-    Param("idcl_t_grow", 100.0, float, "IDCL: T_grow of the pacing function (not stated)", "laicpkg choice", domain="pos"),
+    Param("idcl_t_grow", 100.0, float, "IDCL: T_grow of the pacing function (not stated)", "laicpkg choice",
+          domain="pos"),
     Param("idcl_pace", "exponential", str, "IDCL: pace: exponential (paper), linear (fixed pace) or none",
           "IDCL paper", domain=("exponential", "linear", "none")),
     Param("idcl_density_core", True, bool, "IDCL: density-core assignment (off: k-means centroids, DEC)",
@@ -163,6 +187,10 @@ PARAMS = {p.name: p for p in [
     Param("idcl_core_reduce", "sum", str, "IDCL: 'sum' over each density core (Eq. 10) or 'mean' (our variant)",
           "IDCL paper", domain=("sum", "mean")),
     Param("idcl_transformer", True, bool, "IDCL: Transformer autoencoder (off: linear autoencoder)", "IDCL paper"),
+    Param("idcl_reconstruction", True, bool, "IDCL: keep the reconstruction loss while clustering (off: DEC's "
+          "KL-only fine-tuning)", "IDCL paper, Eq. 14"),
+    Param("idcl_hidden", "512,512,3072", str, "IDCL: widths of the encoder's layers before the embedding (the "
+          "DEC/IDEC baselines of IDCL's Table 2: 500,500,2000)", "IDCL paper, Sec. 4.1"),
     Param("idcl_norm_first", True, bool, "IDCL: pre-norm Transformer blocks (off: post-norm; see idcl.py)",
           "laicpkg choice"),
     Param("idcl_pretrain_cache", "", str, "IDCL: folder caching pre-trained autoencoders, shared by runs "
@@ -180,6 +208,11 @@ _SIC = {
     "cifar20": {**_SIC_ALL, "sic_gamma_r": 200, "sic_xi_a": 20, "sic_neighbors": 20, "sic_beta": 1.0, "sic_lr": 1e-4},
     "imagenet-dogs": {**_SIC_ALL, "sic_gamma_r": 1000, "sic_xi_a": 50, "sic_neighbors": 20, "sic_beta": 1.0,
                       "sic_lr": 9e-3},
+}
+
+#: Settings that define a method variant (applied after the dataset's and the preset's, before the user's).
+METHOD_SETTINGS = {
+    "gradnorm-literal": [({"normalize_counterparts": False}, "GradNorm paper, Eq. 9 as written (unnormalised v_i)")],
 }
 
 _SIC_DOGS_WD = ({"sic_weight_decay": 0.009}, "SIC reference code (configs/clustering/imagenet_dog.yml)")
@@ -284,6 +317,9 @@ def resolve_config(dataset: str, method: str, *, overrides: dict | None = None, 
     for key, suffix in (("*", ""), (stage1, via), (dataset, "")) if stage1 != dataset else (("*", ""), (stage1, "")):
         for k, v in chosen.get(key, {}).items():
             params[k], sources[k] = v, f"preset {preset}{suffix}"
+    for values, src in METHOD_SETTINGS.get(method, []):
+        for k, v in values.items():
+            params[k], sources[k] = v, src
     for k, v in (overrides or {}).items():
         if k not in PARAMS:
             raise UnknownNameError(f"unknown parameter {k!r}; known: {', '.join(sorted(PARAMS))}")

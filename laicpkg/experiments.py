@@ -16,12 +16,12 @@ from .datasets import load_dataset
 from .runner import RunResult, run, write_record
 
 __all__ = ["run_methods", "results_table", "sweep", "selected_nouns_table", "tsne_embed", "load_records",
-           "COMPARISON_METHODS", "compare", "comparison_table", "mean_std_table", "paper_comparison",
+           "COMPARISON_METHODS", "compare", "seed_spread", "comparison_table", "mean_std_table", "paper_comparison",
            "final_assign_experiment", "final_assign_summary", "final_assign_bars", "core_assignment_table",
            "idcl_variant", "idcl_table", "idcl_histories", "find_record"]
 
 #: The methods of the comparison chapter (issue: full baselines on the same features).
-COMPARISON_METHODS = ["zeroshot", "kmeans", "sic", "tac", "tac-star", "gradnorm", "gradnorm-centroid",
+COMPARISON_METHODS = ["zeroshot", "kmeans", "sic", "tac", "tac-star", "gradnorm", "gradnorm-literal", "gradnorm-centroid",
                       "gradnorm-tac-star"]
 
 
@@ -70,6 +70,24 @@ def sweep(data: LaICData, method: str, param: str, values, *, seed: int = 0, ove
         rows.append({param: v, **{k: rec["metrics"][k] for k in ("ACC", "NMI", "ARI")},
                      "precision": rec.get("filter", {}).get("precision", np.nan)})
     return pd.DataFrame(rows)
+
+
+def seed_spread(data: LaICData, method: str, param: str, values, seeds=range(5), *,
+                overrides: dict | None = None) -> pd.DataFrame:
+    """Mean and standard deviation over ``seeds`` of ACC, NMI and ARI for each value of ``param``.
+
+    Explained in: notebooks/06_ablations (k-means subsampling and seed variance).
+    """
+    rows = []
+    for v in values:
+        for s in seeds:
+            cfg = resolve_config(data.name, method, overrides={**(overrides or {}), param: v}, seed=s)
+            rows.append({param: v, "seed": s, **run(cfg, data=data).record["metrics"]})
+    df = pd.DataFrame(rows)
+    g = df.groupby(param, sort=False)[["ACC", "NMI", "ARI"]]
+    out = g.mean().merge(g.std(ddof=0), left_index=True, right_index=True, suffixes=("", " std"))
+    out["seeds"] = df.groupby(param, sort=False)["seed"].nunique()
+    return out
 
 
 def selected_nouns_table(result: RunResult, max_groups: int = 10) -> pd.DataFrame:
@@ -186,8 +204,11 @@ def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), s
 
 
 def idcl_variant(record: dict) -> str:
-    """The ablation an IDCL record belongs to (IDCL Table 4 naming)."""
+    """The ablation an IDCL record belongs to (IDCL Table 4 naming; DEC and IDEC for the baselines)."""
     c = record["config"]
+    if c["idcl_pace"] == "none" and not c["idcl_density_core"] and not c["idcl_transformer"]:
+        base = "IDEC (baseline)" if c.get("idcl_reconstruction", True) else "DEC (baseline)"
+        return base if c["idcl_lr"] == 0.01 else f"{base} + lr {c['idcl_lr']:g}"
     changes = [name for name, off in (("no curriculum (Model-4)", c["idcl_pace"] == "none"),
                                       ("fixed pace (Model-5)", c["idcl_pace"] == "linear"),
                                       ("no density core (Model-2)", not c["idcl_density_core"]),

@@ -198,7 +198,8 @@ class IDCL:
 
     def __init__(self, n_clusters: int, *, alpha: float = 0.1, dc_quantile: float = DC_QUANTILE,
                  core_fraction: float = CORE_FRACTION, zeta0: float = ZETA0, zeta_max: float = ZETA_MAX,
-                 t_grow: float = 100, pace: str = "exponential", density_core: bool = True, core_reduce: str = "sum", transformer: bool = True,
+                 t_grow: float = 100, pace: str = "exponential", density_core: bool = True, core_reduce: str = "sum",
+                 transformer: bool = True, reconstruction: bool = True,
                  latent_dim: int = 10, hidden=(512, 512, 3072), n_blocks: int = 1, n_heads: int = 1,
                  norm_first: bool = True,
                  lr: float = 1e-3, pretrain_lr: float = 1e-3, pretrain_epochs: int = 100, epochs: int = 200, batch_size: int = 256,
@@ -215,6 +216,7 @@ class IDCL:
         self.density_core = density_core
         self.core_reduce = core_reduce
         self.transformer = transformer
+        self.reconstruction = reconstruction
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.n_blocks = n_blocks
@@ -413,7 +415,8 @@ class IDCL:
                 q = core_assignment(z, core_pts_f, core_lab, K, self.core_reduce)         # Eq. 11
                 p = p_all[b].to(self.device_)
                 kl = (p * (torch.log(p.clamp_min(1e-12)) - torch.log(q.clamp_min(1e-12)))).sum(1)  # Eq. 12
-                loss = (rec + alpha * kl).mean()                                          # Eq. 16-17
+                # Eq. 16-17; without reconstruction (DEC) only the KL term trains the encoder
+                loss = (rec + alpha * kl).mean() if self.reconstruction else kl.mean()
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

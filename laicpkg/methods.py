@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .counterparts import TwoStageClustering
-from .errors import UnknownNameError
+from .errors import ParameterError, UnknownNameError
 from .filters import SICFilter, TACFilter
 from .gradnorm import GradNormFilter
 from .sic import SIC
@@ -95,6 +95,17 @@ def _sic_full(p, K, seed):
                kmeans_max_points=max_points(p), device=p["device"], progress=False, random_state=seed)
 
 
+def parse_widths(text: str) -> tuple:
+    """``"500,500,2000"`` → ``(500, 500, 2000)``; one clear error for anything else."""
+    try:
+        widths = tuple(int(w) for w in str(text).split(","))
+    except ValueError:
+        widths = ()
+    if not widths or min(widths) < 1:
+        raise ParameterError(f"idcl_hidden must be comma-separated positive integers like 500,500,2000; got {text!r}")
+    return widths
+
+
 def _idcl(p, K, seed):
     from .idcl import IDCL
 
@@ -102,7 +113,8 @@ def _idcl(p, K, seed):
                 pretrain_epochs=p["idcl_pretrain_epochs"], epochs=p["idcl_epochs"], batch_size=p["idcl_batch_size"],
                 t_grow=p["idcl_t_grow"], pace=p["idcl_pace"], density_core=p["idcl_density_core"],
                 core_reduce=p["idcl_core_reduce"],
-                transformer=p["idcl_transformer"], norm_first=p["idcl_norm_first"],
+                transformer=p["idcl_transformer"], reconstruction=p["idcl_reconstruction"],
+                hidden=parse_widths(p["idcl_hidden"]), norm_first=p["idcl_norm_first"],
                 pretrain_cache=p.get("idcl_pretrain_cache") or None, tol=p["idcl_tol"], device=p["device"], progress=False,
                 random_state=seed)
 
@@ -125,7 +137,8 @@ _SICP = ("sic_gamma_u", "sic_gamma_r", "sic_gamma_u_mode", "sic_order", "sic_map
          "sic_weight_decay", "sic_lr", "sic_epochs", "sic_batch_size", "sic_tau_m", "kmeans_niter", "kmeans_nredo",
          "kmeans_max_points", "device")
 _IDCLP = ("idcl_alpha", "idcl_lr", "idcl_pretrain_lr", "idcl_pretrain_epochs", "idcl_epochs", "idcl_batch_size",
-          "idcl_t_grow", "idcl_pace", "idcl_density_core", "idcl_core_reduce", "idcl_transformer", "idcl_norm_first", "idcl_tol",
+          "idcl_t_grow", "idcl_pace", "idcl_density_core", "idcl_core_reduce", "idcl_transformer", "idcl_reconstruction",
+          "idcl_hidden", "idcl_norm_first", "idcl_tol",
           "device")
 METHODS = {m.name: m for m in [
     MethodSpec("zeroshot", "CLIP zero-shot with the true class names (Eq. 1; supervised reference)", (), None),
@@ -133,6 +146,9 @@ METHODS = {m.name: m for m in [
                ("kmeans_niter", "kmeans_max_points", "final_nredo", "final_assign"), None),
     MethodSpec("gradnorm", "GradNorm (paper): ERM classifier, Eq. 6 score, Eq. 8 selection, Eq. 9 Stage 2",
                _GN + _STAGE2, _gradnorm("erm")),
+    MethodSpec("gradnorm-literal", "GradNorm read literally: Eq. 9 without normalising v_i (the default "
+               "normalises, as the authors' code); the single 'a photo of a' prompt is a feature-extraction choice "
+               "(laic extract --prompts photo)", _GN + _STAGE2, _gradnorm("erm")),
     MethodSpec("gradnorm-centroid", "GradNorm with W = normalised pseudo-class means (Eq. 12)",
                tuple(x for x in _GN if x not in ("epochs", "batch_size", "lr")) + _STAGE2, _gradnorm("centroid")),
     MethodSpec("tac-filter", "TAC's noun filter (max softmax over centres) under GradNorm's Stage 2",

@@ -49,4 +49,6 @@ IDCL_DIGITS = {
     "no density core (Model-2)": (89.9, 83.5),
     "no Transformer (Model-3)": (92.6, 88.7),
     "none of the three (Model-1)": (77.5, 72.4),
+    "DEC (baseline)": (72.3, 69.7),    # IDCL Table 2, DIGITS column
+    "IDEC (baseline)": (76.4, 71.6),
 }

@@ -15,8 +15,8 @@ from .gradnorm import TAU, GradNormFilter, gradnorm_scores
 from .kmeans import KMeans
 from .validation import as_features, check_positive
 
-__all__ = ["derive_eq6", "gradient_norm_autograd", "softmax_rows", "secu_fixed_point", "secu_fixed_point_table", "secu_scores", "msp_scores", "max_cosine",
-           "theorem2_sweep", "self_bounding", "theorem1_table", "theorem1_error_grid", "sample_split_check"]
+__all__ = ["derive_eq6", "gradient_norm_autograd", "softmax_rows", "secu_fixed_point", "secu_fixed_point_table", "fixed_point_status", "secu_scores", "msp_scores", "max_cosine",
+           "theorem2_sweep", "self_bounding", "theorem1_table", "theorem1_leading_term", "theorem1_error_grid", "sample_split_check"]
 
 
 # ----------------------------------------------------------------------------------------------- Eq. 6
@@ -109,17 +109,28 @@ def secu_fixed_point(E, y, n_classes: int, tau: float, *, n_iter: int = 200, tol
     return W, deltas
 
 
-def secu_fixed_point_table(E, y, n_classes: int, taus) -> pd.DataFrame:
-    """For each τ: iterations of Eq. 11 used, the last step size and the distance to the class means (Eq. 12).
+def fixed_point_status(deltas, tol: float = 1e-10, window: int = 50) -> str:
+    """How the iteration of Eq. 11 ended: ``converged`` (last step below ``tol``), ``oscillating`` (the step
+    size over the last ``window`` steps does not shrink: its smallest value is above half its largest), or
+    ``slow`` (still shrinking when the iterations ran out)."""
+    if deltas[-1] < tol:
+        return "converged"
+    tail = np.asarray(deltas[-window:])
+    return "oscillating" if tail.min() > 0.5 * tail.max() else "slow"
+
+
+def secu_fixed_point_table(E, y, n_classes: int, taus, *, n_iter: int = 200) -> pd.DataFrame:
+    """For each τ: iterations of Eq. 11 used, how it ended (:func:`fixed_point_status`), the last step size
+    and the distance to the class means (Eq. 12).
 
     Explained in: notebooks/03_theorem2_limits.
     """
     means = normalized_class_means(as_features(E, "image features", dtype=np.float64), np.asarray(y), n_classes)
     rows = []
     for tau in taus:
-        W, deltas = secu_fixed_point(E, y, n_classes, tau)
-        rows.append({"tau": float(tau), "iterations": len(deltas), "last change": deltas[-1],
-                     "max |w - class mean|": float(np.abs(W - means).max())})
+        W, deltas = secu_fixed_point(E, y, n_classes, tau, n_iter=n_iter)
+        rows.append({"tau": float(tau), "iterations": len(deltas), "status": fixed_point_status(deltas),
+                     "last change": deltas[-1], "max |w - class mean|": float(np.abs(W - means).max())})
     return pd.DataFrame(rows).set_index("tau")
 
 
@@ -179,9 +190,14 @@ def theorem2_sweep(E, y, R, n_classes: int, taus, *, beta: int = 5) -> pd.DataFr
         W, deltas = secu_fixed_point(E, y, n_classes, tau)
         S, assign, _ = gradnorm_scores(R, W, tau, dtype=torch.float64)
         sel_S = _topk_sets(S, assign, n_classes, beta, False)
+        S_hat = secu_scores(R, W, tau)                                     # Eq. 13, same W_τ and ỹ
+        sel_hat = _topk_sets(S_hat, assign, n_classes, beta, False)
         rows.append({
             "tau": tau,
             "fixed-point iterations": len(deltas),
+            "fixed point": fixed_point_status(deltas),
+            "spearman(-S_hat, MSP)": float(spearmanr(-S_hat, msp)[0]),
+            "jaccard(S_hat, MSP) top-beta": _jaccard(sel_hat, sel_msp),
             "max |w_tau - class mean|": float(np.abs(W - W_mean).max()),
             "spearman(-S, MSP)": float(spearmanr(-S, msp)[0]),
             "spearman(-S, max cos)": float(spearmanr(-S, cos)[0]),
@@ -238,6 +254,35 @@ def theorem1_table(f: GradNormFilter, positive_mask) -> pd.DataFrame:
                      "floor": max(0.0, 1.0 - idx.size / members.size),
                      "markov_bound": float(s.mean() / T)})
     return pd.DataFrame(rows)
+
+
+def theorem1_leading_term(f: GradNormFilter, E, positive_mask, tau: float = TAU) -> pd.DataFrame:
+    """Theorem 1's computable right-hand side and the Lemma-5 step of its proof, per pseudo-class.
+
+    Explained in: notebooks/04_theorem1_on_data.
+
+    The bound is ``Err_pos(k) ≤ (2γ/T_k)[min_W Ω(W) + O(√(1/B_k)) + O(√(1/N))]``. With ``γ = τ²`` (the
+    self-bounding constant, Eq. 16) and ``Ω̂`` the image risk of the trained ``W*`` (mean cross-entropy
+    of the train images at their pseudo-labels, the empirical stand-in for ``min_W Ω``), the *leading
+    term* is ``2τ²Ω̂ / T_k``. The proof's Lemma-5 step bounds the positives' mean score by the image risk,
+    ``E_{P_T(k)}[S] ≤ 2γ Ω̂``: the column ``lemma5_ratio`` is their quotient (≤ 1 where it holds).
+    ``image_mean_S`` is the images' own mean gradient norm, for comparison. Rows as in
+    :func:`theorem1_table`.
+    """
+    images = self_bounding(E, f.W_, tau, labels=f.pseudo_labels_)
+    risk = float(images["loss"].mean())
+    rhs = 2 * tau ** 2 * risk
+    t = theorem1_table(f, positive_mask)
+    pos = np.asarray(positive_mask, bool)
+    mean_s = [float(f.scores_[(f.noun_assign_ == k) & pos].mean()) for k in t["k"]]
+    out = t[["k", "B_k", "T_k", "Err_pos"]].copy()
+    out["leading_term"] = rhs / t["T_k"]
+    out["leading_term_holds"] = out["Err_pos"] <= out["leading_term"]
+    out["mean_S_positives"] = mean_s
+    out["lemma5_rhs"] = rhs
+    out["lemma5_ratio"] = out["mean_S_positives"] / rhs
+    out.attrs.update({"image_risk": risk, "image_mean_S": float(images["grad_sq"].mean()), "gamma": tau ** 2})
+    return out
 
 
 def theorem1_error_grid(make_data, n_trains, positives, *, beta: int = 5, tau: float = TAU, classifier="erm",

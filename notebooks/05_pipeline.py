@@ -22,7 +22,7 @@
 # %% tags=["parameters"]
 dataset = "synthetic-cifar10"
 features = None  # folder of cached real features (laic extract); None for synthetic data
-methods = "zeroshot,kmeans,tac-filter,sic-filter,gradnorm-centroid,gradnorm"
+methods = "zeroshot,kmeans,tac-filter,sic-filter,gradnorm-centroid,gradnorm,gradnorm-literal"
 tau = None  # None: the paper's 1/0.08
 kappa = None  # None: the paper's 0.006
 beta = None  # None: the paper's 5

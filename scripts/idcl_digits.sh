@@ -18,8 +18,12 @@ declare -A FLAGS=(
   [no-transformer]="--no-idcl-transformer"
   [paper-lr]="--idcl-lr 0.01"
   [core-mean]="--idcl-core-reduce mean"
+  # IDCL's own DEC and IDEC rows (its Table 2) through the same code: AE 500-500-2000-10, 500 pre-training
+  # epochs, Adam lr 0.01 in both stages (IDCL Appendix), no curriculum, centroid assignment
+  [dec]="--idcl-pace none --no-idcl-density-core --no-idcl-transformer --no-idcl-reconstruction --idcl-hidden 500,500,2000 --idcl-pretrain-epochs 500 --idcl-lr 0.01 --idcl-pretrain-lr 0.01"
+  [idec]="--idcl-pace none --no-idcl-density-core --no-idcl-transformer --idcl-hidden 500,500,2000 --idcl-pretrain-epochs 500 --idcl-lr 0.01 --idcl-pretrain-lr 0.01"
 )
-ORDER=${VARIANTS:-idcl no-curriculum fixed-pace no-density-core no-transformer paper-lr core-mean}
+ORDER=${VARIANTS:-idcl no-curriculum fixed-pace no-density-core no-transformer paper-lr core-mean dec idec}
 mkdir -p "$OUT" .cache/idcl
 jobs=()
 for v in $ORDER; do

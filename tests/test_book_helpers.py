@@ -105,3 +105,11 @@ def test_lock_file_and_status(tmp_path):
     assert status["matches_lock"] is False
     assert status["differs_from_lock"]["numpy"]["locked"] == "0.0.1"
     assert status["differs_from_lock"]["not-a-package-xyz"]["installed"] is None
+
+
+def test_seed_spread(small_data):
+    from laicpkg.experiments import seed_spread
+
+    t = seed_spread(small_data, "kmeans", "final_nredo", [1, 2], seeds=[0, 1])
+    assert list(t.index) == [1, 2] and (t["seeds"] == 2).all()
+    assert {"ACC", "ACC std", "NMI std", "ARI"} <= set(t.columns) and (t["ACC std"] >= 0).all()

@@ -183,3 +183,33 @@ def test_sic_defaults_and_official_preset_sources():
     model = get_method("sic").build(o.params, 15, 0)
     assert (model.order, model.head_init, model.adjust_to, model.rank_by, model.neighbor_mode) == \
         ("intersect", "plain", "image-center", "logits", "include-self")
+
+
+# -- the theory chapters compute what they claim --------------------------------------------------------------
+def test_fixed_point_status():
+    from laicpkg.theory import fixed_point_status
+
+    assert fixed_point_status([1e-1, 1e-5, 1e-11]) == "converged"
+    assert fixed_point_status([0.06, 0.065] * 40) == "oscillating"
+    assert fixed_point_status(list(np.geomspace(1, 1e-6, 100))) == "slow"
+
+
+def test_theorem1_leading_term_and_lemma5(small_data):
+    from scipy.stats import spearmanr
+
+    from laicpkg import GradNormFilter
+    from laicpkg.theory import msp_scores, secu_scores, self_bounding, theorem1_leading_term, theorem1_table
+
+    f = GradNormFilter(10, epochs=5, progress=False).fit(small_data.E_train, small_data.R)
+    t = theorem1_leading_term(f, small_data.E_train, small_data.positive_mask)
+    risk = self_bounding(small_data.E_train, f.W_, 12.5, labels=f.pseudo_labels_)["loss"].mean()
+    assert t.attrs["image_risk"] == pytest.approx(risk)
+    np.testing.assert_allclose(t["lemma5_rhs"], 2 * 12.5 ** 2 * risk)
+    np.testing.assert_allclose(t["leading_term"], t["lemma5_rhs"] / t["T_k"])
+    assert (t["leading_term_holds"] == (t["Err_pos"] <= t["leading_term"])).all()
+    base = theorem1_table(f, small_data.positive_mask)
+    np.testing.assert_array_equal(t["Err_pos"], base["Err_pos"])
+    # Eq. 13: the SeCu score ranks nouns exactly as the MSP of the same classifier
+    W = f.W_
+    rho = spearmanr(-secu_scores(small_data.R, W, 12.5), msp_scores(small_data.R, W, 1 / 12.5))[0]
+    assert rho == pytest.approx(1.0)
