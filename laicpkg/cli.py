@@ -246,20 +246,9 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from .config import check_seed
-    from .datasets import get_dataset_spec
     from .experiments import COMPARISON_METHODS, compare, comparison_table
-    from .methods import get_method
 
-    datasets = [d for d in args.datasets.split(",") if d]
-    methods = [m for m in args.methods.split(",") if m] if args.methods else COMPARISON_METHODS
-    for d in datasets:
-        get_dataset_spec(d)
-    for m in methods:
-        get_method(m)
-    if args.seeds < 1:
-        raise ParameterError(f"--seeds must be at least 1 (runs seeds 0..N-1); got {args.seeds}")
-    check_seed(args.seeds - 1, "--seeds - 1")
+    datasets, methods = _grid_arguments(args, COMPARISON_METHODS)
     check_records_dir(args.records_dir)
     records = compare(datasets, methods, range(args.seeds), records_dir=args.records_dir, features=args.features)
     print(comparison_table(records, order=methods)[["ACC", "ACC std", "NMI", "ARI", "seeds"]].round(1).to_string())
@@ -267,15 +256,14 @@ def _cmd_compare(args) -> int:
     return 0
 
 
-def _cmd_final_assign(args) -> int:
-    from .atomic import atomic_open
+def _grid_arguments(args, default_methods) -> tuple[list, list]:
+    """Datasets, methods and seed count of a grid command, each checked before any run starts."""
     from .config import check_seed
     from .datasets import get_dataset_spec
-    from .experiments import final_assign_experiment
     from .methods import get_method
 
     datasets = [d for d in args.datasets.split(",") if d]
-    methods = [m for m in args.methods.split(",") if m]
+    methods = [m for m in args.methods.split(",") if m] if args.methods else list(default_methods)
     for d in datasets:
         get_dataset_spec(d)
     for m in methods:
@@ -283,7 +271,15 @@ def _cmd_final_assign(args) -> int:
     if args.seeds < 1:
         raise ParameterError(f"--seeds must be at least 1 (runs seeds 0..N-1); got {args.seeds}")
     check_seed(args.seeds - 1, "--seeds - 1")
+    return datasets, methods
+
+
+def _cmd_final_assign(args) -> int:
+    from .atomic import atomic_open
+    from .experiments import final_assign_experiment
     from .runner import check_record_path
+
+    datasets, methods = _grid_arguments(args, [])
 
     out = check_record_path(args.out)
     df = final_assign_experiment(datasets, methods, range(args.seeds), features=args.features)
