@@ -113,3 +113,20 @@ def test_seed_spread(small_data):
     t = seed_spread(small_data, "kmeans", "final_nredo", [1, 2], seeds=[0, 1])
     assert list(t.index) == [1, 2] and (t["seeds"] == 2).all()
     assert {"ACC", "ACC std", "NMI std", "ARI"} <= set(t.columns) and (t["ACC std"] >= 0).all()
+
+
+def test_idcl_baseline_check():
+    from laicpkg.experiments import idcl_baseline_check
+
+    def rec(seed, acc, recon):
+        return {"seed": seed, "metrics": {"ACC": acc, "NMI": acc - 3}, "timings_s": {"total": 60.0},
+                "config": {"idcl_pace": "none", "idcl_density_core": False, "idcl_transformer": False,
+                           "idcl_reconstruction": recon, "idcl_lr": 0.01}}
+
+    from laicpkg.experiments import idcl_table
+
+    t = idcl_table([rec(0, 72.0, False), rec(1, 74.0, False), rec(0, 60.0, True)])
+    out = idcl_baseline_check(t)
+    assert list(out.index) == ["DEC (baseline)", "IDEC (baseline)"]
+    assert out.loc["DEC (baseline)", "ΔACC"] == pytest.approx(73.0 - 72.3)
+    assert bool(out.loc["DEC (baseline)", "within ±3"]) and not bool(out.loc["IDEC (baseline)", "within ±3"])
