@@ -86,7 +86,7 @@ book: $(STAMP)
 	$(MAKE) html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
-# The comparison chapter's runs (8 methods x 3 synthetic presets x 5 seeds; about an hour on 2 cores) and
+# The comparison chapter's runs (9 methods x 3 synthetic presets x 5 seeds; 13 minutes on 2 cores; --workers N spreads them) and
 # IDCL's DIGITS reproduction (minutes per run); both write records the book reads.
 compare: $(STAMP)
 	$(VENV)/bin/laic compare

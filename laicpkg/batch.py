@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from .atomic import atomic_open
 from .datasets import get_dataset_spec
@@ -27,10 +26,35 @@ DEFAULT_DATASETS = ("synthetic-cifar10", "synthetic-cifar20", "synthetic-dogs")
 PIPELINE_NOTEBOOK = Path("notebooks") / "05_pipeline.ipynb"
 
 
-def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir="book/results", features=None,
-              seed: int = 0, extra_parameters: dict | None = None, progress: bool | None = None) -> list[Path]:
-    """Run the parametrised pipeline notebook for each dataset; returns the written notebooks."""
+def pipeline_task(notebook: str, target: str, parameters: dict) -> dict:
+    """One papermill execution of the pipeline notebook into ``target`` (written only if it succeeds)."""
+    import time
+
     import papermill as pm
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.stem + ".tmp.ipynb")
+    t0 = time.perf_counter()
+    try:
+        pm.execute_notebook(notebook, str(tmp), parameters=parameters, kernel_name="python3", progress_bar=False,
+                            cwd=str(Path(notebook).parent))
+    except pm.PapermillExecutionError as exc:
+        raise LaicError(f"the pipeline notebook failed on {parameters['dataset']}: {exc.ename}: {exc.evalue} "
+                        f"(see {tmp})") from None
+    tmp.replace(target)
+    return {"status": "done", "path": str(target), "seconds": time.perf_counter() - t0}
+
+
+def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir="book/results", features=None,
+              seed: int = 0, extra_parameters: dict | None = None, progress: bool | None = None,
+              grid: dict | None = None, report: list | None = None) -> list[Path]:
+    """Run the parametrised pipeline notebook for each dataset; returns the written notebooks.
+
+    ``grid``: :func:`laicpkg.grid.execute`'s options to run the executions on Dask workers; ``report`` (a
+    list) receives the :class:`~laicpkg.grid.GridReport`. The summary page covers the records present.
+    """
+    from .grid import Task, execute
 
     notebook = Path(notebook)
     if not notebook.is_file():
@@ -39,27 +63,21 @@ def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir=
         get_dataset_spec(ds)  # unknown names fail before anything runs
     out_dir = Path(out_dir).resolve()
     records = out_dir / "records"
-    written = []
-    bar = tqdm(list(datasets), desc="papermill", unit="dataset",
-               disable=(not progress) if progress is not None else None)
-    for ds in bar:
-        bar.set_postfix(dataset=ds)
+    tasks = []
+    for ds in datasets:
         params = {"dataset": ds, "features": str(Path(features).resolve()) if features else None,
                   "records_dir": str(records), "reference_records": str(records), "seed": seed,
                   **(extra_parameters or {})}
-        target = out_dir / "datasets" / f"{ds}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.stem + ".tmp.ipynb")
-        try:
-            pm.execute_notebook(str(notebook), str(tmp), parameters=params, kernel_name="python3",
-                                progress_bar=False, cwd=str(notebook.parent))
-        except pm.PapermillExecutionError as exc:
-            raise LaicError(f"the pipeline notebook failed on {ds}: {exc.ename}: {exc.evalue} "
-                            f"(see {tmp})") from None
-        tmp.replace(target)
-        written.append(target)
+        tasks.append(Task(ds, pipeline_task, {"notebook": str(notebook.resolve()),
+                                              "target": str(out_dir / "datasets" / f"{ds}.ipynb"),
+                                              "parameters": params}))
+    result = execute(tasks, progress=progress is not False, desc="papermill", **(grid or {}))
+    if report is not None:
+        report.append(result)
+    elif result.failed:
+        raise LaicError("; ".join(f"{name}: {why}" for name, why in result.failed))
     write_summary(records, out_dir / "summary.md")
-    return written
+    return [Path(t.kwargs["target"]) for t in tasks if t.name in result.done]
 
 
 def summary_frame(records) -> pd.DataFrame:

@@ -40,6 +40,47 @@ def _add_params(p: argparse.ArgumentParser) -> None:
                            help=f"{spec.help} [default: {spec.default}]")
 
 
+def _add_grid_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("where the runs go (default: one after another in this process)")
+    g.add_argument("--workers", type=int, default=None, metavar="N", help="a local Dask cluster of N worker processes")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a running Dask scheduler (tcp://HOST:PORT); its workers must see the same files")
+    g.add_argument("--cluster", default=None, choices=["slurm", "pbs", "sge", "lsf"],
+                   help="submit Dask workers as batch jobs through dask-jobqueue")
+    g.add_argument("--cluster-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="option of the dask-jobqueue cluster (cores=4, memory=16GB, walltime=02:00:00, queue=…)")
+    g.add_argument("--jobs", type=int, default=None, metavar="N", help="batch jobs to start with --cluster [1]")
+    g.add_argument("--print-job-script", action="store_true", help="print the job script of --cluster and stop")
+
+
+def _grid_options(args) -> dict | None:
+    """The grid options of a command, validated; prints the job script and returns None for --print-job-script."""
+    from .grid import make_jobqueue_cluster, parse_cluster_options
+
+    options = parse_cluster_options(args.cluster_option)
+    if args.jobs is not None and args.jobs < 1:
+        raise ParameterError(f"--jobs must be at least 1; got {args.jobs}")
+    if args.print_job_script:
+        if not args.cluster:
+            raise ParameterError("--print-job-script needs --cluster")
+        c = make_jobqueue_cluster(args.cluster, options)
+        try:
+            print(c.job_script())
+        finally:
+            c.close()
+        return None
+    return {"workers": args.workers, "scheduler": args.scheduler, "cluster": args.cluster,
+            "cluster_options": options, "jobs": args.jobs}
+
+
+def _report_grid(report) -> int:
+    """Failures one line each on stderr, the summary on stdout; exit status 2 if any task failed."""
+    for name, why in report.failed:
+        print(f"laic: error: {name}: {why}", file=sys.stderr)
+    print(report.summary())
+    return 2 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="laic", description="Language-assisted image clustering: GradNorm, TAC, SIC, IDCL.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -68,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 [5]")
     c.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
     c.add_argument("--records-dir", default="book/results/comparison/records")
+    _add_grid_args(c)
 
     e = sub.add_parser("extract", help="encode a dataset's images (and the noun pool) with open_clip")
     e.add_argument("--dataset", required=True, help="dataset name (see `laic list`)")
@@ -112,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--notebook", default="notebooks/05_pipeline.ipynb")
     b.add_argument("--out-dir", default="book/results")
     b.add_argument("--seed", type=int, default=0)
+    _add_grid_args(b)
 
     fa = sub.add_parser("final-assign", help="k-means vs IDCL's density-core assignment as the final step (CSV)")
     fa.add_argument("--datasets", default="synthetic-cifar10,synthetic-cifar20,synthetic-dogs")
@@ -141,12 +184,15 @@ def _cmd_batch(args) -> int:
 
     check_seed(args.seed)
     check_records_dir(args.out_dir)
-
+    grid = _grid_options(args)
+    if grid is None:
+        return 0
+    report = []
     for p in run_batch([d for d in args.datasets.split(",") if d], notebook=args.notebook, out_dir=args.out_dir,
-                       features=args.features, seed=args.seed):
+                       features=args.features, seed=args.seed, grid=grid, report=report):
         print(f"wrote {p}")
     print(f"wrote {args.out_dir}/summary.md")
-    return 0
+    return _report_grid(report[0])
 
 
 def _cmd_extract(args) -> int:
@@ -250,10 +296,17 @@ def _cmd_compare(args) -> int:
 
     datasets, methods = _grid_arguments(args, COMPARISON_METHODS)
     check_records_dir(args.records_dir)
-    records = compare(datasets, methods, range(args.seeds), records_dir=args.records_dir, features=args.features)
-    print(comparison_table(records, order=methods)[["ACC", "ACC std", "NMI", "ARI", "seeds"]].round(1).to_string())
+    grid = _grid_options(args)
+    if grid is None:
+        return 0
+    report = []
+    records = compare(datasets, methods, range(args.seeds), records_dir=args.records_dir, features=args.features,
+                      grid=grid, report=report)
+    if records:
+        table = comparison_table(records, order=methods)
+        print(table[["ACC", "ACC std", "NMI", "ARI", "seeds"]].round(1).to_string())
     print(f"records: {args.records_dir}")
-    return 0
+    return _report_grid(report[0])
 
 
 def _grid_arguments(args, default_methods) -> tuple[list, list]:

@@ -5,6 +5,8 @@ Explained in: notebooks/05_pipeline and notebooks/06_ablations.
 from __future__ import annotations
 
 import json
+import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from .datasets import load_dataset
 from .runner import RunResult, run, write_record
 
 __all__ = ["run_methods", "results_table", "sweep", "selected_nouns_table", "tsne_embed", "load_records",
-           "COMPARISON_METHODS", "compare", "comparison_table", "mean_std_table", "paper_comparison",
+           "COMPARISON_METHODS", "compare", "compare_task", "comparison_table", "mean_std_table", "paper_comparison",
            "final_assign_experiment", "final_assign_summary", "final_assign_bars", "core_assignment_table",
            "idcl_variant", "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "seed_spread"]
 
@@ -121,33 +123,61 @@ def tsne_embed(X, *, n_samples: int = 1500, random_state: int = 0):
     return emb, idx
 
 
+@lru_cache(maxsize=2)
+def _cached_dataset(name: str, features, fields: tuple) -> LaICData:
+    """The data of a grid's tasks, loaded once per process (per worker on a cluster)."""
+    return load_dataset(name, features=features, **dict(fields))
+
+
+def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=None, overrides=None,
+                 fields: tuple = ()) -> dict:
+    """One run of :func:`compare`: write ``<records_dir>/<dataset>__<method>__seed<seed>.json``.
+
+    Skipped when that file already holds a record with this run's fingerprint (same config, data,
+    versions); otherwise (re)computed and written atomically. Runs the same code wherever it is called.
+    """
+    from .runner import fingerprint, record_head
+
+    path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
+    data = _cached_dataset(dataset, features, tuple(fields))
+    cfg = resolve_config(dataset, method, overrides=overrides, seed=seed, features=features, **dict(fields))
+    if path.is_file():
+        try:
+            if json.loads(path.read_text()).get("fingerprint") == fingerprint(record_head(cfg, data)):
+                return {"status": "skipped", "path": str(path)}
+        except (OSError, ValueError):
+            pass  # unreadable: run again
+    t0 = time.perf_counter()
+    write_record(run(cfg, data=data).record, path)
+    return {"status": "done", "path": str(path), "seconds": time.perf_counter() - t0}
+
+
 def compare(datasets, methods=None, seeds=range(5), *, records_dir="book/results/comparison/records",
-            features=None, overrides: dict | None = None, progress: bool = True, **fields) -> list[dict]:
+            features=None, overrides: dict | None = None, progress: bool = True, grid: dict | None = None,
+            report: list | None = None, **fields) -> list[dict]:
     """Run every method on every dataset with every seed; one record file per run.
 
-    Records are written as ``<records_dir>/<dataset>__<method>__seed<seed>.json``; a run
-    whose file exists is not repeated (delete the file to redo it). The data are the
-    same for every seed (``data_seed`` fixed); the seed drives each method's k-means,
-    initialisation and batches. Returns all records.
+    Records are written as ``<records_dir>/<dataset>__<method>__seed<seed>.json``; a run whose file
+    already holds a record with the same fingerprint is not repeated. The data are the same for every
+    seed (``data_seed`` fixed); the seed drives each method's k-means, initialisation and batches.
+    ``grid`` holds :func:`laicpkg.grid.execute`'s options (``workers``, ``scheduler``, ``cluster``, …);
+    without it the runs go one after another in this process. Returns the records of the runs that
+    succeeded; ``report`` (a list) receives the :class:`~laicpkg.grid.GridReport`.
     """
-    from tqdm import tqdm
+    from .grid import Task, execute
 
     methods = list(methods or COMPARISON_METHODS)
-    out = Path(records_dir)
-    jobs = [(d, m, s) for d in datasets for s in seeds for m in methods]
-    records, cache = [], {}
-    for d, m, s in tqdm(jobs, desc="comparison runs", disable=not progress):
-        path = out / f"{d}__{m}__seed{s}.json"
-        if path.exists():
-            records.append(json.loads(path.read_text()))
-            continue
-        if d not in cache:
-            cache = {d: load_dataset(d, features=features, **fields)}
-        cfg = resolve_config(d, m, overrides=overrides, seed=s, features=features, **fields)
-        rec = run(cfg, data=cache[d]).record
-        write_record(rec, path)
-        records.append(rec)
-    return records
+    fields_t = tuple(sorted(fields.items()))
+    tasks = [Task(f"{d}/{m}/seed{s}", compare_task,
+                  {"dataset": d, "method": m, "seed": s, "records_dir": str(records_dir), "features": features,
+                   "overrides": overrides, "fields": fields_t})
+             for d in datasets for s in seeds for m in methods]
+    result = execute(tasks, progress=progress, desc="comparison runs", **(grid or {}))
+    if report is not None:
+        report.append(result)
+    failed = {name for name, _ in result.failed}
+    return [json.loads((Path(records_dir) / f"{t.kwargs['dataset']}__{t.kwargs['method']}__seed{t.kwargs['seed']}"
+                                            ".json").read_text()) for t in tasks if t.name not in failed]
 
 
 def comparison_table(records, *, metrics=("ACC", "NMI", "ARI"), order=None) -> pd.DataFrame:

@@ -368,8 +368,11 @@ class IDCL:
         for it in bar:
             Z = self._embed(X)
             Zn = Z.numpy()
-            d_c = cutoff_distance(Zn, self.dc_quantile)
-            rho = local_density(Zn, d_c)
+            if self.density_core or self.pace != "none":
+                d_c = cutoff_distance(Zn, self.dc_quantile)
+                rho = local_density(Zn, d_c)
+            else:  # DEC / IDEC: neither the cores nor the curriculum needs the density
+                d_c, rho = float("nan"), np.zeros(Zn.shape[0])
             km = KMeans(K, spherical=False, niter=300, nredo=self.kmeans_nredo if centers is None else 1,
                         on_empty="ignore", random_state=self.random_state, init=centers).fit(Zn)
             clusters = km.labels_

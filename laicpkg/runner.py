@@ -31,7 +31,8 @@ from .methods import get_method
 from .metrics import clustering_scores, filter_precision_recall
 from .timing import timed
 
-__all__ = ["RunResult", "run", "package_versions", "write_record", "data_digest", "check_record_path", "RECORD_VERSION"]
+__all__ = ["RunResult", "run", "package_versions", "write_record", "data_digest", "check_record_path", "record_head",
+           "fingerprint", "FINGERPRINT_FIELDS", "RECORD_VERSION"]
 
 RECORD_VERSION = 1
 
@@ -113,12 +114,51 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
         timings.update(model.timings_)
     timings["total"] = time.perf_counter() - t0
 
-    used = {k: p[k] for k in method.params}
+    record = record_head(config, data)
+    record["metrics"] = {k: round(v, 4) for k, v in clustering_scores(data.y_test, labels).items()}
+    _add_training_info(record, model)
+    if method.build is not None and method.kind == "laic":
+        f = model.filter_
+        info = f.summary()
+        info["n_pseudo_classes"] = int(len(f.selected_per_group_))
+        if data.positive_mask is not None:
+            pr = filter_precision_recall(f.selected_indices_, data.positive_mask)
+            info.update({"precision": round(pr["precision"], 4), "recall": round(pr["recall"], 4)})
+        if f.short_groups_.size:
+            info["warning"] = (f"{f.short_groups_.size} pseudo-class(es) had fewer candidate nouns than asked "
+                               "for; all of their nouns were kept")
+        record["filter"] = info
+        record["selected_nouns"] = {str(g): [data.nouns[i] for i in idx]
+                                    for g, idx in enumerate(f.selected_per_group_) if idx.size}
+    record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
+    record["fingerprint"] = fingerprint(record)
+    record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
+    return RunResult(record=record, labels=np.asarray(labels), model=model, data=data)
+
+
+#: The record fields that determine a run's predictions: equal fingerprints, equal predictions.
+FINGERPRINT_FIELDS = ("dataset", "method", "seed", "data_seed", "config", "data", "data_sha256", "data_source",
+                      "versions")
+
+
+def fingerprint(record: dict) -> str:
+    """SHA-256 (16 hex digits) of the record fields that determine the predictions (:data:`FINGERPRINT_FIELDS`)."""
+    return _fingerprint({k: record.get(k) for k in FINGERPRINT_FIELDS})
+
+
+def record_head(config: RunConfig, data: LaICData) -> dict:
+    """The part of a LaIC run record known before the run: what runs, on which data, in which environment.
+
+    :func:`run` completes it; a grid computes ``fingerprint(record_head(...))`` to tell whether an existing
+    record already holds this run.
+    """
+    method = get_method(config.method)
+    used = {k: config.params[k] for k in method.params}
     sources = {k: config.sources[k] for k in used}
     if method.kind == "images":
         used["idcl_transformer"] = False
         sources["idcl_transformer"] = "forced by the runner: LaIC features are vectors, not images (linear autoencoder)"
-    record = {
+    return {
         "record_version": RECORD_VERSION,
         "dataset": config.dataset,
         "method": config.method,
@@ -135,27 +175,7 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
                        {"generator": data.meta.get("generator", "cache"), "data_seed": config.data_seed},
         "versions": package_versions(),
         "environment": lock_status(),
-        "metrics": {k: round(v, 4) for k, v in clustering_scores(data.y_test, labels).items()},
     }
-    _add_training_info(record, model)
-    if method.build is not None and method.kind == "laic":
-        f = model.filter_
-        info = f.summary()
-        info["n_pseudo_classes"] = int(len(f.selected_per_group_))
-        if data.positive_mask is not None:
-            pr = filter_precision_recall(f.selected_indices_, data.positive_mask)
-            info.update({"precision": round(pr["precision"], 4), "recall": round(pr["recall"], 4)})
-        if f.short_groups_.size:
-            info["warning"] = (f"{f.short_groups_.size} pseudo-class(es) had fewer candidate nouns than asked "
-                               "for; all of their nouns were kept")
-        record["filter"] = info
-        record["selected_nouns"] = {str(g): [data.nouns[i] for i in idx]
-                                    for g, idx in enumerate(f.selected_per_group_) if idx.size}
-    record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
-    record["fingerprint"] = _fingerprint({k: record[k] for k in ("dataset", "method", "seed", "data_seed", "config",
-                                                                 "data", "data_sha256", "data_source", "versions")})
-    record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
-    return RunResult(record=record, labels=np.asarray(labels), model=model, data=data)
 
 
 def _add_training_info(record: dict, model) -> None:

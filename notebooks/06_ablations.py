@@ -66,6 +66,11 @@ print(check_reference(subsample, REFERENCE, "kmeans subsampling",
 subsample.round(1)
 
 # %% [markdown]
+# On this preset the subsample moves GradNorm's mean ACC by about a point (89.3 ± 6.5 with it, 90.5 ± 7.5
+# without), well inside the spread over seeds, which the ERM classifier dominates. The final k-means is
+# not affected here: 2,000 test images are fewer than 256 per cluster for K = 10.
+
+# %% [markdown]
 # These curves describe the synthetic benchmark, whose parameters were fixed before any sweep was run;
 # they are not a claim about real data. The paper's own figures report the same sweeps on DTD and CIFAR-20
 # features.

@@ -213,3 +213,25 @@ def test_theorem1_leading_term_and_lemma5(small_data):
     W = f.W_
     rho = spearmanr(-secu_scores(small_data.R, W, 12.5), msp_scores(small_data.R, W, 1 / 12.5))[0]
     assert rho == pytest.approx(1.0)
+
+
+def test_dec_and_idec_configurations():
+    from laicpkg.idcl import IDCL
+
+    X = np.random.default_rng(0).standard_normal((120, 16)).astype(np.float32)
+    kw = dict(pace="none", density_core=False, transformer=False, hidden=(32, 32, 64), pretrain_epochs=3, epochs=3,
+              tol=0.0, progress=False, random_state=0)
+    dec = IDCL(3, reconstruction=False, **kw)
+    dec.fit(X)
+    before = {k: v.clone() for k, v in IDCL(3, reconstruction=False, **dict(kw, epochs=0)).fit(X)
+              .model_.decoder.state_dict().items()}
+    after = dec.model_.decoder.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # DEC: only the KL term, the decoder is untouched
+    idec = IDCL(3, **kw).fit(X)
+    assert not all(torch.equal(before[k], idec.model_.decoder.state_dict()[k]) for k in before)
+    assert all(np.isnan(v) for v in dec.history_["d_c"])  # neither cores nor curriculum: no density computed
+    from laicpkg.methods import parse_widths
+
+    assert parse_widths("500,500,2000") == (500, 500, 2000)
+    with pytest.raises(Exception, match="idcl_hidden"):
+        parse_widths("500,x")
