@@ -28,6 +28,10 @@ __all__ = ["KAPPA", "text_counterparts", "concat_features", "final_clustering", 
 KAPPA = 0.006
 
 
+#: Largest (images × selected nouns) block of Eq. 9's weights held at once.
+WEIGHT_ELEMENTS = 1 << 24
+
+
 def text_counterparts(E, R_pos, kappa: float = KAPPA, *, normalize: bool = True, device: str = "cpu",
                       chunk_size: int = 16384) -> np.ndarray:
     """Text counterparts ``v_i`` of Eq. 9, computed in chunks of images.
@@ -50,6 +54,9 @@ def text_counterparts(E, R_pos, kappa: float = KAPPA, *, normalize: bool = True,
         raise ParameterError("the selected noun set D_pos is empty: no text counterpart can be built")
     Rt = torch.as_tensor(R_pos, device=device)
     V = np.empty((E.shape[0], R_pos.shape[1]), dtype=np.float32)
+    # images per block: at most chunk_size, and the (block × |D_pos|) weights stay within 16M elements
+    # (64 MB in float32; ImageNet-1K's ~10k selected nouns give blocks of ~1,600 images)
+    chunk_size = max(1, min(chunk_size, WEIGHT_ELEMENTS // R_pos.shape[0]))
     for a in range(0, E.shape[0], chunk_size):
         Et = torch.as_tensor(E[a:a + chunk_size], device=device)
         weights = torch.softmax((Et @ Rt.T) / kappa, dim=1)
@@ -66,14 +73,14 @@ def concat_features(E: np.ndarray, V: np.ndarray) -> np.ndarray:
 
 
 def final_clustering(X, n_clusters: int, *, assign: str = "kmeans", niter: int = 300, nredo: int = 20,
-                     max_points: int | None = 256, random_state: int = 0) -> np.ndarray:
+                     max_points: int | None = 256, device: str = "cpu", random_state: int = 0) -> np.ndarray:
     """The last step of LaIC: spherical k-means, or k-means then IDCL's density-core assignment."""
     from .density import DensityCoreAssignment
 
     check_choice(assign, "final_assign", ("kmeans", "density-core", "density-core-mean"))
     if assign == "kmeans":
         return KMeans(n_clusters, spherical=True, niter=niter, nredo=nredo, max_points_per_centroid=max_points,
-                      random_state=random_state).fit(X).labels_
+                      device=device, random_state=random_state).fit(X).labels_
     return DensityCoreAssignment(n_clusters, reduce="mean" if assign.endswith("mean") else "sum", spherical=True,
                                  kmeans_niter=niter, kmeans_nredo=nredo, kmeans_max_points=max_points,
                                  random_state=random_state).fit(X).labels_
@@ -162,7 +169,7 @@ class TwoStageClustering:
         with timed(self.timings_, "final_kmeans"):
             labels = final_clustering(concat_features(E, V), K, assign=self.final_assign, niter=self.kmeans_niter,
                                       nredo=self.final_nredo, max_points=self.kmeans_max_points,
-                                      random_state=self.random_state)
+                                      device=self.device, random_state=self.random_state)
         self.text_counterparts_, self.labels_ = V, labels
         return labels
 

@@ -226,7 +226,7 @@ def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), s
             X = concat_features(ds.E_test, model.transform(ds.E_test))
         for a in assigns:
             labels = final_clustering(X, ds.n_classes, assign=a, niter=p["kmeans_niter"], nredo=p["final_nredo"],
-                                      max_points=p["kmeans_max_points"] or None,
+                                      max_points=p["kmeans_max_points"] or None, device=p["device"],
                                       random_state=s)
             rows.append({"dataset": d, "method": m, "seed": s, "final_assign": a,
                          **clustering_scores(ds.y_test, labels)})

@@ -205,7 +205,8 @@ class TACFilter(NounFilter):
         temperature = check_positive(self.temperature, "temperature")
         with timed(self.timings_, "kmeans"):
             km = KMeans(C, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        max_points_per_centroid=self.kmeans_max_points, random_state=self.random_state).fit(E)
+                        max_points_per_centroid=self.kmeans_max_points, device=self.device,
+                        random_state=self.random_state).fit(E)
         self.pseudo_labels_ = km.labels_
         self.n_pseudo_classes_ = C
         with timed(self.timings_, "score"):
@@ -249,8 +250,10 @@ class SICFilter(NounFilter):
 
     def __init__(self, n_clusters: int, *, gamma_u: float = 0.05, gamma_r: int = 500,
                  gamma_u_mode: str = "threshold", order: str = "sequential", kmeans_niter: int = 300,
-                 kmeans_nredo: int = 1, kmeans_max_points: int | None = 256, random_state: int = 0):
+                 kmeans_nredo: int = 1, kmeans_max_points: int | None = 256, device: str = "cpu",
+                 random_state: int = 0):
         self.n_clusters = n_clusters
+        self.device = device
         self.order = order
         self.gamma_u = gamma_u
         self.gamma_r = gamma_r
@@ -277,7 +280,8 @@ class SICFilter(NounFilter):
             self.uniqueness_, self.unique_mask_ = rho, mask
         with timed(self.timings_, "kmeans"):
             km = KMeans(k, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        max_points_per_centroid=self.kmeans_max_points, random_state=self.random_state).fit(E)
+                        max_points_per_centroid=self.kmeans_max_points, device=self.device,
+                        random_state=self.random_state).fit(E)
         self.centers_, self.image_labels_ = km.cluster_centers_, km.labels_
         with timed(self.timings_, "select"):
             # "sequential" (the paper): the γ_r nearest among the unique nouns; "intersect" (SIC's code): the

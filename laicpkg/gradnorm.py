@@ -221,7 +221,8 @@ class GradNormFilter(NounFilter):
         device = resolve_device(self.device)
         with timed(self.timings_, "kmeans"):
             km = KMeans(C, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        max_points_per_centroid=self.kmeans_max_points, random_state=self.random_state).fit(E)
+                        max_points_per_centroid=self.kmeans_max_points, device=self.device,
+                        random_state=self.random_state).fit(E)
         self.pseudo_labels_, self.n_pseudo_classes_ = km.labels_, C
         with timed(self.timings_, "classifier"):
             if self.classifier == "erm":

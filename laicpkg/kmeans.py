@@ -16,7 +16,27 @@ import numpy as np
 from .errors import EmptyClusterError, ParameterError
 from .validation import as_features, check_choice, check_int, check_n_clusters
 
-__all__ = ["KMeans", "k_means", "inertia"]
+__all__ = ["KMeans", "k_means", "inertia", "kmeans_on_gpu"]
+
+
+def kmeans_on_gpu(device: str) -> bool:
+    """Whether k-means runs on the GPU for ``device``; one clear error when faiss cannot.
+
+    ``"auto"`` uses the GPU when torch sees one *and* faiss has GPU support; ``"cuda"`` requires both.
+    """
+    import faiss
+
+    from .validation import resolve_device
+
+    if resolve_device(device) != "cuda":
+        return False
+    n_gpus = faiss.get_num_gpus() if hasattr(faiss, "get_num_gpus") else 0
+    if n_gpus > 0:
+        return True
+    if device == "auto":
+        return False
+    raise ParameterError("device='cuda' but this faiss has no GPU support (faiss-cpu); install a GPU build, e.g. "
+                         "`pip install faiss-gpu-cu12` (CUDA 12 wheels) or conda's faiss-gpu, or use --device cpu")
 
 
 def inertia(X: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
@@ -48,6 +68,9 @@ class KMeans:
     init : ndarray of shape (n_clusters, n_features) or None
         Initial centroids (one run from them; ``nredo`` is then ignored). Warm starts keep
         cluster identities from one call to the next (IDCL re-clusters every epoch).
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        ``"cuda"`` trains on the GPU through faiss' GPU index (a faiss build with GPU support is needed:
+        the ``gpu`` extra); same semantics and seeds as on the CPU.
 
     Attributes
     ----------
@@ -58,8 +81,10 @@ class KMeans:
     """
 
     def __init__(self, n_clusters: int, *, spherical: bool = True, niter: int = 300, nredo: int = 1,
-                 max_points_per_centroid: int | None = None, on_empty: str = "raise", random_state: int = 0, init=None):
+                 max_points_per_centroid: int | None = None, on_empty: str = "raise", random_state: int = 0, init=None,
+                 device: str = "cpu"):
         self.n_clusters = n_clusters
+        self.device = device
         self.init = init
         self.spherical = spherical
         self.niter = niter
@@ -85,8 +110,9 @@ class KMeans:
             if init.shape != (k, d):
                 raise ParameterError(f"init must have shape ({k}, {d}), got {init.shape}")
             nredo = 1
+        gpu = kmeans_on_gpu(self.device)
         km = faiss.Kmeans(d, k, niter=niter, nredo=nredo, spherical=self.spherical, seed=seed, verbose=False,
-                          min_points_per_centroid=1, max_points_per_centroid=max(mppc, 1))
+                          min_points_per_centroid=1, max_points_per_centroid=max(mppc, 1), gpu=gpu)
         km.train(X, init_centroids=init)
         centers = np.ascontiguousarray(km.centroids, dtype=np.float32)
         labels = self._assign(X, centers)

@@ -123,7 +123,7 @@ def _sic(p, K, seed):
     f = SICFilter(K, gamma_u=p["sic_gamma_u"], gamma_r=p["sic_gamma_r"], gamma_u_mode=p["sic_gamma_u_mode"],
                   order=p["sic_order"],
                   kmeans_niter=p["kmeans_niter"], kmeans_nredo=p["kmeans_nredo"],
-                  kmeans_max_points=max_points(p), random_state=seed)
+                  kmeans_max_points=max_points(p), device=p["device"], random_state=seed)
     return _stage2(f, p, K, seed)
 
 

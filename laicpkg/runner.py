@@ -98,7 +98,7 @@ def run(config: RunConfig, data: LaICData | None = None) -> RunResult:
     elif method.build is None:
         with timed(timings, "final_kmeans"):
             labels = final_clustering(data.E_test, K, assign=p["final_assign"], niter=p["kmeans_niter"],
-                                      max_points=p["kmeans_max_points"] or None,
+                                      max_points=p["kmeans_max_points"] or None, device=p["device"],
                                       nredo=p["final_nredo"], random_state=config.seed)
     elif method.kind == "images":  # IDCL on a LaIC dataset: the test image features, linear autoencoder
         model = method.build(p, K, config.seed)

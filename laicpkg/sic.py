@@ -199,7 +199,8 @@ class SIC(TwoStageClustering):
     def make_filter(self) -> SICFilter:
         return SICFilter(self.n_clusters, gamma_u=self.gamma_u, gamma_r=self.gamma_r, gamma_u_mode=self.gamma_u_mode,
                          order=self.order, kmeans_niter=self.kmeans_niter, kmeans_nredo=self.kmeans_nredo,
-                         kmeans_max_points=self.kmeans_max_points, random_state=self.random_state)
+                         kmeans_max_points=self.kmeans_max_points, device=self.device,
+                         random_state=self.random_state)
 
     @torch.no_grad()
     def _logits(self, X: torch.Tensor) -> torch.Tensor:

@@ -66,3 +66,17 @@ def test_extraction_fp16_on_cuda_matches_cpu(tmp_path):
     cos = (feats["cpu"]["features"] * feats["cuda"]["features"]).sum(1)
     assert cos.min() > 0.99
     assert feats["cuda"]["meta"]["device"] == "cuda"
+
+
+def test_kmeans_on_gpu_matches_cpu_objective():
+    faiss = pytest.importorskip("faiss")
+    if not hasattr(faiss, "get_num_gpus") or faiss.get_num_gpus() == 0:
+        pytest.skip("this faiss has no GPU support (install the gpu extra)")
+    from laicpkg.kmeans import KMeans
+
+    rng = np.random.default_rng(2)
+    centres = unit_rows(rng, 20, 64, np.float32)
+    X = centres[rng.integers(0, 20, 20000)] + 0.3 * rng.standard_normal((20000, 64)).astype(np.float32)
+    cpu = KMeans(20, nredo=3, random_state=0, device="cpu").fit(X)
+    gpu = KMeans(20, nredo=3, random_state=0, device="cuda").fit(X)
+    assert abs(gpu.inertia_ / cpu.inertia_ - 1) < 0.01

@@ -235,3 +235,34 @@ def test_dec_and_idec_configurations():
     assert parse_widths("500,500,2000") == (500, 500, 2000)
     with pytest.raises(Exception, match="idcl_hidden"):
         parse_widths("500,x")
+
+
+# -- scale: k-means on the GPU, bounded work arrays ----------------------------------------------------------
+def test_kmeans_gpu_request_without_gpu_faiss(monkeypatch):
+    import faiss
+
+    import laicpkg.validation as val
+    from laicpkg.errors import ParameterError
+    from laicpkg.kmeans import KMeans, kmeans_on_gpu
+
+    assert kmeans_on_gpu("cpu") is False
+    monkeypatch.setattr(val, "resolve_device", lambda device="auto": "cuda")  # as if torch saw a GPU
+    monkeypatch.setattr(faiss, "get_num_gpus", lambda: 0)
+    assert kmeans_on_gpu("auto") is False  # auto falls back to the CPU
+    with pytest.raises(ParameterError, match="faiss-gpu"):
+        KMeans(3, device="cuda").fit(np.random.default_rng(0).standard_normal((30, 4)))
+
+
+def test_text_counterparts_blocks_are_bounded(monkeypatch):
+    import laicpkg.counterparts as cp
+
+    rng = np.random.default_rng(0)
+    E, R = unit_rows(rng, 1000, 8, np.float32), unit_rows(rng, 50, 8, np.float32)
+    full = cp.text_counterparts(E, R, 0.05)
+    seen = []
+    real = torch.softmax
+    monkeypatch.setattr(cp, "WEIGHT_ELEMENTS", 50 * 64)
+    monkeypatch.setattr(cp.torch, "softmax", lambda x, dim: seen.append(x.shape) or real(x, dim=dim))
+    small = cp.text_counterparts(E, R, 0.05)
+    assert max(s[0] for s in seen) == 64 and len(seen) == 16
+    np.testing.assert_allclose(small, full, atol=1e-6)
