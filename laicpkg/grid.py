@@ -27,6 +27,9 @@ from .errors import LaicError, ParameterError
 
 __all__ = ["Task", "GridReport", "execute", "CLUSTERS", "make_jobqueue_cluster", "parse_cluster_options"]
 
+#: Seconds to wait for a scheduler given with ``--scheduler``.
+SCHEDULER_TIMEOUT = 30
+
 #: Batch systems reachable through dask-jobqueue, by the name ``--cluster`` takes.
 CLUSTERS = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
 
@@ -110,7 +113,7 @@ def _client(workers, scheduler, cluster, cluster_options, jobs):
         raise LaicError("--workers/--scheduler/--cluster need dask's distributed: pip install distributed") from None
     if scheduler:
         try:
-            return Client(scheduler, timeout=30), None, f"scheduler {scheduler}"
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT), None, f"scheduler {scheduler}"
         except (OSError, TimeoutError) as exc:
             raise LaicError(f"cannot reach the Dask scheduler at {scheduler}: {_one_line(exc)}") from None
     if cluster:

@@ -141,7 +141,10 @@ def test_cli_compare_reports_failures_and_exits_nonzero(tmp_path, capsys):
     assert [p.name for p in tmp_path.glob("*.json")] == ["synthetic-dogs__kmeans__seed0.json"]
 
 
-def test_grid_arguments_are_checked(capsys, tmp_path):
+def test_grid_arguments_are_checked(capsys, tmp_path, monkeypatch):
+    import laicpkg.grid
+
+    monkeypatch.setattr(laicpkg.grid, "SCHEDULER_TIMEOUT", 3)
     for argv, needle in ((["--workers", "0"], "--workers"), (["--workers", "2", "--scheduler", "tcp://x:1"], "only one"),
                          (["--cluster-option", "cores"], "key=value"), (["--print-job-script"], "needs --cluster"),
                          (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach")):
