@@ -34,12 +34,15 @@ done
 echo "${#jobs[@]} runs to make"
 run_one() {
   local v=$1 s=$2
-  OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $LAIC run --dataset digits --method idcl --seed "$s" ${FLAGS[$v]} \
-    --idcl-pretrain-cache .cache/idcl --out "$OUT/digits__${v}__seed$s.json" >/dev/null
-  echo "$(date +%T) done $v seed $s"
+  if OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $LAIC run --dataset digits --method idcl --seed "$s" ${FLAGS[$v]} \
+      --idcl-pretrain-cache .cache/idcl --out "$OUT/digits__${v}__seed$s.json" >/dev/null; then
+    echo "$(date +%T) done $v seed $s"
+  else
+    echo "$(date +%T) FAILED $v seed $s (see the error line above)"
+  fi
 }
 for job in "${jobs[@]}"; do
-  while (( $(jobs -rp | wc -l) >= 2 )); do wait -n; done
+  while (( $(jobs -rp | wc -l) >= 2 )); do wait -n || true; done   # one failed run does not stop the others
   run_one $job &
 done
 wait
