@@ -307,7 +307,9 @@ def resolve_config(dataset: str, method: str, *, overrides: dict | None = None, 
         for k, v in values.items():
             params[k], sources[k] = v, src + via
     chosen = PRESETS[preset]
-    for key, suffix in (("*", ""), (stage1, via), (dataset, "")) if stage1 != dataset else (("*", ""), (stage1, "")):
+    # every dataset's entry, then Stage 1's dataset's, then (for a shift set) its own Stage 2 entry
+    keys = [("*", ""), (stage1, via)] + ([(dataset, "")] if dataset != stage1 else [])
+    for key, suffix in keys:
         for k, v in chosen.get(key, {}).items():
             params[k], sources[k] = v, f"preset {preset}{suffix}"
     for values, src in METHOD_SETTINGS.get(method, []):
