@@ -66,7 +66,7 @@ table.round(1)
 # The cell above also compares these numbers with the committed run records of this dataset and seed
 # (written by `laic batch`): it fails if ACC or NMI moved by more than 3 points, ARI by more than 5, filter
 # precision or recall by more than 3, the number of kept nouns by more than 5 %, or if fewer than 80 % of
-# the selected nouns are shared (see {doc}`../book/status`). Another CPU changes a digit here and there;
+# the selected nouns are shared (see {doc}`/book/status`). Another CPU changes a digit here and there;
 # the differences measured here:
 
 # %%
