@@ -22,8 +22,11 @@ declare -A FLAGS=(
   # epochs, Adam lr 0.01 in both stages (IDCL Appendix), no curriculum, centroid assignment
   [dec]="--idcl-pace none --no-idcl-density-core --no-idcl-transformer --no-idcl-reconstruction --idcl-hidden 500,500,2000 --idcl-pretrain-epochs 500 --idcl-lr 0.01 --idcl-pretrain-lr 0.01"
   [idec]="--idcl-pace none --no-idcl-density-core --no-idcl-transformer --idcl-hidden 500,500,2000 --idcl-pretrain-epochs 500 --idcl-lr 0.01 --idcl-pretrain-lr 0.01"
+  # the same two baselines at the learning rate of our IDCL default (0.001 in both stages)
+  [dec-lr0.001]="--idcl-pace none --no-idcl-density-core --no-idcl-transformer --no-idcl-reconstruction --idcl-hidden 500,500,2000 --idcl-pretrain-epochs 500 --idcl-lr 0.001 --idcl-pretrain-lr 0.001"
+  [idec-lr0.001]="--idcl-pace none --no-idcl-density-core --no-idcl-transformer --idcl-hidden 500,500,2000 --idcl-pretrain-epochs 500 --idcl-lr 0.001 --idcl-pretrain-lr 0.001"
 )
-ORDER=${VARIANTS:-idcl no-curriculum fixed-pace no-density-core no-transformer paper-lr core-mean dec idec}
+ORDER=${VARIANTS:-idcl no-curriculum fixed-pace no-density-core no-transformer paper-lr core-mean dec idec dec-lr0.001 idec-lr0.001}
 mkdir -p "$OUT" .cache/idcl
 jobs=()
 for v in $ORDER; do

@@ -118,15 +118,16 @@ def test_seed_spread(small_data):
 def test_idcl_baseline_check():
     from laicpkg.experiments import idcl_baseline_check
 
-    def rec(seed, acc, recon):
+    def rec(seed, acc, recon, lr=0.01):
         return {"seed": seed, "metrics": {"ACC": acc, "NMI": acc - 3}, "timings_s": {"total": 60.0},
                 "config": {"idcl_pace": "none", "idcl_density_core": False, "idcl_transformer": False,
-                           "idcl_reconstruction": recon, "idcl_lr": 0.01}}
+                           "idcl_reconstruction": recon, "idcl_lr": lr}}
 
     from laicpkg.experiments import idcl_table
 
-    t = idcl_table([rec(0, 72.0, False), rec(1, 74.0, False), rec(0, 60.0, True)])
+    t = idcl_table([rec(0, 72.0, False), rec(1, 74.0, False), rec(0, 60.0, True), rec(0, 70.0, False, 0.001)])
     out = idcl_baseline_check(t)
-    assert list(out.index) == ["DEC (baseline)", "IDEC (baseline)"]
+    assert list(out.index) == ["DEC (baseline)", "DEC (baseline) + lr 0.001", "IDEC (baseline)"]
+    assert out.loc["DEC (baseline) + lr 0.001", "paper ACC"] == 72.3
     assert out.loc["DEC (baseline)", "ΔACC"] == pytest.approx(73.0 - 72.3)
     assert bool(out.loc["DEC (baseline)", "within ±3"]) and not bool(out.loc["IDEC (baseline)", "within ±3"])
