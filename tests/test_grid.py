@@ -110,7 +110,9 @@ def test_scheduler_and_a_killed_worker(tmp_path, in_process, dask_cluster, capsy
     os.kill(workers[0].pid, signal.SIGKILL)
     thread.join(timeout=600)
     assert not thread.is_alive() and result, "the grid did not finish after a worker was killed"
-    assert not result[0].failed and len(result[0].done) == 8
+    # a task the killed worker had finished (its record written) but not yet returned is re-run and then
+    # finds its record: done or skipped, never failed, never missing
+    assert not result[0].failed and len(result[0].done) + len(result[0].skipped) == 8
     assert len(list(out2.glob("*.json"))) == 8 and not list(out2.glob("*.tmp"))
     _same({k: v for k, v in _records(out2).items() if "seed0" in k or "seed1" in k}, in_process)
 
