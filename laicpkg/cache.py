@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_open
+from .environment import package_versions
 from .errors import CacheError
 
 __all__ = ["image_cache_path", "text_cache_path", "save_cache", "load_cache", "content_hash", "FORMAT_VERSION"]
@@ -53,20 +54,6 @@ def content_hash(features: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(features, dtype=np.float16).tobytes()).hexdigest()
 
 
-def _versions() -> dict:
-    import importlib.metadata as md
-
-    from . import __version__
-
-    out = {"laicpkg": __version__}
-    for pkg in ("numpy", "torch", "open_clip_torch"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
-    return out
-
-
 def save_cache(path, features, *, labels=None, names=None, identity: dict, extra: dict | None = None) -> Path:
     """Write a cache file atomically (temporary file + rename) and return its path."""
     path = Path(path)
@@ -74,7 +61,7 @@ def save_cache(path, features, *, labels=None, names=None, identity: dict, extra
     if feats.ndim != 2:
         raise CacheError(f"features to cache must be 2-D, got shape {feats.shape}")
     meta = {"format_version": FORMAT_VERSION, "identity": identity, "count": int(feats.shape[0]),
-            "dim": int(feats.shape[1]), "sha256": content_hash(feats), "versions": _versions(), **(extra or {})}
+            "dim": int(feats.shape[1]), "sha256": content_hash(feats), "versions": package_versions(), **(extra or {})}
     arrays = {"features": feats, "meta": np.array(json.dumps(meta, sort_keys=True))}
     if labels is not None:
         labels = np.asarray(labels, dtype=np.int64)

@@ -167,23 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_records_dir(path) -> Path:
-    """An output folder must be a folder (or not exist yet): refuse a file before any run starts."""
-    path = Path(path)
-    for p in (path, *path.parents):
-        if p.exists():
-            if not p.is_dir():
-                raise LaicError(f"{path} cannot be an output folder: {p} is a file")
-            break
-    return path
-
-
 def _cmd_batch(args) -> int:
     from .batch import run_batch
     from .config import check_seed
+    from .runner import check_output_dir
 
     check_seed(args.seed)
-    check_records_dir(args.out_dir)
+    check_output_dir(args.out_dir)
     grid = _grid_options(args)
     if grid is None:
         return 0
@@ -293,9 +283,10 @@ def _cmd_run(args) -> int:
 
 def _cmd_compare(args) -> int:
     from .experiments import COMPARISON_METHODS, compare, comparison_table
+    from .runner import check_output_dir
 
     datasets, methods = _grid_arguments(args, COMPARISON_METHODS)
-    check_records_dir(args.records_dir)
+    check_output_dir(args.records_dir)
     grid = _grid_options(args)
     if grid is None:
         return 0

@@ -31,7 +31,7 @@ from .methods import get_method
 from .metrics import clustering_scores, filter_precision_recall
 from .timing import timed
 
-__all__ = ["RunResult", "run", "package_versions", "write_record", "data_digest", "check_record_path", "record_head",
+__all__ = ["RunResult", "run", "package_versions", "write_record", "data_digest", "check_record_path", "check_output_dir", "record_head",
            "fingerprint", "FINGERPRINT_FIELDS", "RECORD_VERSION"]
 
 RECORD_VERSION = 1
@@ -218,10 +218,20 @@ def _run_images(config: RunConfig, method, timings: dict) -> RunResult:
     }
     _add_training_info(record, model)
     record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
-    record["fingerprint"] = _fingerprint({k: record[k] for k in ("dataset", "method", "seed", "config", "data",
-                                                                 "data_sha256", "data_source", "versions")})
+    record["fingerprint"] = fingerprint(record)
     record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
     return RunResult(record=record, labels=np.asarray(labels), model=model, data=None)
+
+
+def check_output_dir(path) -> Path:
+    """An output folder must be a folder or not exist yet: refuse a file on its path before any run starts."""
+    path = Path(path)
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise LaicError(f"{path} cannot be an output folder: {p} is a file, not a folder")
+            break
+    return path
 
 
 def check_record_path(path) -> Path:
@@ -229,11 +239,7 @@ def check_record_path(path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise LaicError(f"cannot write the run record to {path}: it is a folder (give a file name ending in .json)")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise LaicError(f"cannot write the run record to {path}: {parent} is a file, not a folder")
-            break
+    check_output_dir(path.parent)
     return path
 
 
