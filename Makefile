@@ -47,7 +47,7 @@ wordnet: $(WORDNET_DIR)/data.noun
 
 # Unit tests, then nbval: the committed notebooks are re-executed; cells marked NBVAL_CHECK_OUTPUT
 # (mathematically determined outputs) are compared exactly, the others check their numbers against
-# committed references within stated tolerances (laicpkg.checks) and must run without error.
+# committed references within stated tolerances (laicpkg.book.checks) and must run without error.
 test: $(STAMP) wordnet
 	LAIC_WORDNET_DIR=$(WORDNET_DIR) $(PY) -m pytest
 	$(PY) -m pytest --nbval-lax notebooks -p no:cacheprovider

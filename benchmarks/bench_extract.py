@@ -1,7 +1,7 @@
 """Feature-extraction throughput with random (ViT-B/32-sized) open_clip weights on generated images.
 
-Writes an ImageFolder of ``--n-images`` JPEGs, runs :func:`laicpkg.extract.extract_image_features`
-and :func:`laicpkg.extract.extract_text_features` end to end (DataLoader workers,
+Writes an ImageFolder of ``--n-images`` JPEGs, runs :func:`laicpkg.features.extract.extract_image_features`
+and :func:`laicpkg.features.extract.extract_text_features` end to end (DataLoader workers,
 preprocessing, fp16 autocast on CUDA, shards, cache) and prints images/s and nouns/s.
 
 Usage: ``python benchmarks/bench_extract.py --device cuda --n-images 4096 --n-nouns 8192``
@@ -41,9 +41,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
 
-    from laicpkg.extract import extract_image_features, extract_text_features
-    from laicpkg.nouns import load_nouns
-    from laicpkg.validation import resolve_device
+    from laicpkg.features.extract import extract_image_features, extract_text_features
+    from laicpkg.features.nouns import load_nouns
+    from laicpkg.utils.validation import resolve_device
 
     device = resolve_device(args.device)
     out = {"model": args.model, "device": device, "weights": "random (pretrained='none')"}

@@ -51,8 +51,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from laicpkg import GradNorm, KMeans, clustering_scores, filter_precision_recall
-    from laicpkg.gradnorm import TAU, gradnorm_scores
-    from laicpkg.synthetic import make_synthetic
+    from laicpkg.core.gradnorm import TAU, gradnorm_scores
+    from laicpkg.features.synthetic import make_synthetic
 
     out = {"torch_threads": torch.get_num_threads(), "device": args.device}
     t0 = time.perf_counter()

@@ -39,10 +39,10 @@ def peak_gib() -> float:
 def main(argv=None) -> int:
     import torch
 
-    from laicpkg.counterparts import concat_features, text_counterparts
-    from laicpkg.filters import pseudo_class_count, select_per_group
-    from laicpkg.gradnorm import TAU, gradnorm_scores, train_erm_classifier
-    from laicpkg.kmeans import KMeans
+    from laicpkg.core.counterparts import concat_features, text_counterparts
+    from laicpkg.core.filters import pseudo_class_count, select_per_group
+    from laicpkg.core.gradnorm import TAU, gradnorm_scores, train_erm_classifier
+    from laicpkg.core.kmeans import KMeans
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n-train", type=int, default=1281167)

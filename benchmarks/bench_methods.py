@@ -1,6 +1,6 @@
 """Wall time of every whole method on CIFAR-10-scale synthetic features (one line per method).
 
-Each method runs once through :func:`laicpkg.runner.run` (Stage 1 on the train split, prediction on the
+Each method runs once through :func:`laicpkg.run.runner.run` (Stage 1 on the train split, prediction on the
 test split), on the same data and seed; the line gives the total seconds, the seconds of its
 longest stages, and ACC. Run it on an otherwise idle machine.
 
@@ -15,10 +15,10 @@ import time
 
 
 def main(argv=None) -> int:
-    from laicpkg.config import resolve_config
-    from laicpkg.experiments import COMPARISON_METHODS
-    from laicpkg.runner import run
-    from laicpkg.synthetic import make_synthetic
+    from laicpkg.run.config import resolve_config
+    from laicpkg.run.experiments import COMPARISON_METHODS
+    from laicpkg.run.runner import run
+    from laicpkg.features.synthetic import make_synthetic
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n-train", type=int, default=50000)

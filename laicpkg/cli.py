@@ -7,7 +7,7 @@ dataset, prints a small results table and writes a run record JSON.
 regenerates the WordNet noun file, and ``laic list`` shows datasets, methods
 and parameters.
 
-Bad input never ends in a traceback: every :class:`~laicpkg.errors.LaicError`
+Bad input never ends in a traceback: every :class:`~laicpkg.utils.errors.LaicError`
 becomes one line ``laic: error: …`` and exit status 2.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import LaicError, ParameterError, UnknownNameError
+from .utils.errors import LaicError, ParameterError, UnknownNameError
 
 __all__ = ["main", "build_parser"]
 
@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_params(p: argparse.ArgumentParser) -> None:
-    from .config import PARAMS
+    from .run.config import PARAMS
 
     g = p.add_argument_group("hyper-parameters (default: the paper's; see `laic list`)")
     for name, spec in PARAMS.items():
@@ -55,7 +55,7 @@ def _add_grid_args(p: argparse.ArgumentParser) -> None:
 
 def _grid_options(args) -> dict | None:
     """The grid options of a command, validated; prints the job script and returns None for --print-job-script."""
-    from .grid import make_jobqueue_cluster, parse_cluster_options
+    from .run.grid import make_jobqueue_cluster, parse_cluster_options
 
     options = parse_cluster_options(args.cluster_option)
     if args.jobs is not None and args.jobs < 1:
@@ -168,9 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_batch(args) -> int:
-    from .batch import run_batch
-    from .config import check_seed
-    from .runner import check_output_dir
+    from .book.batch import run_batch
+    from .run.config import check_seed
+    from .run.runner import check_output_dir
 
     check_seed(args.seed)
     check_output_dir(args.out_dir)
@@ -186,7 +186,7 @@ def _cmd_batch(args) -> int:
 
 
 def _cmd_extract(args) -> int:
-    from .extract import check_text_inputs, extract_image_features, extract_text_features
+    from .features.extract import check_text_inputs, extract_image_features, extract_text_features
 
     if args.no_text and args.text_only:
         raise LaicError("--no-text and --text-only exclude each other")
@@ -213,7 +213,7 @@ def _cmd_extract(args) -> int:
 def _cmd_nouns(args) -> int:
     import tempfile
 
-    from .nouns import SENSES_FILE, prepare_nltk_wordnet, read_wordnet_senses, write_wordnet_senses
+    from .features.nouns import SENSES_FILE, prepare_nltk_wordnet, read_wordnet_senses, write_wordnet_senses
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.nltk_data or tmp
@@ -229,7 +229,7 @@ def _cmd_nouns(args) -> int:
 
 
 def _cmd_import_tac(args) -> int:
-    from .interop import import_tac
+    from .features.interop import import_tac
 
     for p in import_tac(args.folder, args.dataset, args.out, model=args.model, pretrained=args.pretrained,
                         prefix=args.prefix, noun_list=args.noun_list):
@@ -256,11 +256,11 @@ def _fmt_table(record: dict) -> str:
 
 
 def _cmd_run(args) -> int:
-    from .config import PARAMS, resolve_config
-    from .datasets import get_dataset_spec
-    from .methods import get_method
-    from .imagesets import is_image_set
-    from .runner import check_record_path, run, write_record
+    from .run.config import PARAMS, resolve_config
+    from .features.datasets import get_dataset_spec
+    from .methods.registry import get_method
+    from .features.imagesets import is_image_set
+    from .run.runner import check_record_path, run, write_record
 
     method = get_method(args.method)
     if is_image_set(args.dataset):
@@ -282,8 +282,8 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from .experiments import COMPARISON_METHODS, compare, comparison_table
-    from .runner import check_output_dir
+    from .run.experiments import COMPARISON_METHODS, compare, comparison_table
+    from .run.runner import check_output_dir
 
     datasets, methods = _grid_arguments(args, COMPARISON_METHODS)
     check_output_dir(args.records_dir)
@@ -302,9 +302,9 @@ def _cmd_compare(args) -> int:
 
 def _grid_arguments(args, default_methods) -> tuple[list, list]:
     """Datasets, methods and seed count of a grid command, each checked before any run starts."""
-    from .config import check_seed
-    from .datasets import get_dataset_spec
-    from .methods import get_method
+    from .run.config import check_seed
+    from .features.datasets import get_dataset_spec
+    from .methods.registry import get_method
 
     datasets = [d for d in args.datasets.split(",") if d]
     methods = [m for m in args.methods.split(",") if m] if args.methods else list(default_methods)
@@ -319,9 +319,9 @@ def _grid_arguments(args, default_methods) -> tuple[list, list]:
 
 
 def _cmd_final_assign(args) -> int:
-    from .atomic import atomic_open
-    from .experiments import final_assign_experiment
-    from .runner import check_record_path
+    from .utils.atomic import atomic_open
+    from .run.experiments import final_assign_experiment
+    from .run.runner import check_record_path
 
     datasets, methods = _grid_arguments(args, [])
 
@@ -338,15 +338,15 @@ def _cmd_final_assign(args) -> int:
 
 
 def _cmd_list(_args) -> int:
-    from .config import PARAMS
-    from .datasets import DATASETS
-    from .methods import METHODS
+    from .run.config import PARAMS
+    from .features.datasets import DATASETS
+    from .methods.registry import METHODS
 
     print("datasets:")
     for d in DATASETS.values():
         sizes = f"{d.n_train}/{d.n_test}" if d.n_train else "-"
         print(f"  {d.name:<20} K={d.n_classes:<5} train/test {sizes:<16} {d.source}")
-    from .imagesets import IMAGE_SETS
+    from .features.imagesets import IMAGE_SETS
 
     print("raw-image datasets (IDCL):")
     for d in IMAGE_SETS.values():

@@ -10,10 +10,10 @@ import pandas as pd
 import torch
 from scipy.stats import spearmanr
 
-from .filters import normalized_class_means, select_per_group
-from .gradnorm import TAU, GradNormFilter, gradnorm_scores
-from .kmeans import KMeans
-from .validation import as_features, check_positive
+from .core.filters import normalized_class_means, select_per_group
+from .core.gradnorm import TAU, GradNormFilter, gradnorm_scores
+from .core.kmeans import KMeans
+from .utils.validation import as_features, check_positive
 
 __all__ = ["derive_eq6", "gradient_norm_autograd", "softmax_rows", "secu_fixed_point", "secu_fixed_point_table", "fixed_point_status", "secu_scores", "msp_scores", "max_cosine",
            "theorem2_sweep", "self_bounding", "theorem1_table", "theorem1_leading_term", "theorem1_error_grid", "sample_split_check"]
@@ -291,10 +291,10 @@ def theorem1_error_grid(make_data, n_trains, positives, *, beta: int = 5, tau: f
 
     ``make_data`` is a synthetic preset name, generated with ``n_train=N`` and
     ``positives_per_concept=B`` and the generator arguments in ``data_kwargs``, or a callable
-    ``make_data(n_train, positives_per_concept)`` returning a :class:`~laicpkg.data.LaICData`.
+    ``make_data(n_train, positives_per_concept)`` returning a :class:`~laicpkg.features.container.LaICData`.
     """
     if isinstance(make_data, str):
-        from .synthetic import make_synthetic
+        from .features.synthetic import make_synthetic
 
         preset, fixed = make_data, dict(data_kwargs or {})
 
@@ -321,8 +321,8 @@ def sample_split_check(data, *, beta: int = 5, tau: float = TAU, epochs: int = 3
     and the classifier is trained on A. The nouns never enter either step. Returns
     a frame with filter precision/recall and mean Err_pos for both.
     """
-    from .gradnorm import train_erm_classifier
-    from .metrics import filter_precision_recall
+    from .core.gradnorm import train_erm_classifier
+    from .core.metrics import filter_precision_recall
 
     rng = np.random.default_rng(random_state)
     perm = rng.permutation(data.E_train.shape[0])

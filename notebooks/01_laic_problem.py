@@ -27,7 +27,7 @@
 #
 # and the task splits in two: pick the positives (Stage 1) and use them to cluster (Stage 2).
 #
-# This chapter looks at the problem on the synthetic benchmark of `laicpkg.synthetic`, where the
+# This chapter looks at the problem on the synthetic benchmark of `laicpkg.features.synthetic`, where the
 # positives are known. Its generative model is described in the module's docstring; the cell below
 # shows its size.
 #
@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 
 from laicpkg import KMeans, clustering_scores
-from laicpkg.checks import TOLERANCES, check_reference
-from laicpkg.filters import normalized_class_means
-from laicpkg.synthetic import make_synthetic, noun_kinds
-from laicpkg.zeroshot import zero_shot_predict
+from laicpkg.book.checks import TOLERANCES, check_reference
+from laicpkg.core.filters import normalized_class_means
+from laicpkg.features.synthetic import make_synthetic, noun_kinds
+from laicpkg.core.zeroshot import zero_shot_predict
 
 REFERENCE = "../book/results/reference/01_laic_problem.json"
 data = make_synthetic("synthetic-cifar10", seed=0)

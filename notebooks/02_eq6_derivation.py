@@ -41,7 +41,7 @@ import pandas as pd
 import sympy as sp
 from IPython.display import Math, display
 
-from laicpkg.gradnorm import TAU, gradnorm_scores
+from laicpkg.core.gradnorm import TAU, gradnorm_scores
 from laicpkg.theory import derive_eq6, gradient_norm_autograd
 
 steps, symbols = derive_eq6(3)
@@ -86,8 +86,8 @@ check.drop(columns="relative difference").round(4)
 
 # %%
 from laicpkg import GradNormFilter
-from laicpkg.plotting import plot_score_vs_msp
-from laicpkg.synthetic import make_synthetic
+from laicpkg.book.plotting import plot_score_vs_msp
+from laicpkg.features.synthetic import make_synthetic
 
 data = make_synthetic("synthetic-cifar10", seed=0)
 f = GradNormFilter(data.n_classes, progress=False, random_state=0).fit(data.E_train, data.R)

@@ -54,10 +54,10 @@ import numpy as np
 import pandas as pd
 
 from laicpkg import KMeans
-from laicpkg.filters import normalized_class_means
-from laicpkg.plotting import plot_theorem2
-from laicpkg.synthetic import make_synthetic
-from laicpkg.checks import TOLERANCES, Tolerance, check_reference
+from laicpkg.core.filters import normalized_class_means
+from laicpkg.book.plotting import plot_theorem2
+from laicpkg.features.synthetic import make_synthetic
+from laicpkg.book.checks import TOLERANCES, Tolerance, check_reference
 from laicpkg.theory import secu_fixed_point_table, theorem2_sweep
 
 REFERENCE = "../book/results/reference/03_theorem2_limits.json"

@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 
 from laicpkg import GradNormFilter
-from laicpkg.gradnorm import TAU
-from laicpkg.plotting import plot_error_grid
-from laicpkg.synthetic import make_synthetic
-from laicpkg.checks import TOLERANCES, check_reference
+from laicpkg.core.gradnorm import TAU
+from laicpkg.book.plotting import plot_error_grid
+from laicpkg.features.synthetic import make_synthetic
+from laicpkg.book.checks import TOLERANCES, check_reference
 from laicpkg.theory import (sample_split_check, self_bounding, theorem1_error_grid, theorem1_leading_term,
                             theorem1_table)
 

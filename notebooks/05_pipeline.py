@@ -35,12 +35,12 @@ tsne_points = 1000
 # %%
 import pandas as pd
 
-from laicpkg.checks import check_against_records
-from laicpkg.datasets import load_dataset
-from laicpkg.experiments import run_methods, selected_nouns_table, tsne_embed
-from laicpkg.counterparts import concat_features
-from laicpkg.paper_results import paper_table
-from laicpkg.plotting import plot_tsne_panels
+from laicpkg.book.checks import check_against_records
+from laicpkg.features.datasets import load_dataset
+from laicpkg.run.experiments import run_methods, selected_nouns_table, tsne_embed
+from laicpkg.core.counterparts import concat_features
+from laicpkg.book.paper_results import paper_table
+from laicpkg.book.plotting import plot_tsne_panels
 
 data = load_dataset(dataset, features=features, data_seed=data_seed)
 method_list = [m for m in methods.split(",") if m and (m != "zeroshot" or data.class_text is not None)]

@@ -21,10 +21,10 @@
 # marks the paper's default.
 
 # %%
-from laicpkg.checks import TOLERANCES, Tolerance, check_reference
-from laicpkg.experiments import seed_spread, sweep
-from laicpkg.plotting import plot_sweep
-from laicpkg.synthetic import make_synthetic
+from laicpkg.book.checks import TOLERANCES, Tolerance, check_reference
+from laicpkg.run.experiments import seed_spread, sweep
+from laicpkg.book.plotting import plot_sweep
+from laicpkg.features.synthetic import make_synthetic
 
 REFERENCE = "../book/results/reference/06_ablations.json"
 SWEEP_TOLERANCE = {"ACC": TOLERANCES["metrics"], "NMI": TOLERANCES["metrics"], "ARI": TOLERANCES["ari"],

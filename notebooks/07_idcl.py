@@ -31,10 +31,10 @@
 #    $q_{ik}\propto\sum_{x_j\in C_k^{core}}(1+\lVert z_i-z_j\rVert^2)^{-1}$ (Eq. 10–11).
 #
 # The loss is reconstruction plus $\alpha\,\mathrm{KL}(P\Vert Q)$ with DEC's target $P$ and $\alpha = 0.1$
-# (Eq. 12–14). Everything below calls `laicpkg.density` and `laicpkg.idcl`; the choices we had to make
+# (Eq. 12–14). Everything below calls `laicpkg.core.density` and `laicpkg.methods.idcl`; the choices we had to make
 # where the paper is silent (T_grow, μ, the number of Transformer blocks, how Eq. 14 and Eq. 17 are
 # reconciled) and the two places where we depart from it (the learning rate and pre-norm blocks, both
-# measured below) are listed in the docstring of `laicpkg.idcl` and are parameters.
+# measured below) are listed in the docstring of `laicpkg.methods.idcl` and are parameters.
 
 # %%
 import numpy as np
@@ -44,14 +44,14 @@ from sklearn.decomposition import PCA
 
 torch.set_num_threads(1)
 
-from laicpkg.checks import TOLERANCES, check_reference
-from laicpkg.density import cutoff_distance, density_cores, local_density, pace
-from laicpkg.experiments import (core_assignment_table, final_assign_bars, final_assign_summary, find_record,
+from laicpkg.book.checks import TOLERANCES, check_reference
+from laicpkg.core.density import cutoff_distance, density_cores, local_density, pace
+from laicpkg.run.experiments import (core_assignment_table, final_assign_bars, final_assign_summary, find_record,
                                  idcl_baseline_check, idcl_histories, idcl_table, load_records)
-from laicpkg.imagesets import load_image_set
-from laicpkg.kmeans import KMeans
-from laicpkg.metrics import clustering_scores
-from laicpkg.plotting import (plot_density_cores, plot_idcl_history, plot_idcl_variants, plot_method_bars,
+from laicpkg.features.imagesets import load_image_set
+from laicpkg.core.kmeans import KMeans
+from laicpkg.core.metrics import clustering_scores
+from laicpkg.book.plotting import (plot_density_cores, plot_idcl_history, plot_idcl_variants, plot_method_bars,
                               plot_pace_curves)
 
 REFERENCE = "../book/results/reference/07_idcl.json"
@@ -112,7 +112,7 @@ assign.round(1)
 # block), run with `laic run --dataset digits --method idcl --seed s` for five seeds, and the ablations of
 # IDCL's Table 4 (`--idcl-pace none`, `--idcl-pace linear`, `--no-idcl-density-core`,
 # `--no-idcl-transformer`). Two of our defaults depart from the paper, for reasons measured and given in
-# `laicpkg.idcl` and {doc}`../book/implementation`:
+# `laicpkg.methods.idcl` and {doc}`../book/implementation`:
 #
 # * **learning rate 0.001** instead of the paper's 0.01 — the row "lr 0.01" runs the paper's value;
 # * **pre-norm Transformer blocks** — a post-norm block ends in a LayerNorm over each patch embedding,
@@ -216,7 +216,7 @@ print(f"ran {first['n_epochs']} epochs (it stops early when fewer than μ = 0.1 
 # assigns every image by Eq. 10–11; `density-core-mean` averages the kernel over each core. Stage 1 is
 # fitted once per seed and the three final steps run on the same $[\mathbf e;\mathbf v]$; five seeds on
 # each synthetic preset (`laic final-assign`, i.e. `make final-assign`, runs
-# `laicpkg.experiments.final_assign_experiment` and writes `book/results/idcl/final_assign.csv`, which
+# `laicpkg.run.experiments.final_assign_experiment` and writes `book/results/idcl/final_assign.csv`, which
 # this page reads).
 
 # %%

@@ -8,7 +8,7 @@ Run from the repository root, e.g.::
     OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SandyBridge .venv/bin/python scripts/cross_machine.py
 
 The environment of this process is passed to the kernels. Each notebook runs on a temporary copy (the
-committed notebooks are not touched); the script prints one line per check of ``laicpkg.checks`` with the
+committed notebooks are not touched); the script prints one line per check of ``laicpkg.book.checks`` with the
 largest difference it measured, and exits non-zero if a cell failed (a check beyond its tolerance, or an
 error). book/status.md reports what it printed on the project machine.
 """

@@ -20,7 +20,7 @@ def _seeded():
 @pytest.fixture(scope="session")
 def small_data():
     """A small synthetic dataset (fast enough for every unit test)."""
-    from laicpkg.synthetic import make_synthetic
+    from laicpkg.features.synthetic import make_synthetic
 
     return make_synthetic("synthetic-cifar10", seed=0, n_train=2000, n_test=500, n_nouns=3000, dim=128)
 

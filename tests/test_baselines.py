@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from laicpkg.errors import LaicError, ParameterError
-from laicpkg.sic import SIC, negative_entropy, semantic_centers, sic_losses
-from laicpkg.tac import (ClusterHead, TACStar, cluster_contrastive_loss, mean_entropy, mine_neighbors,
+from laicpkg.utils.errors import LaicError, ParameterError
+from laicpkg.methods.sic import SIC, negative_entropy, semantic_centers, sic_losses
+from laicpkg.methods.tac import (ClusterHead, TACStar, cluster_contrastive_loss, mean_entropy, mine_neighbors,
                          pair_consistency_loss)
 
 
@@ -102,12 +102,12 @@ def test_sic_and_tacstar_train_and_are_deterministic(small_data):
         assert np.array_equal(la, lb)
         assert a.loss_history_ == b.loss_history_
         assert len(a.loss_history_["total"]) == 2 and np.isfinite(a.loss_history_["total"]).all()
-        from laicpkg.metrics import clustering_scores
+        from laicpkg.core.metrics import clustering_scores
         assert clustering_scores(d.y_test, la)["ACC"] > 50
 
 
 def test_tacstar_with_gradnorm_nouns(small_data):
-    from laicpkg.gradnorm import GradNormFilter
+    from laicpkg.core.gradnorm import GradNormFilter
 
     d = small_data
     m = TACStar(d.n_classes, noun_filter=GradNormFilter(d.n_classes, classifier="centroid", progress=False),
@@ -129,8 +129,8 @@ def test_bad_input():
 
 @pytest.mark.parametrize("method", ["tac", "tac-star", "gradnorm-tac-star", "sic"])
 def test_new_methods_through_the_runner(small_data, method):
-    from laicpkg.config import resolve_config
-    from laicpkg.runner import run
+    from laicpkg.run.config import resolve_config
+    from laicpkg.run.runner import run
 
     over = {"tacstar_epochs": 3, "tacstar_batch_size": 256, "sic_epochs": 1, "sic_gamma_r": 50}
     cfg = resolve_config("synthetic-cifar10", method, overrides=over)
@@ -145,8 +145,8 @@ def test_new_methods_through_the_runner(small_data, method):
 
 
 def test_final_assign_density_core(small_data):
-    from laicpkg.config import resolve_config
-    from laicpkg.runner import run
+    from laicpkg.run.config import resolve_config
+    from laicpkg.run.runner import run
 
     for fa in ("density-core", "density-core-mean"):
         r = run(resolve_config("synthetic-cifar10", "kmeans", overrides={"final_assign": fa}), data=small_data)

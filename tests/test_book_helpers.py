@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laicpkg.experiments import (comparison_table, core_assignment_table, final_assign_bars, final_assign_summary,
+from laicpkg.run.experiments import (comparison_table, core_assignment_table, final_assign_bars, final_assign_summary,
                                  find_record, idcl_histories, idcl_variant, load_records, mean_std_table,
                                  paper_comparison)
 
@@ -63,7 +63,7 @@ def test_idcl_record_helpers():
 
 
 def test_plot_loss_curves():
-    from laicpkg.plotting import plot_loss_curves
+    from laicpkg.book.plotting import plot_loss_curves
 
     fig = plot_loss_curves([_rec("a", "sic", 0, 1.0), _rec("b", "sic", 0, 1.0), _rec("a", "sic", 1, 1.0)],
                            ["sic", "tac-star"])
@@ -71,7 +71,7 @@ def test_plot_loss_curves():
 
 
 def test_noun_kinds(small_data):
-    from laicpkg.synthetic import noun_kinds
+    from laicpkg.features.synthetic import noun_kinds
 
     k = noun_kinds(small_data)
     assert len(k) == small_data.R.shape[0]
@@ -80,7 +80,7 @@ def test_noun_kinds(small_data):
 
 
 def test_secu_fixed_point_table_and_error_grid_from_a_preset():
-    from laicpkg.synthetic import make_synthetic
+    from laicpkg.features.synthetic import make_synthetic
     from laicpkg.theory import secu_fixed_point_table, theorem1_error_grid
 
     data = make_synthetic("synthetic-cifar10", seed=0, n_train=600, n_test=100, n_nouns=800, dim=32)
@@ -93,7 +93,7 @@ def test_secu_fixed_point_table_and_error_grid_from_a_preset():
 
 
 def test_lock_file_and_status(tmp_path):
-    from laicpkg.environment import LOCK_FILE, lock_status, read_lock
+    from laicpkg.utils.environment import LOCK_FILE, lock_status, read_lock
 
     pins = read_lock(LOCK_FILE)
     assert {"numpy", "torch", "faiss-cpu", "nbval", "jupyter-book", "open-clip-torch"} <= set(pins)
@@ -108,7 +108,7 @@ def test_lock_file_and_status(tmp_path):
 
 
 def test_seed_spread(small_data):
-    from laicpkg.experiments import seed_spread
+    from laicpkg.run.experiments import seed_spread
 
     t = seed_spread(small_data, "kmeans", "final_nredo", [1, 2], seeds=[0, 1])
     assert list(t.index) == [1, 2] and (t["seeds"] == 2).all()
@@ -116,14 +116,14 @@ def test_seed_spread(small_data):
 
 
 def test_idcl_baseline_check():
-    from laicpkg.experiments import idcl_baseline_check
+    from laicpkg.run.experiments import idcl_baseline_check
 
     def rec(seed, acc, recon, lr=0.01):
         return {"seed": seed, "metrics": {"ACC": acc, "NMI": acc - 3}, "timings_s": {"total": 60.0},
                 "config": {"idcl_pace": "none", "idcl_density_core": False, "idcl_transformer": False,
                            "idcl_reconstruction": recon, "idcl_lr": lr}}
 
-    from laicpkg.experiments import idcl_table
+    from laicpkg.run.experiments import idcl_table
 
     t = idcl_table([rec(0, 72.0, False), rec(1, 74.0, False), rec(0, 60.0, True), rec(0, 70.0, False, 0.001)])
     out = idcl_baseline_check(t)

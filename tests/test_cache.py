@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from laicpkg import CacheError
-from laicpkg.cache import image_cache_path, load_cache, save_cache
-from laicpkg.datasets import load_dataset, save_dataset_cache
+from laicpkg.features.cache import image_cache_path, load_cache, save_cache
+from laicpkg.features.datasets import load_dataset, save_dataset_cache
 
 
 def test_round_trip_fp16(tmp_path):
@@ -18,7 +18,7 @@ def test_round_trip_fp16(tmp_path):
 
 
 def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
-    import laicpkg.cache as cache
+    import laicpkg.features.cache as cache
 
     def boom(*a, **k):
         raise KeyboardInterrupt

@@ -1,4 +1,4 @@
-"""The tolerance checks the notebooks run (laicpkg.checks) pass within tolerance and fail beyond it."""
+"""The tolerance checks the notebooks run (laicpkg.book.checks) pass within tolerance and fail beyond it."""
 import json
 import re
 from pathlib import Path
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laicpkg.checks import (TOLERANCES, ReferenceMismatch, Tolerance, check_against_records, check_reference,
+from laicpkg.book.checks import (TOLERANCES, ReferenceMismatch, Tolerance, check_against_records, check_reference,
                             compare_frames)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from laicpkg import GradNorm, GradNormFilter, centroid_classifier, train_erm_classifier
-from laicpkg.filters import normalized_class_means
+from laicpkg.core.filters import normalized_class_means
 
 
 def test_erm_reduces_the_loss_and_is_deterministic(small_data):

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA d
 
 
 def test_scores_on_cuda_match_cpu():
-    from laicpkg.gradnorm import TAU, gradnorm_scores
+    from laicpkg.core.gradnorm import TAU, gradnorm_scores
 
     rng = np.random.default_rng(0)
     R = unit_rows(rng, 5000, 64, np.float32)
@@ -21,7 +21,7 @@ def test_scores_on_cuda_match_cpu():
 
 
 def test_counterparts_on_cuda_match_cpu():
-    from laicpkg.counterparts import text_counterparts
+    from laicpkg.core.counterparts import text_counterparts
 
     rng = np.random.default_rng(1)
     E = unit_rows(rng, 3000, 64, np.float32)
@@ -47,8 +47,8 @@ def test_gradnorm_pipeline_on_cuda(small_data):
 def test_extraction_fp16_on_cuda_matches_cpu(tmp_path):
     from PIL import Image
 
-    from laicpkg.cache import image_cache_path, load_cache
-    from laicpkg.extract import extract_image_features
+    from laicpkg.features.cache import image_cache_path, load_cache
+    from laicpkg.features.extract import extract_image_features
 
     rng = np.random.default_rng(0)
     for split in ("train", "test"):
@@ -72,7 +72,7 @@ def test_kmeans_on_gpu_matches_cpu_objective():
     faiss = pytest.importorskip("faiss")
     if not hasattr(faiss, "get_num_gpus") or faiss.get_num_gpus() == 0:
         pytest.skip("this faiss has no GPU support (install the gpu extra)")
-    from laicpkg.kmeans import KMeans
+    from laicpkg.core.kmeans import KMeans
 
     rng = np.random.default_rng(2)
     centres = unit_rows(rng, 20, 64, np.float32)

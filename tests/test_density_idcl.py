@@ -7,9 +7,9 @@ import pytest
 import torch
 from scipy.spatial.distance import pdist, squareform
 
-from laicpkg import density as D
-from laicpkg.errors import FeatureError, LaicError, ParameterError
-from laicpkg.idcl import IDCL, TransformerAE
+from laicpkg.core import density as D
+from laicpkg.utils.errors import FeatureError, LaicError, ParameterError
+from laicpkg.methods.idcl import IDCL, TransformerAE
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_density_core_assignment_recovers_blobs(blobs):
     Z, y = blobs
     m = D.DensityCoreAssignment(3, spherical=False, kmeans_nredo=5).fit(Z)
     assert (m.labels_ == m.q_.argmax(1)).all()
-    from laicpkg.metrics import clustering_scores
+    from laicpkg.core.metrics import clustering_scores
     assert clustering_scores(y, m.labels_)["ACC"] > 95
 
 

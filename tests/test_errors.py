@@ -4,9 +4,9 @@ import pytest
 
 from laicpkg import (EmptyClusterError, FeatureError, GradNorm, GradNormFilter, ParameterError, SICFilter,
                      TACFilter, UnknownNameError)
-from laicpkg.config import resolve_config
-from laicpkg.data import LaICData
-from laicpkg.runner import run
+from laicpkg.run.config import resolve_config
+from laicpkg.features.container import LaICData
+from laicpkg.run.runner import run
 
 
 def _data(rng, n=300, d=16):

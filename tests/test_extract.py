@@ -10,9 +10,9 @@ import torch
 
 from laicpkg import CacheError
 from laicpkg.cli import main
-from laicpkg.errors import DatasetError, WeightsUnavailableError
-from laicpkg.extract import extract_image_features, extract_text_features, load_clip
-from laicpkg.datasets import load_dataset
+from laicpkg.utils.errors import DatasetError, WeightsUnavailableError
+from laicpkg.features.extract import extract_image_features, extract_text_features, load_clip
+from laicpkg.features.datasets import load_dataset
 
 NOUNS = ["red", "blue", "green", "apple", "sky", "ocean", "tomato", "fire", "grass", "car", "dog", "cat",
          "house", "tree", "river", "stone", "cloud", "brick", "leaf", "sea"]
@@ -74,7 +74,7 @@ def test_end_to_end_extract_cache_run(tmp_path, folder, noun_file, capsys):
 
 
 def test_interrupted_extraction_resumes_from_shards(tmp_path, folder, monkeypatch):
-    import laicpkg.extract as ex
+    import laicpkg.features.extract as ex
 
     out = tmp_path / "feats"
     with pytest.raises(KeyboardInterrupt):
@@ -90,7 +90,7 @@ def test_interrupted_extraction_resumes_from_shards(tmp_path, folder, monkeypatc
     assert writes == ["shard-00002.npz", "shard-00003.npz", "image__imagefolder__train.npz"]  # 16 images, 4 shards
     assert not shard_dir.exists()
     # the resumed cache equals an uninterrupted extraction
-    from laicpkg.cache import image_cache_path, load_cache
+    from laicpkg.features.cache import image_cache_path, load_cache
 
     a = load_cache(image_cache_path(out, "laic-tiny", "none", "imagefolder", "train"))["features"]
     fresh = tmp_path / "fresh"
@@ -100,7 +100,7 @@ def test_interrupted_extraction_resumes_from_shards(tmp_path, folder, monkeypatc
 
 
 def test_offline_weights_fail_fast_with_instructions(monkeypatch):
-    import laicpkg.extract as ex
+    import laicpkg.features.extract as ex
 
     monkeypatch.setattr(ex, "_cached_weights", lambda cfg: False)
     monkeypatch.setattr(ex, "_reachable", lambda host, timeout: False)
@@ -113,7 +113,7 @@ def test_offline_weights_fail_fast_with_instructions(monkeypatch):
 
 
 def test_real_offline_probe_is_fast():
-    import laicpkg.extract as ex
+    import laicpkg.features.extract as ex
 
     t0 = time.perf_counter()
     reachable = ex._reachable("huggingface.co", 3.0)
@@ -152,7 +152,7 @@ def test_wrong_root_and_size_mismatch(tmp_path):
     with pytest.raises(DatasetError, match="expected an image folder"):
         extract_image_features("imagenet10", tmp_path / "nowhere", tmp_path / "f", model="laic-tiny",
                                pretrained="none", device="cpu")
-    from laicpkg.images import build_image_dataset, _read_wnids
+    from laicpkg.features.images import build_image_dataset, _read_wnids
 
     root = tmp_path / "inet"
     for w in _read_wnids("imagenet10_wnids.txt"):
@@ -194,6 +194,6 @@ def test_import_tac(tmp_path):
     assert data.E_train.shape == (30, 8) and data.nouns[0] == "alpha" and data.R.shape == (6, 8)
     (tac / "nouns.csv").write_text("word,definition\nalpha,a\n")
     with pytest.raises(CacheError, match="1 nouns for 6 noun features"):
-        from laicpkg.interop import import_tac
+        from laicpkg.features.interop import import_tac
 
         import_tac(tac, "cifar10", tmp_path / "g", noun_list=tac / "nouns.csv")

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from laicpkg.cache import image_cache_path, load_cache, save_cache, text_cache_path
+from laicpkg.features.cache import image_cache_path, load_cache, save_cache, text_cache_path
 from laicpkg.cli import main
-from laicpkg.datasets import load_dataset, save_dataset_cache
-from laicpkg.errors import CacheError, ParameterError
-from laicpkg.synthetic import make_synthetic
+from laicpkg.features.datasets import load_dataset, save_dataset_cache
+from laicpkg.utils.errors import CacheError, ParameterError
+from laicpkg.features.synthetic import make_synthetic
 
 TINY = ["--model", "laic-tiny", "--pretrained", "none", "--device", "cpu", "--workers", "0", "--batch-size", "4"]
 
@@ -67,7 +67,7 @@ def test_bad_arguments(capsys, argv, needles):
 
 
 def test_every_float_parameter_rejects_nan_and_inf():
-    from laicpkg.config import PARAMS, resolve_config
+    from laicpkg.run.config import PARAMS, resolve_config
 
     floats = [p.name for p in PARAMS.values() if p.type is float]
     assert len(floats) > 15
@@ -78,7 +78,7 @@ def test_every_float_parameter_rejects_nan_and_inf():
 
 
 def test_run_out_is_a_folder_is_refused_before_the_run(tmp_path, capsys, monkeypatch):
-    import laicpkg.runner as runner
+    import laicpkg.run.runner as runner
 
     monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("the run started"))
     one_line_error(capsys, ["run", "--dataset", "synthetic-dogs", "--method", "kmeans", "--out", str(tmp_path)],
@@ -90,7 +90,7 @@ def test_run_out_is_a_folder_is_refused_before_the_run(tmp_path, capsys, monkeyp
 
 @pytest.mark.parametrize("err", [errno.ENOSPC, errno.EACCES, errno.EROFS])
 def test_run_record_write_failure_prints_metrics_first(tmp_path, capsys, monkeypatch, err):
-    import laicpkg.runner as runner
+    import laicpkg.run.runner as runner
 
     def fail(*a, **k):
         raise OSError(err, __import__("os").strerror(err))
@@ -118,7 +118,7 @@ def test_tac_star_diverging_lr_names_the_parameter(capsys, tmp_path):
 
 
 def test_check_finite_loss():
-    from laicpkg.validation import check_finite_loss
+    from laicpkg.utils.validation import check_finite_loss
 
     assert check_finite_loss(1.5, "X", 0, "--lr", 0.1) == 1.5
     for bad in (float("nan"), float("inf")):
@@ -190,8 +190,8 @@ def test_cache_that_disagrees_with_the_registry_is_refused(cifar_like_cache, cas
 
 
 def test_fingerprint_includes_the_feature_content(cifar_like_cache, tmp_path):
-    from laicpkg.config import resolve_config
-    from laicpkg.runner import run
+    from laicpkg.run.config import resolve_config
+    from laicpkg.run.runner import run
 
     cfg = resolve_config("cifar10", "kmeans", overrides={"final_nredo": 1}, features=str(cifar_like_cache))
     a = run(cfg).record
@@ -208,7 +208,7 @@ def test_fingerprint_includes_the_feature_content(cifar_like_cache, tmp_path):
 
 # -- extraction -----------------------------------------------------------------------------------------------
 def test_resume_with_another_root_reencodes(tmp_path):
-    from laicpkg.extract import extract_image_features
+    from laicpkg.features.extract import extract_image_features
 
     a, b = _folder(tmp_path / "a"), _folder(tmp_path / "b")
     from PIL import Image
@@ -228,7 +228,7 @@ def test_resume_with_another_root_reencodes(tmp_path):
 
 
 def test_random_weights_are_seeded(tmp_path):
-    from laicpkg.extract import load_clip
+    from laicpkg.features.extract import load_clip
 
     torch.manual_seed(1)
     a = load_clip("laic-tiny", "none")[0].state_dict()
@@ -240,7 +240,7 @@ def test_random_weights_are_seeded(tmp_path):
 
 
 def test_checkpoint_content_is_part_of_the_identity(tmp_path):
-    from laicpkg.extract import load_clip, weights_identity
+    from laicpkg.features.extract import load_clip, weights_identity
 
     net = load_clip("laic-tiny", "none")[0]
     p = tmp_path / "w.pt"
@@ -258,7 +258,7 @@ def test_checkpoint_content_is_part_of_the_identity(tmp_path):
     ("--nouns", "empty", "is empty"),
 ])
 def test_text_inputs_checked_before_any_image(tmp_path, capsys, monkeypatch, flag, value, needle):
-    import laicpkg.extract as ex
+    import laicpkg.features.extract as ex
 
     monkeypatch.setattr(ex, "extract_image_features", lambda *a, **k: pytest.fail("images were encoded"))
     files = {"binary": b"\x00\x01\x02cat\n", "latin1": "caf\xe9\n".encode("latin-1"), "empty": b"\n\n"}
@@ -270,7 +270,7 @@ def test_text_inputs_checked_before_any_image(tmp_path, capsys, monkeypatch, fla
 
 
 def test_noun_file_bom_is_stripped(tmp_path):
-    from laicpkg.extract import read_noun_file
+    from laicpkg.features.extract import read_noun_file
 
     p = tmp_path / "n.txt"
     p.write_bytes("\ufeffapple\npear\n".encode("utf-8"))
@@ -370,7 +370,7 @@ def test_import_tac_faults(tmp_path, capsys, kind, needle):
 
 # -- IDCL pre-training cache, WordNet ------------------------------------------------------------------------
 def _idcl(cache):
-    from laicpkg.idcl import IDCL
+    from laicpkg.methods.idcl import IDCL
 
     return IDCL(3, pretrain_epochs=2, epochs=1, transformer=False, pretrain_cache=cache, progress=False,
                 random_state=0)
@@ -403,7 +403,7 @@ def test_garbled_wordnet_is_one_line(tmp_path, capsys):
 # -- the record describes the run (fidelity issue, items 1-2) ---------------------------------------------------
 @pytest.mark.parametrize("shift", ["imagenet-v2", "imagenet-sketch", "imagenet-r", "imagenet-a", "imagenet-c"])
 def test_shift_datasets_train_with_imagenet_settings(shift):
-    from laicpkg.config import resolve_config, stage1_dataset
+    from laicpkg.run.config import resolve_config, stage1_dataset
 
     assert stage1_dataset(shift) == "imagenet" and stage1_dataset("cifar10") == "cifar10"
     c = resolve_config(shift, "gradnorm")
@@ -416,7 +416,7 @@ def test_shift_datasets_train_with_imagenet_settings(shift):
 
 
 def test_sic_sources_say_where_table2_has_no_column():
-    from laicpkg.config import resolve_config
+    from laicpkg.run.config import resolve_config
 
     for ds in ("imagenet10", "dtd", "ucf101", "imagenet"):
         src = resolve_config(ds, "sic").sources

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from conftest import unit_rows
-from laicpkg.config import resolve_config
-from laicpkg.methods import get_method
+from laicpkg.run.config import resolve_config
+from laicpkg.methods.registry import get_method
 
 
 def _build(dataset, method, **overrides):
@@ -15,7 +15,7 @@ def _build(dataset, method, **overrides):
 
 # -- k-means subsampling (faiss' 256 points per centroid) -----------------------------------------------------
 def test_kmeans_subsampling_default_and_all_points_option():
-    from laicpkg.kmeans import KMeans
+    from laicpkg.core.kmeans import KMeans
 
     rng = np.random.default_rng(0)
     X = unit_rows(rng, 3000, 8, np.float32)
@@ -80,7 +80,7 @@ def test_fp16_scoring_is_close_to_fp32(small_data):
 def test_tac_filter_restarts_and_head_init():
     m, cfg = _build("synthetic-dogs", "tac")
     assert m.noun_filter.kmeans_nredo == 10 and cfg.sources["tac_kmeans_nredo"] == "TAC reference code"
-    from laicpkg.tac import ClusterHead
+    from laicpkg.methods.tac import ClusterHead
 
     torch.manual_seed(0)
     h = ClusterHead(512, 10)
@@ -93,7 +93,7 @@ def test_tac_filter_restarts_and_head_init():
 
 
 def test_tac_neighbor_modes_differ_only_on_duplicates():
-    from laicpkg.tac import mine_neighbors
+    from laicpkg.methods.tac import mine_neighbors
 
     rng = np.random.default_rng(0)
     X = unit_rows(rng, 50, 6, np.float32)
@@ -108,7 +108,7 @@ def test_tac_neighbor_modes_differ_only_on_duplicates():
 
 # -- SIC as the paper and its code ----------------------------------------------------------------------------
 def test_sic_gamma_u_threshold_default_and_filter_orders(small_data):
-    from laicpkg.filters import SICFilter
+    from laicpkg.core.filters import SICFilter
 
     E, R = small_data.E_train, small_data.R
     seq = SICFilter(10, gamma_u=0.35, gamma_r=30).fit(E, R)
@@ -124,7 +124,7 @@ def test_sic_gamma_u_threshold_default_and_filter_orders(small_data):
 
 
 def test_sic_adjusted_mapping_targets():
-    from laicpkg.sic import semantic_centers
+    from laicpkg.methods.sic import semantic_centers
 
     # one cluster; the image centre is e0; noun 0 is nearest to it, nouns 1, 2 are near noun 0 but
     # away from e0, nouns 3, 4 are the next nearest to e0
@@ -143,7 +143,7 @@ def test_sic_adjusted_mapping_targets():
 
 
 def test_sic_rank_by_logits_vs_proba():
-    from laicpkg.sic import semantic_centers
+    from laicpkg.methods.sic import semantic_centers
 
     # two clusters, image 0 has the larger logit for cluster 0 but the smaller probability
     logits = np.array([[5.0, 4.9], [2.0, -3.0], [0.0, 1.0]], dtype=np.float32)
@@ -156,7 +156,7 @@ def test_sic_rank_by_logits_vs_proba():
 
 
 def test_sic_head_init_weight_decay_and_neighbours(small_data):
-    from laicpkg.sic import SIC, sic_neighbors
+    from laicpkg.methods.sic import SIC, sic_neighbors
 
     kw = dict(gamma_u=0.3, gamma_r=50, epochs=0, progress=False)
     centred = SIC(10, **kw).fit(small_data.E_train, small_data.R)
@@ -216,7 +216,7 @@ def test_theorem1_leading_term_and_lemma5(small_data):
 
 
 def test_dec_and_idec_configurations():
-    from laicpkg.idcl import IDCL
+    from laicpkg.methods.idcl import IDCL
 
     X = np.random.default_rng(0).standard_normal((120, 16)).astype(np.float32)
     kw = dict(pace="none", density_core=False, transformer=False, hidden=(32, 32, 64), pretrain_epochs=3, epochs=3,
@@ -230,7 +230,7 @@ def test_dec_and_idec_configurations():
     idec = IDCL(3, **kw).fit(X)
     assert not all(torch.equal(before[k], idec.model_.decoder.state_dict()[k]) for k in before)
     assert all(np.isnan(v) for v in dec.history_["d_c"])  # neither cores nor curriculum: no density computed
-    from laicpkg.methods import parse_widths
+    from laicpkg.methods.registry import parse_widths
 
     assert parse_widths("500,500,2000") == (500, 500, 2000)
     with pytest.raises(Exception, match="idcl_hidden"):
@@ -241,9 +241,9 @@ def test_dec_and_idec_configurations():
 def test_kmeans_gpu_request_without_gpu_faiss(monkeypatch):
     import faiss
 
-    import laicpkg.validation as val
-    from laicpkg.errors import ParameterError
-    from laicpkg.kmeans import KMeans, kmeans_on_gpu
+    import laicpkg.utils.validation as val
+    from laicpkg.utils.errors import ParameterError
+    from laicpkg.core.kmeans import KMeans, kmeans_on_gpu
 
     assert kmeans_on_gpu("cpu") is False
     monkeypatch.setattr(val, "resolve_device", lambda device="auto": "cuda")  # as if torch saw a GPU
@@ -254,7 +254,7 @@ def test_kmeans_gpu_request_without_gpu_faiss(monkeypatch):
 
 
 def test_text_counterparts_blocks_are_bounded(monkeypatch):
-    import laicpkg.counterparts as cp
+    import laicpkg.core.counterparts as cp
 
     rng = np.random.default_rng(0)
     E, R = unit_rows(rng, 1000, 8, np.float32), unit_rows(rng, 50, 8, np.float32)

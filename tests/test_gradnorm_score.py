@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from conftest import unit_rows
-from laicpkg.filters import select_per_group
-from laicpkg.gradnorm import TAU, gradnorm_scores
+from laicpkg.core.filters import select_per_group
+from laicpkg.core.gradnorm import TAU, gradnorm_scores
 from laicpkg.theory import gradient_norm_autograd as autograd_score
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from laicpkg.cli import main
-from laicpkg.experiments import compare
-from laicpkg.grid import Task, execute, make_jobqueue_cluster, parse_cluster_options
+from laicpkg.run.experiments import compare
+from laicpkg.run.grid import Task, execute, make_jobqueue_cluster, parse_cluster_options
 
 pytest.importorskip("distributed")
 
@@ -144,9 +144,9 @@ def test_cli_compare_reports_failures_and_exits_nonzero(tmp_path, capsys):
 
 
 def test_grid_arguments_are_checked(capsys, tmp_path, monkeypatch):
-    import laicpkg.grid
+    import laicpkg.run.grid
 
-    monkeypatch.setattr(laicpkg.grid, "SCHEDULER_TIMEOUT", 3)
+    monkeypatch.setattr(laicpkg.run.grid, "SCHEDULER_TIMEOUT", 3)
     for argv, needle in ((["--workers", "0"], "--workers"), (["--workers", "2", "--scheduler", "tcp://x:1"], "only one"),
                          (["--cluster-option", "cores"], "key=value"), (["--print-job-script"], "needs --cluster"),
                          (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach")):

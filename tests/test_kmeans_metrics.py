@@ -8,8 +8,8 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from laicpkg import EmptyClusterError, KMeans, ParameterError, k_means
-from laicpkg.kmeans import inertia
-from laicpkg.metrics import cluster_accuracy, clustering_scores, filter_precision_recall
+from laicpkg.core.kmeans import inertia
+from laicpkg.core.metrics import cluster_accuracy, clustering_scores, filter_precision_recall
 
 
 def test_faiss_inertia_matches_sklearn():

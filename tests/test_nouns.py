@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from laicpkg.cli import main
-from laicpkg.nouns import ENSEMBLE7, SENSES_FILE, load_nouns, prompt_texts
+from laicpkg.features.nouns import ENSEMBLE7, SENSES_FILE, load_nouns, prompt_texts
 
 
 def test_noun_list_counts():

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from laicpkg import KMeans, UnknownNameError, clustering_scores
-from laicpkg.counterparts import TwoStageClustering
-from laicpkg.filters import NounFilter
-from laicpkg.synthetic import list_presets, make_synthetic
+from laicpkg.core.counterparts import TwoStageClustering
+from laicpkg.core.filters import NounFilter
+from laicpkg.features.synthetic import list_presets, make_synthetic
 
 
 def test_presets_exist():

@@ -1,0 +1,202 @@
+"""Checks that a notebook's learned or clustered numbers agree with committed references, within tolerances.
+
+Explained in: book/status.md.
+
+Float32 matrix products and k-means give slightly different numbers on different CPUs, so a notebook
+cell that prints the result of k-means, training or t-SNE cannot be compared digit by digit across
+machines. Such a cell calls one of the checks below instead: it compares its numbers with a committed
+reference (the run records ``laic batch`` wrote, or the notebook's reference file) and raises
+:class:`ReferenceMismatch` when any number is off by more than the stated tolerance, so nbval fails the
+cell. Cells whose outputs are mathematically determined stay compared exactly by nbval
+(``# NBVAL_CHECK_OUTPUT``).
+
+Reference files (``book/results/reference/<notebook>.json``) are written by ``make notebooks``, which
+executes every notebook with ``LAIC_WRITE_REFERENCE=1``: the checks then store what they are given.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..utils.atomic import atomic_open
+from ..utils.errors import LaicError
+
+__all__ = ["Tolerance", "TOLERANCES", "ReferenceMismatch", "compare_frames", "check_reference",
+           "check_against_records", "WRITE_ENV"]
+
+#: Set to 1 to (re)write reference files instead of checking against them (``make notebooks`` does).
+WRITE_ENV = "LAIC_WRITE_REFERENCE"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """``|here - reference| <= atol + rtol * |reference|`` for every number."""
+
+    atol: float = 0.0
+    rtol: float = 0.0
+
+    def allows(self, here: float, ref: float) -> bool:
+        if isinstance(here, float) and isinstance(ref, float) and math.isnan(here) and math.isnan(ref):
+            return True
+        return abs(here - ref) <= self.atol + self.rtol * abs(ref)
+
+    def __str__(self) -> str:
+        parts = ([f"±{self.atol:g}"] if self.atol else []) + ([f"±{self.rtol:.0%} of the reference"] if self.rtol
+                                                                else [])
+        return " + ".join(parts) or "exact"
+
+
+#: The tolerances the book states (book/status.md), by kind of number.
+TOLERANCES = {
+    "metrics": Tolerance(atol=3.0),          # ACC / NMI in percent: a few points
+    "ari": Tolerance(atol=5.0),              # ARI in percent moves more than ACC for the same label changes
+    "percent": Tolerance(atol=3.0),          # filter precision / recall in percent
+    "count": Tolerance(rtol=0.05, atol=1.0),  # numbers of nouns, iterations
+    "quantity": Tolerance(rtol=0.05, atol=0.02),  # theory quantities (errors, ratios, correlations)
+    "cosine": Tolerance(atol=0.005),         # mean cosines of float32 features
+}
+
+
+class ReferenceMismatch(LaicError):
+    """A notebook number differs from its committed reference by more than the stated tolerance."""
+
+
+def _as_frame(value) -> pd.DataFrame:
+    if isinstance(value, pd.DataFrame):
+        return value
+    if isinstance(value, pd.Series):
+        return value.to_frame()
+    if isinstance(value, dict):
+        return pd.DataFrame({"value": pd.Series(value)})
+    return pd.DataFrame({"value": [value]})
+
+
+def compare_frames(here, reference, tolerance: Tolerance | dict, *, what: str = "table") -> dict:
+    """Compare two tables cell by cell; raise :class:`ReferenceMismatch` naming the worst cells.
+
+    ``tolerance`` is one :class:`Tolerance` or a dict column → Tolerance (columns not named there must
+    match exactly). Index and columns must agree; non-numeric cells must be equal. Returns a summary
+    (number of cells compared, largest absolute difference).
+    """
+    here, reference = _as_frame(here), _as_frame(reference)
+    here.columns = [str(c) for c in here.columns]
+    reference.columns = [str(c) for c in reference.columns]
+    here.index = [str(i) for i in here.index]
+    reference.index = [str(i) for i in reference.index]
+    if list(here.columns) != list(reference.columns) or list(here.index) != list(reference.index):
+        raise ReferenceMismatch(f"{what}: rows {list(here.index)} / columns {list(here.columns)} differ from the "
+                                f"reference's {list(reference.index)} / {list(reference.columns)}")
+    bad, n, largest = [], 0, 0.0
+    for col in here.columns:
+        tol = tolerance.get(col, Tolerance()) if isinstance(tolerance, dict) else tolerance
+        for row in here.index:
+            a, b = here.at[row, col], reference.at[row, col]
+            if isinstance(a, (int, float, np.number)) and isinstance(b, (int, float, np.number)) \
+                    and not isinstance(a, bool):
+                a, b = float(a), float(b)
+                n += 1
+                if not (math.isnan(a) and math.isnan(b)):
+                    largest = max(largest, abs(a - b))
+                if not tol.allows(a, b):
+                    bad.append(f"{row}/{col}: {a:.4g} vs {b:.4g} (tolerance {tol})")
+            elif a != b:
+                bad.append(f"{row}/{col}: {a!r} vs {b!r} (must be equal)")
+    if bad:
+        raise ReferenceMismatch(f"{what} differs from its committed reference in {len(bad)} cell(s): "
+                                + "; ".join(bad[:4]))
+    return {"compared": n, "largest_difference": largest}
+
+
+def _load(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _encode(value) -> dict:
+    return json.loads(_as_frame(value).to_json(orient="split", double_precision=15))
+
+
+def _decode(obj: dict) -> pd.DataFrame:
+    return pd.DataFrame(obj["data"], index=obj["index"], columns=obj["columns"])
+
+
+def check_reference(value, reference_file, key: str, tolerance: Tolerance | dict) -> str:
+    """Compare ``value`` (a table, series, dict or number) with entry ``key`` of ``reference_file``.
+
+    With ``LAIC_WRITE_REFERENCE=1`` the entry is written instead (atomically). Returns one line for the
+    notebook; raises :class:`ReferenceMismatch` beyond the tolerance or when the entry is missing.
+    """
+    path = Path(reference_file)
+    refs = _load(path)
+    if os.environ.get(WRITE_ENV) == "1":
+        refs[key] = _encode(value)
+        with atomic_open(path, "w") as fh:
+            json.dump(refs, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+    if key not in refs:
+        raise ReferenceMismatch(f"{path} has no reference {key!r}; run `make notebooks` to write it")
+    summary = compare_frames(_as_frame(value).copy(), _decode(refs[key]), tolerance, what=key)
+    return (f"{key}: {summary['compared']} numbers agree with the committed reference (largest difference "
+            f"{summary['largest_difference']:.3g}; tolerance {_describe(tolerance)})")
+
+
+def _describe(tolerance) -> str:
+    if isinstance(tolerance, dict):
+        return ", ".join(f"{k} {v}" for k, v in tolerance.items())
+    return str(tolerance)
+
+
+def _jaccard(a, b) -> float:
+    a, b = set(a), set(b)
+    return len(a & b) / max(len(a | b), 1)
+
+
+def check_against_records(results: dict, records_dir, dataset: str, *, seed: int, data_seed: int,
+                          min_noun_overlap: float = 0.8) -> pd.DataFrame:
+    """Compare fresh run results with the committed run records of the same dataset, seed and data seed.
+
+    For every method with a record: ACC and NMI within ``TOLERANCES['metrics']``, ARI within
+    ``TOLERANCES['ari']``, filter precision/recall within ``TOLERANCES['percent']``, the number of
+    selected nouns within ``TOLERANCES['count']``, and the Jaccard overlap of the selected nouns at
+    least ``min_noun_overlap``. Returns one row per method; raises :class:`ReferenceMismatch` otherwise.
+    Methods without a matching record are listed as not checked.
+    """
+    folder = Path(records_dir) / dataset
+    rows, bad = [], []
+    for method, result in results.items():
+        path = folder / f"{method}.json"
+        ref = json.loads(path.read_text()) if path.is_file() else None
+        if ref is None or ref.get("seed") != seed or ref.get("data_seed") != data_seed:
+            rows.append({"method": method, "checked": "no record for this seed"})
+            continue
+        rec = result.record
+        row = {"method": method, "checked": "yes"}
+        for m in ("ACC", "NMI", "ARI"):
+            tol = TOLERANCES["ari" if m == "ARI" else "metrics"]
+            row[f"|Δ{m}|"] = round(abs(rec["metrics"][m] - ref["metrics"][m]), 2)
+            if not tol.allows(rec["metrics"][m], ref["metrics"][m]):
+                bad.append(f"{method} {m} {rec['metrics'][m]:.1f} vs {ref['metrics'][m]:.1f} ({tol})")
+        f, g = rec.get("filter"), ref.get("filter")
+        if f and g:
+            for m in ("precision", "recall"):
+                if m in f and not TOLERANCES["percent"].allows(f[m], g[m]):
+                    bad.append(f"{method} {m} {f[m]:.1f} vs {g[m]:.1f}")
+            if not TOLERANCES["count"].allows(f["n_selected"], g["n_selected"]):
+                bad.append(f"{method} nouns kept {f['n_selected']} vs {g['n_selected']}")
+            ours = [w for ws in rec.get("selected_nouns", {}).values() for w in ws]
+            theirs = [w for ws in ref.get("selected_nouns", {}).values() for w in ws]
+            row["noun overlap"] = round(_jaccard(ours, theirs), 3)
+            if row["noun overlap"] < min_noun_overlap:
+                bad.append(f"{method} selected-noun overlap {row['noun overlap']:.2f} < {min_noun_overlap}")
+        rows.append(row)
+    if bad:
+        raise ReferenceMismatch(f"{dataset}: results differ from the committed records in {folder}: "
+                                + "; ".join(bad[:4]))
+    return pd.DataFrame(rows).set_index("method")

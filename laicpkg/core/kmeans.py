@@ -1,0 +1,158 @@
+"""k-means through faiss, as the reference implementations use it.
+
+Explained in: notebooks/05_pipeline (Stage 1 pseudo-labels and Stage 2 final clustering).
+
+faiss runs Lloyd iterations for exactly ``niter`` rounds, ``nredo`` times from
+different seeded k-means++-free random initialisations, and keeps the best
+objective. ``spherical=True`` re-normalises the centroids after every update
+and assigns by inner product (the spherical k-means of the GradNorm and TAC
+code). We use every training point (faiss subsamples to 256 points per
+centroid by default; set ``max_points_per_centroid`` to restore that).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..utils.errors import EmptyClusterError, ParameterError
+from ..utils.validation import as_features, check_choice, check_int, check_n_clusters
+
+__all__ = ["KMeans", "k_means", "inertia", "kmeans_on_gpu"]
+
+
+def kmeans_on_gpu(device: str) -> bool:
+    """Whether k-means runs on the GPU for ``device``; one clear error when faiss cannot.
+
+    ``"auto"`` uses the GPU when torch sees one *and* faiss has GPU support; ``"cuda"`` requires both.
+    """
+    import faiss
+
+    from ..utils.validation import resolve_device
+
+    if resolve_device(device) != "cuda":
+        return False
+    n_gpus = faiss.get_num_gpus() if hasattr(faiss, "get_num_gpus") else 0
+    if n_gpus > 0:
+        return True
+    if device == "auto":
+        return False
+    raise ParameterError("device='cuda' but this faiss has no GPU support (faiss-cpu); install a GPU build, e.g. "
+                         "`pip install faiss-gpu-cu12` (CUDA 12 wheels) or conda's faiss-gpu, or use --device cpu")
+
+
+def inertia(X: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
+    """Sum of squared Euclidean distances of samples to their assigned centre (float64, in row blocks, so
+    the work array never exceeds one block: 1.28M × 512 ImageNet features need no float64 copy)."""
+    X = np.asarray(X)
+    centers = np.asarray(centers, dtype=np.float64)
+    labels = np.asarray(labels)
+    total = 0.0
+    for a in range(0, X.shape[0], 65536):
+        diff = X[a:a + 65536].astype(np.float64) - centers[labels[a:a + 65536]]
+        total += float(np.einsum("ij,ij->", diff, diff))
+    return total
+
+
+class KMeans:
+    """k-means clustering (faiss), estimator style.
+
+    Parameters
+    ----------
+    n_clusters : int
+        Number of clusters.
+    spherical : bool, default True
+        Normalise rows and centroids and assign by cosine similarity.
+    niter : int, default 300
+        Lloyd iterations per run (faiss runs all of them).
+    nredo : int, default 1
+        Independent runs; the one with the best objective is kept.
+    max_points_per_centroid : int or None, default None
+        faiss subsampling of the training set; ``None`` uses every point.
+    on_empty : {"raise", "ignore"}, default "raise"
+        What to do when a cluster ends with no sample.
+    random_state : int, default 0
+        Seed of faiss' initialisation.
+    init : ndarray of shape (n_clusters, n_features) or None
+        Initial centroids (one run from them; ``nredo`` is then ignored). Warm starts keep
+        cluster identities from one call to the next (IDCL re-clusters every epoch).
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        ``"cuda"`` trains on the GPU through faiss' GPU index (a faiss build with GPU support is needed:
+        the ``gpu`` extra); same semantics and seeds as on the CPU.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : ndarray of shape (n_samples,)
+    inertia_ : float
+        Sum of squared distances to the assigned centres (of the normalised rows when spherical).
+    """
+
+    def __init__(self, n_clusters: int, *, spherical: bool = True, niter: int = 300, nredo: int = 1,
+                 max_points_per_centroid: int | None = None, on_empty: str = "raise", random_state: int = 0, init=None,
+                 device: str = "cpu"):
+        self.n_clusters = n_clusters
+        self.device = device
+        self.init = init
+        self.spherical = spherical
+        self.niter = niter
+        self.nredo = nredo
+        self.max_points_per_centroid = max_points_per_centroid
+        self.on_empty = on_empty
+        self.random_state = random_state
+
+    def fit(self, X) -> "KMeans":
+        import faiss
+
+        X = as_features(X, "k-means input", normalize=self.spherical)
+        n, d = X.shape
+        k = check_n_clusters(self.n_clusters, n, "n_clusters", "samples to cluster")
+        niter = check_int(self.niter, "niter")
+        nredo = check_int(self.nredo, "nredo")
+        check_choice(self.on_empty, "on_empty", ("raise", "ignore"))
+        seed = check_int(self.random_state, "random_state", minimum=0)
+        mppc = n if self.max_points_per_centroid is None else check_int(self.max_points_per_centroid, "max_points_per_centroid")
+        init = None
+        if self.init is not None:
+            init = np.ascontiguousarray(self.init, dtype=np.float32)
+            if init.shape != (k, d):
+                raise ParameterError(f"init must have shape ({k}, {d}), got {init.shape}")
+            nredo = 1
+        gpu = kmeans_on_gpu(self.device)
+        km = faiss.Kmeans(d, k, niter=niter, nredo=nredo, spherical=self.spherical, seed=seed, verbose=False,
+                          min_points_per_centroid=1, max_points_per_centroid=max(mppc, 1), gpu=gpu)
+        km.train(X, init_centroids=init)
+        centers = np.ascontiguousarray(km.centroids, dtype=np.float32)
+        labels = self._assign(X, centers)
+        counts = np.bincount(labels, minlength=k)
+        if (counts == 0).any() and self.on_empty == "raise":
+            n_empty = int((counts == 0).sum())
+            raise EmptyClusterError(
+                f"k-means left {n_empty} of {k} clusters empty (the {n} samples have fewer than {k} distinct "
+                "points, are heavily duplicated, or k-means ran too few iterations); lower the number of clusters"
+            )
+        self.cluster_centers_ = centers
+        self.labels_ = labels
+        self.counts_ = counts
+        self.inertia_ = inertia(X, labels, centers)
+        return self
+
+    def _assign(self, X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+        import faiss
+
+        index = faiss.IndexFlatIP(X.shape[1]) if self.spherical else faiss.IndexFlatL2(X.shape[1])
+        index.add(centers)
+        _, idx = index.search(X, 1)
+        return idx[:, 0].astype(np.int64)
+
+    def predict(self, X) -> np.ndarray:
+        """Assign new samples to the nearest learned centre."""
+        X = as_features(X, "k-means input", normalize=self.spherical)
+        return self._assign(X, self.cluster_centers_)
+
+    def fit_predict(self, X) -> np.ndarray:
+        return self.fit(X).labels_
+
+
+def k_means(X, n_clusters: int, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """One-call k-means: returns ``(labels, centers)``. Keyword arguments as in :class:`KMeans`."""
+    km = KMeans(n_clusters, **kwargs).fit(X)
+    return km.labels_, km.cluster_centers_

@@ -1,0 +1,2 @@
+"""Where features come from: dataset specifications, synthetic generators, image folders,
+CLIP extraction, noun lists and the feature cache."""

@@ -1,0 +1,210 @@
+"""Image datasets for feature extraction: torchvision downloaders and ImageFolder layouts.
+
+Explained in: README ("Running on real data").
+
+Each dataset of :data:`laicpkg.features.datasets.DATASETS` with images has a builder
+here that returns a torch ``Dataset`` yielding ``(image_tensor, label)`` and
+carrying ``targets`` and ``class_names``. Sizes are checked against the
+registry (Table 7 of the GradNorm paper); a wrong root or a different size
+raises :class:`~laicpkg.utils.errors.DatasetError` saying what was expected and found.
+
+ImageFolder layouts (``ROOT/<split>/<class>/<image>``):
+
+* ``imagenet10``, ``imagenet-dogs``: ImageNet's ``train`` and ``val`` folders
+  (val sorted into one folder per synset); only the synsets listed in
+  ``laicpkg/data/imagenet10_wnids.txt`` / ``imagenet_dogs_wnids.txt`` are read.
+* ``imagenet``: ``ROOT/train`` and ``ROOT/val`` with the 1,000 synset folders.
+* ``ucf101``: ``ROOT/train`` and ``ROOT/test`` holding one middle frame per
+  video of split 1 (extract them once with ffmpeg), one folder per action.
+* ``imagenet-v2``, ``imagenet-sketch``, ``imagenet-r``, ``imagenet-a``,
+  ``imagenet-c``: evaluation-only: ``ROOT/<wnid>/<image>`` (for ImageNet-C, point
+  ROOT at one ``<corruption>/<severity>`` folder); Stage 1 uses ImageNet's train split.
+* ``imagefolder``: any ``ROOT/train`` and ``ROOT/test`` (no size check) — your own data.
+"""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from ..utils.errors import DatasetError
+
+__all__ = ["build_image_dataset", "wnid_names"]
+
+_DATA = Path(__file__).with_name("data")
+
+
+def _read_wnids(fname: str) -> list[str]:
+    return [w.strip() for w in (_DATA / fname).read_text().split() if w.strip()]
+
+
+def wnid_names(wnids) -> list[str]:
+    """Human-readable names of ImageNet synsets from the shipped WordNet senses (first lemma)."""
+    from .nouns import _senses
+
+    first = {off: lemma for off, k, lemma in _senses() if k == "0"}
+    return [first.get(w[1:], w).replace("_", " ") for w in wnids]
+
+
+class _Folder:
+    """An ImageFolder restricted to chosen class folders, with labels in that order."""
+
+    def __init__(self, root: Path, classes: list[str] | None, transform, *, name: str):
+        from torchvision.datasets.folder import IMG_EXTENSIONS, default_loader, has_file_allowed_extension
+
+        if not root.is_dir():
+            raise DatasetError(f"{name}: expected an image folder at {root} (ROOT/<split>/<class>/<image>); not found")
+        present = sorted(p.name for p in root.iterdir() if p.is_dir())
+        if classes is None:
+            classes = present
+        missing = [c for c in classes if c not in present]
+        if missing:
+            raise DatasetError(f"{name}: {root} lacks {len(missing)} of the {len(classes)} expected class folders "
+                               f"(first missing: {missing[0]})")
+        if not classes:
+            raise DatasetError(f"{name}: {root} has no class folders")
+        self.samples = []
+        for label, c in enumerate(classes):
+            files = sorted(p for p in (root / c).rglob("*") if p.is_file()
+                           and has_file_allowed_extension(p.name, IMG_EXTENSIONS))
+            self.samples += [(str(p), label) for p in files]
+        self.targets = [label for _, label in self.samples]
+        self.folders = list(classes)
+        self.class_names = list(classes)
+        self.transform = transform
+        self.loader = default_loader
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, i):
+        path, label = self.samples[i]
+        img = self.loader(path)
+        return (self.transform(img) if self.transform else img), label
+
+
+def _check_size(ds, spec, split: str, root) -> None:
+    expected = spec.n_train if split == "train" else spec.n_test
+    if expected is not None and len(ds) != expected:
+        raise DatasetError(f"{spec.name} {split} split: expected {expected:,} images (GradNorm Table 7), found "
+                           f"{len(ds):,} under {root}; check --root and the split layout")
+
+
+def _load_cifar(cls_name: str, root, split: str, transform, spec):
+    import torchvision.datasets as tvd
+
+    try:
+        return getattr(tvd, cls_name)(root=str(root), train=split == "train", transform=transform, download=False)
+    except RuntimeError as exc:
+        raise DatasetError(f"{spec.name}: no {spec.title} data ({cls_name}) under {root} ({exc}); download it with "
+                           f"torchvision.datasets.{cls_name}(root, download=True)") from None
+
+
+def _cifar20(root, split, transform, spec):
+    ds = _load_cifar("CIFAR100", root, split, transform, spec)
+    fname = "train" if split == "train" else "test"
+    with open(Path(root) / ds.base_folder / fname, "rb") as fh:
+        entry = pickle.load(fh, encoding="latin1")
+    ds.targets = list(entry["coarse_labels"])
+    with open(Path(root) / ds.base_folder / "meta", "rb") as fh:
+        ds.class_names = [n.replace("_", " ") for n in pickle.load(fh, encoding="latin1")["coarse_label_names"]]
+    return ds
+
+
+def _imagenet_subset(wnid_file):
+    def build(root, split, transform, spec):
+        wnids = _read_wnids(wnid_file)
+        ds = _Folder(Path(root) / ("train" if split == "train" else "val"), wnids, transform, name=spec.name)
+        ds.class_names = wnid_names(wnids)
+        return ds
+    return build
+
+
+def _imagenet(root, split, transform, spec):
+    ds = _Folder(Path(root) / ("train" if split == "train" else "val"), None, transform, name=spec.name)
+    ds.class_names = wnid_names(ds.folders)
+    return ds
+
+
+def _plain_folder(split_dirs, wnid_names_=False):
+    def build(root, split, transform, spec):
+        ds = _Folder(Path(root) / split_dirs[split] if split_dirs[split] else Path(root), None, transform,
+                     name=spec.name)
+        if wnid_names_:
+            ds.class_names = wnid_names(ds.folders)
+        else:
+            ds.class_names = [c.replace("_", " ") for c in ds.folders]
+        return ds
+    return build
+
+
+def _cifar10(root, split, transform, spec):
+    ds = _load_cifar("CIFAR10", root, split, transform, spec)
+    ds.class_names = list(ds.classes)
+    return ds
+
+
+def _tv(cls_name, train, test, key="split", names_attr="classes", concat=None):
+    def build(root, split, transform, spec):
+        import torchvision.datasets as tvd
+        from torch.utils.data import ConcatDataset
+
+        splits = (concat if (concat and split == "train") else [train if split == "train" else test])
+        try:
+            parts = [getattr(tvd, cls_name)(root=str(root), transform=transform, download=False, **{key: s})
+                     for s in splits]
+        except (RuntimeError, FileNotFoundError) as exc:
+            raise DatasetError(f"{spec.name}: torchvision's {cls_name} found no data under {root} ({exc}); "
+                               f"download it once with torchvision.datasets.{cls_name}(root, download=True)") from None
+        ds = parts[0] if len(parts) == 1 else ConcatDataset(parts)
+        labels_attr = next(a for a in ("targets", "_labels", "labels", "_samples") if hasattr(parts[0], a))
+        if labels_attr == "_samples":
+            ds.targets = [lab for p in parts for _, lab in p._samples]
+        else:
+            ds.targets = [int(x) for p in parts for x in getattr(p, labels_attr)]
+        names = getattr(parts[0], names_attr, None)
+        ds.class_names = [str(n) for n in names] if names is not None else [str(i) for i in range(spec.n_classes)]
+        return ds
+    return build
+
+
+BUILDERS = {
+    "cifar10": _cifar10,
+    "cifar20": _cifar20,
+    "stl10": _tv("STL10", "train", "test"),
+    "dtd": _tv("DTD", None, "test", concat=["train", "val"]),
+    "food101": _tv("Food101", "train", "test"),
+    "flowers102": _tv("Flowers102", None, "test", concat=["train", "val"]),
+    "pets": _tv("OxfordIIITPet", "trainval", "test"),
+    "aircraft": _tv("FGVCAircraft", "trainval", "test"),
+    "cars": _tv("StanfordCars", "train", "test"),
+    "imagenet10": _imagenet_subset("imagenet10_wnids.txt"),
+    "imagenet-dogs": _imagenet_subset("imagenet_dogs_wnids.txt"),
+    "imagenet": _imagenet,
+    "ucf101": _plain_folder({"train": "train", "test": "test"}),
+    "imagefolder": _plain_folder({"train": "train", "test": "test"}),
+    **{name: _plain_folder({"train": None, "test": None}, wnid_names_=True)
+       for name in ("imagenet-v2", "imagenet-sketch", "imagenet-r", "imagenet-a", "imagenet-c")},
+}
+
+
+def build_image_dataset(name: str, root, split: str, transform=None, *, check_size: bool = True):
+    """The image dataset ``name`` under ``root`` for ``split`` ("train" or "test")."""
+    from .datasets import get_dataset_spec
+    from ..utils.validation import check_choice
+
+    spec = get_dataset_spec(name)
+    check_choice(split, "split", ("train", "test"))
+    if name not in BUILDERS:
+        raise DatasetError(f"{name} has no images to extract (it is {spec.source})")
+    if spec.eval_only and split == "train":
+        raise DatasetError(f"{name} is evaluation-only: extract its test split; Stage 1 uses "
+                           f"{spec.train_from}'s train split")
+    ds = BUILDERS[name](Path(root), split, transform, spec)
+    if check_size and name != "imagefolder":
+        _check_size(ds, spec, split, root)
+    if len(ds) == 0:
+        raise DatasetError(f"{name} {split}: no images found under {root}")
+    ds.targets = np.asarray(ds.targets, dtype=np.int64)
+    return ds

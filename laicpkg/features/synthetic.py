@@ -1,0 +1,260 @@
+"""A synthetic LaIC benchmark with known positive nouns (notebooks/01_laic_problem).
+
+Explained in: notebooks/01_laic_problem.
+
+The generator models the structure LaIC methods rely on, not any method's
+output. Every quantity is a unit vector in ``R^d`` built from random
+directions (independent Gaussian directions are nearly orthogonal in high
+dimension, as unrelated CLIP concepts are):
+
+* **Concepts.** Each class ``k`` has a semantic concept ``c_k``; a class may
+  consist of several sub-concepts ``u_{k,s} = normalize(c_k + σ_sub z)`` (CIFAR-20's
+  superclasses). Fine-grained classes share a parent concept:
+  ``c_k = normalize(w_p p + z_k)`` (ImageNet-Dogs).
+* **Images.** An image of class ``k`` is
+  ``e = normalize(g·o_img + s·u_{k,s} + a·v_k + b·n_m + σ_img ξ/√d)``:
+  a modality offset ``o_img`` shared by all images (CLIP's modality gap: image
+  and text features sit in two narrow cones), a weak semantic part, a strong
+  visual-appearance part ``v_k``, a nuisance mode ``n_m`` (background, style:
+  one of a few directions shared *across* classes) and isotropic noise.
+  **Visually close, semantically apart pairs** share the same appearance
+  ``v_k``: in image space they differ only through the weak semantic part,
+  while their concepts (and hence their nouns) are as far apart as any two.
+* **Wild nouns** (Eq. 2, the Huber mixture ``π P_pos + (1−π) P_neg``): a noun is
+  ``r = normalize(g·o_txt + t + σ_txt ξ/√d)`` around a concept ``t``. Positives sit
+  around the dataset's (sub-)concepts. Negatives are (i) nouns of absent
+  concepts, (ii) near-miss distractors around concepts correlated with a class
+  concept (cosine ≈ ``near_miss_cos``), including absent siblings of a
+  fine-grained parent, and (iii) generic nouns ("entity", "thing") with
+  almost no content, close to the centre of the text cone.
+
+The parameters below were set from these modelling choices before any
+method was run on the data, identically for all presets except for what
+defines a preset (class structure, sizes); nothing is tuned per method.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .container import LaICData
+from ..utils.errors import UnknownNameError
+from ..utils.validation import check_int
+
+__all__ = ["SyntheticSpec", "PRESETS", "list_presets", "get_preset", "make_synthetic", "noun_kinds"]
+
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+CIFAR20_CLASSES = ["aquatic mammals", "fish", "flowers", "food containers", "fruit and vegetables",
+                   "household electrical devices", "household furniture", "insects", "large carnivores",
+                   "large man-made outdoor things", "large natural outdoor scenes",
+                   "large omnivores and herbivores", "medium-sized mammals", "non-insect invertebrates",
+                   "people", "reptiles", "small mammals", "trees", "vehicles 1", "vehicles 2"]
+DOG_CLASSES = ["Maltese dog", "Blenheim spaniel", "basset", "Norwegian elkhound", "giant schnauzer",
+               "golden retriever", "Brittany spaniel", "clumber", "Welsh springer spaniel", "groenendael",
+               "kelpie", "Shetland sheepdog", "Doberman", "pug", "chow"]  # ImageNet-Dogs' 15 synsets
+
+
+@dataclass(frozen=True)
+class SyntheticSpec:
+    """Generative parameters of a synthetic LaIC dataset (see the module docstring)."""
+
+    name: str
+    class_names: tuple
+    n_train: int
+    n_test: int
+    dim: int = 512
+    n_nouns: int = 20000
+    sub_concepts: int = 1            # sub-concepts per class
+    sub_spread: float = 0.0          # σ_sub
+    parent_weight: float = 0.0       # w_p, fine-grained classes share a parent concept
+    close_pairs: tuple = ()          # visually close, semantically apart class pairs
+    modality_gap: float = 1.0        # g
+    semantic_weight: float = 0.35    # s
+    visual_weight: float = 1.0       # a
+    nuisance_modes: int = 4
+    nuisance_weight: float = 0.5     # b
+    image_noise: float = 1.0         # σ_img
+    text_noise: float = 0.6          # σ_txt
+    positives_per_concept: int = 20
+    near_miss_per_class: int = 3     # near-miss concepts per class
+    near_miss_cos: float = 0.6
+    absent_siblings: int = 0         # absent concepts that share the parent (fine-grained)
+    generic_nouns: int = 200
+    nouns_per_absent_concept: int = 20
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+
+PRESETS = {
+    "synthetic-cifar10": SyntheticSpec(
+        "synthetic-cifar10", tuple(CIFAR10_CLASSES), n_train=10000, n_test=2000,
+        close_pairs=((3, 5), (1, 9)),  # cat/dog, automobile/truck
+        notes="10 classes, one concept each; cat/dog and automobile/truck look alike"),
+    "synthetic-cifar20": SyntheticSpec(
+        "synthetic-cifar20", tuple(CIFAR20_CLASSES), n_train=10000, n_test=2000,
+        sub_concepts=5, sub_spread=1.0, positives_per_concept=6,
+        close_pairs=((12, 16), (18, 19), (0, 1)),
+        notes="20 superclasses of 5 sub-concepts each (CIFAR-100's coarse labels)"),
+    "synthetic-dogs": SyntheticSpec(
+        "synthetic-dogs", tuple(DOG_CLASSES), n_train=6000, n_test=1500,
+        parent_weight=1.0, absent_siblings=60, close_pairs=((12, 13), (9, 10), (0, 2), (5, 6)),
+        notes="15 fine-grained breeds of one parent concept; 60 absent breeds as distractors"),
+}
+
+
+def list_presets() -> list[str]:
+    return sorted(PRESETS)
+
+
+def get_preset(name: str) -> SyntheticSpec:
+    if name not in PRESETS:
+        raise UnknownNameError(f"unknown synthetic preset {name!r}; choose one of {', '.join(list_presets())}")
+    return PRESETS[name]
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def _directions(rng, n: int, d: int) -> np.ndarray:
+    return _unit(rng.standard_normal((n, d)))
+
+
+def _balanced_labels(rng, n: int, k: int) -> np.ndarray:
+    y = np.arange(n) % k
+    rng.shuffle(y)
+    return y
+
+
+def make_synthetic(preset: str | SyntheticSpec = "synthetic-cifar10", *, seed: int = 0, **overrides) -> LaICData:
+    """Draw one synthetic LaIC dataset.
+
+    Parameters
+    ----------
+    preset : str or SyntheticSpec
+        ``"synthetic-cifar10"``, ``"synthetic-cifar20"``, ``"synthetic-dogs"`` or a spec.
+    seed : int
+        Seed of the generator; the same seed gives the same arrays.
+    **overrides :
+        Fields of :class:`SyntheticSpec` to change (e.g. ``n_train=50000, n_nouns=82000``).
+
+    Returns
+    -------
+    LaICData with ``positive_mask`` and ``noun_class`` filled, and ``meta`` holding the spec.
+    """
+    spec = get_preset(preset) if isinstance(preset, str) else preset
+    if overrides:
+        spec = replace(spec, **overrides)
+    seed = check_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    d, K = spec.dim, spec.n_classes
+
+    # Modality offsets: two orthogonal directions (the gap between the image and text cones).
+    o = _directions(rng, 2, d)
+    o_img = o[0]
+    o_txt = _unit(o[1] - (o[1] @ o_img) * o_img)
+
+    # Concepts and sub-concepts.
+    parent = _directions(rng, 1, d)[0]
+    concepts = _unit(spec.parent_weight * parent + _directions(rng, K, d))
+    S = spec.sub_concepts
+    if S > 1:
+        subs = _unit(concepts[:, None, :] + spec.sub_spread * _directions(rng, K * S, d).reshape(K, S, d))
+    else:
+        subs = concepts[:, None, :]
+
+    # Visual appearance: close pairs share theirs.
+    appearance = _directions(rng, K, d)
+    for i, j in spec.close_pairs:
+        appearance[j] = appearance[i]
+    nuisance = _directions(rng, max(spec.nuisance_modes, 1), d)
+
+    def draw_images(n):
+        y = _balanced_labels(rng, n, K)
+        s = rng.integers(0, S, size=n)
+        m = rng.integers(0, nuisance.shape[0], size=n)
+        x = (spec.modality_gap * o_img + spec.semantic_weight * subs[y, s] + spec.visual_weight * appearance[y]
+             + spec.nuisance_weight * nuisance[m] + spec.image_noise * rng.standard_normal((n, d)) / np.sqrt(d))
+        return _unit(x).astype(np.float32), y
+
+    E_train, y_train = draw_images(spec.n_train)
+    E_test, y_test = draw_images(spec.n_test)
+
+    # Wild nouns around concepts.
+    def nouns_around(centres, count):
+        c = np.repeat(centres, count, axis=0)
+        x = spec.modality_gap * o_txt + c + spec.text_noise * rng.standard_normal(c.shape) / np.sqrt(d)
+        return _unit(x)
+
+    feats, names, cls = [], [], []
+    # (a) positives: around every (sub-)concept of every class.
+    P = spec.positives_per_concept
+    for k in range(K):
+        feats.append(nouns_around(subs[k], P))
+        for s in range(S):
+            tag = spec.class_names[k] if S == 1 else f"{spec.class_names[k]}/sub{s}"
+            names += [f"{tag}#{j}" for j in range(P)]
+        cls += [k] * (S * P)
+    n_pos = len(names)
+    # (b) near-miss distractors: concepts with cosine ≈ near_miss_cos to a class concept.
+    q = spec.near_miss_cos
+    near = _unit(q * np.repeat(concepts, spec.near_miss_per_class, axis=0)
+                 + np.sqrt(1 - q * q) * _directions(rng, K * spec.near_miss_per_class, d))
+    feats.append(nouns_around(near, spec.nouns_per_absent_concept))
+    for k in range(K):
+        for j in range(spec.near_miss_per_class):
+            names += [f"near-{spec.class_names[k]}-{j}#{i}" for i in range(spec.nouns_per_absent_concept)]
+    # (c) absent siblings of the parent concept (fine-grained presets).
+    if spec.absent_siblings:
+        sib = _unit(spec.parent_weight * parent + _directions(rng, spec.absent_siblings, d))
+        feats.append(nouns_around(sib, spec.nouns_per_absent_concept))
+        for j in range(spec.absent_siblings):
+            names += [f"absent-sibling-{j}#{i}" for i in range(spec.nouns_per_absent_concept)]
+    # (d) generic nouns: almost no content, near the centre of the text cone.
+    g = spec.generic_nouns
+    feats.append(_unit(spec.modality_gap * o_txt + 0.2 * _directions(rng, g, d)
+                       + spec.text_noise * rng.standard_normal((g, d)) / np.sqrt(d)))
+    names += [f"generic#{i}" for i in range(g)]
+    # (e) nouns of absent, unrelated concepts fill the pool up to n_nouns.
+    n_so_far = sum(f.shape[0] for f in feats)
+    n_rest = max(spec.n_nouns - n_so_far, 0)
+    n_concepts = -(-n_rest // spec.nouns_per_absent_concept)
+    if n_rest:
+        absent = _directions(rng, n_concepts, d)
+        feats.append(nouns_around(absent, spec.nouns_per_absent_concept)[:n_rest])
+        names += [f"absent-{i // spec.nouns_per_absent_concept}#{i % spec.nouns_per_absent_concept}"
+                  for i in range(n_rest)]
+    R = np.concatenate(feats).astype(np.float32)
+    noun_class = np.full(R.shape[0], -1, dtype=np.int64)
+    noun_class[:n_pos] = cls
+    # Shuffle the pool so that no method can profit from the order.
+    perm = rng.permutation(R.shape[0])
+    R, noun_class = R[perm], noun_class[perm]
+    names = [names[i] for i in perm]
+    # The true class names' text features: the noiseless noun of each class concept (for zero-shot, Eq. 1).
+    class_text = _unit(spec.modality_gap * o_txt + concepts).astype(np.float32)
+    meta = {"generator": "laicpkg.features.synthetic", "seed": seed,
+            **{k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.__dict__.items() if k != "extra"}}
+    return LaICData(name=spec.name, class_names=list(spec.class_names), E_train=E_train, y_train=y_train,
+                    E_test=E_test, y_test=y_test, R=R, nouns=names, positive_mask=noun_class >= 0,
+                    noun_class=noun_class, class_text=class_text, meta=meta)
+
+
+_KIND_NAMES = {"near": "near-miss", "absent": "absent concept", "generic": "generic"}
+
+
+def noun_kinds(data) -> "pd.Series":
+    """The kind of every noun of a synthetic pool: positive, near-miss, generic or absent concept.
+
+    Explained in: notebooks/01_laic_problem. Read from the generator's noun names and its positive mask.
+    """
+    import pandas as pd
+
+    kinds = ["positive" if data.positive_mask[i] else _KIND_NAMES.get(n.split("#")[0].split("-")[0], "other")
+             for i, n in enumerate(data.nouns)]
+    return pd.Series(kinds, name="kind")

@@ -1,0 +1,1 @@
+"""The estimators (one public class per method) and the registry of method names."""

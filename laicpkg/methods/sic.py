@@ -1,0 +1,285 @@
+"""SIC, "Semantic-Enhanced Image Clustering" (Cai et al., AAAI 2023), complete.
+
+Explained in: notebooks/08_comparison.
+
+1. Semantic space construction (:class:`laicpkg.core.filters.SICFilter`): uniqueness
+   ``ρ(w) = 1 − cos(w, ē)`` (SIC Eq. 1), drop the most generic nouns (γ_u), k-means
+   with c = K on the images, keep the γ_r nearest nouns of every centre → the
+   semantic set T with embeddings V.
+2. Semantic centres H (one per cluster), recomputed every epoch from the head's
+   current assignment Q, by one of three mappings:
+
+   * ``direct``: every image to its nearest noun of T; k-means (c) on those nouns;
+   * ``center``: per cluster l, the images whose ``q_il`` is among the ξ_c largest of
+     column l (Eq. 2–3); their mean is the image centre (Eq. 4); its nearest noun of T is h_l;
+   * ``adjusted`` (default, SIC's best): as ``center``, then h_l is replaced by the
+     mean of its ξ_a nearest nouns of T.
+
+   Pseudo-labels ``p_i = one-hot(argmax_l softmax_l(u_iᵀ h_l))`` (Eq. 5).
+3. Joint consistency learning of a linear cluster head ``q_i = softmax(W u_i + b)``,
+   initialised from the k-means centres R as ``W = 2τ_m R``, ``b_l = −τ_m ‖r_l‖²``
+   (Eq. 8–9), with ``L = L_I + β L_IS + λ L_B`` (Eq. 11): neighbour consistency
+   ``L_I = −mean_i log q_iᵀ q_j`` for one random j of the k nearest neighbours (Eq. 6),
+   image–semantic ``L_IS = mean_i CE(p_i, q_i)`` (Eq. 7) and the balance term (Eq. 10).
+   Adam, 100 epochs, batch 128, SIC Table 2's η_φ, ξ_c = 0.9 n/c, ξ_a, k, λ = 5, β.
+
+Choices (all parameters; the paper where it is explicit, SIC's public code where the paper is silent or
+ambiguous, the other reading as an option; ``--preset official-code`` runs the code's logic):
+
+* γ_u: a threshold on ρ, as the paper's text and the code (see :class:`SICFilter`); the
+  fraction reading is ``gamma_u_mode="fraction"``.
+* Semantic space: the γ_r nearest nouns among the unique ones, as the paper describes
+  (``order="sequential"``); the code intersects two filters run on all nouns (``"intersect"``).
+* Adjusted mapping: the ξ_a nouns nearest to the *image centre*, as the code does (the paper's text and
+  its Table 2 caption disagree); ``adjust_to="nearest-noun"`` uses the centre's nearest noun.
+* The ξ_c most confident images of a cluster are ranked by the head's logits, as the code does
+  (``rank_by="proba"``: by probabilities).
+* Head: initialised from the k-means centres as Eq. 8–9 state, with τ_m = 0.05, the code's α of its
+  ``--center_init`` flag (the paper gives no value); the code's default is a plain linear layer
+  (``head_init="plain"``). Adam with weight decay 1e-4 (0.009 for ImageNet-Dogs), as the code's configs.
+* L_I's neighbour is drawn from the k nearest images *including the image itself*, as the code's
+  neighbour files hold (``neighbor_mode="exclude-self"`` draws among the k others).
+* The code early-stops on test accuracy; we do not (no choice looks at test labels): 100 epochs, the
+  last head is kept.
+* L_B: Eq. 10 writes ``−Σ q̄ log q̄`` (the entropy) and calls it the "negative entropy
+  loss"; minimising the entropy would empty clusters, the opposite of its stated
+  purpose, so L_B is the negative entropy ``Σ_l q̄_l log q̄_l`` (as in SCAN, whose code SIC
+  forks).
+* Eq. 9 writes ``‖h_l‖²`` for the bias; with W built from R it must be ``‖r_l‖²``.
+* Eq. 4 is garbled (it sums u_i over i with 1/‖z_i‖₁); we read it as the mean of the
+  selected images of cluster l. The adjusted centre is L2-normalised.
+* The CLIP-style image augmentation of SIC's training is not applied: this project
+  works on cached features.
+* Semantic centres and pseudo-labels are recomputed once per epoch (Algorithm 1),
+  from Q on the whole train split.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from ..core.counterparts import TwoStageClustering
+from ..utils.errors import ParameterError
+from ..core.filters import SICFilter
+from ..core.kmeans import KMeans
+from .tac import mine_neighbors
+from ..utils.timing import timed, torch_threads
+from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
+                         resolve_device)
+
+__all__ = ["sic_neighbors", "SIC", "semantic_centers", "sic_losses", "negative_entropy"]
+
+
+def negative_entropy(q: torch.Tensor) -> torch.Tensor:
+    """SIC's balance term ``L_B = Σ_l q̄_l log q̄_l`` with ``q̄ = mean_i q_i`` (Eq. 10, read as negative entropy)."""
+    m = q.mean(0).clamp_min(1e-9)
+    return (m * m.log()).sum()
+
+
+def sic_losses(q: torch.Tensor, q_nb: torch.Tensor, pseudo: torch.Tensor):
+    """``(L_I, L_IS, L_B)`` of SIC Eq. 6, 7 and 10 for a batch.
+
+    ``q`` (B, c) anchors' assignments, ``q_nb`` (B, c) one neighbour's, ``pseudo`` (B,) labels.
+    """
+    l_i = -torch.log((q * q_nb).sum(1).clamp_min(1e-12)).mean()
+    l_is = F.nll_loss(torch.log(q.clamp_min(1e-12)), pseudo)
+    return l_i, l_is, negative_entropy(q)
+
+
+def semantic_centers(U: np.ndarray, V: np.ndarray, Q: np.ndarray | None, *, mapping: str = "adjusted",
+                     xi_c: int | None = None, xi_a: int = 20, adjust_to: str = "image-center",
+                     random_state: int = 0) -> np.ndarray:
+    """The c semantic centres H (c, d) of SIC's three mappings (see the module docstring).
+
+    ``U`` (n, d) images, ``V`` (m, d) semantic set T, ``Q`` (n, c) the scores by which the ξ_c most
+    confident images of each cluster are ranked (the head's logits in SIC's code, or its probabilities;
+    unused by ``direct``, which needs ``c`` from ``Q.shape[1]`` only). ``adjust_to``: the adjusted mapping
+    averages the ξ_a nouns nearest to the image centre (SIC's code, default) or to the centre's nearest
+    noun (``"nearest-noun"``).
+    """
+    check_choice(adjust_to, "adjust_to", ("image-center", "nearest-noun"))
+    check_choice(mapping, "mapping", ("direct", "center", "adjusted"))
+    c = Q.shape[1]
+    if mapping == "direct":
+        nearest = (U @ V.T).argmax(1)
+        S = V[nearest]
+        return KMeans(c, spherical=True, niter=100, on_empty="ignore", random_state=random_state).fit(S).cluster_centers_
+    n = U.shape[0]
+    xi_c = max(1, min(n, int(math.floor(0.9 * n / c)) if xi_c is None else int(xi_c)))
+    kth = np.partition(Q, n - xi_c, axis=0)[n - xi_c]       # κ_l: the ξ_c-th largest q in column l (Eq. 3)
+    Zmask = Q >= kth[None, :]                                 # Eq. 2
+    img_centers = (Zmask.T.astype(np.float64) @ U) / Zmask.sum(0)[:, None]   # Eq. 4
+    sims = img_centers @ V.T
+    H = V[sims.argmax(1)].astype(np.float64)
+    if mapping == "adjusted":
+        xi_a = min(check_int(xi_a, "xi_a"), V.shape[0])
+        anchor = sims if adjust_to == "image-center" else H @ V.T
+        nn_idx = np.argpartition(-anchor, xi_a - 1, axis=1)[:, :xi_a]
+        H = V[nn_idx].mean(1)
+        H /= np.linalg.norm(H, axis=1, keepdims=True)
+    return H.astype(np.float32)
+
+
+def sic_neighbors(U: np.ndarray, k: int, mode: str = "include-self") -> np.ndarray:
+    """Candidate neighbours (n, ·) of L_I: the k nearest images by inner product (= by L2 on unit-norm rows).
+
+    ``mode="include-self"`` keeps the image itself among the k + 1 candidates, as SIC's code (SCAN's
+    neighbour files) does, so the drawn neighbour is the anchor with probability 1/(k + 1);
+    ``"exclude-self"`` draws among the k others.
+    """
+    check_choice(mode, "neighbor_mode", ("include-self", "exclude-self"))
+    others = mine_neighbors(U, k)
+    if mode == "exclude-self":
+        return others
+    return np.concatenate([np.arange(U.shape[0])[:, None], others], axis=1)
+
+
+class SIC(TwoStageClustering):
+    """The complete SIC method (semantic space, semantic centres, joint consistency learning).
+
+    Parameters
+    ----------
+    n_clusters : int (c)
+    gamma_u, gamma_r, gamma_u_mode, order : semantic space construction (see :class:`SICFilter`)
+    mapping : "direct", "center" or "adjusted" (default)
+    xi_c : top samples per cluster for the centre-based mappings; default 0.9 n/c
+    xi_a : nouns averaged by the adjusted mapping (SIC Table 2: 20–50)
+    adjust_to : "image-center" (default) or "nearest-noun" (see the module notes)
+    rank_by : "logits" (default) or "proba": how the ξ_c most confident images are ranked
+    n_neighbors, neighbor_mode : k of L_I (default 20); "include-self" (default) or "exclude-self"
+    lam, beta : λ (balance, 5) and β (image–semantic, SIC Table 2: 1 or 0.1)
+    head_init, tau_m : "centers" (Eq. 8–9, default) with τ_m = 0.05, or "plain"
+    epochs, batch_size, lr : 100, 128, η_φ (SIC Table 2: 1e-4; ImageNet-Dogs 9e-3)
+    weight_decay : Adam's weight decay (SIC's code: 1e-4; 0.009 for ImageNet-Dogs)
+    device, progress, random_state
+
+    Attributes
+    ----------
+    head_ (torch Linear), loss_history_ (per epoch: L_I, L_IS, L_B, total),
+    pseudo_label_history_ (pseudo-labels of the last epoch), semantic_centers_ (c, d)
+    """
+
+    def __init__(self, n_clusters: int, *, gamma_u: float = 0.05, gamma_r: int = 500,
+                 gamma_u_mode: str = "threshold", order: str = "sequential", mapping: str = "adjusted",
+                 xi_c: int | None = None, xi_a: int = 20, adjust_to: str = "image-center", rank_by: str = "logits",
+                 n_neighbors: int = 20, neighbor_mode: str = "include-self", lam: float = 5.0, beta: float = 1.0,
+                 head_init: str = "centers", tau_m: float = 0.05, epochs: int = 100, batch_size: int = 128,
+                 lr: float = 1e-4, weight_decay: float = 1e-4, kmeans_niter: int = 300, kmeans_nredo: int = 1,
+                 kmeans_max_points: int | None = 256, device: str = "cpu", progress: bool = True,
+                 random_state: int = 0):
+        super().__init__(None, n_clusters, device=device, random_state=random_state)
+        self.order = order
+        self.adjust_to = adjust_to
+        self.rank_by = rank_by
+        self.neighbor_mode = neighbor_mode
+        self.head_init = head_init
+        self.weight_decay = weight_decay
+        self.gamma_u = gamma_u
+        self.gamma_r = gamma_r
+        self.gamma_u_mode = gamma_u_mode
+        self.mapping = mapping
+        self.xi_c = xi_c
+        self.xi_a = xi_a
+        self.n_neighbors = n_neighbors
+        self.lam = lam
+        self.beta = beta
+        self.tau_m = tau_m
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.kmeans_niter = kmeans_niter
+        self.kmeans_nredo = kmeans_nredo
+        self.kmeans_max_points = kmeans_max_points
+        self.progress = progress
+
+    def make_filter(self) -> SICFilter:
+        return SICFilter(self.n_clusters, gamma_u=self.gamma_u, gamma_r=self.gamma_r, gamma_u_mode=self.gamma_u_mode,
+                         order=self.order, kmeans_niter=self.kmeans_niter, kmeans_nredo=self.kmeans_nredo,
+                         kmeans_max_points=self.kmeans_max_points, device=self.device,
+                         random_state=self.random_state)
+
+    @torch.no_grad()
+    def _logits(self, X: torch.Tensor) -> torch.Tensor:
+        return self.head_(X)
+
+    @torch.no_grad()
+    def _proba(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.head_(X), dim=1)
+
+    def fit(self, E_train, R) -> "SIC":
+        super().fit(E_train, R)
+        U = as_features(E_train, "image features")
+        c = check_n_clusters(self.n_clusters, U.shape[0], "n_clusters (c)", "training images")
+        check_choice(self.mapping, "mapping", ("direct", "center", "adjusted"))
+        check_choice(self.rank_by, "rank_by", ("logits", "proba"))
+        check_choice(self.head_init, "head_init", ("centers", "plain"))
+        check_choice(self.neighbor_mode, "neighbor_mode", ("include-self", "exclude-self"))
+        weight_decay = float(self.weight_decay)
+        if not (np.isfinite(weight_decay) and weight_decay >= 0):
+            raise ParameterError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        epochs = check_int(self.epochs, "epochs", minimum=0)
+        bs = min(check_int(self.batch_size, "batch_size"), U.shape[0])
+        lr = check_positive(self.lr, "lr")
+        tau_m = check_positive(self.tau_m, "tau_m")
+        if self.R_pos_.shape[0] < c:
+            raise ParameterError(f"the semantic set has {self.R_pos_.shape[0]} nouns, fewer than c={c} clusters")
+        device = resolve_device(self.device)
+        V = self.R_pos_
+        with timed(self.timings_, "neighbors"):
+            nbrs = sic_neighbors(U, self.n_neighbors, self.neighbor_mode)
+        torch.manual_seed(self.random_state)
+        rng = np.random.default_rng(self.random_state)
+        Rc = torch.from_numpy(self.filter_.centers_.astype(np.float32))
+        self.head_ = torch.nn.Linear(U.shape[1], c).to(device)
+        if self.head_init == "centers":
+            with torch.no_grad():                                    # Eq. 8-9
+                self.head_.weight.copy_(2.0 * tau_m * Rc)
+                self.head_.bias.copy_(-tau_m * (Rc * Rc).sum(1))
+        opt = torch.optim.Adam(self.head_.parameters(), lr=lr, weight_decay=weight_decay)
+        Ut = torch.from_numpy(U).to(device)
+        n = U.shape[0]
+        self.loss_history_ = {"L_I": [], "L_IS": [], "L_B": [], "total": []}
+        with timed(self.timings_, "train_head"), torch_threads(1):
+            bar = tqdm(range(epochs), desc="SIC head", disable=not self.progress, leave=False)
+            for _ in bar:
+                Q = (self._logits(Ut) if self.rank_by == "logits" else self._proba(Ut)).cpu().numpy()
+                H = semantic_centers(U, V, Q, mapping=self.mapping, xi_c=self.xi_c, xi_a=self.xi_a,
+                                     adjust_to=self.adjust_to, random_state=self.random_state)
+                pseudo = torch.from_numpy((U @ H.T).argmax(1)).to(device)        # Eq. 5
+                perm = rng.permutation(n)
+                sums = np.zeros(4)
+                n_b = 0
+                for a in range(0, n, bs):
+                    idx = perm[a:a + bs]
+                    j = nbrs[idx, rng.integers(0, nbrs.shape[1], size=idx.size)]
+                    q = torch.softmax(self.head_(Ut[idx]), dim=1)
+                    q_nb = torch.softmax(self.head_(Ut[j]), dim=1)
+                    l_i, l_is, l_b = sic_losses(q, q_nb, pseudo[idx])
+                    loss = l_i + self.beta * l_is + self.lam * l_b      # Eq. 11
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    sums += [l_i.item(), l_is.item(), l_b.item(), loss.item()]
+                    n_b += 1
+                check_finite_loss(sums[3] / max(n_b, 1), "SIC", len(self.loss_history_["total"]), "--sic-lr", self.lr)
+                for key, v in zip(("L_I", "L_IS", "L_B", "total"), sums / max(n_b, 1)):
+                    self.loss_history_[key].append(float(v))
+                bar.set_postfix(loss=f"{self.loss_history_['total'][-1]:.4f}")
+        self.semantic_centers_ = H if epochs else None
+        return self
+
+    def predict_proba(self, E) -> np.ndarray:
+        E = as_features(E, "image features")
+        dev = self.head_.weight.device
+        return self._proba(torch.from_numpy(E).to(dev)).cpu().numpy()
+
+    def predict(self, E) -> np.ndarray:
+        """Clusters ``argmax_l q_il`` of the trained head (SIC Algorithm 1, output)."""
+        with timed(self.timings_, "predict"):
+            labels = self.predict_proba(E).argmax(1).astype(np.int64)
+        self.labels_ = labels
+        return labels

@@ -1,0 +1,1 @@
+"""Utilities under everything: errors, input validation, atomic writes, timers, the environment."""
