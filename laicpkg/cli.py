@@ -27,7 +27,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog.split()[0]} --help)\n")
 
 
+#: Flags renamed when GradNorm's ERM settings got their prefix; accepted with a warning.
+DEPRECATED_FLAGS = {"--epochs": "erm_epochs", "--batch-size": "erm_batch_size", "--lr": "erm_lr"}
+
+
+class _Deprecated(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        new = "--" + self.dest.replace("_", "-")
+        print(f"laic: warning: {option_string} is deprecated; use {new}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def _add_params(p: argparse.ArgumentParser) -> None:
+    """One flag per parameter of :data:`laicpkg.run.config.PARAMS` (the estimators' arguments)."""
     from .run.config import PARAMS
 
     g = p.add_argument_group("hyper-parameters (default: the paper's; see `laic list`)")
@@ -38,6 +50,8 @@ def _add_params(p: argparse.ArgumentParser) -> None:
         else:
             g.add_argument(flag, dest=name, type=spec.type, default=None, metavar=spec.type.__name__.upper(),
                            help=f"{spec.help} [default: {spec.default}]")
+    for old, name in DEPRECATED_FLAGS.items():
+        g.add_argument(old, dest=name, type=PARAMS[name].type, action=_Deprecated, help=argparse.SUPPRESS)
 
 
 def _add_grid_args(p: argparse.ArgumentParser) -> None:
@@ -170,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_batch(args) -> int:
     from .book.batch import run_batch
     from .run.config import check_seed
-    from .run.runner import check_output_dir
+    from .run.records import check_output_dir
 
     check_seed(args.seed)
     check_output_dir(args.out_dir)
@@ -259,15 +273,12 @@ def _cmd_run(args) -> int:
     from .run.config import PARAMS, resolve_config
     from .features.datasets import get_dataset_spec
     from .methods.registry import get_method
-    from .features.imagesets import is_image_set
-    from .run.runner import check_record_path, run, write_record
+    from .run.records import check_record_path, write_record
+    from .run.runner import run
 
     method = get_method(args.method)
-    if is_image_set(args.dataset):
-        if method.kind != "images":
-            raise UnknownNameError(f"{args.dataset} holds raw images: only --method idcl runs on it")
-    else:
-        get_dataset_spec(args.dataset)
+    if get_dataset_spec(args.dataset).kind == "images" and not method.estimator.accepts_images:
+        raise UnknownNameError(f"{args.dataset} holds raw images: only --method idcl runs on it")
     overrides = {k: getattr(args, k) for k in PARAMS}
     cfg = resolve_config(args.dataset, args.method, overrides=overrides, preset=args.preset, seed=args.seed,
                          data_seed=args.data_seed, features=args.features, model=args.model,
@@ -283,7 +294,7 @@ def _cmd_run(args) -> int:
 
 def _cmd_compare(args) -> int:
     from .run.experiments import COMPARISON_METHODS, compare, comparison_table
-    from .run.runner import check_output_dir
+    from .run.records import check_output_dir
 
     datasets, methods = _grid_arguments(args, COMPARISON_METHODS)
     check_output_dir(args.records_dir)
@@ -321,7 +332,7 @@ def _grid_arguments(args, default_methods) -> tuple[list, list]:
 def _cmd_final_assign(args) -> int:
     from .utils.atomic import atomic_open
     from .run.experiments import final_assign_experiment
-    from .run.runner import check_record_path
+    from .run.records import check_record_path
 
     datasets, methods = _grid_arguments(args, [])
 
@@ -344,14 +355,14 @@ def _cmd_list(_args) -> int:
 
     print("datasets:")
     for d in DATASETS.values():
-        sizes = f"{d.n_train}/{d.n_test}" if d.n_train else "-"
-        print(f"  {d.name:<20} K={d.n_classes:<5} train/test {sizes:<16} {d.source}")
-    from .features.imagesets import IMAGE_SETS
-
+        if d.kind == "features":
+            sizes = f"{d.n_train}/{d.n_test}" if d.n_train else f"-/{d.n_test}" if d.n_test else "-"
+            print(f"  {d.name:<20} K={d.n_classes:<5} train/test {sizes:<16} {d.source}")
     print("raw-image datasets (IDCL):")
-    for d in IMAGE_SETS.values():
-        print(f"  {d.name:<20} K={d.n_classes:<5} n={d.n_samples:<7} {'x'.join(map(str, d.shape)):<10} "
-              f"{d.note or 'torchvision ' + str(d.torchvision) + ' (--data-root)'}")
+    for d in DATASETS.values():
+        if d.kind == "images":
+            print(f"  {d.name:<20} K={d.n_classes:<5} n={d.n_test:<7} {'x'.join(map(str, d.image_shape)):<10} "
+                  f"{d.source}{' (--data-root)' if d.images is not None and d.name != 'digits' else ''}")
     print("methods:")
     for m in METHODS.values():
         print(f"  {m.name:<20} {m.description}")

@@ -28,7 +28,7 @@ def test_run_prints_table_and_writes_record(tmp_path, capsys):
     assert 0 < rec["filter"]["n_selected"] <= 5 * rec["filter"]["n_groups"]
     assert 0 <= rec["filter"]["precision"] <= 100
     assert rec["selected_nouns"] and all(isinstance(n, str) for v in rec["selected_nouns"].values() for n in v)
-    assert {"stage1", "filter/classifier", "filter/score", "final_kmeans"} <= set(rec["timings_s"])
+    assert {"cluster", "filter/classifier", "filter/score", "final_kmeans"} <= set(rec["timings_s"])
     assert rec["versions"]["laicpkg"]
 
 

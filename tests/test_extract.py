@@ -152,7 +152,8 @@ def test_wrong_root_and_size_mismatch(tmp_path):
     with pytest.raises(DatasetError, match="expected an image folder"):
         extract_image_features("imagenet10", tmp_path / "nowhere", tmp_path / "f", model="laic-tiny",
                                pretrained="none", device="cpu")
-    from laicpkg.features.images import build_image_dataset, _read_wnids
+    from laicpkg.features.datasets import build_image_dataset
+    from laicpkg.features.images import _read_wnids
 
     root = tmp_path / "inet"
     for w in _read_wnids("imagenet10_wnids.txt"):

@@ -5,11 +5,11 @@ import pytest
 from laicpkg import KMeans, UnknownNameError, clustering_scores
 from laicpkg.core.counterparts import TwoStageClustering
 from laicpkg.core.filters import NounFilter
-from laicpkg.features.synthetic import list_presets, make_synthetic
+from laicpkg.features.synthetic import list_synthetic, make_synthetic
 
 
 def test_presets_exist():
-    assert list_presets() == ["synthetic-cifar10", "synthetic-cifar20", "synthetic-dogs"]
+    assert list_synthetic() == ["synthetic-cifar10", "synthetic-cifar20", "synthetic-dogs"]
     with pytest.raises(UnknownNameError):
         make_synthetic("synthetic-mnist")
 

@@ -19,10 +19,9 @@ import torch
 
 from ..utils.errors import ParameterError
 from .kmeans import KMeans
-from ..utils.timing import timed
-from ..utils.validation import as_features, check_choice, check_n_clusters, check_positive, check_same_dim, resolve_device
+from ..utils.validation import check_choice, check_positive
 
-__all__ = ["KAPPA", "text_counterparts", "concat_features", "final_clustering", "TwoStageClustering"]
+__all__ = ["KAPPA", "text_counterparts", "concat_features", "final_clustering"]
 
 #: κ = 0.006, the retrieval temperature of Eq. 9 (GradNorm Sec. 5.1.2).
 KAPPA = 0.006
@@ -84,94 +83,3 @@ def final_clustering(X, n_clusters: int, *, assign: str = "kmeans", niter: int =
     return DensityCoreAssignment(n_clusters, reduce="mean" if assign.endswith("mean") else "sum", spherical=True,
                                  kmeans_niter=niter, kmeans_nredo=nredo, kmeans_max_points=max_points,
                                  random_state=random_state).fit(X).labels_
-
-
-class TwoStageClustering:
-    """A noun filter (Stage 1, on the train split) followed by Stage 2 (on any split).
-
-    Parameters
-    ----------
-    noun_filter : NounFilter or None
-        An unfitted filter; subclasses may build it in :meth:`make_filter`.
-    n_clusters : int
-        K, clusters of the final k-means.
-    kappa, normalize_counterparts :
-        Eq. 9 settings.
-    kmeans_niter, final_nredo :
-        Final spherical k-means settings (the GradNorm code: 300 iterations, 20 restarts).
-    kmeans_max_points : int or None
-        faiss trains each k-means on at most this many points per centroid (a random subsample); 256 is
-        faiss' default, which every reference implementation uses; None trains on every point.
-    final_assign : {"kmeans", "density-core", "density-core-mean"}
-        "kmeans" (the paper); "density-core" keeps the k-means clusters only to build
-        IDCL's density cores and assigns every image by density-core similarity
-        (IDCL Eq. 9–11; :class:`laicpkg.core.density.DensityCoreAssignment`);
-        "density-core-mean" averages the kernel over each core instead of summing.
-    random_state : int
-        Seed of the final k-means.
-
-    Attributes
-    ----------
-    filter_ : the fitted filter (its learned attributes are also readable on this object)
-    selected_indices_ : indices of D_pos in the noun pool
-    text_counterparts_ : (n_samples, d) v of the last :meth:`predict`
-    labels_ : (n_samples,) final clusters of the last :meth:`predict`
-    timings_ : seconds per stage
-    """
-
-    def __init__(self, noun_filter, n_clusters: int, *, kappa: float = KAPPA, normalize_counterparts: bool = True,
-                 kmeans_niter: int = 300, kmeans_max_points: int | None = 256, final_nredo: int = 20,
-                 final_assign: str = "kmeans", device: str = "cpu", random_state: int = 0):
-        self.noun_filter = noun_filter
-        self.kmeans_max_points = kmeans_max_points
-        self.final_assign = final_assign
-        self.n_clusters = n_clusters
-        self.kappa = kappa
-        self.normalize_counterparts = normalize_counterparts
-        self.kmeans_niter = kmeans_niter
-        self.final_nredo = final_nredo
-        self.device = device
-        self.random_state = random_state
-
-    def make_filter(self):
-        if self.noun_filter is None:
-            raise ParameterError("no noun filter given")
-        return self.noun_filter
-
-    def __getattr__(self, name):
-        # Forward learned attributes (pseudo_labels_, W_, scores_, ...) to the fitted filter.
-        if name.endswith("_") and not name.startswith("__") and "filter_" in self.__dict__:
-            return getattr(self.__dict__["filter_"], name)
-        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
-
-    def fit(self, E_train, R) -> "TwoStageClustering":
-        """Stage 1: fit the noun filter on the train split's image features and the noun pool."""
-        self.timings_ = {}
-        R = as_features(R, "noun features")
-        self.filter_ = self.make_filter().fit(E_train, R)
-        self.timings_.update({f"filter/{k}": v for k, v in self.filter_.timings_.items()})
-        self.R_pos_ = R[self.filter_.selected_indices_]
-        return self
-
-    def transform(self, E) -> np.ndarray:
-        """Text counterparts v (Eq. 9) of images ``E`` from the fitted D_pos."""
-        E = as_features(E, "image features")
-        check_same_dim(E, self.R_pos_, "image features", "noun features")
-        return text_counterparts(E, self.R_pos_, self.kappa, normalize=self.normalize_counterparts,
-                                 device=resolve_device(self.device))
-
-    def predict(self, E) -> np.ndarray:
-        """Stage 2: cluster images ``E`` into K groups on ``[e; v]``."""
-        E = as_features(E, "image features")
-        K = check_n_clusters(self.n_clusters, E.shape[0], "n_clusters (K)", "images to cluster")
-        with timed(self.timings_, "counterparts"):
-            V = self.transform(E)
-        with timed(self.timings_, "final_kmeans"):
-            labels = final_clustering(concat_features(E, V), K, assign=self.final_assign, niter=self.kmeans_niter,
-                                      nredo=self.final_nredo, max_points=self.kmeans_max_points,
-                                      device=self.device, random_state=self.random_state)
-        self.text_counterparts_, self.labels_ = V, labels
-        return labels
-
-    def fit_predict(self, E_train, R, E_test) -> np.ndarray:
-        return self.fit(E_train, R).predict(E_test)

@@ -1,33 +1,26 @@
-"""Noun filters: which wild nouns count as candidate positive semantics.
+"""The arithmetic of noun filters: which wild nouns count as candidate positive semantics.
 
 Explained in: notebooks/03_theorem2_limits (TAC and SIC as special cases of Eq. 6)
 and notebooks/05_pipeline (the three filters side by side).
 
-A filter sees the *train* split's image features ``E`` (n_samples, d) and the
-wild noun features ``R`` (n_nouns, d), and learns ``selected_indices_``: the
-indices of the nouns it keeps. GradNorm's own filter lives in
-:mod:`laicpkg.core.gradnorm`; this module holds the shared machinery (the
-pseudo-class count rule, per-group top-β selection) and the two baselines:
+The filters are Stage 1 of the estimators in :mod:`laicpkg.methods`; this module
+holds what they compute: the pseudo-class count rule, per-group top-β selection
+(Eq. 8), normalised class means (Eq. 12), blocked logits, and the baselines' scores:
 
-* :class:`TACFilter` — TAC's reference code: maximum softmax probability over
-  normalised pseudo-class means (the τ→0 special case, Eq. 13 of GradNorm).
-* :class:`SICFilter` — SIC's semantic-space construction (Sec. "Semantic Space
-  Construction" of the SIC paper): uniqueness, then γ_r nearest nouns per
-  image-cluster centre (the cosine special case, Eq. 14–15 of GradNorm).
+* :func:`max_softmax_scores` — TAC's reference code: maximum softmax probability over
+  normalised pseudo-class means (the τ→0 special case, Eq. 13 of GradNorm);
+* :func:`uniqueness` and :func:`nearest_per_center` — SIC's semantic-space construction
+  (SIC paper, Eq. 1 and the paragraph after it; the cosine special case, Eq. 14–15 of GradNorm).
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from ..utils.errors import ParameterError
-from .kmeans import KMeans
-from ..utils.timing import timed
-from ..utils.validation import (as_features, check_choice, check_int, check_n_clusters, check_positive,
-                         check_same_dim)
+from ..utils.validation import check_int
 
-__all__ = ["NounFilter", "TACFilter", "SICFilter", "pseudo_class_count", "select_per_group",
-           "normalized_class_means", "iter_logit_chunks"]
+__all__ = ["pseudo_class_count", "select_per_group", "normalized_class_means", "iter_logit_chunks",
+           "max_softmax_scores", "uniqueness", "nearest_per_center"]
 
 #: elements of one (chunk of nouns × pseudo-classes) block; bounds scoring memory (4 MiB in float32).
 BLOCK_ELEMENTS = 1 << 20
@@ -123,177 +116,37 @@ def iter_logit_chunks(R: np.ndarray, W: np.ndarray, scale: float, *, device: str
             yield start, stop, torch.as_tensor(Rc, device=device).to(dtype) @ Wt
 
 
-class NounFilter:
-    """Base class of noun filters; subclasses implement :meth:`_fit`.
+def max_softmax_scores(R: np.ndarray, W: np.ndarray, temperature: float = 1.0, *, device: str = "cpu"):
+    """TAC's score: ``p_i = softmax_j(r_iᵀ w_j / temperature)``; returns ``(max_j p_ij, argmax_j p_ij)``.
 
-    Learned attributes (set by :meth:`fit`):
-
-    ``selected_indices_`` : sorted unique noun indices kept (the candidate
-    positives D_pos); ``selected_per_group_`` : list, per group, of kept noun
-    indices best first; ``group_sizes_`` : nouns available per group;
-    ``short_groups_`` : groups that had fewer nouns than asked for;
-    ``timings_`` : seconds per step.
+    GradNorm Eq. 13 (the maximum softmax probability); float32 and int64 arrays of length n_nouns.
     """
-
-    name = "filter"
-
-    def fit(self, E, R) -> "NounFilter":
-        E = as_features(E, "image features")
-        R = as_features(R, "noun features")
-        check_same_dim(E, R, "image features", "noun features")
-        self.timings_ = {}
-        self._fit(E, R)
-        self.selected_indices_ = np.unique(np.concatenate(self.selected_per_group_)).astype(np.int64) \
-            if self.selected_per_group_ else np.zeros(0, dtype=np.int64)
-        return self
-
-    def _fit(self, E: np.ndarray, R: np.ndarray) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _record_groups(self, per_group, sizes, k):
-        self.selected_per_group_ = per_group
-        self.group_sizes_ = sizes
-        self.short_groups_ = np.flatnonzero(sizes < k).astype(np.int64)
-
-    def summary(self) -> dict:
-        """A JSON-ready description of what the filter kept."""
-        return {
-            "filter": self.name,
-            "n_groups": int(len(self.selected_per_group_)),
-            "n_selected": int(self.selected_indices_.size),
-            "short_groups": [int(g) for g in self.short_groups_],
-            "n_short_groups": int(self.short_groups_.size),
-        }
+    msp = np.empty(R.shape[0], dtype=np.float32)
+    assign = np.empty(R.shape[0], dtype=np.int64)
+    for a, b, logits in iter_logit_chunks(R, W, 1.0 / temperature, device=device):
+        p_max, arg = torch.softmax(logits, dim=1).max(dim=1)
+        msp[a:b] = p_max.cpu().numpy()
+        assign[a:b] = arg.cpu().numpy()
+    return msp, assign
 
 
-class TACFilter(NounFilter):
-    """TAC's noun filter, as in its public reference code (book/implementation.md, "The baselines' filters").
+def uniqueness(R: np.ndarray) -> np.ndarray:
+    """SIC Eq. 1: ``ρ(w) = 1 − cos(w, ē)`` with ``ē`` the normalised mean of the (unit) noun features."""
+    center = R.mean(axis=0)
+    center /= max(np.linalg.norm(center), np.finfo(np.float32).tiny)
+    return 1.0 - R @ center
 
-    Pseudo-classes come from spherical k-means on the image features with
-    ``C = pseudo_class_count(N, K, 300)`` centres; ``w_j`` are the normalised
-    pseudo-class means; every noun gets ``p_i = softmax_j(r_iᵀ w_j / temperature)``
-    (temperature 1: the cosine itself is the logit) and is assigned to
-    ``argmax_j p_ij``; each centre keeps the ``top_k`` nouns of highest
-    ``max_j p_ij`` — the maximum-softmax-probability score of GradNorm Eq. 13.
 
-    Attributes (besides :class:`NounFilter`'s): ``pseudo_labels_``, ``W_`` (d, C),
-    ``msp_`` (n_nouns,), ``noun_assign_`` (n_nouns,).
+def nearest_per_center(centers: np.ndarray, R: np.ndarray, pool: np.ndarray, k: int) -> list:
+    """Per centre, the ``k`` nouns of ``pool`` of highest cosine, best first (ties: lower index first).
+
+    SIC's "γ_r nearest nouns" of every image-cluster centre (GradNorm Eq. 15's score).
     """
-
-    name = "tac"
-
-    def __init__(self, n_clusters: int, *, n_pseudo_classes: int | None = None, top_k: int = 5,
-                 temperature: float = 1.0, kmeans_niter: int = 300, kmeans_nredo: int = 1,
-                 kmeans_max_points: int | None = 256,
-                 device: str = "cpu", random_state: int = 0):
-        self.n_clusters = n_clusters
-        self.n_pseudo_classes = n_pseudo_classes
-        self.top_k = top_k
-        self.temperature = temperature
-        self.kmeans_niter = kmeans_niter
-        self.kmeans_nredo = kmeans_nredo
-        self.kmeans_max_points = kmeans_max_points
-        self.device = device
-        self.random_state = random_state
-
-    def _fit(self, E, R):
-        n = E.shape[0]
-        k = check_n_clusters(self.n_clusters, n, "n_clusters (K)", "training images")
-        C = self.n_pseudo_classes if self.n_pseudo_classes is not None else pseudo_class_count(n, k, 300)
-        C = check_n_clusters(C, n, "n_pseudo_classes (C)", "training images")
-        top_k = check_int(self.top_k, "top_k")
-        temperature = check_positive(self.temperature, "temperature")
-        with timed(self.timings_, "kmeans"):
-            km = KMeans(C, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        max_points_per_centroid=self.kmeans_max_points, device=self.device,
-                        random_state=self.random_state).fit(E)
-        self.pseudo_labels_ = km.labels_
-        self.n_pseudo_classes_ = C
-        with timed(self.timings_, "score"):
-            self.W_ = normalized_class_means(E, km.labels_, C)
-            msp = np.empty(R.shape[0], dtype=np.float32)
-            assign = np.empty(R.shape[0], dtype=np.int64)
-            for a, b, logits in iter_logit_chunks(R, self.W_, 1.0 / temperature, device=self.device):
-                p_max, arg = torch.softmax(logits, dim=1).max(dim=1)
-                msp[a:b] = p_max.cpu().numpy()
-                assign[a:b] = arg.cpu().numpy()
-            self.msp_, self.noun_assign_ = msp, assign
-        with timed(self.timings_, "select"):
-            per_group, sizes = select_per_group(msp, assign, C, top_k, largest=True)
-        self._record_groups(per_group, sizes, top_k)
-
-
-class SICFilter(NounFilter):
-    """SIC's semantic-space construction (SIC paper, Eq. 1 and the paragraph after it).
-
-    1. Uniqueness ``ρ(w) = 1 − cos(w, ē)`` with ``ē`` the mean of all noun
-       embeddings (SIC Eq. 1).
-    2. Drop the most generic nouns according to ``gamma_u``.
-    3. Spherical k-means with ``c = K`` clusters on the image features; keep the
-       ``gamma_r`` nouns of highest cosine to each centre (GradNorm Eq. 15's score).
-
-    γ_u: SIC's text says "select ρ(w) ≥ γ_u" and its code keeps the nouns with
-    ``cos(w, ē) < 1 − γ_u``: both a *threshold* (``gamma_u_mode="threshold"``, the
-    default). Its Table 2 calls γ_u "the number of most unique nouns"; the reading as
-    the *fraction* of most generic nouns removed is ``gamma_u_mode="fraction"``.
-
-    Order: the paper selects the γ_r nearest nouns of each centre among the unique
-    nouns (``order="sequential"``, default); SIC's code selects them among all nouns
-    and intersects with the unique ones (``order="intersect"``), so a centre may keep
-    fewer than γ_r.
-
-    Attributes (besides :class:`NounFilter`'s): ``uniqueness_`` (n_nouns,),
-    ``unique_mask_`` (n_nouns,), ``centers_`` (K, d), ``image_labels_``.
-    """
-
-    name = "sic"
-
-    def __init__(self, n_clusters: int, *, gamma_u: float = 0.05, gamma_r: int = 500,
-                 gamma_u_mode: str = "threshold", order: str = "sequential", kmeans_niter: int = 300,
-                 kmeans_nredo: int = 1, kmeans_max_points: int | None = 256, device: str = "cpu",
-                 random_state: int = 0):
-        self.n_clusters = n_clusters
-        self.device = device
-        self.order = order
-        self.gamma_u = gamma_u
-        self.gamma_r = gamma_r
-        self.gamma_u_mode = gamma_u_mode
-        self.kmeans_niter = kmeans_niter
-        self.kmeans_nredo = kmeans_nredo
-        self.kmeans_max_points = kmeans_max_points
-        self.random_state = random_state
-
-    def _fit(self, E, R):
-        k = check_n_clusters(self.n_clusters, E.shape[0], "n_clusters (K)", "training images")
-        gamma_r = check_int(self.gamma_r, "gamma_r")
-        check_choice(self.gamma_u_mode, "gamma_u_mode", ("fraction", "threshold"))
-        check_choice(self.order, "order", ("sequential", "intersect"))
-        gamma_u = float(self.gamma_u)
-        if not (0.0 <= gamma_u < 1.0):
-            raise ParameterError(f"gamma_u must be in [0, 1), got {self.gamma_u!r}")
-        with timed(self.timings_, "uniqueness"):
-            center = R.mean(axis=0)
-            center /= max(np.linalg.norm(center), np.finfo(np.float32).tiny)
-            rho = 1.0 - R @ center
-            cut = np.quantile(rho, gamma_u) if self.gamma_u_mode == "fraction" else gamma_u
-            mask = rho >= cut
-            self.uniqueness_, self.unique_mask_ = rho, mask
-        with timed(self.timings_, "kmeans"):
-            km = KMeans(k, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        max_points_per_centroid=self.kmeans_max_points, device=self.device,
-                        random_state=self.random_state).fit(E)
-        self.centers_, self.image_labels_ = km.cluster_centers_, km.labels_
-        with timed(self.timings_, "select"):
-            # "sequential" (the paper): the γ_r nearest among the unique nouns; "intersect" (SIC's code): the
-            # γ_r nearest among all nouns, then only those that are also unique
-            pool = np.flatnonzero(mask) if self.order == "sequential" else np.arange(R.shape[0])
-            sims = km.cluster_centers_ @ R[pool].T  # (K, |pool|)
-            per_group = []
-            for j in range(k):
-                n_take = min(gamma_r, pool.size)
-                top = np.argpartition(-sims[j], n_take - 1)[:n_take]
-                top = top[np.lexsort((pool[top], -sims[j, top]))]
-                chosen = pool[top].astype(np.int64)
-                per_group.append(chosen if self.order == "sequential" else chosen[mask[chosen]])
-            sizes = np.full(k, pool.size, dtype=np.int64)
-        self._record_groups(per_group, sizes, gamma_r)
+    sims = centers @ R[pool].T  # (K, |pool|)
+    n_take = min(k, pool.size)
+    out = []
+    for j in range(centers.shape[0]):
+        top = np.argpartition(-sims[j], n_take - 1)[:n_take]
+        top = top[np.lexsort((pool[top], -sims[j, top]))]
+        out.append(pool[top].astype(np.int64))
+    return out

@@ -1,9 +1,10 @@
-"""The in-memory form of a LaIC dataset: image features of both splits and a wild noun pool.
+"""The in-memory forms of a dataset: CLIP features with a wild noun pool (LaIC), or raw images (IDCL).
 
 Explained in: notebooks/01_laic_problem.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from ..utils.errors import FeatureError
 from ..utils.validation import as_features, check_same_dim
 
-__all__ = ["LaICData"]
+__all__ = ["LaICData", "ImageData"]
 
 
 @dataclass
@@ -88,3 +89,48 @@ class LaICData:
         if self.positive_mask is not None:
             d["n_positive_nouns"] = int(self.positive_mask.sum())
         return d
+
+    def digest(self) -> str:
+        """SHA-256 (16 hex digits) of the numbers a run reads: the cache files' hashes, or the arrays."""
+        cache = self.meta.get("cache")
+        if cache:
+            parts = [cache[k].get("sha256", "") for k in sorted(cache)]
+            return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+        h = hashlib.sha256()
+        for arr in (self.E_train, self.E_test, self.R, self.y_train, self.y_test):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()[:16]
+
+
+@dataclass
+class ImageData:
+    """Raw images of a clustering benchmark (IDCL's Table 1): pixels in [0, 1] and labels.
+
+    Attributes
+    ----------
+    name : str
+    X : (n, C, H, W) float32 images
+    y : (n,) int64 labels (used only for evaluation)
+    """
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.X = np.asarray(self.X, dtype=np.float32)
+        self.y = np.asarray(self.y, dtype=np.int64)
+        if self.y.shape != (self.X.shape[0],):
+            raise FeatureError(f"{self.name}: labels have shape {self.y.shape}, expected ({self.X.shape[0]},)")
+
+    @property
+    def n_classes(self) -> int:
+        return int(np.unique(self.y).size)
+
+    def describe(self) -> dict:
+        return {"n_samples": int(self.X.shape[0]), "image_shape": list(self.X.shape[1:]), "n_classes": self.n_classes}
+
+    def digest(self) -> str:
+        """SHA-256 (16 hex digits) of the pixels and labels."""
+        return hashlib.sha256(np.ascontiguousarray(self.X).tobytes() + self.y.tobytes()).hexdigest()[:16]

@@ -332,7 +332,7 @@ def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", 
     """
     from torch.utils.data import DataLoader
 
-    from .images import build_image_dataset
+    from .datasets import build_image_dataset
 
     device = resolve_device(device)
     batch_size = check_int(batch_size, "batch_size")

@@ -2,8 +2,8 @@
 
 Explained in: README ("Running on real data").
 
-Each dataset of :data:`laicpkg.features.datasets.DATASETS` with images has a builder
-here that returns a torch ``Dataset`` yielding ``(image_tensor, label)`` and
+A dataset specification of :data:`laicpkg.features.datasets.DATASETS` with images names
+one builder of this module (its ``images`` field); a builder returns a torch ``Dataset`` yielding ``(image_tensor, label)`` and
 carrying ``targets`` and ``class_names``. Sizes are checked against the
 registry (Table 7 of the GradNorm paper); a wrong root or a different size
 raises :class:`~laicpkg.utils.errors.DatasetError` saying what was expected and found.
@@ -30,7 +30,8 @@ import numpy as np
 
 from ..utils.errors import DatasetError
 
-__all__ = ["build_image_dataset", "wnid_names"]
+__all__ = ["wnid_names", "check_size", "cifar10", "cifar20", "torchvision_split", "imagenet_subset",
+           "imagenet_folder", "image_folder"]
 
 _DATA = Path(__file__).with_name("data")
 
@@ -84,7 +85,7 @@ class _Folder:
         return (self.transform(img) if self.transform else img), label
 
 
-def _check_size(ds, spec, split: str, root) -> None:
+def check_size(ds, spec, split: str, root) -> None:
     expected = spec.n_train if split == "train" else spec.n_test
     if expected is not None and len(ds) != expected:
         raise DatasetError(f"{spec.name} {split} split: expected {expected:,} images (GradNorm Table 7), found "
@@ -101,7 +102,7 @@ def _load_cifar(cls_name: str, root, split: str, transform, spec):
                            f"torchvision.datasets.{cls_name}(root, download=True)") from None
 
 
-def _cifar20(root, split, transform, spec):
+def cifar20(root, split, transform, spec):
     ds = _load_cifar("CIFAR100", root, split, transform, spec)
     fname = "train" if split == "train" else "test"
     with open(Path(root) / ds.base_folder / fname, "rb") as fh:
@@ -112,7 +113,7 @@ def _cifar20(root, split, transform, spec):
     return ds
 
 
-def _imagenet_subset(wnid_file):
+def imagenet_subset(wnid_file):
     def build(root, split, transform, spec):
         wnids = _read_wnids(wnid_file)
         ds = _Folder(Path(root) / ("train" if split == "train" else "val"), wnids, transform, name=spec.name)
@@ -121,13 +122,13 @@ def _imagenet_subset(wnid_file):
     return build
 
 
-def _imagenet(root, split, transform, spec):
+def imagenet_folder(root, split, transform, spec):
     ds = _Folder(Path(root) / ("train" if split == "train" else "val"), None, transform, name=spec.name)
     ds.class_names = wnid_names(ds.folders)
     return ds
 
 
-def _plain_folder(split_dirs, wnid_names_=False):
+def image_folder(split_dirs, wnid_names_=False):
     def build(root, split, transform, spec):
         ds = _Folder(Path(root) / split_dirs[split] if split_dirs[split] else Path(root), None, transform,
                      name=spec.name)
@@ -139,13 +140,13 @@ def _plain_folder(split_dirs, wnid_names_=False):
     return build
 
 
-def _cifar10(root, split, transform, spec):
+def cifar10(root, split, transform, spec):
     ds = _load_cifar("CIFAR10", root, split, transform, spec)
     ds.class_names = list(ds.classes)
     return ds
 
 
-def _tv(cls_name, train, test, key="split", names_attr="classes", concat=None):
+def torchvision_split(cls_name, train, test, key="split", names_attr="classes", concat=None):
     def build(root, split, transform, spec):
         import torchvision.datasets as tvd
         from torch.utils.data import ConcatDataset
@@ -167,44 +168,3 @@ def _tv(cls_name, train, test, key="split", names_attr="classes", concat=None):
         ds.class_names = [str(n) for n in names] if names is not None else [str(i) for i in range(spec.n_classes)]
         return ds
     return build
-
-
-BUILDERS = {
-    "cifar10": _cifar10,
-    "cifar20": _cifar20,
-    "stl10": _tv("STL10", "train", "test"),
-    "dtd": _tv("DTD", None, "test", concat=["train", "val"]),
-    "food101": _tv("Food101", "train", "test"),
-    "flowers102": _tv("Flowers102", None, "test", concat=["train", "val"]),
-    "pets": _tv("OxfordIIITPet", "trainval", "test"),
-    "aircraft": _tv("FGVCAircraft", "trainval", "test"),
-    "cars": _tv("StanfordCars", "train", "test"),
-    "imagenet10": _imagenet_subset("imagenet10_wnids.txt"),
-    "imagenet-dogs": _imagenet_subset("imagenet_dogs_wnids.txt"),
-    "imagenet": _imagenet,
-    "ucf101": _plain_folder({"train": "train", "test": "test"}),
-    "imagefolder": _plain_folder({"train": "train", "test": "test"}),
-    **{name: _plain_folder({"train": None, "test": None}, wnid_names_=True)
-       for name in ("imagenet-v2", "imagenet-sketch", "imagenet-r", "imagenet-a", "imagenet-c")},
-}
-
-
-def build_image_dataset(name: str, root, split: str, transform=None, *, check_size: bool = True):
-    """The image dataset ``name`` under ``root`` for ``split`` ("train" or "test")."""
-    from .datasets import get_dataset_spec
-    from ..utils.validation import check_choice
-
-    spec = get_dataset_spec(name)
-    check_choice(split, "split", ("train", "test"))
-    if name not in BUILDERS:
-        raise DatasetError(f"{name} has no images to extract (it is {spec.source})")
-    if spec.eval_only and split == "train":
-        raise DatasetError(f"{name} is evaluation-only: extract its test split; Stage 1 uses "
-                           f"{spec.train_from}'s train split")
-    ds = BUILDERS[name](Path(root), split, transform, spec)
-    if check_size and name != "imagefolder":
-        _check_size(ds, spec, split, root)
-    if len(ds) == 0:
-        raise DatasetError(f"{name} {split}: no images found under {root}")
-    ds.targets = np.asarray(ds.targets, dtype=np.int64)
-    return ds

@@ -42,7 +42,7 @@ from .container import LaICData
 from ..utils.errors import UnknownNameError
 from ..utils.validation import check_int
 
-__all__ = ["SyntheticSpec", "PRESETS", "list_presets", "get_preset", "make_synthetic", "noun_kinds"]
+__all__ = ["SyntheticSpec", "SYNTHETIC_SPECS", "list_synthetic", "get_synthetic_spec", "make_synthetic", "noun_kinds"]
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 CIFAR20_CLASSES = ["aquatic mammals", "fish", "flowers", "food containers", "fruit and vegetables",
@@ -90,7 +90,8 @@ class SyntheticSpec:
         return len(self.class_names)
 
 
-PRESETS = {
+#: The generators' settings by dataset name (distinct from the parameter presets of the run configuration).
+SYNTHETIC_SPECS = {
     "synthetic-cifar10": SyntheticSpec(
         "synthetic-cifar10", tuple(CIFAR10_CLASSES), n_train=10000, n_test=2000,
         close_pairs=((3, 5), (1, 9)),  # cat/dog, automobile/truck
@@ -107,14 +108,14 @@ PRESETS = {
 }
 
 
-def list_presets() -> list[str]:
-    return sorted(PRESETS)
+def list_synthetic() -> list[str]:
+    return sorted(SYNTHETIC_SPECS)
 
 
-def get_preset(name: str) -> SyntheticSpec:
-    if name not in PRESETS:
-        raise UnknownNameError(f"unknown synthetic preset {name!r}; choose one of {', '.join(list_presets())}")
-    return PRESETS[name]
+def get_synthetic_spec(name: str) -> SyntheticSpec:
+    if name not in SYNTHETIC_SPECS:
+        raise UnknownNameError(f"unknown synthetic dataset {name!r}; choose one of {', '.join(list_synthetic())}")
+    return SYNTHETIC_SPECS[name]
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -147,7 +148,7 @@ def make_synthetic(preset: str | SyntheticSpec = "synthetic-cifar10", *, seed: i
     -------
     LaICData with ``positive_mask`` and ``noun_class`` filled, and ``meta`` holding the spec.
     """
-    spec = get_preset(preset) if isinstance(preset, str) else preset
+    spec = get_synthetic_spec(preset) if isinstance(preset, str) else preset
     if overrides:
         spec = replace(spec, **overrides)
     seed = check_int(seed, "seed", minimum=0)

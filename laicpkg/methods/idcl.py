@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +75,9 @@ from ..core.density import (CORE_FRACTION, DC_QUANTILE, ZETA0, ZETA_MAX, core_as
 from ..utils.errors import FeatureError, ParameterError
 from ..core.kmeans import KMeans
 from ..utils.validation import check_choice, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device
+from .base import Estimator
 
-__all__ = ["TransformerAE", "IDCL", "IDCL_ABLATIONS", "sinusoidal_positions"]
+__all__ = ["TransformerAE", "IDCL", "IDCL_ABLATIONS", "sinusoidal_positions", "parse_widths"]
 
 #: The ablation of IDCL Table 4 (on DIGITS), as parameter overrides.
 IDCL_ABLATIONS = {
@@ -85,6 +87,18 @@ IDCL_ABLATIONS = {
     "no density core": {"density_core": False},
     "no Transformer": {"transformer": False},
 }
+
+
+def parse_widths(hidden) -> tuple:
+    """Layer widths from ``(500, 500, 2000)`` or ``"500,500,2000"``; one clear error for anything else."""
+    try:
+        widths = tuple(int(w) for w in (hidden.split(",") if isinstance(hidden, str) else hidden))
+    except (TypeError, ValueError):
+        widths = ()
+    if not widths or min(widths) < 1:
+        raise ParameterError(f"idcl_hidden must be comma-separated positive integers like 500,500,2000; "
+                             f"got {hidden!r}")
+    return widths
 
 
 def sinusoidal_positions(n_positions: int, dim: int) -> torch.Tensor:
@@ -163,7 +177,23 @@ class TransformerAE(nn.Module):
         return z, self.decode(z)
 
 
-class IDCL:
+@dataclass
+class _ClusterStep:
+    """What one clustering step of Algorithm 2 (lines 3–6) hands to the training epoch."""
+
+    labels: np.ndarray          # Y = argmax q
+    clusters: np.ndarray        # k-means clusters (they define the cores and the curriculum)
+    rho: np.ndarray             # local density (Eq. 1)
+    d_c: float                  # cutoff distance
+    cores: list | None          # density cores (Eq. 9), None without them
+    core_pts: torch.Tensor      # points of the cores (or the centroids, DEC)
+    core_lab: np.ndarray        # their clusters
+    q: torch.Tensor             # assignment (Eq. 10–11)
+    p: torch.Tensor             # DEC target distribution
+    centroids: np.ndarray       # k-means centroids
+
+
+class IDCL(Estimator):
     """IDCL (Algorithm 2), estimator style: ``fit(X)`` then ``labels_``.
 
     Parameters
@@ -176,7 +206,9 @@ class IDCL:
     density_core : bool, default True — False assigns with the k-means centroids (DEC)
     core_reduce : "sum" (Eq. 10, default) or "mean" over each core's members
     transformer : bool, default True — False uses the plain linear autoencoder
-    latent_dim, hidden, n_blocks, n_heads : the network (see :class:`TransformerAE`)
+    reconstruction : bool, default True — False fine-tunes on the KL term alone (DEC)
+    latent_dim, hidden, n_blocks, n_heads : the network (see :class:`TransformerAE`); ``hidden``
+        as a tuple or "512,512,3072"
     lr, pretrain_epochs, epochs, batch_size : Adam lr (default 0.001; paper 0.01, see the module
         notes), 100, 200, 256
     pretrain_lr : float, default 0.001 — Adam lr of the pre-training (see the module notes)
@@ -196,15 +228,20 @@ class IDCL:
     n_epochs_ (epochs run), timings_
     """
 
+    config_prefix = "idcl_"
+    config_shared = ("device",)
+    accepts_images = True
+    not_configured = Estimator.not_configured + ("image_shape",)
+
     def __init__(self, n_clusters: int, *, alpha: float = 0.1, dc_quantile: float = DC_QUANTILE,
                  core_fraction: float = CORE_FRACTION, zeta0: float = ZETA0, zeta_max: float = ZETA_MAX,
-                 t_grow: float = 100, pace: str = "exponential", density_core: bool = True, core_reduce: str = "sum",
-                 transformer: bool = True, reconstruction: bool = True,
-                 latent_dim: int = 10, hidden=(512, 512, 3072), n_blocks: int = 1, n_heads: int = 1,
-                 norm_first: bool = True,
-                 lr: float = 1e-3, pretrain_lr: float = 1e-3, pretrain_epochs: int = 100, epochs: int = 200, batch_size: int = 256,
-                 tol: float = 1e-3, kmeans_nredo: int = 20, image_shape=None, device: str = "cpu",
-                 pretrain_cache=None, progress: bool = True, random_state: int = 0):
+                 t_grow: float = 100.0, pace: str = "exponential", density_core: bool = True,
+                 core_reduce: str = "sum", transformer: bool = True, reconstruction: bool = True,
+                 latent_dim: int = 10, hidden: str = "512,512,3072", n_blocks: int = 1, n_heads: int = 1,
+                 norm_first: bool = True, lr: float = 1e-3, pretrain_lr: float = 1e-3, pretrain_epochs: int = 100,
+                 epochs: int = 200, batch_size: int = 256, tol: float = 1e-3, kmeans_nredo: int = 20,
+                 pretrain_cache: str = "", image_shape=None, device: str = "auto", progress: bool = True,
+                 random_state: int = 0):
         self.n_clusters = n_clusters
         self.alpha = alpha
         self.dc_quantile = dc_quantile
@@ -229,9 +266,9 @@ class IDCL:
         self.batch_size = batch_size
         self.tol = tol
         self.kmeans_nredo = kmeans_nredo
+        self.pretrain_cache = pretrain_cache
         self.image_shape = image_shape
         self.device = device
-        self.pretrain_cache = pretrain_cache
         self.progress = progress
         self.random_state = random_state
 
@@ -268,9 +305,10 @@ class IDCL:
                           for a in range(0, X.shape[0], chunk)]).double()
 
     def _batches(self, idx: np.ndarray, rng: np.random.Generator):
+        bs = check_int(self.batch_size, "batch_size")
         idx = idx[rng.permutation(idx.size)]
-        for a in range(0, idx.size, self.batch_size):
-            yield torch.from_numpy(idx[a:a + self.batch_size])
+        for a in range(0, idx.size, bs):
+            yield torch.from_numpy(idx[a:a + bs])
 
     def _cache_path(self, X: torch.Tensor, pre_epochs: int):
         """File of the pre-trained autoencoder in ``pretrain_cache``, keyed by everything that shapes it."""
@@ -278,7 +316,7 @@ class IDCL:
         import json
 
         key = {"data": hashlib.sha256(X.numpy().tobytes()).hexdigest(), "shape": list(X.shape),
-               "net": [self.latent_dim, list(self.hidden), self.transformer, self.n_blocks, self.n_heads,
+               "net": [self.latent_dim, list(parse_widths(self.hidden)), self.transformer, self.n_blocks, self.n_heads,
                        self.norm_first],
                "pretrain": [pre_epochs, float(self.pretrain_lr), self.batch_size], "seed": self.random_state,
                "torch": torch.__version__.split("+")[0]}
@@ -288,7 +326,7 @@ class IDCL:
     def _build_network(self, X: torch.Tensor) -> "TransformerAE":
         """The autoencoder, initialised from ``random_state`` (the same network on every call)."""
         torch.manual_seed(self.random_state)
-        return TransformerAE(X.shape[1:], self.latent_dim, tuple(self.hidden), transformer=self.transformer,
+        return TransformerAE(X.shape[1:], self.latent_dim, parse_widths(self.hidden), transformer=self.transformer,
                              n_blocks=self.n_blocks, n_heads=self.n_heads, norm_first=self.norm_first).to(self.device_)
 
     def _pretrain(self, X: torch.Tensor, pre_epochs: int, rng: np.random.Generator) -> None:
@@ -331,123 +369,159 @@ class IDCL:
                 torch.save({"state": state, "loss": torch.tensor(self.pretrain_loss_)}, fh)
 
     # -- Algorithm 2 -------------------------------------------------------------------------
-    def fit(self, X, y_eval=None) -> "IDCL":
-        """Pre-train the autoencoder, then run Algorithm 2. ``y_eval`` (optional) only fills ``history_``."""
+    def _cluster_step(self, Z: torch.Tensor, K: int, init) -> _ClusterStep:
+        """Algorithm 2, lines 3–6: density (Eq. 1), k-means (warm-started from ``init``), density cores
+        (Eq. 9), assignment (Eq. 10–11) and the DEC target; the cores stay fixed for the epoch."""
+        Zn = Z.numpy()
+        if self.density_core or self.pace != "none":
+            d_c = cutoff_distance(Zn, self.dc_quantile)
+            rho = local_density(Zn, d_c)
+        else:  # DEC / IDEC: neither the cores nor the curriculum needs the density
+            d_c, rho = float("nan"), np.zeros(Zn.shape[0])
+        km = KMeans(K, spherical=False, niter=300, nredo=self.kmeans_nredo if init is None else 1,
+                    on_empty="ignore", random_state=self.random_state, init=init).fit(Zn)
+        if self.density_core:
+            cores = density_cores(rho, km.labels_, K, self.core_fraction)
+            core_lab = np.concatenate([np.full(len(c), k) for k, c in enumerate(cores)])
+            core_pts = Z[np.concatenate(cores)]
+        else:
+            cores, core_lab = None, np.arange(K)
+            core_pts = torch.from_numpy(km.cluster_centers_).double()
+        q = core_assignment(Z, core_pts, core_lab, K, self.core_reduce)
+        return _ClusterStep(labels=q.argmax(1).numpy(), clusters=km.labels_, rho=rho, d_c=d_c, cores=cores,
+                            core_pts=core_pts, core_lab=core_lab, q=q, p=target_distribution(q).float(),
+                            centroids=km.cluster_centers_)
+
+    @staticmethod
+    def _warm_start(Z: np.ndarray, step: _ClusterStep, K: int) -> np.ndarray:
+        """Centroids of the current labels: the next epoch's k-means starts from them (module notes)."""
+        return np.stack([Z[step.labels == k].mean(0) if (step.labels == k).any() else step.centroids[k]
+                         for k in range(K)]).astype(np.float32)
+
+    def _train_epoch(self, X: torch.Tensor, train_idx: np.ndarray, step: _ClusterStep, K: int, opt, rng,
+                     alpha: float) -> tuple:
+        """One epoch on the curriculum ``D^t``: per-sample ``rec + α KL(p‖q)`` (Eq. 12–17).
+
+        Returns the summed reconstruction and KL terms."""
+        core_pts = step.core_pts.float().to(self.device_)
+        self.model_.train()
+        rec_sum = kl_sum = 0.0
+        for b in self._batches(train_idx, rng):
+            xb = X[b].to(self.device_)
+            z, xr = self.model_(xb)
+            rec = F.mse_loss(xr, xb, reduction="none").flatten(1).sum(1)              # Eq. 13 per sample
+            q = core_assignment(z, core_pts, step.core_lab, K, self.core_reduce)      # Eq. 11
+            p = step.p[b].to(self.device_)
+            kl = (p * (torch.log(p.clamp_min(1e-12)) - torch.log(q.clamp_min(1e-12)))).sum(1)  # Eq. 12
+            # Eq. 16-17; without reconstruction (DEC) only the KL term trains the encoder
+            loss = (rec + alpha * kl).mean() if self.reconstruction else kl.mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            rec_sum += rec.sum().item()
+            kl_sum += kl.sum().item()
+        return rec_sum, kl_sum
+
+    @staticmethod
+    def _new_history(with_eval: bool) -> dict:
+        keys = ("epoch", "zeta", "n_train", "changed", "loss_rec", "loss_kl", "d_c") + (("ACC", "NMI") if with_eval
+                                                                                         else ())
+        return {k: [] for k in keys}
+
+    def _record_epoch(self, it: int, step: _ClusterStep, changed: float, y_eval) -> None:
+        """The history entries known after the clustering step (ACC/NMI only for reporting)."""
         from ..core.metrics import clustering_scores
 
+        h = self.history_
+        h["epoch"].append(it)
+        h["changed"].append(changed)
+        h["d_c"].append(step.d_c)
+        if y_eval is not None:
+            s = clustering_scores(y_eval, step.labels)
+            h["ACC"].append(s["ACC"])
+            h["NMI"].append(s["NMI"])
+
+    def _record_training(self, zeta: float, n_train: int, rec: float, kl: float) -> None:
+        h = self.history_
+        h["zeta"].append(float(zeta))
+        h["n_train"].append(int(n_train))
+        h["loss_rec"].append(rec / max(n_train, 1))
+        h["loss_kl"].append(kl / max(n_train, 1))
+
+    def fit(self, X, y_eval=None) -> "IDCL":
+        """Pre-train the autoencoder, then run Algorithm 2. ``y_eval`` (optional) only fills ``history_``."""
         X = self._prepare(X)
-        n = X.shape[0]
-        K = check_n_clusters(self.n_clusters, n, "n_clusters (K)", "samples")
+        K = check_n_clusters(self.n_clusters, X.shape[0], "n_clusters (K)", "samples")
         check_choice(self.pace, "pace", ("exponential", "linear", "none"))
         epochs = check_int(self.epochs, "epochs", minimum=0)
         pre_epochs = check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
-        self.batch_size = check_int(self.batch_size, "batch_size")
+        check_int(self.batch_size, "batch_size")
+        parse_widths(self.hidden)
         lr = check_positive(self.lr, "lr")
         alpha = float(self.alpha)
         self.device_ = resolve_device(self.device)
         if self.pretrain_cache and Path(self.pretrain_cache).exists() and not Path(self.pretrain_cache).is_dir():
             raise ParameterError(f"pretrain_cache {self.pretrain_cache} is a file; it must be a folder (or absent)")
-        rng = np.random.default_rng(self.random_state)
         self.model_ = self._build_network(X)
         self.timings_ = {}
         t0 = time.perf_counter()
-        self._pretrain(X, pre_epochs, rng)
+        self._pretrain(X, pre_epochs, np.random.default_rng(self.random_state))
         self.timings_["pretrain"] = time.perf_counter() - t0
         # The clustering stage draws its batches from a fresh stream, so a run that loads its
         # pre-trained autoencoder from ``pretrain_cache`` is identical to one that trains it.
         rng = np.random.default_rng([self.random_state, 1])
-
         opt = torch.optim.Adam(self.model_.parameters(), lr=lr)
-        hist = {k: [] for k in ("epoch", "zeta", "n_train", "changed", "loss_rec", "loss_kl", "d_c")}
-        if y_eval is not None:
-            hist.update({"ACC": [], "NMI": []})
-        labels = centers = None
+        self.history_ = self._new_history(y_eval is not None)
+        step = init = Z = None
         t0 = time.perf_counter()
         bar = tqdm(range(1, epochs + 1), desc="IDCL training", disable=not self.progress, leave=False)
         self.n_epochs_ = 0
         for it in bar:
             Z = self._embed(X)
-            Zn = Z.numpy()
-            if self.density_core or self.pace != "none":
-                d_c = cutoff_distance(Zn, self.dc_quantile)
-                rho = local_density(Zn, d_c)
-            else:  # DEC / IDEC: neither the cores nor the curriculum needs the density
-                d_c, rho = float("nan"), np.zeros(Zn.shape[0])
-            km = KMeans(K, spherical=False, niter=300, nredo=self.kmeans_nredo if centers is None else 1,
-                        on_empty="ignore", random_state=self.random_state, init=centers).fit(Zn)
-            clusters = km.labels_
-            if self.density_core:
-                cores = density_cores(rho, clusters, K, self.core_fraction)
-                core_idx = np.concatenate(cores)
-                core_lab = np.concatenate([np.full(len(c), k) for k, c in enumerate(cores)])
-                core_pts = Z[core_idx]
-            else:
-                cores, core_lab = None, np.arange(K)
-                core_pts = torch.from_numpy(km.cluster_centers_).double()
-            q_all = core_assignment(Z, core_pts, core_lab, K, self.core_reduce)
-            p_all = target_distribution(q_all).float()
-            new = q_all.argmax(1).numpy()
-            changed = float(np.mean(new != labels)) if labels is not None else 1.0
-            labels = new
+            previous = None if step is None else step.labels
+            step = self._cluster_step(Z, K, init)
+            changed = float(np.mean(step.labels != previous)) if previous is not None else 1.0
             self.n_epochs_ = it
-            hist["epoch"].append(it)
-            hist["changed"].append(changed)
-            hist["d_c"].append(d_c)
-            if y_eval is not None:
-                s = clustering_scores(y_eval, labels)
-                hist["ACC"].append(s["ACC"])
-                hist["NMI"].append(s["NMI"])
+            self._record_epoch(it, step, changed, y_eval)
             if it > 1 and changed < self.tol:
-                hist["zeta"].append(float("nan"))
-                hist["n_train"].append(0)
-                hist["loss_rec"].append(float("nan"))
-                hist["loss_kl"].append(float("nan"))
+                self._record_training(float("nan"), 0, float("nan"), float("nan"))
                 break
-            # Warm start of the next epoch's k-means: centroids of the current labels.
-            centers = np.stack([Zn[labels == k].mean(0) if (labels == k).any() else km.cluster_centers_[k]
-                                for k in range(K)]).astype(np.float32)
+            init = self._warm_start(Z.numpy(), step, K)
             zeta = pace(it, zeta0=self.zeta0, zeta_max=self.zeta_max, t_grow=self.t_grow, kind=self.pace)
-            train_idx = np.flatnonzero(curriculum_mask(difficulty_scores(rho), clusters, K, zeta))
-            core_pts_f = core_pts.float().to(self.device_)
-            self.model_.train()
-            rec_sum = kl_sum = 0.0
-            for b in self._batches(train_idx, rng):
-                xb = X[b].to(self.device_)
-                z, xr = self.model_(xb)
-                rec = F.mse_loss(xr, xb, reduction="none").flatten(1).sum(1)              # Eq. 13 per sample
-                q = core_assignment(z, core_pts_f, core_lab, K, self.core_reduce)         # Eq. 11
-                p = p_all[b].to(self.device_)
-                kl = (p * (torch.log(p.clamp_min(1e-12)) - torch.log(q.clamp_min(1e-12)))).sum(1)  # Eq. 12
-                # Eq. 16-17; without reconstruction (DEC) only the KL term trains the encoder
-                loss = (rec + alpha * kl).mean() if self.reconstruction else kl.mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                rec_sum += rec.sum().item()
-                kl_sum += kl.sum().item()
-            hist["zeta"].append(float(zeta))
-            hist["n_train"].append(int(train_idx.size))
-            check_finite_loss(rec_sum + kl_sum, "IDCL", it - 1, "--idcl-lr", self.lr)
-            hist["loss_rec"].append(rec_sum / max(train_idx.size, 1))
-            hist["loss_kl"].append(kl_sum / max(train_idx.size, 1))
-            bar.set_postfix(zeta=f"{zeta:.2f}", changed=f"{changed:.3f}", rec=f"{hist['loss_rec'][-1]:.3f}",
-                            kl=f"{hist['loss_kl'][-1]:.4f}")
+            train_idx = np.flatnonzero(curriculum_mask(difficulty_scores(step.rho), step.clusters, K, zeta))
+            rec, kl = self._train_epoch(X, train_idx, step, K, opt, rng, alpha)
+            check_finite_loss(rec + kl, "IDCL", it - 1, "--idcl-lr", self.lr)
+            self._record_training(zeta, train_idx.size, rec, kl)
+            bar.set_postfix(zeta=f"{zeta:.2f}", changed=f"{changed:.3f}", rec=f"{self.history_['loss_rec'][-1]:.3f}",
+                            kl=f"{self.history_['loss_kl'][-1]:.4f}")
         self.timings_["train"] = time.perf_counter() - t0
-        if epochs == 0:  # k-means-free fallback: assign once after pre-training
-            Z = self._embed(X)
+        self._finish(X, K, step, Z)
+        return self
+
+    def _finish(self, X: torch.Tensor, K: int, step: _ClusterStep | None, Z: torch.Tensor | None) -> None:
+        """Learned attributes from the last clustering step (or one k-means after pre-training alone);
+        ``embedding_`` is the embedding that step clustered."""
+        if step is None:
+            Z = self._embed(X)  # no training epochs: assign once after pre-training
             km = KMeans(K, spherical=False, nredo=self.kmeans_nredo, on_empty="ignore",
                         random_state=self.random_state).fit(Z.numpy())
-            labels, q_all, rho, cores = km.labels_, None, None, None
-        self.history_ = hist
+            labels, q, rho, cores = km.labels_, None, None, None
+        else:
+            labels, q, rho, cores = step.labels, step.q, step.rho, step.cores
         self.labels_ = np.asarray(labels, dtype=np.int64)
-        self.q_ = None if q_all is None else q_all.numpy()
+        self.q_ = None if q is None else q.numpy()
         self.embedding_ = Z.numpy().astype(np.float32)
         self.rho_ = rho
         self.cores_ = cores
-        return self
 
     def fit_predict(self, X, y_eval=None) -> np.ndarray:
         return self.fit(X, y_eval).labels_
+
+    def cluster(self, data) -> np.ndarray:
+        """Raw images (``data.X``, scored by ``data.y`` in the history), or a LaIC dataset's test features."""
+        if hasattr(data, "X"):
+            return self.fit_predict(data.X, y_eval=data.y)
+        return self.fit_predict(data.E_test)
 
     def pace_curve(self, epochs: int | None = None) -> np.ndarray:
         """ζ^t for t = 1..epochs under this model's pace settings (for plots)."""

@@ -2,7 +2,7 @@
 
 Explained in: notebooks/08_comparison.
 
-1. Semantic space construction (:class:`laicpkg.core.filters.SICFilter`): uniqueness
+1. Semantic space construction (:meth:`SIC.select_nouns`): uniqueness
    ``ρ(w) = 1 − cos(w, ē)`` (SIC Eq. 1), drop the most generic nouns (γ_u), k-means
    with c = K on the images, keep the γ_r nearest nouns of every centre → the
    semantic set T with embeddings V.
@@ -26,8 +26,9 @@ Explained in: notebooks/08_comparison.
 Choices (all parameters; the paper where it is explicit, SIC's public code where the paper is silent or
 ambiguous, the other reading as an option; ``--preset official-code`` runs the code's logic):
 
-* γ_u: a threshold on ρ, as the paper's text and the code (see :class:`SICFilter`); the
-  fraction reading is ``gamma_u_mode="fraction"``.
+* γ_u: SIC's text says "select ρ(w) ≥ γ_u" and its code keeps the nouns with ``cos(w, ē) < 1 − γ_u``:
+  both a threshold (the default). Its Table 2 calls γ_u "the number of most unique nouns"; the
+  reading as the fraction of most generic nouns removed is ``gamma_u_mode="fraction"``.
 * Semantic space: the γ_r nearest nouns among the unique ones, as the paper describes
   (``order="sequential"``); the code intersects two filters run on all nouns (``"intersect"``).
 * Adjusted mapping: the ξ_a nouns nearest to the *image centre*, as the code does (the paper's text and
@@ -62,14 +63,14 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from ..core.counterparts import TwoStageClustering
-from ..utils.errors import ParameterError
-from ..core.filters import SICFilter
+from ..core.filters import nearest_per_center, uniqueness
 from ..core.kmeans import KMeans
-from .tac import mine_neighbors
+from ..utils.errors import ParameterError
 from ..utils.timing import timed, torch_threads
-from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
-                         resolve_device)
+from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters,
+                                check_positive, resolve_device)
+from .base import NounSelector, max_points
+from .tac import mine_neighbors
 
 __all__ = ["sic_neighbors", "SIC", "semantic_centers", "sic_losses", "negative_entropy"]
 
@@ -138,13 +139,15 @@ def sic_neighbors(U: np.ndarray, k: int, mode: str = "include-self") -> np.ndarr
     return np.concatenate([np.arange(U.shape[0])[:, None], others], axis=1)
 
 
-class SIC(TwoStageClustering):
+class SIC(NounSelector):
     """The complete SIC method (semantic space, semantic centres, joint consistency learning).
 
     Parameters
     ----------
     n_clusters : int (c)
-    gamma_u, gamma_r, gamma_u_mode, order : semantic space construction (see :class:`SICFilter`)
+    gamma_u, gamma_u_mode : γ_u, a threshold on ρ (default) or the fraction of most generic nouns removed
+    gamma_r : int — nearest nouns kept per image centre
+    order : "sequential" (the γ_r nearest among the unique nouns, the paper) or "intersect" (the code)
     mapping : "direct", "center" or "adjusted" (default)
     xi_c : top samples per cluster for the centre-based mappings; default 0.9 n/c
     xi_a : nouns averaged by the adjusted mapping (SIC Table 2: 20–50)
@@ -155,13 +158,22 @@ class SIC(TwoStageClustering):
     head_init, tau_m : "centers" (Eq. 8–9, default) with τ_m = 0.05, or "plain"
     epochs, batch_size, lr : 100, 128, η_φ (SIC Table 2: 1e-4; ImageNet-Dogs 9e-3)
     weight_decay : Adam's weight decay (SIC's code: 1e-4; 0.009 for ImageNet-Dogs)
+    kmeans_niter, kmeans_nredo, kmeans_max_points : the image k-means of the semantic space
     device, progress, random_state
 
     Attributes
     ----------
-    head_ (torch Linear), loss_history_ (per epoch: L_I, L_IS, L_B, total),
-    pseudo_label_history_ (pseudo-labels of the last epoch), semantic_centers_ (c, d)
+    uniqueness_ (n_nouns,), unique_mask_ (n_nouns,), centers_ (c, d), image_labels_ : the semantic
+    space; selected_indices_, selected_per_group_ : the semantic set T; R_pos_ : its features V;
+    head_ (torch Linear), loss_history_ (per epoch: L_I, L_IS, L_B, total), semantic_centers_ (c, d)
     """
+
+    filter_name = "sic"
+    config_prefix = "sic_"
+    config_shared = ("kmeans_niter", "kmeans_nredo", "kmeans_max_points", "device")
+    config_renamed = {"lam": "sic_lambda", "n_neighbors": "sic_neighbors"}
+    stage1_params = ("gamma_u", "gamma_r", "gamma_u_mode", "order", "kmeans_niter", "kmeans_nredo",
+                     "kmeans_max_points", "device")
 
     def __init__(self, n_clusters: int, *, gamma_u: float = 0.05, gamma_r: int = 500,
                  gamma_u_mode: str = "threshold", order: str = "sequential", mapping: str = "adjusted",
@@ -169,39 +181,65 @@ class SIC(TwoStageClustering):
                  n_neighbors: int = 20, neighbor_mode: str = "include-self", lam: float = 5.0, beta: float = 1.0,
                  head_init: str = "centers", tau_m: float = 0.05, epochs: int = 100, batch_size: int = 128,
                  lr: float = 1e-4, weight_decay: float = 1e-4, kmeans_niter: int = 300, kmeans_nredo: int = 1,
-                 kmeans_max_points: int | None = 256, device: str = "cpu", progress: bool = True,
+                 kmeans_max_points: int | None = 256, device: str = "auto", progress: bool = True,
                  random_state: int = 0):
-        super().__init__(None, n_clusters, device=device, random_state=random_state)
-        self.order = order
-        self.adjust_to = adjust_to
-        self.rank_by = rank_by
-        self.neighbor_mode = neighbor_mode
-        self.head_init = head_init
-        self.weight_decay = weight_decay
+        self.n_clusters = n_clusters
         self.gamma_u = gamma_u
         self.gamma_r = gamma_r
         self.gamma_u_mode = gamma_u_mode
+        self.order = order
         self.mapping = mapping
         self.xi_c = xi_c
         self.xi_a = xi_a
+        self.adjust_to = adjust_to
+        self.rank_by = rank_by
         self.n_neighbors = n_neighbors
+        self.neighbor_mode = neighbor_mode
         self.lam = lam
         self.beta = beta
+        self.head_init = head_init
         self.tau_m = tau_m
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.weight_decay = weight_decay
         self.kmeans_niter = kmeans_niter
         self.kmeans_nredo = kmeans_nredo
         self.kmeans_max_points = kmeans_max_points
+        self.device = device
         self.progress = progress
+        self.random_state = random_state
 
-    def make_filter(self) -> SICFilter:
-        return SICFilter(self.n_clusters, gamma_u=self.gamma_u, gamma_r=self.gamma_r, gamma_u_mode=self.gamma_u_mode,
-                         order=self.order, kmeans_niter=self.kmeans_niter, kmeans_nredo=self.kmeans_nredo,
-                         kmeans_max_points=self.kmeans_max_points, device=self.device,
-                         random_state=self.random_state)
+    # -- Stage 1: semantic space construction (SIC Eq. 1 and the paragraph after it) -------------
+    def _select(self, E, R):
+        k = check_n_clusters(self.n_clusters, E.shape[0], "n_clusters (K)", "training images")
+        gamma_r = check_int(self.gamma_r, "gamma_r")
+        check_choice(self.gamma_u_mode, "gamma_u_mode", ("fraction", "threshold"))
+        check_choice(self.order, "order", ("sequential", "intersect"))
+        gamma_u = float(self.gamma_u)
+        if not (0.0 <= gamma_u < 1.0):
+            raise ParameterError(f"gamma_u must be in [0, 1), got {self.gamma_u!r}")
+        with timed(self.timings_, "uniqueness"):
+            rho = uniqueness(R)
+            cut = np.quantile(rho, gamma_u) if self.gamma_u_mode == "fraction" else gamma_u
+            self.uniqueness_, self.unique_mask_ = rho, rho >= cut
+        with timed(self.timings_, "kmeans"):
+            km = KMeans(k, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
+                        max_points_per_centroid=max_points(self.kmeans_max_points), device=self.device,
+                        random_state=self.random_state).fit(E)
+        self.centers_, self.image_labels_ = km.cluster_centers_, km.labels_
+        with timed(self.timings_, "select"):
+            # "sequential" (the paper): the γ_r nearest among the unique nouns; "intersect" (SIC's code): the
+            # γ_r nearest among all nouns, then only those that are also unique
+            mask = self.unique_mask_
+            pool = np.flatnonzero(mask) if self.order == "sequential" else np.arange(R.shape[0])
+            per_group = nearest_per_center(km.cluster_centers_, R, pool, gamma_r)
+            if self.order == "intersect":
+                per_group = [g[mask[g]] for g in per_group]
+            sizes = np.full(k, pool.size, dtype=np.int64)
+        self._record_groups(per_group, sizes, gamma_r)
 
+    # -- Stage 2: semantic centres and joint consistency learning (Algorithm 1) ------------------
     @torch.no_grad()
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
         return self.head_(X)
@@ -210,10 +248,8 @@ class SIC(TwoStageClustering):
     def _proba(self, X: torch.Tensor) -> torch.Tensor:
         return torch.softmax(self.head_(X), dim=1)
 
-    def fit(self, E_train, R) -> "SIC":
-        super().fit(E_train, R)
-        U = as_features(E_train, "image features")
-        c = check_n_clusters(self.n_clusters, U.shape[0], "n_clusters (c)", "training images")
+    def _check_training(self) -> dict:
+        """Validated training settings (one error line per bad value)."""
         check_choice(self.mapping, "mapping", ("direct", "center", "adjusted"))
         check_choice(self.rank_by, "rank_by", ("logits", "proba"))
         check_choice(self.head_init, "head_init", ("centers", "plain"))
@@ -221,55 +257,77 @@ class SIC(TwoStageClustering):
         weight_decay = float(self.weight_decay)
         if not (np.isfinite(weight_decay) and weight_decay >= 0):
             raise ParameterError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
-        epochs = check_int(self.epochs, "epochs", minimum=0)
-        bs = min(check_int(self.batch_size, "batch_size"), U.shape[0])
-        lr = check_positive(self.lr, "lr")
-        tau_m = check_positive(self.tau_m, "tau_m")
+        return {"epochs": check_int(self.epochs, "epochs", minimum=0), "batch_size": check_int(self.batch_size,
+                "batch_size"), "lr": check_positive(self.lr, "lr"), "tau_m": check_positive(self.tau_m, "tau_m"),
+                "weight_decay": weight_decay}
+
+    def _init_head(self, d: int, c: int, tau_m: float, device: str) -> None:
+        """The linear head; from the k-means centres R as ``W = 2τ_m R``, ``b = −τ_m ‖r‖²`` (Eq. 8–9)."""
+        torch.manual_seed(self.random_state)
+        self.head_ = torch.nn.Linear(d, c).to(device)
+        if self.head_init == "centers":
+            Rc = torch.from_numpy(self.centers_.astype(np.float32))
+            with torch.no_grad():
+                self.head_.weight.copy_(2.0 * tau_m * Rc)
+                self.head_.bias.copy_(-tau_m * (Rc * Rc).sum(1))
+
+    def _semantic_pseudo_labels(self, U: np.ndarray, Ut: torch.Tensor) -> tuple:
+        """Semantic centres H from the head's current assignment, and pseudo-labels (Eq. 2–5)."""
+        Q = (self._logits(Ut) if self.rank_by == "logits" else self._proba(Ut)).cpu().numpy()
+        H = semantic_centers(U, self.R_pos_, Q, mapping=self.mapping, xi_c=self.xi_c, xi_a=self.xi_a,
+                             adjust_to=self.adjust_to, random_state=self.random_state)
+        return H, torch.from_numpy((U @ H.T).argmax(1)).to(Ut.device)
+
+    def _train_epoch(self, Ut, pseudo, nbrs, opt, rng, batch_size: int) -> np.ndarray:
+        """One epoch of ``L = L_I + β L_IS + λ L_B`` (Eq. 11); returns the mean of the four terms."""
+        n = Ut.shape[0]
+        perm = rng.permutation(n)
+        sums, n_b = np.zeros(4), 0
+        for a in range(0, n, batch_size):
+            idx = perm[a:a + batch_size]
+            j = nbrs[idx, rng.integers(0, nbrs.shape[1], size=idx.size)]
+            q = torch.softmax(self.head_(Ut[idx]), dim=1)
+            q_nb = torch.softmax(self.head_(Ut[j]), dim=1)
+            l_i, l_is, l_b = sic_losses(q, q_nb, pseudo[idx])
+            loss = l_i + self.beta * l_is + self.lam * l_b
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sums += [l_i.item(), l_is.item(), l_b.item(), loss.item()]
+            n_b += 1
+        return sums / max(n_b, 1)
+
+    def fit(self, E_train, R) -> "SIC":
+        """Semantic space, then the cluster head on the train split (SIC Algorithm 1)."""
+        R = as_features(R, "noun features")
+        self.select_nouns(E_train, R)
+        self.timings_ = {f"filter/{k}": v for k, v in self.timings_.items()}
+        self.R_pos_ = R[self.selected_indices_]
+        U = as_features(E_train, "image features")
+        c = check_n_clusters(self.n_clusters, U.shape[0], "n_clusters (c)", "training images")
+        s = self._check_training()
         if self.R_pos_.shape[0] < c:
             raise ParameterError(f"the semantic set has {self.R_pos_.shape[0]} nouns, fewer than c={c} clusters")
         device = resolve_device(self.device)
-        V = self.R_pos_
         with timed(self.timings_, "neighbors"):
             nbrs = sic_neighbors(U, self.n_neighbors, self.neighbor_mode)
-        torch.manual_seed(self.random_state)
+        self._init_head(U.shape[1], c, s["tau_m"], device)
         rng = np.random.default_rng(self.random_state)
-        Rc = torch.from_numpy(self.filter_.centers_.astype(np.float32))
-        self.head_ = torch.nn.Linear(U.shape[1], c).to(device)
-        if self.head_init == "centers":
-            with torch.no_grad():                                    # Eq. 8-9
-                self.head_.weight.copy_(2.0 * tau_m * Rc)
-                self.head_.bias.copy_(-tau_m * (Rc * Rc).sum(1))
-        opt = torch.optim.Adam(self.head_.parameters(), lr=lr, weight_decay=weight_decay)
+        opt = torch.optim.Adam(self.head_.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
         Ut = torch.from_numpy(U).to(device)
-        n = U.shape[0]
+        bs = min(s["batch_size"], U.shape[0])
         self.loss_history_ = {"L_I": [], "L_IS": [], "L_B": [], "total": []}
+        H = None
         with timed(self.timings_, "train_head"), torch_threads(1):
-            bar = tqdm(range(epochs), desc="SIC head", disable=not self.progress, leave=False)
-            for _ in bar:
-                Q = (self._logits(Ut) if self.rank_by == "logits" else self._proba(Ut)).cpu().numpy()
-                H = semantic_centers(U, V, Q, mapping=self.mapping, xi_c=self.xi_c, xi_a=self.xi_a,
-                                     adjust_to=self.adjust_to, random_state=self.random_state)
-                pseudo = torch.from_numpy((U @ H.T).argmax(1)).to(device)        # Eq. 5
-                perm = rng.permutation(n)
-                sums = np.zeros(4)
-                n_b = 0
-                for a in range(0, n, bs):
-                    idx = perm[a:a + bs]
-                    j = nbrs[idx, rng.integers(0, nbrs.shape[1], size=idx.size)]
-                    q = torch.softmax(self.head_(Ut[idx]), dim=1)
-                    q_nb = torch.softmax(self.head_(Ut[j]), dim=1)
-                    l_i, l_is, l_b = sic_losses(q, q_nb, pseudo[idx])
-                    loss = l_i + self.beta * l_is + self.lam * l_b      # Eq. 11
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                    sums += [l_i.item(), l_is.item(), l_b.item(), loss.item()]
-                    n_b += 1
-                check_finite_loss(sums[3] / max(n_b, 1), "SIC", len(self.loss_history_["total"]), "--sic-lr", self.lr)
-                for key, v in zip(("L_I", "L_IS", "L_B", "total"), sums / max(n_b, 1)):
+            bar = tqdm(range(s["epochs"]), desc="SIC head", disable=not self.progress, leave=False)
+            for epoch in bar:
+                H, pseudo = self._semantic_pseudo_labels(U, Ut)
+                means = self._train_epoch(Ut, pseudo, nbrs, opt, rng, bs)
+                check_finite_loss(means[3], "SIC", epoch, "--sic-lr", self.lr)
+                for key, v in zip(self.loss_history_, means):
                     self.loss_history_[key].append(float(v))
-                bar.set_postfix(loss=f"{self.loss_history_['total'][-1]:.4f}")
-        self.semantic_centers_ = H if epochs else None
+                bar.set_postfix(loss=f"{means[3]:.4f}")
+        self.semantic_centers_ = H
         return self
 
     def predict_proba(self, E) -> np.ndarray:
@@ -283,3 +341,7 @@ class SIC(TwoStageClustering):
             labels = self.predict_proba(E).argmax(1).astype(np.int64)
         self.labels_ = labels
         return labels
+
+    def cluster(self, data) -> np.ndarray:
+        """Semantic space and head on the train split, the head's argmax on the test split."""
+        return self.fit(data.E_train, data.R).predict(data.E_test)

@@ -3,9 +3,9 @@ variant and TAC*, the cross-modal mutual-distillation heads.
 
 Explained in: notebooks/08_comparison.
 
-* Training-free TAC (``laic run --method tac``): TAC's noun filter
-  (:class:`laicpkg.core.filters.TACFilter`), text counterparts with retrieval temperature
-  κ = 0.005, ``[e; v]``, spherical k-means — GradNorm's Stage 2 with TAC's filter and κ.
+* Training-free TAC (:class:`TAC`, ``laic run --method tac``): TAC's noun filter, text
+  counterparts with retrieval temperature κ = 0.005, ``[e; v]``, spherical k-means —
+  GradNorm's Stage 2 with TAC's filter and κ.
 * TAC* (:class:`TACStar`): the same text counterparts ``v_i`` of the train images,
   then two cluster heads (Linear d→d, BatchNorm, ReLU, Linear d→K, softmax), one on
   ``e`` and one on ``v``, trained on the train split with, per mini-batch of anchors
@@ -23,7 +23,7 @@ Explained in: notebooks/08_comparison.
   ImageNet-1K); predictions are the image head's argmax, as in the public TAC code.
   No test label is used for any choice: the heads of the last epoch are kept.
 
-``TACStar(noun_filter=GradNormFilter(...))`` feeds TAC* with GradNorm's selected nouns
+``TACStar(K, noun_filter=GradNorm(K))`` feeds TAC* with GradNorm's selected nouns
 instead of TAC's ("GradNorm→TAC*", a combination no paper reports).
 """
 from __future__ import annotations
@@ -34,14 +34,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from ..core.counterparts import TwoStageClustering
-from ..core.filters import TACFilter
+from ..core.counterparts import text_counterparts
+from ..core.filters import max_softmax_scores, normalized_class_means, pseudo_class_count, select_per_group
+from ..core.kmeans import KMeans
 from ..utils.timing import timed, torch_threads
 from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
-                         resolve_device)
+                                resolve_device)
+from .base import NounSelector, TwoStage, max_points
 
-__all__ = ["TAC_KAPPA", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
-           "mine_neighbors", "TACStar"]
+__all__ = ["TAC_KAPPA", "TAC", "TACStar", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
+           "mine_neighbors"]
 
 #: κ = 0.005, TAC's retrieval temperature (TAC code; book/implementation.md).
 TAC_KAPPA = 0.005
@@ -120,14 +122,86 @@ def mine_neighbors(X: np.ndarray, k: int, mode: str = "exclude-self") -> np.ndar
     return out
 
 
-class TACStar(TwoStageClustering):
+class TAC(TwoStage):
+    """Training-free TAC: TAC's noun filter (its public reference code), then Stage 2 with κ = 0.005.
+
+    Stage 1 (book/implementation.md, "The baselines' filters"): spherical k-means on the
+    image features with ``C = pseudo_class_count(N, K, 300)`` centres; ``w_j`` the
+    normalised pseudo-class means; every noun gets ``p_i = softmax_j(r_iᵀ w_j / temperature)``
+    (temperature 1: the cosine itself is the logit) and is assigned to ``argmax_j p_ij``;
+    each centre keeps the ``top_k`` nouns of highest ``max_j p_ij`` — the
+    maximum-softmax-probability score of GradNorm Eq. 13.
+
+    Parameters
+    ----------
+    n_clusters : int
+    n_pseudo_classes : int or None — default ``N/300`` if ``N/K > 300`` else ``3K``
+    top_k : int, default 5 — nouns kept per centre
+    temperature : float, default 1.0 — of the softmax over centres
+    kmeans_niter, kmeans_nredo, kmeans_max_points : 300, 10 (TAC's code), 256
+    kappa : float, default 0.005 — TAC's retrieval temperature (Eq. 9)
+    normalize_counterparts, final_nredo, final_assign, device, random_state : see :class:`TwoStage`
+
+    Attributes
+    ----------
+    pseudo_labels_, n_pseudo_classes_, W_ (d, C), msp_ (n_nouns,), noun_assign_ (n_nouns,),
+    and those of :class:`TwoStage`.
+    """
+
+    filter_name = "tac"
+    config_prefix = "tac_"
+    config_shared = ("kmeans_niter", "kmeans_max_points", "final_nredo", "final_assign", "normalize_counterparts",
+                     "device")
+    stage1_params = ("n_pseudo_classes", "top_k", "temperature", "kmeans_niter", "kmeans_nredo", "kmeans_max_points",
+                     "device")
+
+    def __init__(self, n_clusters: int, *, n_pseudo_classes: int | None = None, top_k: int = 5,
+                 temperature: float = 1.0, kmeans_niter: int = 300, kmeans_nredo: int = 10,
+                 kmeans_max_points: int | None = 256, kappa: float = TAC_KAPPA, normalize_counterparts: bool = True,
+                 final_nredo: int = 20, final_assign: str = "kmeans", device: str = "auto", random_state: int = 0):
+        self.n_clusters = n_clusters
+        self.n_pseudo_classes = n_pseudo_classes
+        self.top_k = top_k
+        self.temperature = temperature
+        self.kmeans_niter = kmeans_niter
+        self.kmeans_nredo = kmeans_nredo
+        self.kmeans_max_points = kmeans_max_points
+        self.kappa = kappa
+        self.normalize_counterparts = normalize_counterparts
+        self.final_nredo = final_nredo
+        self.final_assign = final_assign
+        self.device = device
+        self.random_state = random_state
+
+    def _select(self, E, R):
+        n = E.shape[0]
+        k = check_n_clusters(self.n_clusters, n, "n_clusters (K)", "training images")
+        C = self.n_pseudo_classes if self.n_pseudo_classes is not None else pseudo_class_count(n, k, 300)
+        C = check_n_clusters(C, n, "n_pseudo_classes (C)", "training images")
+        top_k = check_int(self.top_k, "top_k")
+        temperature = check_positive(self.temperature, "temperature")
+        device = resolve_device(self.device)
+        with timed(self.timings_, "kmeans"):
+            km = KMeans(C, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
+                        max_points_per_centroid=max_points(self.kmeans_max_points), device=self.device,
+                        random_state=self.random_state).fit(E)
+        self.pseudo_labels_, self.n_pseudo_classes_ = km.labels_, C
+        with timed(self.timings_, "score"):
+            self.W_ = normalized_class_means(E, km.labels_, C)
+            self.msp_, self.noun_assign_ = max_softmax_scores(R, self.W_, temperature, device=device)
+        with timed(self.timings_, "select"):
+            per_group, sizes = select_per_group(self.msp_, self.noun_assign_, C, top_k, largest=True)
+        self._record_groups(per_group, sizes, top_k)
+
+
+class TACStar(NounSelector):
     """TAC*: a noun filter, text counterparts (κ = 0.005), and the mutual-distillation heads.
 
     Parameters
     ----------
     n_clusters : int
-    noun_filter : NounFilter or None — default :class:`TACFilter` (TAC); a
-        :class:`~laicpkg.core.gradnorm.GradNormFilter` gives GradNorm→TAC*
+    noun_filter : estimator with a Stage 1 or None — default ``TAC(K)``; ``GradNorm(K)``
+        gives GradNorm→TAC*
     kappa : float, default 0.005
     n_neighbors : int, default 50
     temperature : float, default 0.5 — of the cluster-level contrastive loss
@@ -139,36 +213,53 @@ class TACStar(TwoStageClustering):
 
     Attributes
     ----------
+    noun_filter_ : the fitted filter; selected_indices_, selected_per_group_ : its D_pos;
     head_image_, head_text_ : the trained heads; loss_history_ : per-epoch dict of the
-    three loss terms; plus the filter's attributes (see :class:`TwoStageClustering`).
+    three loss terms; labels_ : clusters of the last :meth:`predict`.
     """
+
+    config_prefix = "tacstar_"
+    config_renamed = {"kappa": "tac_kappa", "n_neighbors": "tacstar_neighbors"}
 
     def __init__(self, n_clusters: int, *, noun_filter=None, kappa: float = TAC_KAPPA, n_neighbors: int = 50,
                  temperature: float = 0.5, entropy_weight: float = 5.0, epochs: int = 20, batch_size: int = 512,
                  lr: float = 1e-3, init: str = "trunc-normal", neighbor_mode: str = "exclude-self",
-                 device: str = "cpu", progress: bool = True, random_state: int = 0,
-                 filter_kwargs: dict | None = None):
-        super().__init__(noun_filter, n_clusters, kappa=kappa, normalize_counterparts=True, device=device,
-                         random_state=random_state)
-        self.init = init
-        self.neighbor_mode = neighbor_mode
+                 device: str = "auto", progress: bool = True, random_state: int = 0):
+        self.n_clusters = n_clusters
+        self.noun_filter = noun_filter
+        self.kappa = kappa
         self.n_neighbors = n_neighbors
         self.temperature = temperature
         self.entropy_weight = entropy_weight
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.init = init
+        self.neighbor_mode = neighbor_mode
+        self.device = device
         self.progress = progress
-        self.filter_kwargs = filter_kwargs
+        self.random_state = random_state
 
-    def make_filter(self):
-        if self.noun_filter is not None:
-            return self.noun_filter
-        return TACFilter(self.n_clusters, device=self.device, random_state=self.random_state,
-                         **(self.filter_kwargs or {}))
+    def _select(self, E, R):
+        f = self.noun_filter if self.noun_filter is not None else TAC(self.n_clusters, device=self.device,
+                                                                      random_state=self.random_state)
+        self._select_with(f, E, R)
+
+    def transform(self, E) -> np.ndarray:
+        """Text counterparts v (Eq. 9, normalised as in TAC's code) of images ``E``."""
+        E = as_features(E, "image features")
+        return text_counterparts(E, self.R_pos_, self.kappa, normalize=True, device=resolve_device(self.device))
+
+    def cluster(self, data) -> np.ndarray:
+        """Filter and heads on the train split, the image head's argmax on the test split."""
+        return self.fit(data.E_train, data.R).predict(data.E_test)
 
     def fit(self, E_train, R) -> "TACStar":
-        super().fit(E_train, R)
+        """Stage 1 by the noun filter, then the two heads on the train split (Algorithm of TAC*)."""
+        R = as_features(R, "noun features")
+        self.select_nouns(E_train, R)
+        self.timings_ = {f"filter/{k}": v for k, v in self.timings_.items()}
+        self.R_pos_ = R[self.selected_indices_]
         E = as_features(E_train, "image features")
         K = check_n_clusters(self.n_clusters, E.shape[0], "n_clusters (K)", "training images")
         epochs = check_int(self.epochs, "epochs", minimum=0)

@@ -15,7 +15,8 @@ import pandas as pd
 from .config import resolve_config
 from ..features.container import LaICData
 from ..features.datasets import load_dataset
-from .runner import RunResult, run, write_record
+from .records import write_record
+from .runner import RunResult, run
 
 __all__ = ["run_methods", "results_table", "sweep", "selected_nouns_table", "tsne_embed", "load_records",
            "COMPARISON_METHODS", "compare", "compare_task", "comparison_table", "mean_std_table", "paper_comparison",
@@ -136,7 +137,7 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     Skipped when that file already holds a record with this run's fingerprint (same config, data,
     versions); otherwise (re)computed and written atomically. Runs the same code wherever it is called.
     """
-    from .runner import fingerprint, record_head
+    from .records import fingerprint, record_head
 
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
     data = _cached_dataset(dataset, features, tuple(fields))

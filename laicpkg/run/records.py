@@ -1,0 +1,151 @@
+"""Run records: one builder for every run, one fingerprint definition, atomic writing.
+
+Explained in: notebooks/05_pipeline and book/implementation.md ("Run records").
+
+A run record is a JSON-ready dict: the resolved configuration with the source of
+every value the method reads, seeds, package versions and the lock file's status,
+dataset sizes, metrics, filter precision/recall when positives are known, the
+selected nouns per pseudo-class, training curves and seconds per stage.
+:func:`fingerprint` hashes everything that determines the predictions (config,
+seeds, data identity, versions), so two records with the same fingerprint must
+hold the same predictions.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..core.metrics import clustering_scores, filter_precision_recall
+from ..methods.registry import get_method
+from ..utils.atomic import atomic_open
+from ..utils.environment import lock_status, package_versions
+from ..utils.errors import LaicError
+from .config import RunConfig
+
+__all__ = ["RECORD_VERSION", "FINGERPRINT_FIELDS", "fingerprint", "record_head", "build_record", "write_record",
+           "check_record_path", "check_output_dir"]
+
+RECORD_VERSION = 1
+
+#: The record fields that determine a run's predictions: equal fingerprints, equal predictions.
+FINGERPRINT_FIELDS = ("dataset", "method", "seed", "data_seed", "config", "data", "data_sha256", "data_source",
+                      "versions")
+
+
+def fingerprint(record: dict) -> str:
+    """SHA-256 (16 hex digits) of the record fields that determine the predictions (:data:`FINGERPRINT_FIELDS`)."""
+    head = {k: record.get(k) for k in FINGERPRINT_FIELDS}
+    return hashlib.sha256(json.dumps(head, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _data_source(config: RunConfig, data) -> dict:
+    if hasattr(data, "X"):  # raw images
+        return {"images": config.dataset, "root": config.features}
+    if config.features:
+        return {"features": config.features, "model": config.model, "pretrained": config.pretrained,
+                "nouns": config.nouns, "prompts": config.prompts}
+    return {"generator": data.meta.get("generator", "cache"), "data_seed": config.data_seed}
+
+
+def record_head(config: RunConfig, data) -> dict:
+    """The part of a run record known before the run: what runs, on which data, in which environment.
+
+    :func:`build_record` completes it; a grid computes ``fingerprint(record_head(...))`` to tell
+    whether an existing record already holds this run.
+    """
+    method = get_method(config.method)
+    used = {k: config.params[k] for k in method.parameters()}
+    return {
+        "record_version": RECORD_VERSION,
+        "dataset": config.dataset,
+        "method": config.method,
+        "method_description": method.description,
+        "seed": config.seed,
+        "data_seed": config.data_seed,
+        "preset": config.preset,
+        "config": used,
+        "sources": {k: config.sources[k] for k in used},
+        "data": data.describe(),
+        "data_sha256": data.digest(),
+        "data_source": _data_source(config, data),
+        "versions": package_versions(),
+        "environment": lock_status(),
+    }
+
+
+def _training_info(model) -> dict:
+    """Loss curves and epoch counts of trained methods (GradNorm's ERM aside: TAC*, SIC, IDCL)."""
+    out = {}
+    for attr, key in (("loss_history_", "loss_history"), ("history_", "history"), ("pretrain_loss_", "pretrain_loss")):
+        val = getattr(model, attr, None)
+        if isinstance(val, dict):
+            out[key] = {k: [None if (isinstance(x, float) and x != x) else round(float(x), 6) for x in v]
+                        for k, v in val.items()}
+        elif isinstance(val, list):
+            out[key] = [round(float(x), 6) for x in val]
+    if hasattr(model, "n_epochs_"):
+        out["n_epochs"] = int(model.n_epochs_)
+    return out
+
+
+def _filter_info(model, data) -> dict:
+    """The ``filter`` entry and the selected nouns of a method with a Stage 1."""
+    info = model.filter_summary()
+    info["n_pseudo_classes"] = int(len(model.selected_per_group_))
+    if getattr(data, "positive_mask", None) is not None:
+        pr = filter_precision_recall(model.selected_indices_, data.positive_mask)
+        info.update({"precision": round(pr["precision"], 4), "recall": round(pr["recall"], 4)})
+    if model.short_groups_.size:
+        info["warning"] = (f"{model.short_groups_.size} pseudo-class(es) had fewer candidate nouns than asked "
+                           "for; all of their nouns were kept")
+    return {"filter": info, "selected_nouns": {str(g): [data.nouns[i] for i in idx]
+                                               for g, idx in enumerate(model.selected_per_group_) if idx.size}}
+
+
+def build_record(config: RunConfig, data, model, labels, timings: dict) -> dict:
+    """The run record of a finished run (every path: features, raw images, grid workers)."""
+    record = record_head(config, data)
+    y = data.y if hasattr(data, "X") else data.y_test
+    record["metrics"] = {k: round(v, 4) for k, v in clustering_scores(y, labels).items()}
+    record.update(_training_info(model))
+    if hasattr(model, "selected_per_group_"):
+        record.update(_filter_info(model, data))
+    record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
+    record["fingerprint"] = fingerprint(record)
+    record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
+    return record
+
+
+def check_output_dir(path) -> Path:
+    """An output folder must be a folder or not exist yet: refuse a file on its path before any run starts."""
+    path = Path(path)
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise LaicError(f"{path} cannot be an output folder: {p} is a file, not a folder")
+            break
+    return path
+
+
+def check_record_path(path) -> Path:
+    """Refuse a record path that cannot be a file (an existing folder) before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise LaicError(f"cannot write the run record to {path}: it is a folder (give a file name ending in .json)")
+    check_output_dir(path.parent)
+    return path
+
+
+def write_record(record: dict, path) -> Path:
+    """Write a run record atomically as indented JSON; OS errors become one :class:`LaicError` line."""
+    path = check_record_path(path)
+    try:
+        with atomic_open(path, "w") as fh:
+            json.dump(record, fh, indent=2)
+            fh.write("\n")
+    except OSError as exc:
+        raise LaicError(f"cannot write the run record to {path}: {exc.strerror or exc}") from None
+    return path
