@@ -11,7 +11,8 @@ import torch
 from scipy.stats import spearmanr
 
 from .core.filters import normalized_class_means, select_per_group
-from .core.gradnorm import TAU, GradNormFilter, gradnorm_scores
+from .core.gradnorm import TAU, gradnorm_scores
+from .methods.gradnorm import GradNorm
 from .core.kmeans import KMeans
 from .utils.validation import as_features, check_positive
 
@@ -230,7 +231,7 @@ def self_bounding(R, W, tau: float, labels=None) -> pd.DataFrame:
     return pd.DataFrame({"grad_sq": grad_sq, "loss": loss, "ratio": ratio})
 
 
-def theorem1_table(f: GradNormFilter, positive_mask) -> pd.DataFrame:
+def theorem1_table(f: GradNorm, positive_mask) -> pd.DataFrame:
     """Err_pos(k) of Theorem 1 and the Markov step of its proof, per pseudo-class k.
 
     ``P_T(k)``: the true positives assigned to pseudo-class k (ỹ = k), ``B_k = |P_T(k)|``;
@@ -256,7 +257,7 @@ def theorem1_table(f: GradNormFilter, positive_mask) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def theorem1_leading_term(f: GradNormFilter, E, positive_mask, tau: float = TAU) -> pd.DataFrame:
+def theorem1_leading_term(f: GradNorm, E, positive_mask, tau: float = TAU) -> pd.DataFrame:
     """Theorem 1's computable right-hand side and the Lemma-5 step of its proof, per pseudo-class.
 
     Explained in: notebooks/04_theorem1_on_data.
@@ -286,7 +287,7 @@ def theorem1_leading_term(f: GradNormFilter, E, positive_mask, tau: float = TAU)
 
 
 def theorem1_error_grid(make_data, n_trains, positives, *, beta: int = 5, tau: float = TAU, classifier="erm",
-                        epochs: int = 30, random_state: int = 0, data_kwargs: dict | None = None) -> pd.DataFrame:
+                        erm_epochs: int = 30, random_state: int = 0, data_kwargs: dict | None = None) -> pd.DataFrame:
     """Mean Err_pos over pseudo-classes as the number of images N and of positives per concept vary.
 
     ``make_data`` is a synthetic preset name, generated with ``n_train=N`` and
@@ -304,8 +305,8 @@ def theorem1_error_grid(make_data, n_trains, positives, *, beta: int = 5, tau: f
     for n in n_trains:
         for b in positives:
             data = make_data(n, b)
-            f = GradNormFilter(data.n_classes, beta=beta, tau=tau, classifier=classifier, epochs=epochs,
-                               progress=False, random_state=random_state).fit(data.E_train, data.R)
+            f = GradNorm(data.n_classes, beta=beta, tau=tau, classifier=classifier, erm_epochs=erm_epochs,
+                         progress=False, random_state=random_state).select_nouns(data.E_train, data.R)
             t = theorem1_table(f, data.positive_mask)
             rows.append({"N": n, "positives per concept": b, "mean B_k": float(t["B_k"].mean()),
                          "mean Err_pos": float(t["Err_pos"].mean()), "mean floor": float(t["floor"].mean()),
@@ -313,7 +314,7 @@ def theorem1_error_grid(make_data, n_trains, positives, *, beta: int = 5, tau: f
     return pd.DataFrame(rows)
 
 
-def sample_split_check(data, *, beta: int = 5, tau: float = TAU, epochs: int = 30, random_state: int = 0):
+def sample_split_check(data, *, beta: int = 5, tau: float = TAU, erm_epochs: int = 30, random_state: int = 0):
     """Pseudo-labels from the same images vs from held-out images (the review's objection).
 
     Splits the train images in halves A and B. "same data": k-means and ERM on A.
@@ -328,13 +329,13 @@ def sample_split_check(data, *, beta: int = 5, tau: float = TAU, epochs: int = 3
     perm = rng.permutation(data.E_train.shape[0])
     A, B = data.E_train[perm[::2]], data.E_train[perm[1::2]]
     rows = []
-    same = GradNormFilter(data.n_classes, beta=beta, tau=tau, epochs=epochs, progress=False,
-                          random_state=random_state).fit(A, data.R)
+    same = GradNorm(data.n_classes, beta=beta, tau=tau, erm_epochs=erm_epochs, progress=False,
+                    random_state=random_state).select_nouns(A, data.R)
     C = same.n_pseudo_classes_
     km_b = KMeans(C, random_state=random_state).fit(B)
     y_a = km_b.predict(A)
-    W, _ = train_erm_classifier(A, y_a, C, tau=tau, epochs=epochs, random_state=random_state, progress=False)
-    split = GradNormFilter(data.n_classes, beta=beta, tau=tau, n_pseudo_classes=C, progress=False)
+    W, _ = train_erm_classifier(A, y_a, C, tau=tau, epochs=erm_epochs, random_state=random_state, progress=False)
+    split = GradNorm(data.n_classes, beta=beta, tau=tau, n_pseudo_classes=C, progress=False)
     split.timings_ = {}
     split.pseudo_labels_, split.n_pseudo_classes_, split.W_ = y_a, C, W
     split.scores_, split.noun_assign_, split.msp_ = gradnorm_scores(data.R, W, tau)

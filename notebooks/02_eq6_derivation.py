@@ -85,12 +85,12 @@ check.drop(columns="relative difference").round(4)
 # trained ERM classifier:
 
 # %%
-from laicpkg import GradNormFilter
+from laicpkg import GradNorm
 from laicpkg.book.plotting import plot_score_vs_msp
 from laicpkg.features.synthetic import make_synthetic
 
 data = make_synthetic("synthetic-cifar10", seed=0)
-f = GradNormFilter(data.n_classes, progress=False, random_state=0).fit(data.E_train, data.R)
+f = GradNorm(data.n_classes, progress=False, random_state=0).select_nouns(data.E_train, data.R)
 fig = plot_score_vs_msp(f.scores_, f.msp_, data.positive_mask, tau=TAU)
 
 # %%

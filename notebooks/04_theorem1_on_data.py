@@ -39,7 +39,7 @@
 import numpy as np
 import pandas as pd
 
-from laicpkg import GradNormFilter
+from laicpkg import GradNorm
 from laicpkg.core.gradnorm import TAU
 from laicpkg.book.plotting import plot_error_grid
 from laicpkg.features.synthetic import make_synthetic
@@ -49,7 +49,7 @@ from laicpkg.theory import (sample_split_check, self_bounding, theorem1_error_gr
 
 REFERENCE = "../book/results/reference/04_theorem1_on_data.json"
 data = make_synthetic("synthetic-cifar10", seed=0)
-f = GradNormFilter(data.n_classes, progress=False, random_state=0).fit(data.E_train, data.R)
+f = GradNorm(data.n_classes, progress=False, random_state=0).select_nouns(data.E_train, data.R)
 t1 = theorem1_table(f, data.positive_mask)
 
 # %%

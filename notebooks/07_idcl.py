@@ -48,7 +48,7 @@ from laicpkg.book.checks import TOLERANCES, check_reference
 from laicpkg.core.density import cutoff_distance, density_cores, local_density, pace
 from laicpkg.run.experiments import (core_assignment_table, final_assign_bars, final_assign_summary, find_record,
                                  idcl_baseline_check, idcl_histories, idcl_table, load_records)
-from laicpkg.features.imagesets import load_image_set
+from laicpkg.features.datasets import load_dataset
 from laicpkg.core.kmeans import KMeans
 from laicpkg.core.metrics import clustering_scores
 from laicpkg.book.plotting import (plot_density_cores, plot_idcl_history, plot_idcl_variants, plot_method_bars,
@@ -81,7 +81,8 @@ print(f"exponential pace: first increment {increments[0]:.2f} samples, last befo
 # The left panel shows the cores inside their clusters, the right the density.
 
 # %%
-X, y = load_image_set("digits")
+digits = load_dataset("digits")
+X, y = digits.X, digits.y
 Z = PCA(10, random_state=0).fit_transform(X.reshape(len(X), -1))
 d_c = cutoff_distance(Z)
 rho = local_density(Z, d_c)

@@ -87,7 +87,7 @@ def test_semantic_centers_center_and_adjusted():
 def test_sic_initialisation_is_nearest_kmeans_centre(small_data):
     d = small_data
     m = SIC(d.n_classes, gamma_r=50, epochs=0, progress=False).fit(d.E_train, d.R)
-    C = m.filter_.centers_
+    C = m.centers_
     nearest = ((d.E_test[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)       # Eq. 8-9 ⇔ nearest centre
     assert (m.predict(d.E_test) == nearest).mean() > 0.999
 
@@ -107,12 +107,12 @@ def test_sic_and_tacstar_train_and_are_deterministic(small_data):
 
 
 def test_tacstar_with_gradnorm_nouns(small_data):
-    from laicpkg.core.gradnorm import GradNormFilter
+    from laicpkg import GradNorm
 
     d = small_data
-    m = TACStar(d.n_classes, noun_filter=GradNormFilter(d.n_classes, classifier="centroid", progress=False),
+    m = TACStar(d.n_classes, noun_filter=GradNorm(d.n_classes, classifier="centroid", progress=False),
                 epochs=1, progress=False).fit(d.E_train, d.R)
-    assert m.filter_.name == "gradnorm" and m.predict(d.E_test).shape == (len(d.E_test),)
+    assert m.noun_filter_.filter_name == "gradnorm" and m.predict(d.E_test).shape == (len(d.E_test),)
 
 
 def test_bad_input():

@@ -87,7 +87,7 @@ def test_secu_fixed_point_table_and_error_grid_from_a_preset():
     y = np.arange(600) % 6
     t = secu_fixed_point_table(data.E_train, y, 6, [10.0, 0.1])
     assert list(t.index) == [10.0, 0.1] and t.loc[0.1, "max |w - class mean|"] < t.loc[10.0, "max |w - class mean|"]
-    g = theorem1_error_grid("synthetic-cifar10", [600], [5], epochs=2,
+    g = theorem1_error_grid("synthetic-cifar10", [600], [5], erm_epochs=2,
                             data_kwargs={"seed": 0, "n_test": 100, "n_nouns": 800, "dim": 32})
     assert g.shape[0] == 1 and 0 <= g["mean Err_pos"].iloc[0] <= 1
 

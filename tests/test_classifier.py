@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from laicpkg import GradNorm, GradNormFilter, centroid_classifier, train_erm_classifier
+from laicpkg import GradNorm, centroid_classifier, train_erm_classifier
 from laicpkg.core.filters import normalized_class_means
 
 
@@ -33,7 +33,7 @@ def test_centroid_classifier_is_normalised_class_means():
 
 
 def test_gradnorm_filter_attributes(small_data):
-    f = GradNormFilter(10, epochs=3, random_state=0, progress=False).fit(small_data.E_train, small_data.R)
+    f = GradNorm(10, erm_epochs=3, random_state=0, progress=False).fit(small_data.E_train, small_data.R)
     C = f.n_pseudo_classes_
     assert C == 30  # N/K = 200 <= 600, so C = 3K
     assert f.W_.shape == (small_data.dim, C)
@@ -50,13 +50,13 @@ def test_gradnorm_filter_attributes(small_data):
 
 
 def test_gradnorm_estimator_same_seed_same_labels(small_data):
-    kw = dict(epochs=3, final_nredo=2, random_state=7, progress=False)
+    kw = dict(erm_epochs=3, final_nredo=2, random_state=7, progress=False)
     a = GradNorm(10, **kw).fit(small_data.E_train, small_data.R).predict(small_data.E_test)
     g = GradNorm(10, **kw)
     b = g.fit_predict(small_data.E_train, small_data.R, small_data.E_test)
     np.testing.assert_array_equal(a, b)
     assert g.text_counterparts_.shape == small_data.E_test.shape
     np.testing.assert_allclose(np.linalg.norm(g.text_counterparts_, axis=1), 1.0, rtol=1e-5)
-    assert g.pseudo_labels_.shape == (small_data.E_train.shape[0],)  # forwarded from the filter
+    assert g.pseudo_labels_.shape == (small_data.E_train.shape[0],)  # learned by Stage 1, on the estimator itself
     with pytest.raises(AttributeError):
         g.not_an_attribute_

@@ -8,7 +8,7 @@ import pytest
 from laicpkg.cli import main
 from laicpkg.features.datasets import save_dataset_cache
 
-FAST = ["--epochs", "3", "--final-nredo", "2"]  # device: the default, auto
+FAST = ["--erm-epochs", "3", "--final-nredo", "2"]  # device: the default, auto
 
 
 def _run(tmp_path, name, *extra):
@@ -23,7 +23,7 @@ def test_run_prints_table_and_writes_record(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "ACC" in text and "precision" in text and "record:" in text
     assert set(rec["metrics"]) == {"ACC", "NMI", "ARI"}
-    assert rec["config"]["epochs"] == 3 and rec["sources"]["epochs"] == "user"
+    assert rec["config"]["erm_epochs"] == 3 and rec["sources"]["erm_epochs"] == "user"
     assert rec["sources"]["tau"] == "paper" and rec["config"]["tau"] == 12.5
     assert 0 < rec["filter"]["n_selected"] <= 5 * rec["filter"]["n_groups"]
     assert 0 <= rec["filter"]["precision"] <= 100

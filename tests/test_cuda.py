@@ -33,9 +33,9 @@ def test_counterparts_on_cuda_match_cpu():
 def test_gradnorm_pipeline_on_cuda(small_data):
     from laicpkg import GradNorm, clustering_scores
 
-    g = GradNorm(10, epochs=5, device="cuda", progress=False, random_state=0)
+    g = GradNorm(10, erm_epochs=5, device="cuda", progress=False, random_state=0)
     labels = g.fit(small_data.E_train, small_data.R).predict(small_data.E_test)
-    c = GradNorm(10, epochs=5, device="cpu", progress=False, random_state=0)
+    c = GradNorm(10, erm_epochs=5, device="cpu", progress=False, random_state=0)
     labels_cpu = c.fit(small_data.E_train, small_data.R).predict(small_data.E_test)
     assert len(g.erm_losses_) == 5 and g.erm_losses_[-1] < g.erm_losses_[0]
     np.testing.assert_array_equal(g.pseudo_labels_, c.pseudo_labels_)  # same k-means (faiss on the CPU)

@@ -65,7 +65,7 @@ def test_end_to_end_extract_cache_run(tmp_path, folder, noun_file, capsys):
     assert data.nouns == NOUNS
     np.testing.assert_allclose(np.linalg.norm(data.E_train, axis=1), 1, atol=2e-3)
     rc = main(["run", "--dataset", "imagefolder", "--method", "gradnorm", "--features", str(out), "--model",
-               "laic-tiny", "--pretrained", "none", "--nouns", "mynouns", "--epochs", "2", "--final-nredo", "2",
+               "laic-tiny", "--pretrained", "none", "--nouns", "mynouns", "--erm-epochs", "2", "--final-nredo", "2",
                "--device", "cpu", "--out", str(tmp_path / "rec.json")])
     assert rc == 0
     rec = json.loads((tmp_path / "rec.json").read_text())

@@ -90,12 +90,12 @@ def test_run_out_is_a_folder_is_refused_before_the_run(tmp_path, capsys, monkeyp
 
 @pytest.mark.parametrize("err", [errno.ENOSPC, errno.EACCES, errno.EROFS])
 def test_run_record_write_failure_prints_metrics_first(tmp_path, capsys, monkeypatch, err):
-    import laicpkg.run.runner as runner
+    import laicpkg.run.records as records
 
     def fail(*a, **k):
         raise OSError(err, __import__("os").strerror(err))
 
-    monkeypatch.setattr(runner.json, "dump", fail)
+    monkeypatch.setattr(records.json, "dump", fail)
     out = tmp_path / "r.json"
     rc = main(["run", "--dataset", "synthetic-dogs", "--method", "kmeans", "--final-nredo", "1", "--out", str(out)])
     cap = capsys.readouterr()
@@ -407,12 +407,12 @@ def test_shift_datasets_train_with_imagenet_settings(shift):
 
     assert stage1_dataset(shift) == "imagenet" and stage1_dataset("cifar10") == "cifar10"
     c = resolve_config(shift, "gradnorm")
-    assert (c.params["epochs"], c.params["batch_size"]) == (100, 8192)
+    assert (c.params["erm_epochs"], c.params["erm_batch_size"]) == (100, 8192)
     assert (c.params["tacstar_epochs"], c.params["tacstar_batch_size"], c.params["tacstar_temperature"]) == \
         (100, 8192, 5.0)
-    assert "imagenet" in c.sources["epochs"]
+    assert "imagenet" in c.sources["erm_epochs"]
     assert resolve_config(shift, "gradnorm", preset="official-code").params["beta"] == 3
-    assert resolve_config("cifar10", "gradnorm").params["epochs"] == 30
+    assert resolve_config("cifar10", "gradnorm").params["erm_epochs"] == 30
 
 
 def test_sic_sources_say_where_table2_has_no_column():

@@ -30,14 +30,17 @@ def test_kmeans_subsampling_default_and_all_points_option():
 def test_kmeans_max_points_reaches_every_kmeans():
     model, cfg = _build("synthetic-dogs", "gradnorm")
     assert cfg.params["kmeans_max_points"] == 256 and "faiss default" in cfg.sources["kmeans_max_points"]
-    assert model.kmeans_max_points == 256 and model.make_filter().kmeans_max_points == 256
+    assert model.kmeans_max_points == 256
     model, _ = _build("synthetic-dogs", "gradnorm", kmeans_max_points=0)
-    assert model.kmeans_max_points is None and model.make_filter().kmeans_max_points is None
+    assert model.kmeans_max_points == 0
+    from laicpkg.methods.base import max_points
+
     for method in ("tac-filter", "tac", "sic-filter"):
         m, _ = _build("synthetic-dogs", method, kmeans_max_points=0)
-        assert m.kmeans_max_points is None and m.noun_filter.kmeans_max_points is None, method
+        parts = [m] + ([m.noun_filter] if getattr(m, "noun_filter", None) is not None else [])
+        assert all(max_points(x.kmeans_max_points) is None for x in parts), method
     sic, _ = _build("synthetic-dogs", "sic", kmeans_max_points=7)
-    assert sic.make_filter().kmeans_max_points == 7
+    assert sic.kmeans_max_points == 7
 
 
 # -- GradNorm official-code preset ----------------------------------------------------------------------------
@@ -65,10 +68,10 @@ def test_official_code_preset_shift_sets_keep_their_own_kappa():
 
 
 def test_fp16_scoring_is_close_to_fp32(small_data):
-    from laicpkg import GradNormFilter
+    from laicpkg import GradNorm
 
-    a = GradNormFilter(10, classifier="centroid", progress=False).fit(small_data.E_train, small_data.R)
-    b = GradNormFilter(10, classifier="centroid", score_dtype="float16", progress=False).fit(small_data.E_train,
+    a = GradNorm(10, classifier="centroid", progress=False).fit(small_data.E_train, small_data.R)
+    b = GradNorm(10, classifier="centroid", score_dtype="float16", progress=False).fit(small_data.E_train,
                                                                                              small_data.R)
     assert np.abs(a.scores_ - b.scores_).max() <= 0.02 * a.scores_.max()
     A, B = set(a.selected_indices_), set(b.selected_indices_)
@@ -79,7 +82,7 @@ def test_fp16_scoring_is_close_to_fp32(small_data):
 # -- TAC as its code runs it ----------------------------------------------------------------------------------
 def test_tac_filter_restarts_and_head_init():
     m, cfg = _build("synthetic-dogs", "tac")
-    assert m.noun_filter.kmeans_nredo == 10 and cfg.sources["tac_kmeans_nredo"] == "TAC reference code"
+    assert m.kmeans_nredo == 10 and cfg.sources["tac_kmeans_nredo"] == "TAC reference code"
     from laicpkg.methods.tac import ClusterHead
 
     torch.manual_seed(0)
@@ -108,13 +111,13 @@ def test_tac_neighbor_modes_differ_only_on_duplicates():
 
 # -- SIC as the paper and its code ----------------------------------------------------------------------------
 def test_sic_gamma_u_threshold_default_and_filter_orders(small_data):
-    from laicpkg.core.filters import SICFilter
+    from laicpkg import SIC
 
     E, R = small_data.E_train, small_data.R
-    seq = SICFilter(10, gamma_u=0.35, gamma_r=30).fit(E, R)
+    seq = SIC(10, gamma_u=0.35, gamma_r=30).select_nouns(E, R)
     np.testing.assert_array_equal(seq.unique_mask_, seq.uniqueness_ >= 0.35)  # a threshold by default
     assert 0.05 < 1 - seq.unique_mask_.mean() < 0.95
-    inter = SICFilter(10, gamma_u=0.35, gamma_r=30, order="intersect").fit(E, R)
+    inter = SIC(10, gamma_u=0.35, gamma_r=30, order="intersect").select_nouns(E, R)
     for j in range(10):
         top_all = np.argsort(-(R @ inter.centers_[j]), kind="stable")[:30]
         expected = set(top_all[inter.unique_mask_[top_all]])
@@ -160,7 +163,7 @@ def test_sic_head_init_weight_decay_and_neighbours(small_data):
 
     kw = dict(gamma_u=0.3, gamma_r=50, epochs=0, progress=False)
     centred = SIC(10, **kw).fit(small_data.E_train, small_data.R)
-    Rc = torch.from_numpy(centred.filter_.centers_)
+    Rc = torch.from_numpy(centred.centers_)
     assert torch.allclose(centred.head_.weight, 2 * 0.05 * Rc, atol=1e-6)
     plain = SIC(10, head_init="plain", **kw).fit(small_data.E_train, small_data.R)
     assert not torch.allclose(plain.head_.weight, 2 * 0.05 * Rc, atol=1e-3)
@@ -197,10 +200,10 @@ def test_fixed_point_status():
 def test_theorem1_leading_term_and_lemma5(small_data):
     from scipy.stats import spearmanr
 
-    from laicpkg import GradNormFilter
+    from laicpkg import GradNorm
     from laicpkg.theory import msp_scores, secu_scores, self_bounding, theorem1_leading_term, theorem1_table
 
-    f = GradNormFilter(10, epochs=5, progress=False).fit(small_data.E_train, small_data.R)
+    f = GradNorm(10, erm_epochs=5, progress=False).fit(small_data.E_train, small_data.R)
     t = theorem1_leading_term(f, small_data.E_train, small_data.positive_mask)
     risk = self_bounding(small_data.E_train, f.W_, 12.5, labels=f.pseudo_labels_)["loss"].mean()
     assert t.attrs["image_risk"] == pytest.approx(risk)
@@ -230,7 +233,7 @@ def test_dec_and_idec_configurations():
     idec = IDCL(3, **kw).fit(X)
     assert not all(torch.equal(before[k], idec.model_.decoder.state_dict()[k]) for k in before)
     assert all(np.isnan(v) for v in dec.history_["d_c"])  # neither cores nor curriculum: no density computed
-    from laicpkg.methods.registry import parse_widths
+    from laicpkg.methods.idcl import parse_widths
 
     assert parse_widths("500,500,2000") == (500, 500, 2000)
     with pytest.raises(Exception, match="idcl_hidden"):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from conftest import unit_rows
-from laicpkg import SICFilter, TACFilter, concat_features, pseudo_class_count, text_counterparts
+from laicpkg import SIC, TAC, concat_features, pseudo_class_count, text_counterparts
 
 
 @pytest.mark.parametrize("n,k,per,expected", [
@@ -16,7 +16,7 @@ def test_pseudo_class_count_rule(n, k, per, expected):
 
 
 def test_tac_filter_is_top_msp_per_centre(small_data):
-    f = TACFilter(10, top_k=5, random_state=0).fit(small_data.E_train, small_data.R)
+    f = TAC(10, top_k=5, kmeans_nredo=1, random_state=0).select_nouns(small_data.E_train, small_data.R)
     assert f.n_pseudo_classes_ == 30
     logits = small_data.R @ f.W_
     p = np.exp(logits - logits.max(1, keepdims=True))
@@ -31,7 +31,7 @@ def test_tac_filter_is_top_msp_per_centre(small_data):
 
 def test_sic_filter_uniqueness_and_nearest_nouns(small_data):
     R = small_data.R
-    f = SICFilter(10, gamma_u=0.1, gamma_r=20, gamma_u_mode="fraction", random_state=0).fit(small_data.E_train, R)
+    f = SIC(10, gamma_u=0.1, gamma_r=20, gamma_u_mode="fraction", random_state=0).select_nouns(small_data.E_train, R)
     centre = R.mean(0) / np.linalg.norm(R.mean(0))
     np.testing.assert_allclose(f.uniqueness_, 1 - R @ centre, atol=1e-5)
     assert abs(f.unique_mask_.mean() - 0.9) < 0.01  # 10 % most generic removed
@@ -42,12 +42,12 @@ def test_sic_filter_uniqueness_and_nearest_nouns(small_data):
         kept = np.flatnonzero(f.unique_mask_)
         sims = R[kept] @ f.centers_[j]
         assert np.isclose((R[idx] @ f.centers_[j]).min(), np.sort(sims)[-20], atol=1e-6)
-    lit = SICFilter(10, gamma_u=0.05, gamma_r=20, gamma_u_mode="threshold").fit(small_data.E_train, R)
+    lit = SIC(10, gamma_u=0.05, gamma_r=20, gamma_u_mode="threshold").select_nouns(small_data.E_train, R)
     np.testing.assert_array_equal(lit.unique_mask_, lit.uniqueness_ >= 0.05)
 
 
 def test_generic_nouns_are_least_unique(small_data):
-    f = SICFilter(10, gamma_u=0.05, gamma_r=5).fit(small_data.E_train, small_data.R)
+    f = SIC(10, gamma_u=0.05, gamma_r=5).select_nouns(small_data.E_train, small_data.R)
     generic = np.array([n.startswith("generic") for n in small_data.nouns])
     assert f.uniqueness_[generic].mean() < f.uniqueness_[~generic].mean()
 

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from laicpkg import KMeans, UnknownNameError, clustering_scores
-from laicpkg.core.counterparts import TwoStageClustering
-from laicpkg.core.filters import NounFilter
+from laicpkg.methods.base import NounSelector, TwoStage
 from laicpkg.features.synthetic import list_synthetic, make_synthetic
 
 
@@ -56,15 +55,15 @@ def test_close_pairs_are_close_in_image_space_only():
     assert pair > np.sort(others)[-3]
 
 
-class _OracleFilter(NounFilter):
+class _OracleFilter(NounSelector):
     """Keeps the true positives: isolates what Stage 2 gains from language."""
 
-    name = "oracle"
+    filter_name = "oracle"
 
     def __init__(self, mask):
         self.mask = mask
 
-    def _fit(self, E, R):
+    def _select(self, E, R):
         idx = np.flatnonzero(self.mask)
         self._record_groups([idx], np.array([idx.size]), 1)
 
@@ -73,7 +72,7 @@ def test_language_helps_on_the_dogs_preset():
     """The phenomenon LaIC addresses: k-means on [e; v] beats k-means on e (measured, seed 0)."""
     d = make_synthetic("synthetic-dogs", seed=0)
     image_only = KMeans(d.n_classes, nredo=10, random_state=0).fit(d.E_test).labels_
-    concat = TwoStageClustering(_OracleFilter(d.positive_mask), d.n_classes, final_nredo=10, random_state=0)
+    concat = TwoStage(d.n_classes, noun_filter=_OracleFilter(d.positive_mask), final_nredo=10, random_state=0)
     labels = concat.fit(d.E_train, d.R).predict(d.E_test)
     acc_img = clustering_scores(d.y_test, image_only)["ACC"]
     acc_cat = clustering_scores(d.y_test, labels)["ACC"]

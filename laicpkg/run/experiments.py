@@ -95,7 +95,7 @@ def seed_spread(data: LaICData, method: str, param: str, values, seeds=range(5),
 
 def selected_nouns_table(result: RunResult, max_groups: int = 10) -> pd.DataFrame:
     """The selected nouns of the first ``max_groups`` non-empty pseudo-classes; known positives marked ✓."""
-    f = result.model.filter_
+    f = result.model
     data = result.data
     rows = []
     for g, idx in enumerate(f.selected_per_group_):
