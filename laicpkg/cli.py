@@ -293,7 +293,8 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from .run.experiments import COMPARISON_METHODS, compare, comparison_table
+    from .run.experiments import COMPARISON_METHODS, compare
+    from .book.tables import comparison_table
     from .run.records import check_output_dir
 
     datasets, methods = _grid_arguments(args, COMPARISON_METHODS)

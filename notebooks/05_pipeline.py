@@ -37,7 +37,8 @@ import pandas as pd
 
 from laicpkg.book.checks import check_against_records
 from laicpkg.features.datasets import load_dataset
-from laicpkg.run.experiments import run_methods, selected_nouns_table, tsne_embed
+from laicpkg.run.experiments import run_methods
+from laicpkg.book.tables import results_table, selected_nouns_table, tsne_embed
 from laicpkg.core.counterparts import concat_features
 from laicpkg.book.paper_results import paper_table
 from laicpkg.book.plotting import plot_tsne_panels
@@ -56,9 +57,9 @@ pd.Series(data.describe())
 # kept and, when the positives are known, the precision and recall of that set.
 
 # %%
-table, results = run_methods(dataset, method_list, data=data, features=features, seed=seed,
-                             data_seed=data_seed, overrides={"tau": tau, "kappa": kappa, "beta": beta},
-                             records_dir=records_dir)
+results = run_methods(dataset, method_list, data=data, features=features, seed=seed, data_seed=data_seed,
+                      overrides={"tau": tau, "kappa": kappa, "beta": beta}, records_dir=records_dir)
+table = results_table([r.record for r in results.values()])
 agreement = check_against_records(results, reference_records, dataset, seed=seed, data_seed=data_seed)
 table.round(1)
 

@@ -46,13 +46,14 @@ torch.set_num_threads(1)
 
 from laicpkg.book.checks import TOLERANCES, check_reference
 from laicpkg.core.density import cutoff_distance, density_cores, local_density, pace
-from laicpkg.run.experiments import (core_assignment_table, final_assign_bars, final_assign_summary, find_record,
-                                 idcl_baseline_check, idcl_histories, idcl_table, load_records)
+from laicpkg.run.experiments import load_records
+from laicpkg.book.tables import (core_assignment_table, final_assign_bars, final_assign_summary, find_record,
+                                 idcl_baseline_check, idcl_histories, idcl_table)
 from laicpkg.features.datasets import load_dataset
 from laicpkg.core.kmeans import KMeans
 from laicpkg.core.metrics import clustering_scores
 from laicpkg.book.plotting import (plot_density_cores, plot_idcl_history, plot_idcl_variants, plot_method_bars,
-                              plot_pace_curves)
+                                   plot_pace_curves)
 
 REFERENCE = "../book/results/reference/07_idcl.json"
 

@@ -38,7 +38,8 @@ records_dir = "../book/results/comparison/records"
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from laicpkg.run.experiments import COMPARISON_METHODS, comparison_table, load_records, mean_std_table, paper_comparison
+from laicpkg.run.experiments import COMPARISON_METHODS, load_records
+from laicpkg.book.tables import comparison_table, mean_std_table, paper_comparison
 from laicpkg.book.plotting import plot_loss_curves, plot_method_bars
 
 records = load_records(records_dir)

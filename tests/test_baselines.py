@@ -7,7 +7,7 @@ import torch
 from laicpkg.utils.errors import LaicError, ParameterError
 from laicpkg.methods.sic import SIC, negative_entropy, semantic_centers, sic_losses
 from laicpkg.methods.tac import (ClusterHead, TACStar, cluster_contrastive_loss, mean_entropy, mine_neighbors,
-                         pair_consistency_loss)
+                                 pair_consistency_loss)
 
 
 def _rand_q(rng, n, k):

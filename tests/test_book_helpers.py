@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from laicpkg.run.experiments import (comparison_table, core_assignment_table, final_assign_bars, final_assign_summary,
-                                 find_record, idcl_histories, idcl_variant, load_records, mean_std_table,
+from laicpkg.run.experiments import load_records
+from laicpkg.book.tables import (comparison_table, core_assignment_table, final_assign_bars,
+                                 final_assign_summary, find_record, idcl_histories, idcl_variant, mean_std_table,
                                  paper_comparison)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,14 +117,14 @@ def test_seed_spread(small_data):
 
 
 def test_idcl_baseline_check():
-    from laicpkg.run.experiments import idcl_baseline_check
+    from laicpkg.book.tables import idcl_baseline_check
 
     def rec(seed, acc, recon, lr=0.01):
         return {"seed": seed, "metrics": {"ACC": acc, "NMI": acc - 3}, "timings_s": {"total": 60.0},
                 "config": {"idcl_pace": "none", "idcl_density_core": False, "idcl_transformer": False,
                            "idcl_reconstruction": recon, "idcl_lr": lr}}
 
-    from laicpkg.run.experiments import idcl_table
+    from laicpkg.book.tables import idcl_table
 
     t = idcl_table([rec(0, 72.0, False), rec(1, 74.0, False), rec(0, 60.0, True), rec(0, 70.0, False, 0.001)])
     out = idcl_baseline_check(t)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from laicpkg.book.checks import (TOLERANCES, ReferenceMismatch, Tolerance, check_against_records, check_reference,
-                            compare_frames)
+                                 compare_frames)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -135,7 +135,7 @@ def test_compare_writes_one_record_per_run_and_reuses_them(tmp_path, capsys):
 
 
 def test_comparison_and_idcl_tables():
-    from laicpkg.run.experiments import comparison_table, idcl_table
+    from laicpkg.book.tables import comparison_table, idcl_table
 
     recs = [{"dataset": "d", "method": "m", "seed": s, "metrics": {"ACC": a, "NMI": 50.0, "ARI": 40.0},
              "timings_s": {"total": 1.0}} for s, a in enumerate([60.0, 70.0])]
@@ -149,6 +149,6 @@ def test_comparison_and_idcl_tables():
     assert list(t.index) == ["IDCL", "no curriculum (Model-4)"]
     assert t.loc["IDCL", "ACC"] == 90.5 and t.loc["IDCL", "paper ACC"] == 95.3
     assert t.loc["no curriculum (Model-4)", "paper NMI"] == 89.4
-    from laicpkg.run.experiments import idcl_variant
+    from laicpkg.book.tables import idcl_variant
     old = {"idcl_pace": "exponential", "idcl_density_core": True, "idcl_transformer": True, "idcl_lr": 0.01}
     assert idcl_variant({"config": old}) == "lr 0.01 + post-norm blocks"   # records made before norm_first

@@ -71,7 +71,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..core.density import (CORE_FRACTION, DC_QUANTILE, ZETA0, ZETA_MAX, core_assignment, curriculum_mask,
-                      cutoff_distance, density_cores, difficulty_scores, local_density, pace, target_distribution)
+                            cutoff_distance, density_cores, difficulty_scores, local_density, pace, target_distribution)
 from ..utils.errors import FeatureError, ParameterError
 from ..core.kmeans import KMeans
 from ..utils.validation import check_choice, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device

@@ -1,0 +1,202 @@
+"""Tables and small analyses the book shows, computed from run records and fitted models.
+
+Explained in: notebooks/05_pipeline, notebooks/07_idcl and notebooks/08_comparison.
+
+Every function here reads records (dicts, as :func:`laicpkg.run.experiments.load_records`
+returns them) or a :class:`~laicpkg.run.runner.RunResult` and returns a pandas frame;
+nothing here runs a method.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+__all__ = ["results_table", "selected_nouns_table", "tsne_embed", "comparison_table", "mean_std_table",
+           "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
+           "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check"]
+
+
+def results_table(records) -> pd.DataFrame:
+    """One row per record: ACC/NMI/ARI, filter precision/recall and size, seconds."""
+    rows = []
+    for r in records:
+        row = {"method": r["method"], **{k: r["metrics"][k] for k in ("ACC", "NMI", "ARI")}}
+        f = r.get("filter", {})
+        row["nouns kept"] = f.get("n_selected", np.nan)
+        row["precision"] = f.get("precision", np.nan)
+        row["recall"] = f.get("recall", np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("method")
+
+
+def selected_nouns_table(result: "RunResult", max_groups: int = 10) -> pd.DataFrame:
+    """The selected nouns of the first ``max_groups`` non-empty pseudo-classes; known positives marked ✓."""
+    f = result.model
+    data = result.data
+    rows = []
+    for g, idx in enumerate(f.selected_per_group_):
+        if idx.size == 0:
+            continue
+        names = []
+        for i in idx:
+            mark = ""
+            if data.positive_mask is not None:
+                mark = " ✓" if data.positive_mask[i] else " ✗"
+            names.append(f"{data.nouns[i]}{mark}")
+        rows.append({"pseudo-class": g, "selected nouns (✓ known positive)": ", ".join(names)})
+        if len(rows) >= max_groups:
+            break
+    return pd.DataFrame(rows).set_index("pseudo-class")
+
+
+def tsne_embed(X, *, n_samples: int = 1500, random_state: int = 0):
+    """2-D t-SNE (scikit-learn) of at most ``n_samples`` rows; returns ``(embedding, row indices)``."""
+    from sklearn.manifold import TSNE
+
+    X = np.asarray(X)
+    rng = np.random.default_rng(random_state)
+    idx = np.sort(rng.choice(X.shape[0], size=min(n_samples, X.shape[0]), replace=False))
+    emb = TSNE(n_components=2, init="pca", perplexity=30, random_state=random_state).fit_transform(X[idx])
+    return emb, idx
+
+
+def comparison_table(records, *, metrics=("ACC", "NMI", "ARI"), order=None) -> pd.DataFrame:
+    """Mean ± std over seeds per (dataset, method): a frame with ``<metric>`` and ``<metric> std`` columns."""
+    df = pd.DataFrame([{"dataset": r["dataset"], "method": r["method"], "seed": r["seed"], **r["metrics"],
+                        "seconds": r["timings_s"].get("total", np.nan)} for r in records])
+    g = df.groupby(["dataset", "method"])
+    out = g[list(metrics) + ["seconds"]].mean()
+    for m in metrics:
+        out[f"{m} std"] = g[m].std(ddof=0)
+    out["seeds"] = g["seed"].nunique()
+    if order is not None:
+        out = out.reindex([(d, m) for d in out.index.get_level_values(0).unique() for m in order
+                           if (d, m) in out.index])
+    return out
+
+
+def idcl_variant(record: dict) -> str:
+    """The ablation an IDCL record belongs to (IDCL Table 4 naming; DEC and IDEC for the baselines)."""
+    c = record["config"]
+    if c["idcl_pace"] == "none" and not c["idcl_density_core"] and not c["idcl_transformer"]:
+        base = "IDEC (baseline)" if c.get("idcl_reconstruction", True) else "DEC (baseline)"
+        return base if c["idcl_lr"] == 0.01 else f"{base} + lr {c['idcl_lr']:g}"
+    changes = [name for name, off in (("no curriculum (Model-4)", c["idcl_pace"] == "none"),
+                                      ("fixed pace (Model-5)", c["idcl_pace"] == "linear"),
+                                      ("no density core (Model-2)", not c["idcl_density_core"]),
+                                      ("no Transformer (Model-3)", not c["idcl_transformer"]),
+                                      ("core mean (ours)", c.get("idcl_core_reduce", "sum") == "mean"),
+                                      (f"lr {c['idcl_lr']:g}", c["idcl_lr"] != 1e-3),
+                                      ("post-norm blocks", c["idcl_transformer"]
+                                       and not c.get("idcl_norm_first", False))) if off]
+    return "IDCL" if not changes else " + ".join(changes)
+
+
+def idcl_table(records) -> pd.DataFrame:
+    """Mean ± std of ACC and NMI per IDCL variant over seeds, beside the IDCL paper's DIGITS numbers."""
+    from ..book.paper_results import IDCL_DIGITS
+
+    df = pd.DataFrame([{"variant": idcl_variant(r), "seed": r["seed"], "ACC": r["metrics"]["ACC"],
+                        "NMI": r["metrics"]["NMI"], "epochs run": r.get("n_epochs", np.nan),
+                        "minutes": r["timings_s"]["total"] / 60} for r in records])
+    g = df.groupby("variant")
+    out = pd.DataFrame({"ACC": g["ACC"].mean(), "ACC std": g["ACC"].std(ddof=0), "NMI": g["NMI"].mean(),
+                        "NMI std": g["NMI"].std(ddof=0), "seeds": g["seed"].nunique(),
+                        "epochs run": g["epochs run"].mean(), "minutes / run": g["minutes"].mean()})
+    out["paper ACC"] = [IDCL_DIGITS.get(v, (np.nan, np.nan))[0] for v in out.index]
+    out["paper NMI"] = [IDCL_DIGITS.get(v, (np.nan, np.nan))[1] for v in out.index]
+    order = [k for k in IDCL_DIGITS if k in out.index] + [k for k in out.index if k not in IDCL_DIGITS]
+    return out.loc[order]
+
+
+def mean_std_table(table: pd.DataFrame, metrics=("ACC", "NMI", "ARI")) -> pd.DataFrame:
+    """``mean ± std`` strings per metric (one decimal, as in the papers' tables) and the number of seeds.
+
+    Explained in: notebooks/08_comparison. ``table`` is :func:`comparison_table`'s output.
+    """
+    out = pd.DataFrame({m: table[m].map("{:.1f}".format) + " ± " + table[f"{m} std"].map("{:.1f}".format)
+                        for m in metrics})
+    out["seeds"] = table["seeds"]
+    return out
+
+
+def paper_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """Our means beside the GradNorm paper's numbers for every dataset of ``table`` that the paper reports.
+
+    Explained in: notebooks/08_comparison. Rows are (dataset, paper row); an empty frame when no dataset
+    of ``table`` is one of the paper's.
+    """
+    from ..book.paper_results import METHOD_TO_PAPER_ROW, paper_table
+
+    parts = {}
+    for ds in table.index.get_level_values(0).unique():
+        paper = paper_table(ds)
+        if paper is not None:
+            ours = table.loc[ds][["ACC", "NMI", "ARI"]].rename(index=METHOD_TO_PAPER_ROW)
+            parts[ds] = ours.merge(paper, left_index=True, right_index=True, how="left", suffixes=("", " (paper)"))
+    return pd.concat(parts, names=["dataset", "method"]) if parts else pd.DataFrame()
+
+
+def final_assign_summary(fa: pd.DataFrame) -> pd.DataFrame:
+    """Mean and std over seeds of :func:`final_assign_experiment`'s rows, per dataset, method and final step."""
+    return fa.groupby(["dataset", "method", "final_assign"])[["ACC", "NMI", "ARI"]].agg(["mean", "std"])
+
+
+def final_assign_bars(fa: pd.DataFrame) -> pd.DataFrame:
+    """ACC mean and std per dataset and ``method + final step``: the input of :func:`~laicpkg.book.plotting.plot_method_bars`."""
+    return (fa.assign(method=fa["method"] + " + " + fa["final_assign"])
+            .groupby(["dataset", "method"])["ACC"].agg(["mean", "std"]).reset_index()
+            .rename(columns={"mean": "ACC", "std": "ACC std"}))
+
+
+def core_assignment_table(Z, y, n_clusters: int, *, random_state: int = 0) -> pd.DataFrame:
+    """k-means against one density-core assignment step (IDCL Eq. 10-11, sum and mean) on fixed features.
+
+    Explained in: notebooks/07_idcl. Euclidean k-means with 10 restarts, as IDCL clusters its embedding.
+    """
+    from ..core.density import DensityCoreAssignment
+    from ..core.kmeans import KMeans
+    from ..core.metrics import clustering_scores
+
+    km = KMeans(n_clusters, spherical=False, nredo=10, random_state=random_state).fit(Z)
+    rows = [{"assignment": "k-means", **clustering_scores(y, km.labels_)}]
+    for reduce in ("sum", "mean"):
+        m = DensityCoreAssignment(n_clusters, spherical=False, kmeans_nredo=10, reduce=reduce,
+                                  random_state=random_state).fit(Z)
+        rows.append({"assignment": f"density cores ({reduce}, Eq. 10-11)", **clustering_scores(y, m.labels_)})
+    return pd.DataFrame(rows).set_index("assignment")
+
+
+def idcl_baseline_check(table: pd.DataFrame, bases=("DEC (baseline)", "IDEC (baseline)"),
+                        tolerance: float = 3.0) -> pd.DataFrame:
+    """The DEC and IDEC rows of :func:`idcl_table` (with any learning-rate variant of them) against IDCL's
+    Table 2: differences and whether each mean lies within ``tolerance`` points of the paper's number.
+
+    Explained in: notebooks/07_idcl (validating the harness before judging IDCL).
+    """
+    from ..book.paper_results import IDCL_DIGITS
+
+    present = [r for b in bases for r in table.index if r == b or r.startswith(b + " + ")]
+    out = table.loc[present, ["ACC", "ACC std", "NMI", "NMI std", "seeds", "paper ACC", "paper NMI"]].copy()
+    for r in present:  # a variant is compared with the paper's row of its baseline
+        base = next(b for b in bases if r == b or r.startswith(b + " + "))
+        out.loc[r, ["paper ACC", "paper NMI"]] = IDCL_DIGITS[base]
+    out["ΔACC"] = out["ACC"] - out["paper ACC"]
+    out["ΔNMI"] = out["NMI"] - out["paper NMI"]
+    out[f"within ±{tolerance:g}"] = (out["ΔACC"].abs() <= tolerance) & (out["ΔNMI"].abs() <= tolerance)
+    return out
+
+
+def find_record(records, **match) -> dict:
+    """The first record whose fields equal ``match`` (``variant=`` matches :func:`idcl_variant`)."""
+    for r in records:
+        if all((idcl_variant(r) if k == "variant" else r.get(k)) == v for k, v in match.items()):
+            return r
+    raise LookupError(f"no record with {match}")
+
+
+def idcl_histories(records, *, seed: int = 0, order=None) -> dict:
+    """Per-epoch history of every IDCL variant for one seed, in ``order`` (e.g. the rows of :func:`idcl_table`)."""
+    found = {idcl_variant(r): r["history"] for r in records if r["seed"] == seed}
+    return {k: found[k] for k in (order if order is not None else found) if k in found}

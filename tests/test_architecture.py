@@ -1,0 +1,192 @@
+"""The architecture holds: imports point down the layers, parameters are declared once (in the estimators),
+the CLI's flags are the estimators' parameters, and every dataset is one specification."""
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import laicpkg
+from laicpkg.cli import build_parser
+from laicpkg.features.datasets import DATASETS
+from laicpkg.methods.registry import ESTIMATORS, METHODS, parameter_defaults
+from laicpkg.run.config import PARAM_INFO, PARAMS
+
+PKG = Path(laicpkg.__file__).parent
+#: Layers from the bottom; a module may import from its own layer or any layer below.
+LAYERS = ["_version", "utils", "core", "features", "methods", "theory", "run", "book", "cli"]
+
+
+def _layer(module: str) -> int:
+    return LAYERS.index(module.split(".")[0])
+
+
+def _imports(path: Path) -> list[str]:
+    """Every laicpkg module ``path`` imports, at any depth (function-level imports included)."""
+    rel = path.relative_to(PKG).with_suffix("")
+    package = list(rel.parts[:-1])
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+                target = ".".join(base + ([node.module] if node.module else []))
+                if not target:  # `from . import x` at the top
+                    out += [a.name for a in node.names]
+                else:
+                    out.append(target)
+            elif node.module and node.module.startswith("laicpkg."):
+                out.append(node.module[len("laicpkg."):])
+        elif isinstance(node, ast.Import):
+            out += [a.name[len("laicpkg."):] for a in node.names if a.name.startswith("laicpkg.")]
+    return out
+
+
+def test_every_import_points_down():
+    wrong = []
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(PKG).with_suffix("")
+        if rel.parts == ("__init__",):
+            continue  # the package face re-exports from every layer
+        own = _layer(".".join(rel.parts))
+        for target in _imports(path):
+            if _layer(target) > own:
+                wrong.append(f"{'.'.join(rel.parts)} -> {target}")
+    assert not wrong, wrong
+
+
+def test_the_check_can_fail(tmp_path):
+    """A core module that imports the runner is caught."""
+    bad = PKG / "core" / "_probe_tmp.py"
+    bad.write_text("from ..run.runner import run\n")
+    try:
+        own = _layer("core._probe_tmp")
+        assert any(_layer(t) > own for t in _imports(bad))
+    finally:
+        bad.unlink()
+
+
+def test_no_module_is_named_like_a_data_folder():
+    modules = {p.stem for p in PKG.rglob("*.py")}
+    folders = {p.name for p in PKG.rglob("*") if p.is_dir() and not (p / "__init__.py").exists()
+               and p.name != "__pycache__"}
+    assert not modules & folders
+
+
+# -- parameters ------------------------------------------------------------------------------------------------
+def _cli_flags() -> set:
+    run = next(a for a in build_parser()._subparsers._group_actions[0].choices.items() if a[0] == "run")[1]
+    return {a.dest for a in run._actions if a.option_strings and a.help != "==SUPPRESS=="} & \
+        ({a.dest for g in run._action_groups if g.title.startswith("hyper-parameters") for a in g._group_actions})
+
+
+def test_cli_flags_are_the_estimators_parameters():
+    derived = set()
+    for m in METHODS.values():
+        derived |= set(m.parameters())
+    assert _cli_flags() == derived == set(PARAMS) == set(PARAM_INFO)
+
+
+def test_each_parameter_default_lives_in_a_signature_only():
+    """PARAM_INFO holds no defaults; every default is the estimators' (and one per name)."""
+    assert all("default" not in info for info in PARAM_INFO.values())
+    defaults = parameter_defaults()
+    for cls in ESTIMATORS:
+        for arg, default in cls.configured().items():
+            name = cls.config_name(arg)
+            if name in defaults:
+                assert defaults[name] == default, (cls.__name__, arg)
+    assert PARAMS["erm_epochs"].default == inspect.signature(laicpkg.GradNorm).parameters["erm_epochs"].default
+
+
+def test_registry_builds_every_method_through_its_class():
+    from laicpkg.run.config import resolve_config
+
+    for name, m in METHODS.items():
+        dataset = "digits" if name == "idcl" else "synthetic-cifar10"
+        cfg = resolve_config(dataset, name)
+        model = m.build(cfg.params, 10, 0)
+        assert type(model) is m.estimator
+        params = model.get_params(deep=False)
+        for cfg_name, (cls, arg, _) in m.parameters().items():
+            holder = model if cls is m.estimator else model.noun_filter
+            assert holder.get_params(deep=False)[arg] == cfg.params[cfg_name], (name, cfg_name)
+        assert params.get("random_state", 0) == 0
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_estimators_follow_the_scikit_learn_contract(cls):
+    """``__init__`` stores its arguments unchanged; ``clone`` gives an equal, unfitted estimator."""
+    from sklearn.base import clone
+
+    est = cls(7)
+    params = est.get_params(deep=False)
+    assert params["n_clusters"] == 7
+    assert set(params) == set(inspect.signature(cls.__init__).parameters) - {"self"}
+    twin = clone(est)
+    assert twin.get_params(deep=False) == params and twin is not est
+    assert not [k for k in vars(twin) if k.endswith("_") and not k.startswith("_")]
+
+
+def test_no_attribute_forwarding():
+    for cls in ESTIMATORS:
+        assert "__getattr__" not in vars(cls) and all("__getattr__" not in vars(b) for b in cls.__mro__[1:-1]
+                                                      if b.__module__.startswith("laicpkg"))
+
+
+def test_old_erm_flags_still_work_with_a_warning(capsys):
+    args = build_parser().parse_args(["run", "--dataset", "synthetic-cifar10", "--method", "gradnorm",
+                                      "--epochs", "3"])
+    assert args.erm_epochs == 3 and "deprecated" in capsys.readouterr().err
+
+
+# -- datasets ------------------------------------------------------------------------------------------------
+def test_one_specification_per_dataset():
+    """Settings, presets and paper numbers of a dataset are read from its DatasetSpec only."""
+    from laicpkg.book.paper_results import IDCL_DIGITS, PAPER_TABLES
+    from laicpkg.run.config import resolve_config
+
+    assert set(PAPER_TABLES) == {n for n, s in DATASETS.items() if s.paper and s.kind == "features"}
+    assert IDCL_DIGITS["IDCL"] == (95.3, 91.4)
+    cfg = resolve_config("cifar10", "gradnorm", preset="official-code")
+    assert cfg.params["n_pseudo_classes"] == 250 and cfg.sources["n_pseudo_classes"] == "preset official-code"
+    assert cfg.params["sic_beta"] == 0.1 and cfg.sources["sic_beta"] == "SIC Table 2"
+    for s in DATASETS.values():
+        for values, source in s.settings:
+            assert set(values) <= set(PARAMS) and source
+        for preset in s.presets.values():
+            assert set(preset) <= set(PARAMS)
+
+
+def test_adding_a_dataset_is_one_entry(monkeypatch):
+    """A new torchvision dataset registered by one DatasetSpec is known everywhere."""
+    from laicpkg.features import images
+    from laicpkg.features.datasets import DatasetSpec, get_dataset_spec
+    from laicpkg.run.config import resolve_config
+
+    spec = DatasetSpec("country211", "Country-211", 211, 31650, 21100, "torchvision Country211",
+                       images=images.torchvision_split("Country211", "train", "test"),
+                       settings=(({"erm_epochs": 50}, "an example"),), presets={"official-code": {"kappa": 0.01}},
+                       paper={"CLIP (k-means)": {"NMI": 1.0, "ACC": 2.0, "ARI": 3.0}})
+    monkeypatch.setitem(DATASETS, spec.name, spec)
+    assert get_dataset_spec("country211") is spec
+    cfg = resolve_config("country211", "gradnorm", preset="official-code")
+    assert cfg.params["erm_epochs"] == 50 and cfg.params["kappa"] == 0.01
+    from laicpkg.book.paper_results import paper_table
+
+    assert paper_table("country211").loc["CLIP (k-means)", "ACC"] == 2.0
+
+
+def test_repository_is_self_contained():
+    """No code, notebook or book page points to the design notes or the papers' text files."""
+    root = PKG.parent
+    pattern = re.compile(r"DESIGN\.md|shared/papers|papers/.*\.txt|tac_training_free")
+    hits = []
+    for path in [*root.glob("laicpkg/**/*.py"), *root.glob("notebooks/*.py"), *root.glob("book/*.md"),
+                 root / "README.md", *root.glob("scripts/*"), *root.glob("benchmarks/*.py")]:
+        if path.is_file() and pattern.search(path.read_text(errors="ignore")):
+            hits.append(str(path.relative_to(root)))
+    assert not hits, hits
