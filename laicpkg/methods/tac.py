@@ -254,6 +254,38 @@ class TACStar(NounSelector):
         """Filter and heads on the train split, the image head's argmax on the test split."""
         return self.fit(data.E_train, data.R).predict(data.E_test)
 
+    def _train_epoch(self, Et, Vt, nb_img, nb_txt, opt, rng, bs: int, temperature: float, epoch: int) -> np.ndarray:
+        """One epoch of ``L_dis + L_con − w (H(q̄^v) + H(q̄^e))`` over full batches of anchors; each anchor is
+        paired with one random neighbour per modality. Returns the mean of the three terms and the total."""
+        self.head_image_.train()
+        self.head_text_.train()
+        n = Et.shape[0]
+        n_batches = max(1, n // bs)   # the TAC code drops the last incomplete batch
+        perm = rng.permutation(n)
+        sums = np.zeros(4)
+        device = Et.device
+        for b in range(n_batches):
+            idx = perm[b * bs:(b + 1) * bs]
+            pick = rng.integers(0, nb_img.shape[1], size=(2, idx.size))
+            j_img = torch.from_numpy(nb_img[idx, pick[0]]).to(device)
+            j_txt = torch.from_numpy(nb_txt[idx, pick[1]]).to(device)
+            idx_t = torch.from_numpy(idx).to(device)
+            q_e, q_v = self.head_image_(Et[idx_t]), self.head_text_(Vt[idx_t])
+            q_e_nb, q_v_nb = self.head_image_(Et[j_img]), self.head_text_(Vt[j_txt])
+            # a diverged step gives non-finite assignments, on which the BCE below would fail
+            finite = all(bool(torch.isfinite(q).all()) for q in (q_e, q_v, q_e_nb, q_v_nb))
+            check_finite_loss(0.0 if finite else float("nan"), "TAC*", epoch, "--tacstar-lr", self.lr)
+            l_dis = (cluster_contrastive_loss(q_e, q_v_nb, temperature)
+                     + cluster_contrastive_loss(q_v, q_e_nb, temperature))
+            l_con = pair_consistency_loss(q_v, q_e)
+            l_ent = mean_entropy(q_v) + mean_entropy(q_e)
+            loss = l_dis + l_con - self.entropy_weight * l_ent
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sums += [l_dis.item(), l_con.item(), l_ent.item(), loss.item()]
+        return sums / n_batches
+
     def fit(self, E_train, R) -> "TACStar":
         """Stage 1 by the noun filter, then the two heads on the train split (Algorithm of TAC*)."""
         R = as_features(R, "noun features")
@@ -279,41 +311,14 @@ class TACStar(NounSelector):
         params = list(self.head_image_.parameters()) + list(self.head_text_.parameters())
         opt = torch.optim.Adam(params, lr=check_positive(self.lr, "lr"), betas=(0.9, 0.99))
         Et, Vt = torch.from_numpy(E).to(device), torch.from_numpy(V).to(device)
-        n = E.shape[0]
-        bs = min(bs, n)
-        n_batches = max(1, n // bs)   # the TAC code drops the last incomplete batch
         self.loss_history_ = {"distill": [], "consistency": [], "entropy": [], "total": []}
         with timed(self.timings_, "train_heads"), torch_threads(1):
             bar = tqdm(range(epochs), desc="TAC* heads", disable=not self.progress, leave=False)
-            for _ in bar:
-                self.head_image_.train()
-                self.head_text_.train()
-                perm = rng.permutation(n)
-                sums = np.zeros(4)
-                for b in range(n_batches):
-                    idx = perm[b * bs:(b + 1) * bs]
-                    pick = rng.integers(0, nb_img.shape[1], size=(2, idx.size))
-                    j_img = torch.from_numpy(nb_img[idx, pick[0]]).to(device)
-                    j_txt = torch.from_numpy(nb_txt[idx, pick[1]]).to(device)
-                    idx_t = torch.from_numpy(idx).to(device)
-                    q_e, q_v = self.head_image_(Et[idx_t]), self.head_text_(Vt[idx_t])
-                    q_e_nb, q_v_nb = self.head_image_(Et[j_img]), self.head_text_(Vt[j_txt])
-                    # a diverged step gives non-finite assignments, on which the BCE below would fail
-                    finite = all(bool(torch.isfinite(q).all()) for q in (q_e, q_v, q_e_nb, q_v_nb))
-                    check_finite_loss(0.0 if finite else float("nan"), "TAC*", len(self.loss_history_["total"]),
-                                      "--tacstar-lr", self.lr)
-                    l_dis = (cluster_contrastive_loss(q_e, q_v_nb, temperature)
-                             + cluster_contrastive_loss(q_v, q_e_nb, temperature))
-                    l_con = pair_consistency_loss(q_v, q_e)
-                    l_ent = mean_entropy(q_v) + mean_entropy(q_e)
-                    loss = l_dis + l_con - self.entropy_weight * l_ent
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                    sums += [l_dis.item(), l_con.item(), l_ent.item(), loss.item()]
-                for key, v in zip(("distill", "consistency", "entropy", "total"), sums / n_batches):
+            for epoch in bar:
+                means = self._train_epoch(Et, Vt, nb_img, nb_txt, opt, rng, min(bs, E.shape[0]), temperature, epoch)
+                for key, v in zip(self.loss_history_, means):
                     self.loss_history_[key].append(float(v))
-                bar.set_postfix(loss=f"{self.loss_history_['total'][-1]:.4f}")
+                bar.set_postfix(loss=f"{means[3]:.4f}")
         return self
 
     @torch.no_grad()
