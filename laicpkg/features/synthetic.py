@@ -132,8 +132,107 @@ def _balanced_labels(rng, n: int, k: int) -> np.ndarray:
     return y
 
 
+@dataclass
+class _Geometry:
+    """The fixed directions of one synthetic dataset (drawn first, in this order)."""
+
+    o_img: np.ndarray        # image modality offset
+    o_txt: np.ndarray        # text modality offset, orthogonal to it
+    parent: np.ndarray       # the parent concept of fine-grained classes
+    concepts: np.ndarray     # (K, d) class concepts
+    subs: np.ndarray         # (K, S, d) sub-concepts
+    appearance: np.ndarray   # (K, d) visual appearance (close pairs share theirs)
+    nuisance: np.ndarray     # (modes, d) nuisance directions
+
+
+def _geometry(spec: SyntheticSpec, rng) -> _Geometry:
+    d, K, S = spec.dim, spec.n_classes, spec.sub_concepts
+    # Modality offsets: two orthogonal directions (the gap between the image and text cones).
+    o = _directions(rng, 2, d)
+    o_img = o[0]
+    o_txt = _unit(o[1] - (o[1] @ o_img) * o_img)
+    # Concepts and sub-concepts.
+    parent = _directions(rng, 1, d)[0]
+    concepts = _unit(spec.parent_weight * parent + _directions(rng, K, d))
+    if S > 1:
+        subs = _unit(concepts[:, None, :] + spec.sub_spread * _directions(rng, K * S, d).reshape(K, S, d))
+    else:
+        subs = concepts[:, None, :]
+    # Visual appearance: close pairs share theirs.
+    appearance = _directions(rng, K, d)
+    for i, j in spec.close_pairs:
+        appearance[j] = appearance[i]
+    nuisance = _directions(rng, max(spec.nuisance_modes, 1), d)
+    return _Geometry(o_img, o_txt, parent, concepts, subs, appearance, nuisance)
+
+
+def _draw_images(spec: SyntheticSpec, g: _Geometry, rng, n: int):
+    """``n`` image features: offset + semantic (sub-)concept + appearance + nuisance + noise."""
+    d, K, S = spec.dim, spec.n_classes, spec.sub_concepts
+    y = _balanced_labels(rng, n, K)
+    s = rng.integers(0, S, size=n)
+    m = rng.integers(0, g.nuisance.shape[0], size=n)
+    x = (spec.modality_gap * g.o_img + spec.semantic_weight * g.subs[y, s] + spec.visual_weight * g.appearance[y]
+         + spec.nuisance_weight * g.nuisance[m] + spec.image_noise * rng.standard_normal((n, d)) / np.sqrt(d))
+    return _unit(x).astype(np.float32), y
+
+
+def _noun_pool(spec: SyntheticSpec, g: _Geometry, rng):
+    """The wild nouns: positives, near misses, absent siblings, generic nouns and absent concepts, shuffled.
+
+    Returns ``(R, names, noun_class)`` with ``noun_class`` the class of a positive (-1: negative)."""
+    d, K, S = spec.dim, spec.n_classes, spec.sub_concepts
+    per_absent = spec.nouns_per_absent_concept
+
+    def nouns_around(centres, count):
+        c = np.repeat(centres, count, axis=0)
+        return _unit(spec.modality_gap * g.o_txt + c + spec.text_noise * rng.standard_normal(c.shape) / np.sqrt(d))
+
+    feats, names, cls = [], [], []
+    # (a) positives: around every (sub-)concept of every class.
+    P = spec.positives_per_concept
+    for k in range(K):
+        feats.append(nouns_around(g.subs[k], P))
+        for s in range(S):
+            tag = spec.class_names[k] if S == 1 else f"{spec.class_names[k]}/sub{s}"
+            names += [f"{tag}#{j}" for j in range(P)]
+        cls += [k] * (S * P)
+    n_pos = len(names)
+    # (b) near-miss distractors: concepts with cosine ≈ near_miss_cos to a class concept.
+    q = spec.near_miss_cos
+    near = _unit(q * np.repeat(g.concepts, spec.near_miss_per_class, axis=0)
+                 + np.sqrt(1 - q * q) * _directions(rng, K * spec.near_miss_per_class, d))
+    feats.append(nouns_around(near, per_absent))
+    for k in range(K):
+        for j in range(spec.near_miss_per_class):
+            names += [f"near-{spec.class_names[k]}-{j}#{i}" for i in range(per_absent)]
+    # (c) absent siblings of the parent concept (fine-grained presets).
+    if spec.absent_siblings:
+        sib = _unit(spec.parent_weight * g.parent + _directions(rng, spec.absent_siblings, d))
+        feats.append(nouns_around(sib, per_absent))
+        for j in range(spec.absent_siblings):
+            names += [f"absent-sibling-{j}#{i}" for i in range(per_absent)]
+    # (d) generic nouns: almost no content, near the centre of the text cone.
+    n_gen = spec.generic_nouns
+    feats.append(_unit(spec.modality_gap * g.o_txt + 0.2 * _directions(rng, n_gen, d)
+                       + spec.text_noise * rng.standard_normal((n_gen, d)) / np.sqrt(d)))
+    names += [f"generic#{i}" for i in range(n_gen)]
+    # (e) nouns of absent, unrelated concepts fill the pool up to n_nouns.
+    n_rest = max(spec.n_nouns - sum(f.shape[0] for f in feats), 0)
+    if n_rest:
+        absent = _directions(rng, -(-n_rest // per_absent), d)
+        feats.append(nouns_around(absent, per_absent)[:n_rest])
+        names += [f"absent-{i // per_absent}#{i % per_absent}" for i in range(n_rest)]
+    R = np.concatenate(feats).astype(np.float32)
+    noun_class = np.full(R.shape[0], -1, dtype=np.int64)
+    noun_class[:n_pos] = cls
+    # Shuffle the pool so that no method can profit from the order.
+    perm = rng.permutation(R.shape[0])
+    return R[perm], [names[i] for i in perm], noun_class[perm]
+
+
 def make_synthetic(preset: str | SyntheticSpec = "synthetic-cifar10", *, seed: int = 0, **overrides) -> LaICData:
-    """Draw one synthetic LaIC dataset.
+    """Draw one synthetic LaIC dataset: its geometry, the train and test images, then the noun pool.
 
     Parameters
     ----------
@@ -153,92 +252,12 @@ def make_synthetic(preset: str | SyntheticSpec = "synthetic-cifar10", *, seed: i
         spec = replace(spec, **overrides)
     seed = check_int(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
-    d, K = spec.dim, spec.n_classes
-
-    # Modality offsets: two orthogonal directions (the gap between the image and text cones).
-    o = _directions(rng, 2, d)
-    o_img = o[0]
-    o_txt = _unit(o[1] - (o[1] @ o_img) * o_img)
-
-    # Concepts and sub-concepts.
-    parent = _directions(rng, 1, d)[0]
-    concepts = _unit(spec.parent_weight * parent + _directions(rng, K, d))
-    S = spec.sub_concepts
-    if S > 1:
-        subs = _unit(concepts[:, None, :] + spec.sub_spread * _directions(rng, K * S, d).reshape(K, S, d))
-    else:
-        subs = concepts[:, None, :]
-
-    # Visual appearance: close pairs share theirs.
-    appearance = _directions(rng, K, d)
-    for i, j in spec.close_pairs:
-        appearance[j] = appearance[i]
-    nuisance = _directions(rng, max(spec.nuisance_modes, 1), d)
-
-    def draw_images(n):
-        y = _balanced_labels(rng, n, K)
-        s = rng.integers(0, S, size=n)
-        m = rng.integers(0, nuisance.shape[0], size=n)
-        x = (spec.modality_gap * o_img + spec.semantic_weight * subs[y, s] + spec.visual_weight * appearance[y]
-             + spec.nuisance_weight * nuisance[m] + spec.image_noise * rng.standard_normal((n, d)) / np.sqrt(d))
-        return _unit(x).astype(np.float32), y
-
-    E_train, y_train = draw_images(spec.n_train)
-    E_test, y_test = draw_images(spec.n_test)
-
-    # Wild nouns around concepts.
-    def nouns_around(centres, count):
-        c = np.repeat(centres, count, axis=0)
-        x = spec.modality_gap * o_txt + c + spec.text_noise * rng.standard_normal(c.shape) / np.sqrt(d)
-        return _unit(x)
-
-    feats, names, cls = [], [], []
-    # (a) positives: around every (sub-)concept of every class.
-    P = spec.positives_per_concept
-    for k in range(K):
-        feats.append(nouns_around(subs[k], P))
-        for s in range(S):
-            tag = spec.class_names[k] if S == 1 else f"{spec.class_names[k]}/sub{s}"
-            names += [f"{tag}#{j}" for j in range(P)]
-        cls += [k] * (S * P)
-    n_pos = len(names)
-    # (b) near-miss distractors: concepts with cosine ≈ near_miss_cos to a class concept.
-    q = spec.near_miss_cos
-    near = _unit(q * np.repeat(concepts, spec.near_miss_per_class, axis=0)
-                 + np.sqrt(1 - q * q) * _directions(rng, K * spec.near_miss_per_class, d))
-    feats.append(nouns_around(near, spec.nouns_per_absent_concept))
-    for k in range(K):
-        for j in range(spec.near_miss_per_class):
-            names += [f"near-{spec.class_names[k]}-{j}#{i}" for i in range(spec.nouns_per_absent_concept)]
-    # (c) absent siblings of the parent concept (fine-grained presets).
-    if spec.absent_siblings:
-        sib = _unit(spec.parent_weight * parent + _directions(rng, spec.absent_siblings, d))
-        feats.append(nouns_around(sib, spec.nouns_per_absent_concept))
-        for j in range(spec.absent_siblings):
-            names += [f"absent-sibling-{j}#{i}" for i in range(spec.nouns_per_absent_concept)]
-    # (d) generic nouns: almost no content, near the centre of the text cone.
-    g = spec.generic_nouns
-    feats.append(_unit(spec.modality_gap * o_txt + 0.2 * _directions(rng, g, d)
-                       + spec.text_noise * rng.standard_normal((g, d)) / np.sqrt(d)))
-    names += [f"generic#{i}" for i in range(g)]
-    # (e) nouns of absent, unrelated concepts fill the pool up to n_nouns.
-    n_so_far = sum(f.shape[0] for f in feats)
-    n_rest = max(spec.n_nouns - n_so_far, 0)
-    n_concepts = -(-n_rest // spec.nouns_per_absent_concept)
-    if n_rest:
-        absent = _directions(rng, n_concepts, d)
-        feats.append(nouns_around(absent, spec.nouns_per_absent_concept)[:n_rest])
-        names += [f"absent-{i // spec.nouns_per_absent_concept}#{i % spec.nouns_per_absent_concept}"
-                  for i in range(n_rest)]
-    R = np.concatenate(feats).astype(np.float32)
-    noun_class = np.full(R.shape[0], -1, dtype=np.int64)
-    noun_class[:n_pos] = cls
-    # Shuffle the pool so that no method can profit from the order.
-    perm = rng.permutation(R.shape[0])
-    R, noun_class = R[perm], noun_class[perm]
-    names = [names[i] for i in perm]
+    g = _geometry(spec, rng)
+    E_train, y_train = _draw_images(spec, g, rng, spec.n_train)
+    E_test, y_test = _draw_images(spec, g, rng, spec.n_test)
+    R, names, noun_class = _noun_pool(spec, g, rng)
     # The true class names' text features: the noiseless noun of each class concept (for zero-shot, Eq. 1).
-    class_text = _unit(spec.modality_gap * o_txt + concepts).astype(np.float32)
+    class_text = _unit(spec.modality_gap * g.o_txt + g.concepts).astype(np.float32)
     meta = {"generator": "laicpkg.features.synthetic", "seed": seed,
             **{k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.__dict__.items() if k != "extra"}}
     return LaICData(name=spec.name, class_names=list(spec.class_names), E_train=E_train, y_train=y_train,
