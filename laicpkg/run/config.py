@@ -176,8 +176,8 @@ PARAM_INFO = {p["name"]: p for p in [
           "SIC reference code (α of --center_init)", domain="pos"),
     _info("idcl_alpha", "IDCL: α, weight of the KL term (Eq. 14)", "IDCL paper", domain="nonneg"),
     _info("idcl_lr", "IDCL: Adam learning rate of the clustering stage (paper: 0.01, collapses; "
-          "see idcl.py)", "laicpkg choice (IDEC)", domain="pos"),
-    _info("idcl_pretrain_lr", "IDCL: Adam learning rate of pre-training (0.01 collapses; see idcl.py)",
+          "see laicpkg/methods/idcl.py)", "laicpkg choice (IDEC)", domain="pos"),
+    _info("idcl_pretrain_lr", "IDCL: Adam learning rate of pre-training (0.01 collapses; see laicpkg/methods/idcl.py)",
           "laicpkg choice (IDEC)", domain="pos"),
     _info("idcl_pretrain_epochs", "IDCL: autoencoder pre-training epochs", "IDCL paper", domain="int0"),
     _info("idcl_epochs", "IDCL: training epochs", "IDCL paper", domain="int1"),
@@ -195,7 +195,7 @@ PARAM_INFO = {p["name"]: p for p in [
           "KL-only fine-tuning)", "IDCL paper, Eq. 14"),
     _info("idcl_hidden", "IDCL: widths of the encoder's layers before the embedding (the "
           "DEC/IDEC baselines of IDCL's Table 2: 500,500,2000)", "IDCL paper, Sec. 4.1"),
-    _info("idcl_norm_first", "IDCL: pre-norm Transformer blocks (off: post-norm; see idcl.py)",
+    _info("idcl_norm_first", "IDCL: pre-norm Transformer blocks (off: post-norm; see laicpkg/methods/idcl.py)",
           "laicpkg choice"),
     _info("idcl_pretrain_cache", "IDCL: folder caching pre-trained autoencoders, shared by runs "
           "that differ only after pre-training (empty: no cache)", "laicpkg choice"),
