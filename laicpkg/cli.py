@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--wordnet-dir", default="/usr/share/wordnet", help="WordNet dict folder [/usr/share/wordnet]")
     n.add_argument("--nltk-data", default=None, help="where to lay out the corpus for NLTK [a temporary folder]")
     n.add_argument("--out", default=None, help="output file [the package's data/wordnet_noun_senses.tsv.gz]")
+    n.add_argument("--hypernyms-out", default=None,
+                   help="hypernym graph file [the package's data/wordnet_noun_hypernyms.tsv.gz]")
 
     t = sub.add_parser("import-tac", help="read the feature files saved by the TAC reference scripts")
     t.add_argument("folder", help="folder with <Dataset>_image_embedding_*.npy etc.")
@@ -227,18 +229,22 @@ def _cmd_extract(args) -> int:
 def _cmd_nouns(args) -> int:
     import tempfile
 
-    from .features.nouns import SENSES_FILE, prepare_nltk_wordnet, read_wordnet_senses, write_wordnet_senses
+    from .features.nouns import (HYPERNYMS_FILE, SENSES_FILE, prepare_nltk_wordnet, read_wordnet_hypernyms,
+                                 read_wordnet_senses, write_tsv_gz, write_wordnet_senses)
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.nltk_data or tmp
         prepare_nltk_wordnet(args.wordnet_dir, data_dir)
         try:
             rows = read_wordnet_senses(data_dir)
+            hyper = read_wordnet_hypernyms(data_dir)
         except LaicError as exc:
             raise LaicError(f"{args.wordnet_dir}: {exc}") from None
     path = write_wordnet_senses(rows, args.out or SENSES_FILE)
     n_syn = sum(1 for r in rows if r[1] == "0")
     print(f"wrote {path}: {len(rows)} noun senses, {n_syn} synsets")
+    hpath = write_tsv_gz(hyper, args.hypernyms_out or HYPERNYMS_FILE)
+    print(f"wrote {hpath}: {sum(bool(h) for _, h in hyper)} synsets with hypernyms")
     return 0
 
 

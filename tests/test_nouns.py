@@ -30,7 +30,10 @@ def test_regenerate_from_debian_wordnet(tmp_path):
     if not (Path(wn) / "data.noun").is_file():
         pytest.fail(f"no WordNet database at {wn}: run the tests with `make test`, which fetches Debian's "
                     "wordnet-base, or set LAIC_WORDNET_DIR")
-    out = tmp_path / "senses.tsv.gz"
-    assert main(["nouns", "--wordnet-dir", wn, "--out", str(out)]) == 0
+    out, hyper = tmp_path / "senses.tsv.gz", tmp_path / "hypernyms.tsv.gz"
+    assert main(["nouns", "--wordnet-dir", wn, "--out", str(out), "--hypernyms-out", str(hyper)]) == 0
     assert gzip.decompress(out.read_bytes()) == gzip.decompress(SENSES_FILE.read_bytes())
     assert out.read_bytes() == SENSES_FILE.read_bytes()  # deterministic gzip
+    from laicpkg.features.nouns import HYPERNYMS_FILE
+
+    assert hyper.read_bytes() == HYPERNYMS_FILE.read_bytes()

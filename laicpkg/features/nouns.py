@@ -38,9 +38,12 @@ from ..utils.atomic import atomic_open
 from ..utils.errors import LaicError, UnknownNameError
 
 __all__ = ["NOUN_LISTS", "PROMPT_SETS", "load_nouns", "prompt_texts", "read_wordnet_senses",
-           "write_wordnet_senses", "prepare_nltk_wordnet", "WORDNET_LEXNAMES", "SENSES_FILE"]
+           "write_wordnet_senses", "prepare_nltk_wordnet", "WORDNET_LEXNAMES", "SENSES_FILE", "HYPERNYMS_FILE",
+           "read_wordnet_hypernyms", "write_tsv_gz"]
 
 SENSES_FILE = Path(__file__).with_name("data") / "wordnet_noun_senses.tsv.gz"
+#: ``offset<TAB>hypernym offsets`` (comma-separated; class and instance hypernyms) of every noun synset.
+HYPERNYMS_FILE = Path(__file__).with_name("data") / "wordnet_noun_hypernyms.tsv.gz"
 
 #: The 7-template ensemble of the TAC reference code (book/implementation.md).
 ENSEMBLE7 = ("itap of a {}.", "a bad photo of the {}.", "a origami {}.", "a photo of the large {}.",
@@ -111,6 +114,20 @@ def prepare_nltk_wordnet(wordnet_dir, nltk_data) -> Path:
 
 def read_wordnet_senses(nltk_data) -> list[tuple[str, str, str]]:
     """All (synset offset, sense number within the synset, lemma) of WordNet's nouns, via NLTK."""
+    return _read_wordnet(nltk_data, lambda syn: [(f"{syn.offset():08d}", str(k), lemma.name())
+                                                 for k, lemma in enumerate(syn.lemmas())])
+
+
+def read_wordnet_hypernyms(nltk_data) -> list[tuple[str, str]]:
+    """(synset offset, comma-separated offsets of its hypernyms and instance hypernyms) of every noun synset.
+
+    The hypernym graph of the nouns (a DAG rooted at "entity"), as WordNet 3.0 holds it."""
+    return _read_wordnet(nltk_data, lambda syn: [(f"{syn.offset():08d}", ",".join(
+        f"{h.offset():08d}" for h in syn.hypernyms() + syn.instance_hypernyms()))])
+
+
+def _read_wordnet(nltk_data, rows_of) -> list[tuple]:
+    """Rows ``rows_of(synset)`` over every noun synset of the WordNet database laid out for NLTK."""
     import warnings
 
     import nltk
@@ -128,10 +145,7 @@ def read_wordnet_senses(nltk_data) -> list[tuple[str, str, str]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wn = _WordNet30(nltk.data.find("corpora/wordnet"), None)
-            rows = []
-            for syn in wn.all_synsets("n"):
-                for k, lemma in enumerate(syn.lemmas()):
-                    rows.append((f"{syn.offset():08d}", str(k), lemma.name()))
+            rows = [row for syn in wn.all_synsets("n") for row in rows_of(syn)]
     except Exception as exc:  # NLTK's parser fails in many ways on a damaged database
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         first = first.replace(str(Path(nltk_data) / "corpora" / "wordnet") + "/", "")
@@ -143,11 +157,17 @@ def read_wordnet_senses(nltk_data) -> list[tuple[str, str, str]]:
     return rows
 
 
-def write_wordnet_senses(rows, path=SENSES_FILE) -> Path:
-    """Write the senses file atomically as deterministic gzip (mtime 0)."""
+def write_tsv_gz(rows, path) -> Path:
+    """Write tab-separated rows atomically as deterministic gzip (mtime 0)."""
     text = "".join("\t".join(r) + "\n" for r in rows).encode("utf-8")
     with atomic_open(path, "wb") as fh:
         with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
             gz.write(text)
-    _senses.cache_clear()
     return Path(path)
+
+
+def write_wordnet_senses(rows, path=SENSES_FILE) -> Path:
+    """Write the senses file atomically as deterministic gzip (mtime 0)."""
+    out = write_tsv_gz(rows, path)
+    _senses.cache_clear()
+    return out
