@@ -179,6 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     fa.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
     fa.add_argument("--out", default="book/results/idcl/final_assign.csv", metavar="PATH")
 
+    cal = sub.add_parser("calibrate", help="fit a synthetic twin's generator to the paper's CLIP baseline rows")
+    cal.add_argument("--dataset", default=None, help="twin name(s), comma-separated [with --check: every twin]")
+    cal.add_argument("--seeds", type=int, default=3, help="data seeds 0..N-1 averaged [3]")
+    cal.add_argument("--rounds", type=int, default=2, help="alternating bisection rounds [2]")
+    cal.add_argument("--steps", type=int, default=8, help="bisection steps per parameter and round [8]")
+    cal.add_argument("--out", default=None, metavar="PATH", help="calibration file [the package's data/twins.json]")
+    cal.add_argument("--check", action="store_true",
+                     help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
+
     sub.add_parser("list", help="list datasets, methods and parameters")
     return parser
 
@@ -355,6 +364,38 @@ def _cmd_final_assign(args) -> int:
     return 0
 
 
+def _cmd_calibrate(args) -> int:
+    from .book.tables import twin_baseline_table
+    from .features.twins import TWINS_FILE, TWIN_SPECS, calibrate, get_twin, write_calibration
+    from .run.config import check_seed
+    from .run.records import check_record_path
+
+    names = [n for n in (args.dataset or "").split(",") if n] or ([] if not args.check else list(TWIN_SPECS))
+    if not names:
+        raise ParameterError("--dataset is required (a twin name; see `laic list`), or use --check")
+    for n in names:
+        get_twin(n)
+    for flag in ("seeds", "rounds", "steps"):
+        if getattr(args, flag) < 1:
+            raise ParameterError(f"--{flag} must be at least 1; got {getattr(args, flag)}")
+    check_seed(args.seeds - 1, "--seeds - 1")
+    seeds = tuple(range(args.seeds))
+    if args.check:
+        print(twin_baseline_table([get_twin(n) for n in names], seeds).to_string())
+        return 0
+    out = check_record_path(args.out or TWINS_FILE)
+    for n in names:
+        entry = calibrate(n, seeds=seeds, rounds=args.rounds, steps=args.steps)
+        write_calibration(n, entry, out)
+        ach, pap = entry["achieved"], entry["paper"]
+        for m in ("kmeans", "zeroshot"):
+            ok = entry["within_tolerance"][m]
+            print(f"{n} {m:<9} ACC {ach[m]['ACC']:5.1f} (paper {pap[m]['ACC']:5.1f}{'' if ok['ACC'] else ', outside ±2'})"
+                  f"  NMI {ach[m]['NMI']:5.1f} (paper {pap[m]['NMI']:5.1f}{'' if ok['NMI'] else ', outside ±3'})")
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_list(_args) -> int:
     from .run.config import PARAMS
     from .features.datasets import DATASETS
@@ -385,7 +426,7 @@ def main(argv=None) -> int:
     try:
         commands = {"run": _cmd_run, "list": _cmd_list, "extract": _cmd_extract, "nouns": _cmd_nouns,
                     "import-tac": _cmd_import_tac, "batch": _cmd_batch, "compare": _cmd_compare,
-                    "final-assign": _cmd_final_assign}
+                    "final-assign": _cmd_final_assign, "calibrate": _cmd_calibrate}
         return commands[args.command](args)
     except LaicError as exc:
         print(f"laic: error: {exc}", file=sys.stderr)

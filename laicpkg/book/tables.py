@@ -14,7 +14,7 @@ import pandas as pd
 
 __all__ = ["results_table", "selected_nouns_table", "tsne_embed", "comparison_table", "mean_std_table",
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
-           "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check"]
+           "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table"]
 
 
 def results_table(records) -> pd.DataFrame:
@@ -200,3 +200,26 @@ def idcl_histories(records, *, seed: int = 0, order=None) -> dict:
     """Per-epoch history of every IDCL variant for one seed, in ``order`` (e.g. the rows of :func:`idcl_table`)."""
     found = {idcl_variant(r): r["history"] for r in records if r["seed"] == seed}
     return {k: found[k] for k in (order if order is not None else found) if k in found}
+
+
+def twin_baseline_table(twins, seeds=(0, 1, 2)) -> pd.DataFrame:
+    """Paper vs twin for CLIP k-means and zero-shot (mean over ``seeds``), with the calibration tolerances.
+
+    One row per (twin, baseline): the twin's ACC/NMI, the paper's, the differences and whether they are
+    within ±2 (ACC) and ±3 (NMI) points."""
+    from ..features.datasets import get_dataset_spec
+    from ..features.twins import TOLERANCE, baseline_scores
+
+    rows = []
+    for twin in twins:
+        runs = [baseline_scores(twin, s) for s in seeds]
+        paper = get_dataset_spec(twin.dataset).paper
+        for method, row in (("kmeans", "CLIP (k-means)"), ("zeroshot", "CLIP (zero-shot)")):
+            r = {"twin": twin.name, "baseline": row}
+            for k in ("ACC", "NMI"):
+                here = float(np.mean([x[method][k] for x in runs]))
+                r.update({f"twin {k}": round(here, 1), f"paper {k}": paper[row][k],
+                          f"Δ{k}": round(here - paper[row][k], 1),
+                          f"{k} within ±{TOLERANCE[k]:g}": abs(here - paper[row][k]) <= TOLERANCE[k]})
+            rows.append(r)
+    return pd.DataFrame(rows).set_index(["twin", "baseline"])

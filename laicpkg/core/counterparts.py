@@ -21,7 +21,7 @@ from ..utils.errors import ParameterError
 from .kmeans import KMeans
 from ..utils.validation import check_choice, check_positive
 
-__all__ = ["KAPPA", "text_counterparts", "concat_features", "final_clustering"]
+__all__ = ["KAPPA", "text_counterparts", "cluster_noun_weights", "concat_features", "final_clustering"]
 
 #: κ = 0.006, the retrieval temperature of Eq. 9 (GradNorm Sec. 5.1.2).
 KAPPA = 0.006
@@ -64,6 +64,27 @@ def text_counterparts(E, R_pos, kappa: float = KAPPA, *, normalize: bool = True,
             v = torch.nn.functional.normalize(v, dim=1)
         V[a:a + chunk_size] = v.cpu().numpy()
     return V
+
+
+def cluster_noun_weights(E, R_pos, labels, n_clusters: int, kappa: float = KAPPA, *, device: str = "cpu",
+                         chunk_size: int = 16384) -> np.ndarray:
+    """Mean Eq. 9 weight of every selected noun over each cluster's images, shape (n_clusters, |D_pos|).
+
+    ``w_ij = softmax_j(e_iᵀ r_j / κ)`` are the weights with which image ``i`` retrieves noun ``j`` in
+    its text counterpart (Eq. 9); averaged over the images of a cluster they rank the nouns that
+    describe it (the cluster's names, book/implementation.md "Clusters that name themselves").
+    """
+    kappa = check_positive(kappa, "kappa")
+    E = np.asarray(E, dtype=np.float32)
+    labels = np.asarray(labels, dtype=np.int64)
+    Rt = torch.as_tensor(np.asarray(R_pos, dtype=np.float32), device=device)
+    sums = torch.zeros((n_clusters, Rt.shape[0]), dtype=torch.float64, device=device)
+    chunk_size = max(1, min(chunk_size, WEIGHT_ELEMENTS // max(Rt.shape[0], 1)))
+    for a in range(0, E.shape[0], chunk_size):
+        weights = torch.softmax((torch.as_tensor(E[a:a + chunk_size], device=device) @ Rt.T) / kappa, dim=1)
+        sums.index_add_(0, torch.as_tensor(labels[a:a + chunk_size], device=device), weights.double())
+    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
+    return (sums.cpu().numpy() / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
 def concat_features(E: np.ndarray, V: np.ndarray) -> np.ndarray:

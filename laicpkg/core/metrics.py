@@ -20,6 +20,37 @@ def _labels(y, name):
     return y
 
 
+def _contingency(y_true, y_pred):
+    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    if y_true.shape != y_pred.shape:
+        raise ParameterError(f"y_true and y_pred differ in length ({y_true.size} vs {y_pred.size})")
+    if y_true.size == 0:
+        raise ParameterError("cannot score an empty labelling")
+    classes, t = np.unique(y_true, return_inverse=True)
+    clusters, p = np.unique(y_pred, return_inverse=True)
+    table = np.zeros((p.max() + 1, t.max() + 1), dtype=np.int64)
+    np.add.at(table, (p, t), 1)
+    return table, clusters, classes
+
+
+def cluster_matching(y_true, y_pred) -> dict:
+    """The Hungarian matching behind :func:`cluster_accuracy`: ``{cluster: class}`` for matched clusters."""
+    table, clusters, classes = _contingency(y_true, y_pred)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return {int(clusters[r]): int(classes[c]) for r, c in zip(rows, cols)}
+
+
+def naming_accuracy(cluster_top_noun: dict, matching: dict, noun_class) -> float:
+    """Share (percent) of matched clusters whose top-ranked noun is a positive of the matched class.
+
+    ``cluster_top_noun`` maps a cluster to the index of its best noun in the pool; ``noun_class``
+    gives each noun's class (-1: not a positive of any class).
+    """
+    noun_class = np.asarray(noun_class)
+    hits = [noun_class[cluster_top_noun[c]] == k for c, k in matching.items() if c in cluster_top_noun]
+    return 100.0 * float(np.mean(hits)) if hits else 0.0
+
+
 def cluster_accuracy(y_true, y_pred) -> float:
     """Clustering accuracy (fraction in [0, 1]) under the best one-to-one matching.
 
@@ -27,17 +58,9 @@ def cluster_accuracy(y_true, y_pred) -> float:
     algorithm (scipy's ``linear_sum_assignment``); with more clusters than
     classes, unmatched clusters count as errors.
     """
-    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
-    if y_true.shape != y_pred.shape:
-        raise ParameterError(f"y_true and y_pred differ in length ({y_true.size} vs {y_pred.size})")
-    if y_true.size == 0:
-        raise ParameterError("cannot score an empty labelling")
-    _, t = np.unique(y_true, return_inverse=True)
-    _, p = np.unique(y_pred, return_inverse=True)
-    table = np.zeros((p.max() + 1, t.max() + 1), dtype=np.int64)
-    np.add.at(table, (p, t), 1)
+    table, _, _ = _contingency(y_true, y_pred)
     rows, cols = linear_sum_assignment(table, maximize=True)
-    return float(table[rows, cols].sum() / y_true.size)
+    return float(table[rows, cols].sum() / table.sum())
 
 
 def clustering_scores(y_true, y_pred) -> dict[str, float]:

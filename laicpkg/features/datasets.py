@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from . import images as img
-from . import synthetic
+from . import synthetic, twins
 from .cache import image_cache_path, load_cache, text_cache_path
 from .container import ImageData, LaICData
 from .imagesets import digits_images, torchvision_images
@@ -112,7 +112,7 @@ _IDCL_DIGITS = {  # IDCL paper on DIGITS, Table 2 (IDCL, DEC, IDEC) and Table 4 
     "none of the three (Model-1)": (77.5, 72.4), "DEC (baseline)": (72.3, 69.7), "IDEC (baseline)": (76.4, 71.6),
 }
 
-DATASETS = {d.name: d for d in [
+_REAL = {d.name: d for d in [
     DatasetSpec("stl10", "STL-10", 10, 5000, 8000, "torchvision STL10 (train / test)",
                 images=img.torchvision_split("STL10", "train", "test"), settings=((_SIC["stl10"], "SIC Table 2"),),
                 presets=_official(30, 0.08, 0.01),
@@ -172,6 +172,10 @@ DATASETS = {d.name: d for d in [
     DatasetSpec("imagefolder", "your ImageFolder", 0, None, None, "ImageFolder ROOT/train and ROOT/test",
                 "class count from the folders; no size check",
                 images=img.image_folder({"train": "train", "test": "test"})),
+]}
+
+DATASETS = {d.name: d for d in [
+    *_REAL.values(),
     # Synthetic stand-ins, generated in memory; they take SIC's settings of the dataset they mimic.
     *[DatasetSpec(s.name, s.name, s.n_classes, s.n_train, s.n_test, "laicpkg.features.synthetic", s.notes,
                   synthetic=s, settings=settings) for s, settings in [
@@ -180,6 +184,13 @@ DATASETS = {d.name: d for d in [
         (synthetic.SYNTHETIC_SPECS["synthetic-dogs"], ((_SIC["imagenet-dogs"], "SIC Table 2 (ImageNet-Dogs)"),
                                                        _SIC_DOGS_WD)),
     ]],
+    # Synthetic twins of the paper's datasets (WordNet-grounded, calibrated to CLIP's baseline rows): the real
+    # dataset's K, classes, sizes, settings and paper numbers.
+    *[DatasetSpec(t.name, f"{t.name} (twin of {t.dataset})", t.n_classes, t.n_train, t.n_test,
+                  "laicpkg.features.twins", t.notes, synthetic=t,
+                  settings=tuple((v, f"{src} ({t.dataset}, twinned)") for v, src in _REAL[t.dataset].settings),
+                  presets=_REAL[t.dataset].presets, paper=_REAL[t.dataset].paper)
+      for t in twins.TWIN_SPECS.values()],
     # Raw-image datasets of IDCL's Table 1 (pixels, train and test joined; nothing is downloaded).
     DatasetSpec("digits", "DIGITS", 10, None, 1797, "scikit-learn load_digits (UCI optdigits)", kind="images",
                 images=digits_images, image_shape=(1, 8, 8),
@@ -226,7 +237,7 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str = "
         return _load_images(spec, features)
     if features is None:
         if spec.synthetic is not None:
-            return synthetic.make_synthetic(spec.synthetic, seed=data_seed)
+            return spec.synthetic.generate(seed=data_seed)
         raise CacheError(f"dataset {name!r} needs image and text features: run `laic extract --dataset {name} "
                          f"--model {model} --out DIR` on a machine with the images, then pass --features DIR")
     ident = {"model": model, "pretrained": pretrained}

@@ -89,6 +89,9 @@ class SyntheticSpec:
     def n_classes(self) -> int:
         return len(self.class_names)
 
+    def generate(self, seed: int = 0, **overrides) -> LaICData:
+        return make_synthetic(self, seed=seed, **overrides)
+
 
 #: The generators' settings by dataset name (distinct from the parameter presets of the run configuration).
 SYNTHETIC_SPECS = {

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.metrics import clustering_scores, filter_precision_recall
+from ..core.counterparts import KAPPA, cluster_noun_weights
+from ..core.metrics import cluster_matching, clustering_scores, filter_precision_recall, naming_accuracy
 from ..methods.registry import get_method
 from ..utils.atomic import atomic_open
 from ..utils.environment import lock_status, package_versions
@@ -105,6 +106,29 @@ def _filter_info(model, data) -> dict:
                                                for g, idx in enumerate(model.selected_per_group_) if idx.size}}
 
 
+#: Names recorded per cluster.
+CLUSTER_NAMES = 5
+
+
+def _cluster_names(model, data, labels) -> dict:
+    """Each final cluster's five best nouns by mean Eq. 9 weight over its images, its matched class, and
+    (when the positives are known) the naming accuracy: the share of matched clusters whose top noun is a
+    positive of their class. Methods without κ (SIC) are ranked with GradNorm's κ = 0.006."""
+    K = int(np.max(labels)) + 1
+    W = cluster_noun_weights(data.E_test, model.R_pos_, labels, K, getattr(model, "kappa", KAPPA))
+    top = np.argsort(-W, axis=1, kind="stable")[:, :CLUSTER_NAMES]
+    idx = model.selected_indices_
+    matching = cluster_matching(data.y_test, labels)
+    present = set(np.unique(labels).tolist())
+    out = {"cluster_names": {str(c): {"names": [data.nouns[idx[j]] for j in top[c]],
+                                      "class": data.class_names[matching[c]] if c in matching else None}
+                             for c in range(K) if c in present}}
+    if getattr(data, "noun_class", None) is not None:
+        best = {c: int(idx[top[c, 0]]) for c in present}
+        out["naming_accuracy"] = round(naming_accuracy(best, matching, data.noun_class), 4)
+    return out
+
+
 def build_record(config: RunConfig, data, model, labels, timings: dict) -> dict:
     """The run record of a finished run (every path: features, raw images, grid workers)."""
     record = record_head(config, data)
@@ -113,6 +137,8 @@ def build_record(config: RunConfig, data, model, labels, timings: dict) -> dict:
     record.update(_training_info(model))
     if hasattr(model, "selected_per_group_"):
         record.update(_filter_info(model, data))
+    if hasattr(model, "R_pos_") and not hasattr(data, "X"):
+        record.update(_cluster_names(model, data, labels))
     record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
     record["fingerprint"] = fingerprint(record)
     record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}

@@ -1,0 +1,137 @@
+"""Synthetic twins: the real datasets' classes as WordNet synsets, calibrated to CLIP's baseline rows."""
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from laicpkg.cli import main
+from laicpkg.features.concepts import wordnet_graph
+from laicpkg.features.datasets import get_dataset_spec, load_dataset
+from laicpkg.features.twins import (TOLERANCE, TWIN_SPECS, TWINS_FILE, baseline_scores, calibrate, make_twin,
+                                    write_calibration)
+
+
+def _small(name="twin-imagenet-dogs", **kw):
+    return replace(TWIN_SPECS[name], n_train=300, n_test=300, dim=64, **kw)
+
+
+def test_twins_have_the_real_datasets_shape():
+    for name, twin in TWIN_SPECS.items():
+        real = get_dataset_spec(twin.dataset)
+        spec = get_dataset_spec(name)
+        assert (twin.n_classes, twin.n_train, twin.n_test) == (real.n_classes, real.n_train, real.n_test)
+        assert spec.paper == real.paper and spec.synthetic is twin
+    assert TWIN_SPECS["twin-imagenet-dogs"].class_names[0] == "Maltese dog"
+
+
+def test_positives_are_the_hyponym_closure_and_nouns_are_wordnet_words():
+    d = make_twin(_small(), seed=0)
+    g = wordnet_graph()
+    assert len(d.nouns) == len(g) == 82115 and d.nouns[g.synset("n02084071")] == "dog"
+    maltese = g.synset("n02085936")
+    closure = set(g.hyponym_closure(maltese))
+    assert set(np.flatnonzero(d.noun_class == 0)) == closure     # class 0, Maltese dog, and nothing else
+    assert not d.positive_mask[g.synset("n02084071")]            # "dog" itself is not a positive of a breed
+    assert d.E_train.shape == (300, 64) and np.bincount(d.y_test).min() == 300 // 15
+
+
+def test_same_seed_same_twin_and_test_only_matches():
+    a, b = make_twin(_small(), seed=1), make_twin(_small(), seed=1)
+    np.testing.assert_array_equal(a.E_test, b.E_test)
+    np.testing.assert_array_equal(a.R, b.R)
+    t = make_twin(_small(), seed=1, test_only=True)  # what calibration evaluates is the pipeline's test split
+    np.testing.assert_array_equal(t.E_test, a.E_test)
+    np.testing.assert_array_equal(t.class_text, a.class_text)
+    assert not np.array_equal(make_twin(_small(), seed=2).E_test, a.E_test)
+
+
+def test_the_semantic_weight_drives_zero_shot():
+    low = baseline_scores(_small(semantic_weight=0.1), 0)["zeroshot"]["ACC"]
+    high = baseline_scores(_small(semantic_weight=2.0), 0)["zeroshot"]["ACC"]
+    assert high > low + 20, (low, high)
+
+
+def test_calibration_moves_toward_the_paper_and_is_written(tmp_path):
+    twin = _small(semantic_weight=3.0, appearance_weight=2.0)
+    before = baseline_scores(twin, 0)
+    entry = calibrate(twin, seeds=(0,), rounds=1, steps=5, progress=False)
+    target = entry["paper"]
+    assert abs(entry["achieved"]["zeroshot"]["ACC"] - target["zeroshot"]["ACC"]) < \
+        abs(before["zeroshot"]["ACC"] - target["zeroshot"]["ACC"])
+    assert set(entry["params"]) >= {"semantic_weight", "appearance_weight", "nuisance_weight"}
+    for m in ("kmeans", "zeroshot"):
+        for k, tol in TOLERANCE.items():
+            assert entry["within_tolerance"][m][k] == (abs(entry["achieved"][m][k] - target[m][k]) <= tol)
+    path = write_calibration("twin-imagenet-dogs", entry, tmp_path / "twins.json")
+    assert json.loads(path.read_text())["twin-imagenet-dogs"]["params"] == entry["params"]
+
+
+@pytest.mark.slow
+def test_committed_twins_reproduce_their_calibration():
+    """Every committed calibration re-evaluates to its recorded baseline numbers (±1.5 points, any machine),
+    and its within-tolerance flags say what the numbers say."""
+    table = json.loads(TWINS_FILE.read_text())
+    assert table, "no calibrated twins committed"
+    for name, entry in table.items():
+        twin = TWIN_SPECS[name]
+        runs = [baseline_scores(twin, s) for s in entry["seeds"]]
+        for m in ("kmeans", "zeroshot"):
+            for k in ("ACC", "NMI"):
+                here = float(np.mean([r[m][k] for r in runs]))
+                assert abs(here - entry["achieved"][m][k]) <= 1.5, (name, m, k, here, entry["achieved"][m][k])
+                inside = abs(entry["achieved"][m][k] - entry["paper"][m][k]) <= TOLERANCE[k]
+                assert entry["within_tolerance"][m][k] == inside
+
+
+def test_load_dataset_and_cli_errors(capsys):
+    assert load_dataset("twin-imagenet10").nouns[:1] == ["entity"]
+    assert main(["calibrate"]) == 2 and "--dataset is required" in capsys.readouterr().err
+    assert main(["calibrate", "--dataset", "twin-nope"]) == 2 and "unknown twin" in capsys.readouterr().err
+    assert main(["calibrate", "--dataset", "twin-imagenet10", "--seeds", "0"]) == 2
+
+
+# -- clusters that name themselves ------------------------------------------------------------------------------
+def test_cluster_noun_weights_are_eq9_weights_averaged_per_cluster():
+    import torch
+
+    from laicpkg.core.counterparts import cluster_noun_weights
+
+    rng = np.random.default_rng(0)
+    E = rng.standard_normal((50, 8)).astype(np.float32)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    R = rng.standard_normal((6, 8)).astype(np.float32)
+    R /= np.linalg.norm(R, axis=1, keepdims=True)
+    labels = rng.integers(0, 3, 50)
+    W = cluster_noun_weights(E, R, labels, 3, 0.05, chunk_size=7)  # several chunks
+    full = torch.softmax(torch.from_numpy(E @ R.T) / 0.05, dim=1).numpy()
+    for c in range(3):
+        np.testing.assert_allclose(W[c], full[labels == c].mean(0), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(W.sum(1), 1.0, rtol=1e-5)
+
+
+def test_naming_accuracy_counts_matched_clusters_named_by_a_positive():
+    from laicpkg.core.metrics import cluster_matching, naming_accuracy
+
+    y = np.array([0, 0, 1, 1, 2, 2])
+    pred = np.array([2, 2, 0, 0, 1, 1])
+    matching = cluster_matching(y, pred)
+    assert matching == {2: 0, 0: 1, 1: 2}
+    noun_class = np.array([0, 1, 2, -1])
+    assert naming_accuracy({2: 0, 0: 1, 1: 2}, matching, noun_class) == 100.0
+    assert naming_accuracy({2: 0, 0: 3, 1: 0}, matching, noun_class) == pytest.approx(100 / 3)
+
+
+def test_run_records_name_the_clusters_with_wordnet_words(tmp_path):
+    from laicpkg.run.config import resolve_config
+    from laicpkg.run.runner import run
+
+    data = make_twin(_small("twin-imagenet10", semantic_weight=1.0), seed=0)
+    rec = run(resolve_config("twin-imagenet10", "gradnorm", overrides={"erm_epochs": 2, "final_nredo": 2}),
+              data=data).record
+    names = rec["cluster_names"]
+    assert len(names) == 10 and all(len(v["names"]) == 5 for v in names.values())
+    vocabulary = set(wordnet_graph().lemmas[i][0] for i in range(len(wordnet_graph())))
+    assert all(n in vocabulary for v in names.values() for n in v["names"])
+    assert {v["class"] for v in names.values()} <= set(data.class_names)
+    assert 0.0 <= rec["naming_accuracy"] <= 100.0
