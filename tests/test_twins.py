@@ -135,3 +135,14 @@ def test_run_records_name_the_clusters_with_wordnet_words(tmp_path):
     assert all(n in vocabulary for v in names.values() for n in v["names"])
     assert {v["class"] for v in names.values()} <= set(data.class_names)
     assert 0.0 <= rec["naming_accuracy"] <= 100.0
+
+
+def test_book_tables_of_the_twins():
+    from laicpkg.book.tables import twin_calibration_table, twin_positives_table
+
+    t = twin_positives_table("twin-imagenet-dogs")
+    assert t.loc["Maltese dog", "positive nouns"] == 1 and len(t) == 15
+    assert t.loc["dog", "positive nouns"] > 100 if "dog" in t.index else True
+    cal = twin_calibration_table()
+    assert set(cal.index.get_level_values(0)) == {n for n, s in TWIN_SPECS.items() if s.calibration}
+    assert set(cal["ACC ok"]) <= {"✓", "✗"}

@@ -14,7 +14,8 @@ import pandas as pd
 
 __all__ = ["results_table", "selected_nouns_table", "tsne_embed", "comparison_table", "mean_std_table",
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
-           "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table"]
+           "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
+           "twin_calibration_table", "twin_positives_table"]
 
 
 def results_table(records) -> pd.DataFrame:
@@ -223,3 +224,41 @@ def twin_baseline_table(twins, seeds=(0, 1, 2)) -> pd.DataFrame:
                           f"{k} within ±{TOLERANCE[k]:g}": abs(here - paper[row][k]) <= TOLERANCE[k]})
             rows.append(r)
     return pd.DataFrame(rows).set_index(["twin", "baseline"])
+
+
+def twin_calibration_table() -> pd.DataFrame:
+    """The committed calibrations (``laic calibrate``): per twin and baseline, the twin's ACC/NMI (mean over
+    the calibration's seeds), the paper's, and whether each lies within the tolerance. Reads, never runs."""
+    from ..features.twins import TWIN_SPECS
+
+    rows = []
+    for name, twin in TWIN_SPECS.items():
+        entry = twin.calibration
+        if not entry:
+            continue
+        for method, row in (("kmeans", "CLIP (k-means)"), ("zeroshot", "CLIP (zero-shot)")):
+            r = {"twin": name, "baseline": row}
+            for k in ("ACC", "NMI"):
+                here, paper = entry["achieved"][method][k], entry["paper"][method][k]
+                r.update({f"twin {k}": round(here, 1), f"paper {k}": paper, f"Δ{k}": round(here - paper, 1),
+                          f"{k} ok": "✓" if entry["within_tolerance"][method][k] else "✗"})
+            rows.append(r)
+    return pd.DataFrame(rows).set_index(["twin", "baseline"])
+
+
+def twin_positives_table(twin, examples: int = 5) -> pd.DataFrame:
+    """Per class of a twin: its WordNet synset, how many nouns of the pool are its positives (the synset
+    and its hyponym closure) and the first few of them. Read from WordNet; nothing is generated."""
+    from ..features.concepts import wordnet_graph
+    from ..features.twins import get_twin
+
+    twin = get_twin(twin) if isinstance(twin, str) else twin
+    graph = wordnet_graph()
+    rows = []
+    for name, wnids in twin.classes:
+        ids = [graph.synset(w) for w in wnids]
+        closure = np.unique(np.concatenate([graph.hyponym_closure(i) for i in ids]))
+        rest = [graph.name(i) for i in closure if i not in ids]
+        rows.append({"class": name, "synset": ", ".join(wnids), "positive nouns": int(closure.size),
+                     "some hyponyms": ", ".join(rest[:examples]) + (", …" if len(rest) > examples else "")})
+    return pd.DataFrame(rows).set_index("class")
