@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", default=None, metavar="PATH", help="calibration file [the package's data/twins.json]")
     cal.add_argument("--check", action="store_true",
                      help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
+    _add_grid_args(cal)
 
     sub.add_parser("list", help="list datasets, methods and parameters")
     return parser
@@ -366,7 +367,8 @@ def _cmd_final_assign(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     from .book.tables import twin_baseline_table
-    from .features.twins import TWINS_FILE, TWIN_SPECS, calibrate, get_twin, write_calibration
+    from .features.twins import TWINS_FILE, TWIN_SPECS, calibrate_task, get_twin, merge_calibrations
+    from .run.grid import Task, execute
     from .run.config import check_seed
     from .run.records import check_record_path
 
@@ -384,16 +386,22 @@ def _cmd_calibrate(args) -> int:
         print(twin_baseline_table([get_twin(n) for n in names], seeds).to_string())
         return 0
     out = check_record_path(args.out or TWINS_FILE)
-    for n in names:
-        entry = calibrate(n, seeds=seeds, rounds=args.rounds, steps=args.steps)
-        write_calibration(n, entry, out)
+    grid = _grid_options(args)
+    if grid is None:
+        return 0
+    here = not (grid["workers"] or grid["scheduler"] or grid["cluster"])
+    tasks = [Task(n, calibrate_task, {"name": n, "seeds": list(seeds), "rounds": args.rounds, "steps": args.steps,
+                                      "out": str(Path(out).resolve()), "progress": here}) for n in names]
+    report = execute(tasks, desc="twins calibrated", **grid)
+    for n, entry in merge_calibrations(names, Path(out).resolve()):
         ach, pap = entry["achieved"], entry["paper"]
         for m in ("kmeans", "zeroshot"):
             ok = entry["within_tolerance"][m]
-            print(f"{n} {m:<9} ACC {ach[m]['ACC']:5.1f} (paper {pap[m]['ACC']:5.1f}{'' if ok['ACC'] else ', outside ±2'})"
-                  f"  NMI {ach[m]['NMI']:5.1f} (paper {pap[m]['NMI']:5.1f}{'' if ok['NMI'] else ', outside ±3'})")
+            print(f"{n} {m:<9} " + "  ".join(
+                f"{k} {ach[m][k]:5.1f} (paper {pap[m][k]:5.1f}{'' if ok[k] else f', outside ±{tol:g}'})"
+                for k, tol in (("ACC", 2), ("NMI", 3))))
     print(f"wrote {out}")
-    return 0
+    return _report_grid(report)
 
 
 def _cmd_list(_args) -> int:

@@ -146,3 +146,15 @@ def test_book_tables_of_the_twins():
     cal = twin_calibration_table()
     assert set(cal.index.get_level_values(0)) == {n for n, s in TWIN_SPECS.items() if s.calibration}
     assert set(cal["ACC ok"]) <= {"✓", "✗"}
+
+
+def test_laic_calibrate_writes_one_entry_and_keeps_the_others(tmp_path, capsys):
+    out = tmp_path / "twins.json"
+    out.write_text(json.dumps({"twin-other": {"params": {}}}))
+    rc = main(["calibrate", "--dataset", "twin-imagenet10", "--seeds", "1", "--rounds", "1", "--steps", "1",
+               "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0 and "twin-imagenet10 kmeans" in text and "1 done" in text
+    table = json.loads(out.read_text())
+    assert set(table) == {"twin-other", "twin-imagenet10"} and table["twin-imagenet10"]["seeds"] == [0]
+    assert not list(tmp_path.glob("*.part"))

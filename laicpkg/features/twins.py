@@ -35,7 +35,8 @@ from ..utils.validation import check_int
 from .concepts import concept_vectors, wordnet_graph
 from .container import LaICData
 
-__all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS"]
+__all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
+           "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE"]
 
 TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
 
@@ -291,3 +292,31 @@ def write_calibration(name: str, entry: dict, path=TWINS_FILE) -> Path:
         json.dump(dict(sorted(table.items())), fh, indent=2)
         fh.write("\n")
     return path
+
+
+def calibrate_task(name: str, *, seeds, rounds: int, steps: int, out, progress: bool = False) -> dict:
+    """One twin's calibration as a grid task (``laic calibrate --workers/--scheduler/--cluster``): writes
+    ``<out>.<name>.part`` beside the calibration file, which :func:`merge_calibrations` folds in."""
+    import time
+
+    t0 = time.perf_counter()
+    entry = calibrate(name, seeds=tuple(seeds), rounds=rounds, steps=steps, progress=progress)
+    part = Path(f"{out}.{name}.part")
+    from ..utils.atomic import atomic_open
+
+    with atomic_open(part, "w") as fh:
+        json.dump(entry, fh)
+    return {"status": "done", "seconds": time.perf_counter() - t0}
+
+
+def merge_calibrations(names, out) -> list:
+    """Fold the parts the tasks wrote into the calibration file; returns the entries merged."""
+    merged = []
+    for name in names:
+        part = Path(f"{out}.{name}.part")
+        if part.is_file():
+            entry = json.loads(part.read_text())
+            write_calibration(name, entry, out)
+            part.unlink()
+            merged.append((name, entry))
+    return merged
