@@ -119,11 +119,11 @@ def read_wordnet_senses(nltk_data) -> list[tuple[str, str, str]]:
 
 
 def read_wordnet_hypernyms(nltk_data) -> list[tuple[str, str]]:
-    """(synset offset, comma-separated offsets of its hypernyms and instance hypernyms) of every noun synset.
+    """(synset offset, sorted comma-separated offsets of its hypernyms and instance hypernyms) of every noun synset.
 
     The hypernym graph of the nouns (a DAG rooted at "entity"), as WordNet 3.0 holds it."""
     return _read_wordnet(nltk_data, lambda syn: [(f"{syn.offset():08d}", ",".join(
-        f"{h.offset():08d}" for h in syn.hypernyms() + syn.instance_hypernyms()))])
+        sorted(f"{h.offset():08d}" for h in syn.hypernyms() + syn.instance_hypernyms())))])
 
 
 def _read_wordnet(nltk_data, rows_of) -> list[tuple]:
