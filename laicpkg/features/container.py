@@ -81,11 +81,6 @@ class LaICData:
         """Sizes, as a JSON-ready dict."""
         d = {"dataset": self.name, "n_classes": self.n_classes, "n_train": int(self.E_train.shape[0]),
              "n_test": int(self.E_test.shape[0]), "n_nouns": int(self.R.shape[0]), "dim": int(self.dim)}
-        if self.class_text is not None:
-            self.class_text = as_features(self.class_text, f"{self.name} class-name text features")
-            if self.class_text.shape != (len(self.class_names), self.E_train.shape[1]):
-                raise FeatureError(f"{self.name}: class-name text features have shape {self.class_text.shape}, "
-                                   f"expected ({len(self.class_names)}, {self.E_train.shape[1]})")
         if self.positive_mask is not None:
             d["n_positive_nouns"] = int(self.positive_mask.sum())
         return d

@@ -25,6 +25,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from ..core.counterparts import KAPPA, concat_features, final_clustering, text_counterparts
+from ..core.filters import pseudo_class_count
+from ..core.kmeans import KMeans
 from ..utils.errors import ParameterError
 from ..utils.timing import timed
 from ..utils.validation import as_features, check_n_clusters, check_same_dim, resolve_device
@@ -111,6 +113,19 @@ class NounSelector(Estimator):
         self.selected_per_group_ = per_group
         self.group_sizes_ = sizes
         self.short_groups_ = np.flatnonzero(sizes < k).astype(np.int64)
+
+    def _pseudo_classes(self, n: int, samples_per_class: int) -> int:
+        """C: ``n_pseudo_classes`` or the C rule of TAC and GradNorm (Sec. 5.1.2), checked against ``n`` images."""
+        k = check_n_clusters(self.n_clusters, n, "n_clusters (K)", "training images")
+        C = self.n_pseudo_classes if self.n_pseudo_classes is not None else pseudo_class_count(n, k, samples_per_class)
+        return check_n_clusters(C, n, "n_pseudo_classes (C)", "training images")
+
+    def _kmeans(self, E: np.ndarray, n_clusters: int) -> KMeans:
+        """Stage 1's spherical k-means with this estimator's k-means settings (timed as ``kmeans``)."""
+        with timed(self.timings_, "kmeans"):
+            return KMeans(n_clusters, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
+                          max_points_per_centroid=max_points(self.kmeans_max_points), device=self.device,
+                          random_state=self.random_state).fit(E)
 
     def _select_with(self, noun_filter, E, R) -> None:
         """Stage 1 by another method's estimator (a fitted clone is kept as ``noun_filter_``)."""

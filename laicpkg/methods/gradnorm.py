@@ -18,12 +18,11 @@ spherical k-means on ``[e; v]``.
 from __future__ import annotations
 
 from ..core.counterparts import KAPPA
-from ..core.filters import pseudo_class_count, select_per_group
+from ..core.filters import select_per_group
 from ..core.gradnorm import BETA, SCORE_DTYPES, TAU, centroid_classifier, gradnorm_scores, train_erm_classifier
-from ..core.kmeans import KMeans
 from ..utils.timing import timed
-from ..utils.validation import check_choice, check_int, check_n_clusters, check_positive, resolve_device
-from .base import TwoStage, max_points
+from ..utils.validation import check_choice, check_int, check_positive, resolve_device
+from .base import TwoStage
 
 __all__ = ["GradNorm"]
 
@@ -106,19 +105,13 @@ class GradNorm(TwoStage):
         self.random_state = random_state
 
     def _select(self, E, R):
-        n = E.shape[0]
-        k = check_n_clusters(self.n_clusters, n, "n_clusters (K)", "training images")
-        C = self.n_pseudo_classes if self.n_pseudo_classes is not None else pseudo_class_count(n, k, 600)
-        C = check_n_clusters(C, n, "n_pseudo_classes (C)", "training images")
+        C = self._pseudo_classes(E.shape[0], 600)
         beta = check_int(self.beta, "beta")
         tau = check_positive(self.tau, "tau")
         check_choice(self.classifier, "classifier", ("erm", "centroid"))
         dtype = SCORE_DTYPES[check_choice(self.score_dtype, "score_dtype", tuple(SCORE_DTYPES))]
         device = resolve_device(self.device)
-        with timed(self.timings_, "kmeans"):
-            km = KMeans(C, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        max_points_per_centroid=max_points(self.kmeans_max_points), device=self.device,
-                        random_state=self.random_state).fit(E)
+        km = self._kmeans(E, C)
         self.pseudo_labels_, self.n_pseudo_classes_ = km.labels_, C
         with timed(self.timings_, "classifier"):
             if self.classifier == "erm":

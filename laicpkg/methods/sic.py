@@ -69,7 +69,7 @@ from ..utils.errors import ParameterError
 from ..utils.timing import timed, torch_threads
 from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters,
                                 check_positive, resolve_device)
-from .base import NounSelector, max_points
+from .base import NounSelector
 from .tac import mine_neighbors
 
 __all__ = ["sic_neighbors", "SIC", "semantic_centers", "sic_losses", "negative_entropy"]
@@ -223,10 +223,7 @@ class SIC(NounSelector):
             rho = uniqueness(R)
             cut = np.quantile(rho, gamma_u) if self.gamma_u_mode == "fraction" else gamma_u
             self.uniqueness_, self.unique_mask_ = rho, rho >= cut
-        with timed(self.timings_, "kmeans"):
-            km = KMeans(k, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        max_points_per_centroid=max_points(self.kmeans_max_points), device=self.device,
-                        random_state=self.random_state).fit(E)
+        km = self._kmeans(E, k)
         self.centers_, self.image_labels_ = km.cluster_centers_, km.labels_
         with timed(self.timings_, "select"):
             # "sequential" (the paper): the γ_r nearest among the unique nouns; "intersect" (SIC's code): the

@@ -35,12 +35,11 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..core.counterparts import text_counterparts
-from ..core.filters import max_softmax_scores, normalized_class_means, pseudo_class_count, select_per_group
-from ..core.kmeans import KMeans
+from ..core.filters import max_softmax_scores, normalized_class_means, select_per_group
 from ..utils.timing import timed, torch_threads
 from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
                                 resolve_device)
-from .base import NounSelector, TwoStage, max_points
+from .base import NounSelector, TwoStage
 
 __all__ = ["TAC_KAPPA", "TAC", "TACStar", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
            "mine_neighbors"]
@@ -174,17 +173,11 @@ class TAC(TwoStage):
         self.random_state = random_state
 
     def _select(self, E, R):
-        n = E.shape[0]
-        k = check_n_clusters(self.n_clusters, n, "n_clusters (K)", "training images")
-        C = self.n_pseudo_classes if self.n_pseudo_classes is not None else pseudo_class_count(n, k, 300)
-        C = check_n_clusters(C, n, "n_pseudo_classes (C)", "training images")
+        C = self._pseudo_classes(E.shape[0], 300)
         top_k = check_int(self.top_k, "top_k")
         temperature = check_positive(self.temperature, "temperature")
         device = resolve_device(self.device)
-        with timed(self.timings_, "kmeans"):
-            km = KMeans(C, spherical=True, niter=self.kmeans_niter, nredo=self.kmeans_nredo,
-                        max_points_per_centroid=max_points(self.kmeans_max_points), device=self.device,
-                        random_state=self.random_state).fit(E)
+        km = self._kmeans(E, C)
         self.pseudo_labels_, self.n_pseudo_classes_ = km.labels_, C
         with timed(self.timings_, "score"):
             self.W_ = normalized_class_means(E, km.labels_, C)
