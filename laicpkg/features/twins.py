@@ -177,6 +177,32 @@ _STL10 = (("airplane", ("n02691156",)), ("bird", ("n01503061",)), ("car", ("n029
           ("ship", ("n04194289",)), ("truck", ("n04490091",)))
 
 
+#: CIFAR-20's superclasses with their five CIFAR-100 classes as WordNet synsets (the sense a CIFAR image shows;
+#: "aquarium fish" is WordNet's goldfish, "pickup truck" its pickup, "tank" the army tank, "rocket" the vehicle).
+_CIFAR20 = (
+    ("aquatic mammals", ("n02363005", "n02068974", "n02444819", "n02076196", "n02062744")),  # beaver … whale
+    ("fish", ("n01443537", "n02657368", "n01495701", "n01482330", "n02537085")),  # goldfish, flatfish, ray, shark, trout
+    ("flowers", ("n12041446", "n11900569", "n12620196", "n11978233", "n12454159")),  # orchid … tulip
+    ("food containers", ("n02876657", "n02880940", "n02946921", "n03147509", "n03959485")),  # bottle … plate
+    ("fruit and vegetables", ("n07739125", "n07734744", "n07747607", "n07767847", "n07720615")),  # apple … pepper
+    ("household electrical devices", ("n03046257", "n03085013", "n03636248", "n04401088", "n04405907")),
+    ("household furniture", ("n02818832", "n03001627", "n04256520", "n04379243", "n04550184")),  # bed … wardrobe
+    ("insects", ("n02206856", "n02164464", "n02274259", "n02309337", "n02233338")),  # bee … cockroach
+    ("large carnivores", ("n02131653", "n02128385", "n02129165", "n02129604", "n02114100")),  # bear … wolf
+    ("large man-made outdoor things", ("n02898711", "n02980441", "n03544360", "n04096066", "n04233124")),
+    ("large natural outdoor scenes", ("n09247410", "n08438533", "n09359803", "n09393605", "n09426788")),
+    ("large omnivores and herbivores", ("n02437136", "n02402425", "n02481823", "n02503517", "n01877134")),
+    ("medium-sized mammals", ("n02118333", "n02346627", "n01874928", "n02508021", "n02445715")),  # fox … skunk
+    ("non-insect invertebrates", ("n01976957", "n01982650", "n01944390", "n01772222", "n01922303")),  # crab … worm
+    ("people", ("n09827683", "n10285313", "n10084295", "n10287213", "n10787470")),  # baby, boy, girl, man, woman
+    ("reptiles", ("n01697178", "n01699831", "n01674464", "n01726692", "n01662784")),  # crocodile … turtle
+    ("small mammals", ("n02342885", "n02330245", "n02324045", "n01891633", "n02355227")),  # hamster … squirrel
+    ("trees", ("n12752205", "n12268246", "n12582231", "n11608250", "n12724942")),  # maple, oak, palm, pine, willow
+    ("vehicles 1", ("n02834778", "n02924116", "n03790512", "n03930630", "n04468005")),  # bicycle … train
+    ("vehicles 2", ("n03649909", "n04099429", "n04335435", "n04389033", "n04465501")),  # lawn mower … tractor
+)
+
+
 def _imagenet(file: str) -> tuple:
     from .images import wnid_names
 
@@ -188,6 +214,8 @@ def _base_specs() -> dict:
     return {s.name: s for s in [
         TwinSpec("twin-cifar10", "cifar10", _CIFAR10, 50000, 10000,
                  notes="CIFAR-10's ten classes as their WordNet synsets"),
+        TwinSpec("twin-cifar20", "cifar20", _CIFAR20, 50000, 10000,
+                 notes="CIFAR-20's superclasses, each its five CIFAR-100 classes as WordNet synsets"),
         TwinSpec("twin-stl10", "stl10", _STL10, 5000, 8000, notes="STL-10's ten classes as their WordNet synsets"),
         TwinSpec("twin-imagenet10", "imagenet10", _imagenet("imagenet10_wnids.txt"), 13000, 500,
                  notes="ImageNet-10's synsets"),
