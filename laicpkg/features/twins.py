@@ -203,6 +203,26 @@ _CIFAR20 = (
 )
 
 
+#: DTD's 47 texture adjectives mapped to the WordNet noun synset of the pattern they name (DTD's classes are
+#: adjectives, which WordNet's noun pool lacks): banded → band (adornment), chequered → checkerboard,
+#: interlaced → latticework, lined → line (shape), marbled → marble (rock), pitted → pit (cavity), sprinkled →
+#: sprinkles (candy), veined → vein (of a leaf), woven → weave (design), … one synset per class.
+_DTD = tuple((adjective, (wnid,)) for adjective, wnid in (
+    ("banded", "n02784732"), ("blotchy", "n04694809"), ("braided", "n05259512"), ("bubbly", "n09229709"),
+    ("bumpy", "n13894434"), ("chequered", "n03011521"), ("cobwebbed", "n03059685"), ("cracked", "n04693096"),
+    ("crosshatched", "n04681797"), ("crystalline", "n14883206"), ("dotted", "n13911872"), ("fibrous", "n14866889"),
+    ("flecked", "n04682462"), ("freckled", "n05245192"), ("frilly", "n03397532"), ("gauzy", "n03429914"),
+    ("grid", "n05931512"), ("grooved", "n13893786"), ("honeycombed", "n09218315"), ("interlaced", "n03646916"),
+    ("knitted", "n03624966"), ("lacelike", "n03631177"), ("lined", "n13863771"), ("marbled", "n14947807"),
+    ("matted", "n03727837"), ("meshed", "n03819595"), ("paisley", "n03877351"), ("perforated", "n03915900"),
+    ("pitted", "n09393108"), ("pleated", "n03965907"), ("polka-dotted", "n03978300"), ("porous", "n13912115"),
+    ("potholed", "n09398076"), ("scaly", "n01902877"), ("smeared", "n04694441"), ("spiralled", "n13876561"),
+    ("sprinkled", "n07604182"), ("stained", "n04695176"), ("stratified", "n08657249"), ("striped", "n04683136"),
+    ("studded", "n04343346"), ("swirly", "n13878112"), ("veined", "n13098186"), ("waffled", "n07641699"),
+    ("woven", "n04568298"), ("wrinkled", "n13905792"), ("zigzagged", "n13887319"),
+))
+
+
 def _imagenet(file: str) -> tuple:
     from .images import wnid_names
 
@@ -216,6 +236,8 @@ def _base_specs() -> dict:
                  notes="CIFAR-10's ten classes as their WordNet synsets"),
         TwinSpec("twin-cifar20", "cifar20", _CIFAR20, 50000, 10000,
                  notes="CIFAR-20's superclasses, each its five CIFAR-100 classes as WordNet synsets"),
+        TwinSpec("twin-dtd", "dtd", _DTD, 3760, 1880,
+                 notes="DTD's 47 textures as the WordNet nouns of the patterns they name (a documented table)"),
         TwinSpec("twin-stl10", "stl10", _STL10, 5000, 8000, notes="STL-10's ten classes as their WordNet synsets"),
         TwinSpec("twin-imagenet10", "imagenet10", _imagenet("imagenet10_wnids.txt"), 13000, 500,
                  notes="ImageNet-10's synsets"),
