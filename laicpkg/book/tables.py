@@ -209,16 +209,16 @@ def twin_baseline_table(twins, seeds=(0, 1, 2)) -> pd.DataFrame:
     One row per (twin, baseline): the twin's ACC/NMI, the paper's, the differences and whether they are
     within ±2 (ACC) and ±3 (NMI) points."""
     from ..features.datasets import get_dataset_spec
-    from ..features.twins import TOLERANCE, baseline_scores
+    from ..features.twins import TOLERANCE, mean_baseline_scores
 
     rows = []
     for twin in twins:
-        runs = [baseline_scores(twin, s) for s in seeds]
+        achieved = mean_baseline_scores(twin, seeds)
         paper = get_dataset_spec(twin.dataset).paper
         for method, row in (("kmeans", "CLIP (k-means)"), ("zeroshot", "CLIP (zero-shot)")):
             r = {"twin": twin.name, "baseline": row}
             for k in ("ACC", "NMI"):
-                here = float(np.mean([x[method][k] for x in runs]))
+                here = achieved[method][k]
                 r.update({f"twin {k}": round(here, 1), f"paper {k}": paper[row][k],
                           f"Δ{k}": round(here - paper[row][k], 1),
                           f"{k} within ±{TOLERANCE[k]:g}": abs(here - paper[row][k]) <= TOLERANCE[k]})

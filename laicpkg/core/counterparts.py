@@ -21,7 +21,7 @@ from ..utils.errors import ParameterError
 from .kmeans import KMeans
 from ..utils.validation import check_choice, check_positive
 
-__all__ = ["KAPPA", "text_counterparts", "cluster_noun_weights", "concat_features", "final_clustering"]
+__all__ = ["KAPPA", "retrieval_weights", "text_counterparts", "cluster_noun_weights", "concat_features", "final_clustering"]
 
 #: κ = 0.006, the retrieval temperature of Eq. 9 (GradNorm Sec. 5.1.2).
 KAPPA = 0.006
@@ -29,6 +29,25 @@ KAPPA = 0.006
 
 #: Largest (images × selected nouns) block of Eq. 9's weights held at once.
 WEIGHT_ELEMENTS = 1 << 24
+
+
+def retrieval_weights(E, R_pos, kappa: float = KAPPA, *, device: str = "cpu", chunk_size: int = 16384):
+    """Eq. 9's weights ``softmax_j(e_iᵀ r_j / κ)`` block by block of images: yields ``(a, b, W, R)`` with ``W``
+    the (b − a, |D_pos|) weights of images ``a..b`` and ``R`` the noun features as a tensor on ``device``.
+
+    Blocks hold at most ``chunk_size`` images and 16M weights (64 MB in float32; ImageNet-1K's ~10k selected
+    nouns give blocks of ~1,600 images).
+    """
+    kappa = check_positive(kappa, "kappa")
+    E = np.asarray(E, dtype=np.float32)
+    R_pos = np.asarray(R_pos, dtype=np.float32)
+    if R_pos.ndim != 2 or R_pos.shape[0] == 0:
+        raise ParameterError("the selected noun set D_pos is empty: no text counterpart can be built")
+    Rt = torch.as_tensor(R_pos, device=device)
+    chunk_size = max(1, min(chunk_size, WEIGHT_ELEMENTS // R_pos.shape[0]))
+    for a in range(0, E.shape[0], chunk_size):
+        Et = torch.as_tensor(E[a:a + chunk_size], device=device)
+        yield a, a + Et.shape[0], torch.softmax((Et @ Rt.T) / kappa, dim=1), Rt
 
 
 def text_counterparts(E, R_pos, kappa: float = KAPPA, *, normalize: bool = True, device: str = "cpu",
@@ -46,23 +65,12 @@ def text_counterparts(E, R_pos, kappa: float = KAPPA, *, normalize: bool = True,
     -------
     V : ndarray (n_samples, d), float32
     """
-    kappa = check_positive(kappa, "kappa")
-    E = np.asarray(E, dtype=np.float32)
-    R_pos = np.asarray(R_pos, dtype=np.float32)
-    if R_pos.ndim != 2 or R_pos.shape[0] == 0:
-        raise ParameterError("the selected noun set D_pos is empty: no text counterpart can be built")
-    Rt = torch.as_tensor(R_pos, device=device)
-    V = np.empty((E.shape[0], R_pos.shape[1]), dtype=np.float32)
-    # images per block: at most chunk_size, and the (block × |D_pos|) weights stay within 16M elements
-    # (64 MB in float32; ImageNet-1K's ~10k selected nouns give blocks of ~1,600 images)
-    chunk_size = max(1, min(chunk_size, WEIGHT_ELEMENTS // R_pos.shape[0]))
-    for a in range(0, E.shape[0], chunk_size):
-        Et = torch.as_tensor(E[a:a + chunk_size], device=device)
-        weights = torch.softmax((Et @ Rt.T) / kappa, dim=1)
+    V = np.empty((np.shape(E)[0], np.shape(R_pos)[1]), dtype=np.float32)
+    for a, b, weights, Rt in retrieval_weights(E, R_pos, kappa, device=device, chunk_size=chunk_size):
         v = weights @ Rt
         if normalize:
             v = torch.nn.functional.normalize(v, dim=1)
-        V[a:a + chunk_size] = v.cpu().numpy()
+        V[a:b] = v.cpu().numpy()
     return V
 
 
@@ -74,15 +82,10 @@ def cluster_noun_weights(E, R_pos, labels, n_clusters: int, kappa: float = KAPPA
     its text counterpart (Eq. 9); averaged over the images of a cluster they rank the nouns that
     describe it (the cluster's names, book/implementation.md "Clusters that name themselves").
     """
-    kappa = check_positive(kappa, "kappa")
-    E = np.asarray(E, dtype=np.float32)
     labels = np.asarray(labels, dtype=np.int64)
-    Rt = torch.as_tensor(np.asarray(R_pos, dtype=np.float32), device=device)
-    sums = torch.zeros((n_clusters, Rt.shape[0]), dtype=torch.float64, device=device)
-    chunk_size = max(1, min(chunk_size, WEIGHT_ELEMENTS // max(Rt.shape[0], 1)))
-    for a in range(0, E.shape[0], chunk_size):
-        weights = torch.softmax((torch.as_tensor(E[a:a + chunk_size], device=device) @ Rt.T) / kappa, dim=1)
-        sums.index_add_(0, torch.as_tensor(labels[a:a + chunk_size], device=device), weights.double())
+    sums = torch.zeros((n_clusters, np.shape(R_pos)[0]), dtype=torch.float64, device=device)
+    for a, b, weights, _ in retrieval_weights(E, R_pos, kappa, device=device, chunk_size=chunk_size):
+        sums.index_add_(0, torch.as_tensor(labels[a:b], device=device), weights.double())
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     return (sums.cpu().numpy() / np.maximum(counts, 1)[:, None]).astype(np.float32)
 

@@ -36,7 +36,8 @@ from .concepts import concept_vectors, wordnet_graph
 from .container import LaICData
 
 __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
-           "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE"]
+           "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE",
+           "mean_baseline_scores"]
 
 TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
 
@@ -269,7 +270,8 @@ def get_twin(name: str) -> TwinSpec:
 TOLERANCE = {"ACC": 2.0, "NMI": 3.0}
 
 
-def _mean_scores(spec: TwinSpec, seeds) -> dict:
+def mean_baseline_scores(spec: TwinSpec, seeds) -> dict:
+    """:func:`baseline_scores` averaged over ``seeds``: {"kmeans": {ACC, NMI, ARI}, "zeroshot": {...}}."""
     runs = [baseline_scores(spec, s) for s in seeds]
     return {m: {k: float(np.mean([r[m][k] for r in runs])) for k in ("ACC", "NMI", "ARI")} for m in runs[0]}
 
@@ -281,7 +283,7 @@ def _bisect(spec: TwinSpec, param: str, lo: float, hi: float, metric, target: fl
     for _ in range(steps):
         mid = (lo + hi) / 2
         trial = replace(spec, **{param: round(mid, 4)})
-        scores = _mean_scores(trial, seeds)
+        scores = mean_baseline_scores(trial, seeds)
         bar.update(1)
         bar.set_postfix({param: f"{mid:.3f}", "kmeans": f"{scores['kmeans']['ACC']:.1f}",
                          "zeroshot": f"{scores['zeroshot']['ACC']:.1f}"})
@@ -324,7 +326,7 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), rounds: int = 2, steps: 
                                        increasing=False)
             else:
                 bar.update(steps)
-    achieved = _mean_scores(spec, seeds)
+    achieved = mean_baseline_scores(spec, seeds)
     within = {m: {k: abs(achieved[m][k] - target[m][k]) <= TOLERANCE[k] for k in TOLERANCE} for m in target}
     return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds),
             "achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
