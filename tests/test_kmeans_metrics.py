@@ -33,6 +33,29 @@ def test_spherical_centroids_are_unit_and_seeded():
     np.testing.assert_array_equal(labels, a.labels_)
 
 
+@pytest.mark.parametrize("spherical", [True, False])
+def test_lean_kmeans_equals_faiss_on_the_whole_array(spherical):
+    """KMeans draws faiss' subsample itself and assigns in blocks (no full copy of the features): the
+    centroids, labels and objective must be those of faiss trained and searched on the whole array."""
+    import faiss
+
+    rng = np.random.default_rng(4)
+    n, d, k, mppc = 70000, 8, 12, 40  # n > k·mppc: faiss subsamples; 70,000 rows span two search blocks
+    X = (rng.standard_normal((k, d))[rng.integers(0, k, n)] + rng.standard_normal((n, d))).astype(np.float32)
+    ours = KMeans(k, spherical=spherical, niter=5, nredo=2, max_points_per_centroid=mppc, random_state=7).fit(X)
+    Xn = X / np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True) if spherical else X
+    Xn = np.ascontiguousarray(Xn, dtype=np.float32)
+    ref = faiss.Kmeans(d, k, niter=5, nredo=2, spherical=spherical, seed=7, min_points_per_centroid=1,
+                       max_points_per_centroid=mppc)
+    ref.train(Xn)
+    np.testing.assert_array_equal(ours.cluster_centers_, ref.centroids)
+    index = faiss.IndexFlatIP(d) if spherical else faiss.IndexFlatL2(d)
+    index.add(ref.centroids)
+    np.testing.assert_array_equal(ours.labels_, index.search(Xn, 1)[1][:, 0])
+    assert ours.inertia_ == inertia(Xn, ours.labels_, ours.cluster_centers_)
+    np.testing.assert_array_equal(ours.predict(X[:20000]), ours.labels_[:20000])
+
+
 def test_kmeans_errors():
     X = np.ones((10, 3))
     with pytest.raises(EmptyClusterError, match="empty"):
@@ -72,3 +95,25 @@ def test_filter_precision_recall_known_case():
     assert pr == {"precision": pytest.approx(100 * 2 / 3), "recall": 50.0, "n_selected": 3}
     with pytest.raises(ParameterError):
         filter_precision_recall([12], mask)
+
+
+def test_normalised_features_are_not_copied_again():
+    """as_features on rows it normalised before returns them without a copy (the same bits as dividing
+    again); a row that is not unit makes a copy and leaves the input untouched."""
+    from laicpkg.utils.validation import as_features
+
+    rng = np.random.default_rng(2)
+    A = np.zeros((70000, 16), dtype=np.float32)  # rows of four ±0.5: unit norm exactly, on any CPU
+    for j in range(4):
+        A[np.arange(70000), rng.integers(0, 4, 70000) + 4 * j] = 0.5
+    A *= rng.choice([-1.0, 1.0], size=A.shape).astype(np.float32)
+    assert (np.count_nonzero(A, axis=1) == 4).all()
+    B = as_features(A)
+    assert np.shares_memory(A, B)
+    np.testing.assert_array_equal(B, A)
+    C = A.copy()
+    C[69000] *= 2.0  # a non-unit row in the second block
+    D = as_features(C)
+    assert not np.shares_memory(C, D)
+    np.testing.assert_array_equal(D, A)
+    assert C[69000, 0] == 2.0 * A[69000, 0]

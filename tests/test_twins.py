@@ -20,9 +20,34 @@ def test_twins_have_the_real_datasets_shape():
     for name, twin in TWIN_SPECS.items():
         real = get_dataset_spec(twin.dataset)
         spec = get_dataset_spec(name)
-        assert (twin.n_classes, twin.n_train, twin.n_test) == (real.n_classes, real.n_train, real.n_test)
+        assert (twin.n_classes, twin.n_test) == (real.n_classes, real.n_test)
+        # the real train size, or a smaller one with its reason stated (ImageNet-1K only)
+        assert twin.n_train == real.n_train if not twin.reduced_train else twin.n_train < real.n_train
         assert spec.paper == real.paper and spec.synthetic is twin
+    assert {t.dataset for t in TWIN_SPECS.values()} == {"stl10", "cifar10", "cifar20", "imagenet10", "imagenet-dogs",
+                                                        "dtd", "ucf101", "imagenet"}  # Tables 1-2's eight datasets
+    assert [t.name for t in TWIN_SPECS.values() if t.reduced_train] == ["twin-imagenet"]
     assert TWIN_SPECS["twin-imagenet-dogs"].class_names[0] == "Maltese dog"
+    assert TWIN_SPECS["twin-ucf101"].class_names[:2] == ("ApplyEyeMakeup", "ApplyLipstick")
+    assert TWIN_SPECS["twin-imagenet"].class_names[0] == "tench"
+
+
+def test_a_class_inside_another_owns_its_own_hyponyms():
+    """UCF-101's drum (PlayingDhol) contains the bongo (PlayingTabla) and the tambourine (PlayingDaf); DTD's
+    fleck contains the freckle: the more specific class owns its closure, no noun is a positive of two classes,
+    and every class has its own synsets as positives."""
+    g = wordnet_graph()
+    for name in ("twin-ucf101", "twin-dtd"):
+        spec = replace(TWIN_SPECS[name], n_train=200, n_test=200, dim=32)
+        d = make_twin(spec, seed=0)
+        for k, (_, wnids) in enumerate(spec.classes):
+            assert all(d.noun_class[g.synset(w)] == k for w in wnids), (name, k)
+    d = make_twin(replace(TWIN_SPECS["twin-ucf101"], n_train=200, n_test=200, dim=32), seed=0)
+    names = TWIN_SPECS["twin-ucf101"].class_names
+    drum, bongo = g.synset("n03249569"), g.synset("n02869737")
+    assert bongo in set(g.hyponym_closure(drum))
+    assert names[d.noun_class[bongo]] == "PlayingTabla" and names[d.noun_class[drum]] == "PlayingDhol"
+    assert set(np.flatnonzero(d.noun_class == names.index("PlayingTabla"))) == set(g.hyponym_closure(bongo))
 
 
 def test_positives_are_the_hyponym_closure_and_nouns_are_wordnet_words():

@@ -8,13 +8,19 @@ objective. ``spherical=True`` re-normalises the centroids after every update
 and assigns by inner product (the spherical k-means of the GradNorm and TAC
 code). We use every training point (faiss subsamples to 256 points per
 centroid by default; set ``max_points_per_centroid`` to restore that).
+
+Memory: the caller's features are never copied in full when faiss subsamples. The subsample is drawn
+here with faiss' own permutation (``rand_perm`` with the k-means seed: the rows faiss would pick, in its
+order, so training is bit-identical), only those rows are normalised, and the assignment and the
+objective run over normalised blocks of 65,536 rows. Without subsampling one normalised copy is made,
+none when the features are unit rows already (as the data container holds them).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..utils.errors import EmptyClusterError, ParameterError
-from ..utils.validation import as_features, check_choice, check_int, check_n_clusters
+from ..utils.validation import _BLOCK, as_features, check_choice, check_int, check_n_clusters, nonzero_norms, unit_rows
 
 __all__ = ["KMeans", "k_means", "inertia", "kmeans_on_gpu"]
 
@@ -39,13 +45,15 @@ def kmeans_on_gpu(device: str) -> bool:
                          "`pip install faiss-gpu-cu12` (CUDA 12 wheels) or conda's faiss-gpu, or use --device cpu")
 
 
-def inertia(X: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
+def inertia(X: np.ndarray, labels: np.ndarray, centers: np.ndarray, total: float = 0.0) -> float:
     """Sum of squared Euclidean distances of samples to their assigned centre (float64, in row blocks, so
-    the work array never exceeds one block: 1.28M × 512 ImageNet features need no float64 copy)."""
+    the work array never exceeds one block: 1.28M × 512 ImageNet features need no float64 copy).
+
+    The sum is added to ``total`` block after block, so summing consecutive row blocks through ``total``
+    gives the bits of one call on all rows."""
     X = np.asarray(X)
     centers = np.asarray(centers, dtype=np.float64)
     labels = np.asarray(labels)
-    total = 0.0
     for a in range(0, X.shape[0], 65536):
         diff = X[a:a + 65536].astype(np.float64) - centers[labels[a:a + 65536]]
         total += float(np.einsum("ij,ij->", diff, diff))
@@ -102,7 +110,8 @@ class KMeans:
     def fit(self, X) -> "KMeans":
         import faiss
 
-        X = as_features(X, "k-means input", normalize=self.spherical)
+        X = as_features(X, "k-means input", normalize=False)
+        norms = nonzero_norms(X, "k-means input") if self.spherical else None
         n, d = X.shape
         k = check_n_clusters(self.n_clusters, n, "n_clusters", "samples to cluster")
         niter = check_int(self.niter, "niter")
@@ -119,9 +128,14 @@ class KMeans:
         gpu = kmeans_on_gpu(self.device)
         km = faiss.Kmeans(d, k, niter=niter, nredo=nredo, spherical=self.spherical, seed=seed, verbose=False,
                           min_points_per_centroid=1, max_points_per_centroid=max(mppc, 1), gpu=gpu)
-        km.train(X, init_centroids=init)
+        rows = _faiss_subsample(n, k * max(mppc, 1), seed)
+        train = self._rows(X, norms, rows)
+        km.train(train, init_centroids=init)
+        if rows is None:  # every row was normalised (or X already was): it serves the assignment and objective
+            X, norms = train, None
+        del train
         centers = np.ascontiguousarray(km.centroids, dtype=np.float32)
-        labels = self._assign(X, centers)
+        labels, self.inertia_ = self._assign(X, norms, centers, objective=True)
         counts = np.bincount(labels, minlength=k)
         if (counts == 0).any() and self.on_empty == "raise":
             n_empty = int((counts == 0).sum())
@@ -132,24 +146,62 @@ class KMeans:
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.counts_ = counts
-        self.inertia_ = inertia(X, labels, centers)
         return self
 
-    def _assign(self, X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _rows(X: np.ndarray, norms, rows=None) -> np.ndarray:
+        """Rows of ``X`` as k-means sees them: normalised when ``norms`` is given, else as they are."""
+        if norms is not None:
+            return unit_rows(X, norms, rows)
+        return X if rows is None else np.ascontiguousarray(X[rows])
+
+    def _assign(self, X: np.ndarray, norms, centers: np.ndarray, objective: bool = False):
+        """Nearest centre of every row (block by block), and with ``objective`` the :func:`inertia`."""
         import faiss
 
         index = faiss.IndexFlatIP(X.shape[1]) if self.spherical else faiss.IndexFlatL2(X.shape[1])
         index.add(centers)
-        _, idx = index.search(X, 1)
-        return idx[:, 0].astype(np.int64)
+        labels = np.empty(X.shape[0], dtype=np.int64)
+        total = 0.0
+        for a, b in _blocks(X.shape[0]):
+            block = self._rows(X, norms, slice(a, b))
+            labels[a:b] = index.search(block, 1)[1][:, 0]
+            if objective:
+                total = inertia(block, labels[a:b], centers, total)
+        return (labels, total) if objective else labels
 
     def predict(self, X) -> np.ndarray:
         """Assign new samples to the nearest learned centre."""
-        X = as_features(X, "k-means input", normalize=self.spherical)
-        return self._assign(X, self.cluster_centers_)
+        X = as_features(X, "k-means input", normalize=False)
+        norms = nonzero_norms(X, "k-means input") if self.spherical else None
+        return self._assign(X, norms, self.cluster_centers_)
 
     def fit_predict(self, X) -> np.ndarray:
         return self.fit(X).labels_
+
+
+def _faiss_subsample(n: int, n_keep: int, seed: int):
+    """The rows faiss' k-means trains on when ``n > n_keep`` (its ``rand_perm`` with the k-means seed, in
+    its order); ``None`` when faiss keeps every row."""
+    import faiss
+
+    if n <= n_keep:
+        return None
+    perm = np.empty(n, dtype=np.int32)  # faiss permutes C ints
+    faiss.rand_perm(faiss.swig_ptr(perm), n, seed)
+    return perm[:n_keep].astype(np.int64)
+
+
+def _blocks(n: int, block: int = _BLOCK, min_tail: int = 4096):
+    """Row ranges of at most ``block`` rows; a tail shorter than ``min_tail`` joins the previous range.
+
+    faiss searches queries in chunks of 4,096 and below 20 queries switches from BLAS to its own loop,
+    so ranges that are multiples of 4,096 plus one tail give every row the bits of one whole search.
+    """
+    starts = list(range(0, n, block))
+    if len(starts) > 1 and n - starts[-1] < min_tail:
+        starts.pop()
+    return list(zip(starts, starts[1:] + [n]))
 
 
 def k_means(X, n_clusters: int, **kwargs) -> tuple[np.ndarray, np.ndarray]:

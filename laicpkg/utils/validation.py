@@ -13,7 +13,7 @@ def as_features(X, name: str = "features", *, normalize: bool = True, dtype=np.f
 
     Accepts numpy arrays and torch tensors. Raises :class:`FeatureError` when the
     array is not 2-D, is empty, holds NaN/inf, or has a zero row (which cannot be
-    L2-normalised).
+    L2-normalised). With ``normalize=False`` a float32 C-contiguous array is returned as is (no copy).
     """
     if hasattr(X, "detach"):  # torch tensor
         X = X.detach().cpu().float().numpy()
@@ -25,21 +25,49 @@ def as_features(X, name: str = "features", *, normalize: bool = True, dtype=np.f
     if not np.issubdtype(X.dtype, np.number):
         raise FeatureError(f"{name} must be numeric, got dtype {X.dtype}")
     X = np.ascontiguousarray(X, dtype=np.float64 if dtype == np.float64 else np.float32)
-    finite = np.isfinite(X).all(axis=1)
+    finite = np.concatenate([np.isfinite(X[a:a + _BLOCK]).all(axis=1) for a in range(0, X.shape[0], _BLOCK)])
     if not finite.all():
         bad = np.flatnonzero(~finite)
         raise FeatureError(f"{name} has {bad.size} row(s) with NaN or inf (first: row {bad[0]})")
     if normalize:
-        norms = row_norms(X)
-        zero = norms <= np.finfo(X.dtype).tiny
-        if zero.any():
-            bad = np.flatnonzero(zero)
-            raise FeatureError(f"{name} has {bad.size} zero row(s) that cannot be L2-normalised (first: row {bad[0]})")
-        out = np.empty_like(X)
-        for a in range(0, X.shape[0], _BLOCK):
-            out[a:a + _BLOCK] = X[a:a + _BLOCK] / norms[a:a + _BLOCK, None]
-        X = out
+        X = unit_rows(X, nonzero_norms(X, name))
     return X.astype(dtype, copy=False)
+
+
+def nonzero_norms(X: np.ndarray, name: str = "features") -> np.ndarray:
+    """:func:`row_norms` of ``X``; :class:`FeatureError` if a row is zero (it cannot be L2-normalised)."""
+    norms = row_norms(X)
+    zero = norms <= np.finfo(X.dtype).tiny
+    if zero.any():
+        bad = np.flatnonzero(zero)
+        raise FeatureError(f"{name} has {bad.size} zero row(s) that cannot be L2-normalised (first: row {bad[0]})")
+    return norms
+
+
+def unit_rows(X: np.ndarray, norms: np.ndarray, rows=None) -> np.ndarray:
+    """``X[rows] / norms[rows]`` (all rows when ``rows`` is None or a slice) in ``X``'s dtype, block by block.
+
+    Each row is divided by its float64 norm and rounded once, so a row's bits do not depend on which
+    other rows are normalised with it: a block, a subsample or the whole array give the same values.
+    When every selected row already equals its normalised self (features normalised by this function
+    before), the selection of ``X`` itself is returned and nothing is copied.
+    """
+    idx = np.arange(X.shape[0])[rows if rows is not None else slice(None)]
+    contiguous = idx.size > 0 and idx[-1] - idx[0] == idx.size - 1 and bool((np.diff(idx) == 1).all())
+    source = X[idx[0]:idx[-1] + 1] if contiguous else None  # a view: copy only if a row changes
+    out = None
+    for a in range(0, idx.size, _BLOCK):
+        part = idx[a:a + _BLOCK]
+        rows_x = source[a:a + _BLOCK] if contiguous else X[part]
+        block = (rows_x / norms[part, None]).astype(X.dtype)
+        if out is None and contiguous and np.array_equal(block, rows_x):
+            continue
+        if out is None:
+            out = np.empty((idx.size, X.shape[1]), dtype=X.dtype)
+            if a:
+                out[:a] = source[:a]
+        out[a:a + _BLOCK] = block
+    return source if out is None else out
 
 
 _BLOCK = 65536
