@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 
-.PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare \
+.PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare twins \
 	idcl-digits final-assign
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
@@ -90,6 +90,12 @@ book: $(STAMP)
 # IDCL's DIGITS reproduction (minutes per run); both write records the book reads.
 compare: $(STAMP)
 	$(VENV)/bin/laic compare
+
+# Paper vs twin (notebooks/09_twins): the methods of GradNorm's Tables 1-2 on the seven default twins.
+TWINS := twin-cifar10,twin-cifar20,twin-imagenet-dogs,twin-dtd,twin-stl10,twin-imagenet10,twin-ucf101
+twins: $(STAMP)
+	$(VENV)/bin/laic compare --datasets $(TWINS) --methods zeroshot,kmeans,sic,tac,gradnorm,gradnorm-centroid \
+	  --seeds 3 --records-dir book/results/twins/records
 
 idcl-digits: $(STAMP)
 	scripts/idcl_digits.sh

@@ -182,8 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calibrate", help="fit a synthetic twin's generator to the paper's CLIP baseline rows")
     cal.add_argument("--dataset", default=None, help="twin name(s), comma-separated [with --check: every twin]")
     cal.add_argument("--seeds", type=int, default=3, help="data seeds 0..N-1 averaged [3]")
-    cal.add_argument("--rounds", type=int, default=2, help="alternating bisection rounds [2]")
-    cal.add_argument("--steps", type=int, default=8, help="bisection steps per parameter and round [8]")
+    cal.add_argument("--steps", type=int, default=7, help="bisection steps per searched parameter [7]")
     cal.add_argument("--out", default=None, metavar="PATH", help="calibration file [the package's data/twins.json]")
     cal.add_argument("--check", action="store_true",
                      help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
@@ -377,7 +376,7 @@ def _cmd_calibrate(args) -> int:
         raise ParameterError("--dataset is required (a twin name; see `laic list`), or use --check")
     for n in names:
         get_twin(n)
-    for flag in ("seeds", "rounds", "steps"):
+    for flag in ("seeds", "steps"):
         if getattr(args, flag) < 1:
             raise ParameterError(f"--{flag} must be at least 1; got {getattr(args, flag)}")
     check_seed(args.seeds - 1, "--seeds - 1")
@@ -390,7 +389,7 @@ def _cmd_calibrate(args) -> int:
     if grid is None:
         return 0
     here = not (grid["workers"] or grid["scheduler"] or grid["cluster"])
-    tasks = [Task(n, calibrate_task, {"name": n, "seeds": list(seeds), "rounds": args.rounds, "steps": args.steps,
+    tasks = [Task(n, calibrate_task, {"name": n, "seeds": list(seeds), "steps": args.steps,
                                       "out": str(Path(out).resolve()), "progress": here}) for n in names]
     report = execute(tasks, desc="twins calibrated", **grid)
     for n, entry in merge_calibrations(names, Path(out).resolve()):

@@ -119,7 +119,8 @@ closeness.round(3)
 # 82,115 noun synsets gets a vector built down the hypernym tree (a child is its parents' mean plus a
 # random perturbation), so sibling concepts are close, cousins less, unrelated branches nearly orthogonal.
 # Each class is its WordNet synset; its images are drawn around the class concept or one of its hyponyms
-# (plus class appearance, nuisance, noise and the image modality offset); the wild pool is WordNet's real
+# (plus class appearance, both scaled down for some images by the ambiguity ρ, a Gaussian nuisance spread
+# shared by all classes, noise and the image modality offset); the wild pool is WordNet's real
 # pool, named by first lemmas; the positives of a class are its synset and every hyponym below it, so the
 # selected-noun tables and the clusters' names are English words checked against WordNet. What twins cannot
 # model: CLIP's actual errors (a twin confuses what WordNet puts close, not what looks alike), prompt
@@ -130,11 +131,12 @@ closeness.round(3)
 twin_positives_table("twin-cifar10")
 
 # %% [markdown]
-# `laic calibrate` fits three global generator parameters of each twin (semantic, appearance and nuisance
-# weights) so that CLIP zero-shot and CLIP k-means on the twin land on the paper's rows (GradNorm's
-# Tables 1–2, ViT-B/32), mean over three data seeds; it never looks at a LaIC method, so GradNorm's, TAC's
-# and SIC's numbers on a twin are predictions. The committed calibrations, with ✓ where the twin is
-# within ±2 ACC / ±3 NMI points of the paper:
+# `laic calibrate` fits three global generator parameters of each twin (the semantic weight, the
+# ambiguity ρ and, where needed, the appearance weight) so that CLIP zero-shot and CLIP k-means on the twin
+# land on the paper's rows (GradNorm's Tables 1–2, ViT-B/32), mean over three data seeds; it never looks at
+# a LaIC method, so GradNorm's, TAC's and SIC's numbers on a twin are predictions ({doc}`09_twins` sets
+# them beside the paper's). The committed calibrations, with ✓ where the twin is within ±2 ACC / ±3 NMI
+# points of the paper, and the ACC of each data seed:
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -71,7 +71,7 @@ def test_extraction_fp16_on_cuda_matches_cpu(tmp_path):
 def test_kmeans_on_gpu_matches_cpu_objective():
     faiss = pytest.importorskip("faiss")
     if not hasattr(faiss, "get_num_gpus") or faiss.get_num_gpus() == 0:
-        pytest.skip("this faiss has no GPU support (install the gpu extra)")
+        pytest.skip("this faiss has no GPU support (replace faiss-cpu by faiss-gpu-cu12)")
     from laicpkg.core.kmeans import KMeans
 
     rng = np.random.default_rng(2)

@@ -15,7 +15,8 @@ import pandas as pd
 __all__ = ["results_table", "selected_nouns_table", "tsne_embed", "comparison_table", "mean_std_table",
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
-           "twin_calibration_table", "twin_positives_table"]
+           "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
+           "naming_table", "cluster_names_table"]
 
 
 def results_table(records) -> pd.DataFrame:
@@ -139,6 +140,43 @@ def paper_comparison(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, names=["dataset", "method"]) if parts else pd.DataFrame()
 
 
+def paper_vs_twin(table: pd.DataFrame, metrics=("ACC", "NMI", "ARI")) -> pd.DataFrame:
+    """:func:`paper_comparison` of twin runs with the differences twin − paper per metric (``Δ ACC``, …).
+
+    Explained in: notebooks/08_comparison ("Paper vs twin"). A twin's paper rows are its real dataset's.
+    """
+    out = paper_comparison(table)
+    for m in metrics:
+        out[f"Δ {m}"] = out[m] - out[f"{m} (paper)"]
+    return out[[c for m in metrics for c in (m, f"{m} (paper)", f"Δ {m}")]]
+
+
+def ordering_table(table: pd.DataFrame, metric: str = "ACC",
+                   order=("gradnorm", "tac", "kmeans")) -> pd.DataFrame:
+    """Per dataset: does the paper's ordering (GradNorm above TAC above CLIP k-means, by ``metric``) hold?
+
+    One row per dataset of ``table`` (:func:`comparison_table` means) that has all three methods: their
+    means, and whether each step of the ordering holds on these runs and in the paper's table.
+    """
+    from ..book.paper_results import METHOD_TO_PAPER_ROW, paper_table
+
+    rows = []
+    for ds in table.index.get_level_values(0).unique():
+        ours = table.loc[ds][metric]
+        if not set(order) <= set(ours.index):
+            continue
+        paper = paper_table(ds)
+        row = {"dataset": ds, **{f"{m} {metric}": round(float(ours[m]), 1) for m in order}}
+        holds = all(ours[a] > ours[b] for a, b in zip(order, order[1:]))
+        row["ordering holds"] = "yes" if holds else "no: " + ", ".join(
+            f"{a} ≤ {b}" for a, b in zip(order, order[1:]) if not ours[a] > ours[b])
+        if paper is not None:
+            p = paper[metric].rename(index={v: k for k, v in METHOD_TO_PAPER_ROW.items()})
+            row["in the paper"] = "yes" if all(p[a] > p[b] for a, b in zip(order, order[1:])) else "no"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("dataset") if rows else pd.DataFrame()
+
+
 def final_assign_summary(fa: pd.DataFrame) -> pd.DataFrame:
     """Mean and std over seeds of :func:`final_assign_experiment`'s rows, per dataset, method and final step."""
     return fa.groupby(["dataset", "method", "final_assign"])[["ACC", "NMI", "ARI"]].agg(["mean", "std"])
@@ -228,7 +266,8 @@ def twin_baseline_table(twins, seeds=(0, 1, 2)) -> pd.DataFrame:
 
 def twin_calibration_table() -> pd.DataFrame:
     """The committed calibrations (``laic calibrate``): per twin and baseline, the twin's ACC/NMI (mean over
-    the calibration's seeds), the paper's, and whether each lies within the tolerance. Reads, never runs."""
+    the calibration's seeds), the paper's, whether each lies within the tolerance, and the ACC of each data
+    seed (how much one drawn twin can differ from the mean). Reads, never runs."""
     from ..features.twins import TWIN_SPECS
 
     rows = []
@@ -242,6 +281,8 @@ def twin_calibration_table() -> pd.DataFrame:
                 here, paper = entry["achieved"][method][k], entry["paper"][method][k]
                 r.update({f"twin {k}": round(here, 1), f"paper {k}": paper, f"Δ{k}": round(here - paper, 1),
                           f"{k} ok": "✓" if entry["within_tolerance"][method][k] else "✗"})
+            per_seed = entry.get("per_seed", {}).get(method, {}).get("ACC")
+            r["ACC per data seed"] = " / ".join(f"{v:.1f}" for v in per_seed) if per_seed else ""
             rows.append(r)
     return pd.DataFrame(rows).set_index(["twin", "baseline"])
 
@@ -250,15 +291,48 @@ def twin_positives_table(twin, examples: int = 5) -> pd.DataFrame:
     """Per class of a twin: its WordNet synset, how many nouns of the pool are its positives (the synset
     and its hyponym closure) and the first few of them. Read from WordNet; nothing is generated."""
     from ..features.concepts import wordnet_graph
-    from ..features.twins import get_twin
+    from ..features.twins import class_positives, get_twin
 
     twin = get_twin(twin) if isinstance(twin, str) else twin
     graph = wordnet_graph()
     rows = []
-    for name, wnids in twin.classes:
+    for (name, wnids), closure in zip(twin.classes, class_positives(twin, graph)):
         ids = [graph.synset(w) for w in wnids]
-        closure = np.unique(np.concatenate([graph.hyponym_closure(i) for i in ids]))
         rest = [graph.name(i) for i in closure if i not in ids]
         rows.append({"class": name, "synset": ", ".join(wnids), "positive nouns": int(closure.size),
                      "some hyponyms": ", ".join(rest[:examples]) + (", …" if len(rest) > examples else "")})
     return pd.DataFrame(rows).set_index("class")
+
+
+def naming_table(records) -> pd.DataFrame:
+    """Naming accuracy (share of clusters whose top name is a positive of their matched class), mean ± std
+    over seeds per dataset and method, for the records that measured it (datasets with known positives)."""
+    rows = [{"dataset": r["dataset"], "method": r["method"], "seed": r["seed"], "naming": r["naming_accuracy"]}
+            for r in records if r.get("naming_accuracy") is not None]
+    if not rows:
+        return pd.DataFrame()
+    g = pd.DataFrame(rows).groupby(["dataset", "method"])["naming"]
+    return pd.DataFrame({"naming accuracy": g.mean().round(1), "std": g.std(ddof=0).round(1),
+                         "seeds": g.count()})
+
+
+def cluster_names_table(record: dict, max_clusters: int | None = None) -> pd.DataFrame:
+    """One run's clusters: the matched class and the five best names (Eq. 9 weights), ✓ where a name is a
+    positive of the matched class (a twin's WordNet closure; marks only for twins)."""
+    from ..features.concepts import wordnet_graph
+    from ..features.twins import TWIN_SPECS, class_positives
+
+    names = record.get("cluster_names") or {}
+    twin = TWIN_SPECS.get(record["dataset"])
+    positive = {}
+    if twin is not None:
+        graph = wordnet_graph()
+        positive = {cls: {graph.lemmas[i][0] for i in closure}
+                    for cls, closure in zip(twin.class_names, class_positives(twin, graph))}
+    rows = []
+    for c, entry in list(sorted(names.items(), key=lambda kv: int(kv[0])))[:max_clusters]:
+        ok = positive.get(entry["class"], set())
+        rows.append({"cluster": int(c), "matched class": entry["class"],
+                     "names (best first)": ", ".join(n.replace("_", " ") + (" ✓" if n in ok else "")
+                                                       for n in entry["names"])})
+    return pd.DataFrame(rows).set_index("cluster")

@@ -41,8 +41,9 @@ def kmeans_on_gpu(device: str) -> bool:
         return True
     if device == "auto":
         return False
-    raise ParameterError("device='cuda' but this faiss has no GPU support (faiss-cpu); install a GPU build, e.g. "
-                         "`pip install faiss-gpu-cu12` (CUDA 12 wheels) or conda's faiss-gpu, or use --device cpu")
+    raise ParameterError("device='cuda' but this faiss has no GPU support (faiss-cpu); replace it by a GPU build "
+                         "(`pip uninstall -y faiss-cpu && pip install faiss-gpu-cu12`, or conda's faiss-gpu), "
+                         "or use --device cpu")
 
 
 def inertia(X: np.ndarray, labels: np.ndarray, centers: np.ndarray, total: float = 0.0) -> float:
@@ -84,7 +85,7 @@ class KMeans:
         cluster identities from one call to the next (IDCL re-clusters every epoch).
     device : {"cpu", "cuda", "auto"}, default "cpu"
         ``"cuda"`` trains on the GPU through faiss' GPU index (a faiss build with GPU support is needed:
-        the ``gpu`` extra); same semantics and seeds as on the CPU.
+        faiss-gpu-cu12 in place of faiss-cpu); same semantics and seeds as on the CPU.
 
     Attributes
     ----------

@@ -9,9 +9,11 @@ synset ``s``, ``o_img`` and ``o_txt`` two orthogonal modality offsets (CLIP's mo
 
 * an image of class ``k``: its semantic synset ``s`` is the class synset, or with
   probability ``hyponym_share`` a random synset of the class's hyponym closure (a
-  Maltese dog among "dogs"); ``x = normalise(g·o_img + w_s·c(s) + w_a·a_k + w_b·n_m + σ·ε/√d)``
-  with ``a_k`` the class's appearance direction, ``n_m`` one of ``nuisance_modes``
-  nuisance directions and ``ε`` standard normal;
+  Maltese dog among "dogs"); ``x = normalise(g·o_img + t·(w_s·c(s) + w_a·a_k) + w_b·n + σ·ε/√d)``
+  with ``a_k`` the class's appearance direction, ``t = 1 − ρ·u`` (``u`` uniform on [0, 1]: the
+  ambiguity ``ρ`` puts some images between the classes), ``n = Gz/√m`` a Gaussian spread along
+  ``m = nuisance_modes`` directions shared by all classes (``nuisance_kind="modes"``: one of them) and
+  ``ε`` standard normal;
 * a noun (every one of WordNet's 82,115 noun synsets, named by its first lemma):
   ``r = normalise(g·o_txt + c(s) + τ·ε/√d)``;
 * the class-name text feature (zero-shot, Eq. 1): ``normalise(g·o_txt + c̄_k)`` with ``c̄_k`` the
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,14 +39,14 @@ from .concepts import concept_vectors, wordnet_graph
 from .container import LaICData
 
 __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
-           "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE",
+           "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE", "class_positives",
            "mean_baseline_scores"]
 
 TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
 
 #: The global generator parameters a calibration may change (the rest is the dataset's identity).
-GENERATOR_PARAMS = ("semantic_weight", "appearance_weight", "nuisance_weight", "image_noise", "text_noise",
-                    "spread", "hyponym_share", "modality_gap")
+GENERATOR_PARAMS = ("semantic_weight", "appearance_weight", "ambiguity", "nuisance_weight", "nuisance_kind",
+                    "nuisance_modes", "image_noise", "text_noise", "spread", "hyponym_share", "modality_gap")
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,10 @@ class TwinSpec:
     dim: int = 512
     semantic_weight: float = 1.0       # w_s
     appearance_weight: float = 0.5     # w_a
-    nuisance_weight: float = 0.5       # w_b
+    ambiguity: float = 0.0             # ρ: an image's class terms are scaled by 1 − ρ·U(0, 1)
+    nuisance_weight: float = 0.2       # w_b
     nuisance_modes: int = 8
+    nuisance_kind: str = "gaussian"    # "gaussian": a spread along nuisance_modes directions; "modes": one of them
     image_noise: float = 1.0           # σ
     text_noise: float = 0.3            # τ
     spread: float = 0.5                # of the concept geometry
@@ -94,11 +99,20 @@ def _class_synsets(spec: TwinSpec, graph) -> list:
     return [[graph.synset(w) for w in wnids] for _, wnids in spec.classes]
 
 
+@lru_cache(maxsize=3)
+def _concepts(dim: int, spread: float, seed: int) -> np.ndarray:
+    """WordNet's concept vectors of one data seed, kept for the next twin drawn with them (calibration
+    draws the same seeds dozens of times); read-only."""
+    C = concept_vectors(wordnet_graph(), dim, spread=spread, seed=seed)
+    C.setflags(write=False)
+    return C
+
+
 def _world(spec: TwinSpec, seed: int):
     """Concepts, offsets, appearance and nuisance directions of one data seed."""
     rng = np.random.default_rng([seed, 0x7717])
     graph = wordnet_graph()
-    C = concept_vectors(graph, spec.dim, spread=spec.spread, seed=seed)
+    C = _concepts(spec.dim, spec.spread, seed)
     o = _directions(rng, 2, spec.dim)
     o_img, o_txt = o[0], _unit(o[1] - (o[1] @ o[0]) * o[0])
     appearance = _directions(rng, spec.n_classes, spec.dim)
@@ -116,11 +130,22 @@ def _images(spec: TwinSpec, n: int, C, members: list, o_img, appearance, nuisanc
         sub = rng.random(yb.size) < spec.hyponym_share
         sem = np.array([rng.choice(members[k][1]) if (s and members[k][1].size) else rng.choice(members[k][0])
                         for k, s in zip(yb, sub)])
-        m = rng.integers(0, nuisance.shape[0], size=yb.size)
-        xb = (spec.modality_gap * o_img + spec.semantic_weight * C[sem] + spec.appearance_weight * appearance[yb]
-              + spec.nuisance_weight * nuisance[m] + spec.image_noise * rng.standard_normal((yb.size, d)) / np.sqrt(d))
+        if spec.nuisance_kind == "gaussian":  # a continuous spread along the nuisance directions
+            nb = rng.standard_normal((yb.size, nuisance.shape[0])) @ nuisance / np.sqrt(nuisance.shape[0])
+        else:  # one of the nuisance modes
+            nb = nuisance[rng.integers(0, nuisance.shape[0], size=yb.size)]
+        strength = 1.0 - spec.ambiguity * rng.random((yb.size, 1)) if spec.ambiguity > 0 else 1.0
+        xb = (spec.modality_gap * o_img + strength * (spec.semantic_weight * C[sem] + spec.appearance_weight * appearance[yb])
+              + spec.nuisance_weight * nb + spec.image_noise * rng.standard_normal((yb.size, d)) / np.sqrt(d))
         x[a:a + yb.size] = _unit(xb)
     return x, y.astype(np.int64)
+
+
+def class_positives(spec: str | TwinSpec, graph=None) -> list:
+    """Per class of a twin, the sorted indices (WordNet synsets = rows of the noun pool) of its positives."""
+    spec = get_twin(spec) if isinstance(spec, str) else spec
+    graph = graph if graph is not None else wordnet_graph()
+    return _positives(graph, _class_synsets(spec, graph))
 
 
 def _positives(graph, classes: list) -> list:
@@ -365,17 +390,21 @@ def mean_baseline_scores(spec: TwinSpec, seeds, methods=("kmeans", "zeroshot")) 
     return {m: {k: float(np.mean([r[m][k] for r in runs])) for k in ("ACC", "NMI", "ARI")} for m in runs[0]}
 
 
-def _bisect(spec: TwinSpec, param: str, lo: float, hi: float, method: str, target: float, seeds, steps: int, bar,
-            increasing: bool = True):
+def _bisect(spec: TwinSpec, param: str, lo: float, hi: float, method: str, target: float, seeds, steps: int, bar=None,
+            increasing: bool = True, inner=None):
     """Bisection of ``param`` in [lo, hi] so that ``method``'s mean ACC meets ``target``; returns the closest
-    spec (only ``method`` is evaluated)."""
+    spec and its gap (only ``method`` is evaluated). ``inner(spec) -> spec`` refits another parameter at
+    each trial first (the zero-shot fit inside the k-means search)."""
     best = None
     for _ in range(steps):
         mid = (lo + hi) / 2
         trial = replace(spec, **{param: round(mid, 4)})
+        if inner is not None:
+            trial = inner(trial)
         acc = mean_baseline_scores(trial, seeds, (method,))[method]["ACC"]
-        bar.update(1)
-        bar.set_postfix({param: f"{mid:.3f}", method: f"{acc:.1f}"})
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix({param: f"{mid:.3f}", method: f"{acc:.1f}"})
         gap = acc - target
         if best is None or abs(gap) < abs(best[1]):
             best = (trial, gap)
@@ -386,38 +415,51 @@ def _bisect(spec: TwinSpec, param: str, lo: float, hi: float, method: str, targe
     return best
 
 
-def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), rounds: int = 2, steps: int = 8,
+def _zero_shot_fitter(target: float, seeds, steps: int):
+    """``spec -> spec`` with the semantic weight bisected so that zero-shot ACC meets ``target``."""
+    return lambda spec: _bisect(spec, "semantic_weight", 0.0, 4.0, "zeroshot", target, seeds, steps)[0]
+
+
+def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7,
               progress: bool = True) -> dict:
     """Fit the twin's generator to the paper's CLIP baseline rows (GradNorm Tables 1–2, ViT-B/32).
 
-    Zero-shot ACC is matched by the semantic weight ``w_s`` (how much of an image its concept is);
-    k-means ACC by the appearance weight ``w_a`` (class-specific looks that k-means can use and text
-    cannot), or, where k-means must be worse than ``w_a = 0`` gives, by the nuisance weight ``w_b``
-    (looks shared across classes that mislead k-means). Alternating bisections, ``rounds`` times.
-    Only CLIP k-means and zero-shot are looked at. Returns the calibration entry of ``data/twins.json``.
+    k-means ACC is matched by the ambiguity ``ρ`` (an image's class terms are scaled by ``1 − ρ·U(0, 1)``,
+    so some images sit between the classes), and where ``ρ`` in [0, 1] cannot reach it, by the appearance
+    weight ``w_a`` (class-specific looks that k-means can use and text cannot); at every trial of that
+    search the semantic weight ``w_s`` (how much of an image its concept is) is first bisected so that
+    zero-shot ACC meets the paper (zero-shot needs no k-means, so this inner search is cheap). Only CLIP
+    k-means and zero-shot are looked at. Returns the calibration entry of ``data/twins.json``, with each seed's
+    numbers (``per_seed``) beside their mean.
     """
     from tqdm import tqdm
 
     from .datasets import get_dataset_spec
 
-    spec = get_twin(spec) if isinstance(spec, str) else spec
+    if isinstance(spec, str):  # start from the uncalibrated twin: the result does not depend on an earlier one
+        get_twin(spec)
+        spec = _base_specs()[spec]
     paper = get_dataset_spec(spec.dataset).paper
     target = {"kmeans": paper["CLIP (k-means)"], "zeroshot": paper["CLIP (zero-shot)"]}
-    with tqdm(total=rounds * 3 * steps, desc=f"calibrating {spec.name}", unit="fit", disable=not progress) as bar:
-        for _ in range(rounds):
-            spec, _ = _bisect(spec, "semantic_weight", 0.0, 4.0, "zeroshot", target["zeroshot"]["ACC"], seeds, steps,
-                              bar)
-            spec, gap = _bisect(replace(spec, nuisance_weight=0.5), "appearance_weight", 0.0, 3.0, "kmeans",
-                                target["kmeans"]["ACC"], seeds, steps, bar)
-            if gap > TOLERANCE["ACC"]:
-                spec, _ = _bisect(replace(spec, appearance_weight=0.0), "nuisance_weight", 0.5, 6.0, "kmeans",
-                                  target["kmeans"]["ACC"], seeds, steps, bar, increasing=False)
-            else:
-                bar.update(steps)
-    achieved = mean_baseline_scores(spec, seeds)
+    km, zs = target["kmeans"]["ACC"], target["zeroshot"]["ACC"]
+    with tqdm(total=2 * steps, desc=f"calibrating {spec.name}", unit="k-means fit", disable=not progress) as bar:
+        fit_zs = _zero_shot_fitter(zs, seeds, steps + 2)
+        spec, gap = _bisect(spec, "ambiguity", 0.0, 1.0, "kmeans", km, seeds, steps, bar, increasing=False,
+                            inner=fit_zs)
+        if gap > TOLERANCE["ACC"] / 2:    # k-means too good even with ρ = 1: less class-specific appearance
+            spec, _ = _bisect(spec, "appearance_weight", 0.0, spec.appearance_weight, "kmeans", km, seeds, steps,
+                              bar, inner=fit_zs)
+        elif gap < -TOLERANCE["ACC"] / 2:  # too poor even with ρ = 0: more
+            spec, _ = _bisect(spec, "appearance_weight", spec.appearance_weight, 3.0, "kmeans", km, seeds, steps,
+                              bar, inner=fit_zs)
+        else:
+            bar.update(steps)
+    runs = [baseline_scores(spec, s) for s in seeds]
+    achieved = {m: {k: float(np.mean([r[m][k] for r in runs])) for k in ("ACC", "NMI", "ARI")} for m in runs[0]}
     within = {m: {k: abs(achieved[m][k] - target[m][k]) <= TOLERANCE[k] for k in TOLERANCE} for m in target}
     return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds),
             "achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
+            "per_seed": {m: {k: [round(r[m][k], 2) for r in runs] for k in ("ACC", "NMI")} for m in runs[0]},
             "paper": {m: dict(t) for m, t in target.items()}, "within_tolerance": within}
 
 
@@ -434,13 +476,13 @@ def write_calibration(name: str, entry: dict, path=TWINS_FILE) -> Path:
     return path
 
 
-def calibrate_task(name: str, *, seeds, rounds: int, steps: int, out, progress: bool = False) -> dict:
+def calibrate_task(name: str, *, seeds, steps: int, out, progress: bool = False) -> dict:
     """One twin's calibration as a grid task (``laic calibrate --workers/--scheduler/--cluster``): writes
     ``<out>.<name>.part`` beside the calibration file, which :func:`merge_calibrations` folds in."""
     import time
 
     t0 = time.perf_counter()
-    entry = calibrate(name, seeds=tuple(seeds), rounds=rounds, steps=steps, progress=progress)
+    entry = calibrate(name, seeds=tuple(seeds), steps=steps, progress=progress)
     part = Path(f"{out}.{name}.part")
     from ..utils.atomic import atomic_open
 
