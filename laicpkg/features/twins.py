@@ -322,10 +322,10 @@ _UCF101 = tuple((action, (wnid,)) for action, wnid in (
 def _imagenet1k() -> tuple:
     """ImageNet-1K's 1,000 synsets in the order of its wnid folders, as listed by timm (a dependency of
     open_clip; ``timm/data/_info/imagenet_synsets.txt``)."""
-    from importlib.resources import files
+    from importlib.util import find_spec
 
-    wnids = (files("timm") / "data" / "_info" / "imagenet_synsets.txt").read_text().split()
-    return _named(wnids)
+    root = Path(find_spec("timm").submodule_search_locations[0])  # found, not imported (timm imports tqdm.auto)
+    return _named((root / "data" / "_info" / "imagenet_synsets.txt").read_text().split())
 
 
 def _imagenet(file: str) -> tuple:
