@@ -38,12 +38,17 @@ def test_paper_vs_twin_and_the_ordering_question():
     question is answered from the means, per step (CIFAR-10 in the paper: GradNorm 91.1 > TAC 90.1 > k-means 74.2)."""
     recs = [_rec("twin-cifar10", "gradnorm", 0, 88.0), _rec("twin-cifar10", "gradnorm", 1, 90.0),
             _rec("twin-cifar10", "tac", 0, 91.0), _rec("twin-cifar10", "kmeans", 0, 70.0),
-            _rec("twin-dtd", "gradnorm", 0, 50.0), _rec("twin-dtd", "tac", 0, 45.0), _rec("twin-dtd", "kmeans", 0, 40.0)]
+            _rec("twin-dtd", "gradnorm", 0, 50.0), _rec("twin-dtd", "tac", 0, 45.0), _rec("twin-dtd", "kmeans", 0, 40.0),
+            _rec("twin-dtd", "gradnorm-centroid", 0, 30.0)]
     table = comparison_table(recs)
     out = paper_vs_twin(table)
     row = out.loc[("twin-cifar10", "GradNorm (ours)")]
     assert row["ACC"] == 89.0 and row["ACC (paper)"] == 91.1 and row["Δ ACC"] == pytest.approx(-2.1)
     assert out.loc[("twin-cifar10", "CLIP (k-means)"), "Δ NMI"] == pytest.approx(60.0 - 70.3)
+    from laicpkg.book.plotting import plot_paper_vs_twin
+
+    ax = plot_paper_vs_twin(out).axes[0]  # one point per row with a paper number (6 of the 7 rows)
+    assert len(out) == 7 and sum(len(c.get_offsets()) for c in ax.collections) == 6
     order = ordering_table(table)
     assert order.loc["twin-cifar10", "ordering holds"] == "no: gradnorm ≤ tac"
     assert order.loc["twin-dtd", "ordering holds"] == "yes" and order.loc["twin-dtd", "in the paper"] == "yes"

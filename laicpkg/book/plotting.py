@@ -8,7 +8,7 @@ import numpy as np
 
 __all__ = ["plot_score_vs_msp", "plot_tsne_panels", "plot_sweep", "plot_theorem2", "plot_error_grid",
            "plot_method_bars", "plot_pace_curves", "plot_density_cores", "plot_idcl_history",
-           "plot_idcl_variants", "plot_loss_curves"]
+           "plot_idcl_variants", "plot_loss_curves", "plot_paper_vs_twin"]
 
 
 def _plt():
@@ -120,6 +120,28 @@ def plot_method_bars(df, *, metric: str = "ACC"):
     ax.set_ylabel(f"{metric} (%)")
     ax.legend(fontsize=8, ncol=3)
     fig = ax.get_figure()
+    fig.tight_layout()
+    return fig
+
+
+def plot_paper_vs_twin(pvt, *, metric: str = "ACC"):
+    """The paper's ``metric`` (x) against the twin's (y), one marker per method and one colour per twin:
+    points on the diagonal are rows the twin reproduces. ``pvt`` is :func:`~laicpkg.book.tables.paper_vs_twin`."""
+    plt = _plt()
+    df = pvt.dropna(subset=[f"{metric} (paper)"]).reset_index()
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    markers = dict(zip(df["method"].unique(), "osD^vP*X"))
+    colours = dict(zip(df["dataset"].unique(), plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    for _, r in df.iterrows():
+        ax.scatter(r[f"{metric} (paper)"], r[metric], marker=markers[r["method"]], color=colours[r["dataset"]], s=40)
+    ax.plot([0, 100], [0, 100], "k--", lw=1)
+    ax.set_xlabel(f"paper {metric} (%)")
+    ax.set_ylabel(f"twin {metric} (%)")
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    handles = [plt.Line2D([], [], ls="", marker=m, color="gray", label=k) for k, m in markers.items()]
+    handles += [plt.Line2D([], [], ls="", marker="o", color=c, label=k) for k, c in colours.items()]
+    ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper left")
     fig.tight_layout()
     return fig
 

@@ -135,8 +135,9 @@ def _images(spec: TwinSpec, n: int, C, members: list, o_img, appearance, nuisanc
         else:  # one of the nuisance modes
             nb = nuisance[rng.integers(0, nuisance.shape[0], size=yb.size)]
         strength = 1.0 - spec.ambiguity * rng.random((yb.size, 1)) if spec.ambiguity > 0 else 1.0
-        xb = (spec.modality_gap * o_img + strength * (spec.semantic_weight * C[sem] + spec.appearance_weight * appearance[yb])
-              + spec.nuisance_weight * nb + spec.image_noise * rng.standard_normal((yb.size, d)) / np.sqrt(d))
+        cls = spec.semantic_weight * C[sem] + spec.appearance_weight * appearance[yb]
+        xb = (spec.modality_gap * o_img + strength * cls + spec.nuisance_weight * nb
+              + spec.image_noise * rng.standard_normal((yb.size, d)) / np.sqrt(d))
         x[a:a + yb.size] = _unit(xb)
     return x, y.astype(np.int64)
 
