@@ -54,6 +54,23 @@ def test_paper_vs_twin_and_the_ordering_question():
     assert order.loc["twin-dtd", "ordering holds"] == "yes" and order.loc["twin-dtd", "in the paper"] == "yes"
 
 
+def test_filter_and_record_nouns_tables():
+    """Stage 1's numbers averaged per dataset and method; kept nouns of a twin run marked ✓ by WordNet."""
+    from laicpkg.book.tables import filter_table, record_nouns_table
+
+    recs = [dict(_rec("twin-imagenet-dogs", "gradnorm", s, 50.0),
+                 filter={"n_selected": n, "precision": p, "recall": 100.0},
+                 selected_nouns={"1": ["pug", "galvanization"], "0": ["Maltese_dog"]})
+            for s, n, p in ((0, 90, 10.0), (1, 110, 20.0))] + [_rec("twin-imagenet-dogs", "kmeans", 0, 40.0)]
+    t = filter_table(recs)
+    assert list(t.index) == [("twin-imagenet-dogs", "gradnorm")]
+    assert t.loc[("twin-imagenet-dogs", "gradnorm"), "nouns kept"] == 100 and t.iloc[0]["precision"] == 15.0
+    nouns = record_nouns_table(recs[0])
+    assert list(nouns.index) == [0, 1]
+    assert nouns.loc[0, "nouns (best first)"] == "Maltese dog ✓"
+    assert nouns.loc[1, "nouns (best first)"] == "pug ✓, galvanization"
+
+
 def test_final_assign_tables():
     fa = pd.DataFrame([{"dataset": "d", "method": "kmeans", "seed": s, "final_assign": a, "ACC": acc, "NMI": 1.0,
                         "ARI": 2.0} for s, (a, acc) in enumerate([("kmeans", 80.0), ("kmeans", 82.0),

@@ -16,7 +16,7 @@ __all__ = ["results_table", "selected_nouns_table", "tsne_embed", "comparison_ta
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
            "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
-           "naming_table", "cluster_names_table"]
+           "naming_table", "cluster_names_table", "filter_table", "record_nouns_table"]
 
 
 def results_table(records) -> pd.DataFrame:
@@ -316,19 +316,45 @@ def naming_table(records) -> pd.DataFrame:
                          "seeds": g.count()})
 
 
-def cluster_names_table(record: dict, max_clusters: int | None = None) -> pd.DataFrame:
-    """One run's clusters: the matched class and the five best names (Eq. 9 weights), ✓ where a name is a
-    positive of the matched class (a twin's WordNet closure; marks only for twins)."""
+def _twin_positive_names(dataset: str) -> dict:
+    """{class name: the pool names (first lemmas) of its WordNet positives} for a twin; {} otherwise."""
     from ..features.concepts import wordnet_graph
     from ..features.twins import TWIN_SPECS, class_positives
 
+    twin = TWIN_SPECS.get(dataset)
+    if twin is None:
+        return {}
+    graph = wordnet_graph()
+    return {cls: {graph.lemmas[i][0] for i in closure}
+            for cls, closure in zip(twin.class_names, class_positives(twin, graph))}
+
+
+def filter_table(records) -> pd.DataFrame:
+    """Stage 1 of every record that has one: nouns kept, precision and recall against the known positives
+    (mean over seeds per dataset and method)."""
+    rows = [{"dataset": r["dataset"], "method": r["method"], "nouns kept": r["filter"]["n_selected"],
+             "precision": r["filter"].get("precision"), "recall": r["filter"].get("recall")}
+            for r in records if r.get("filter")]
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows).groupby(["dataset", "method"]).mean().round(1)
+
+
+def record_nouns_table(record: dict, max_groups: int = 10) -> pd.DataFrame:
+    """The nouns a run's Stage 1 kept, per pseudo-class (first ``max_groups`` groups), ✓ where a noun is a
+    WordNet positive of some class of the twin."""
+    positive = set().union(*_twin_positive_names(record["dataset"]).values())
+    groups = sorted((record.get("selected_nouns") or {}).items(), key=lambda kv: int(kv[0]))[:max_groups]
+    return pd.DataFrame([{"pseudo-class": int(g), "nouns (best first)": ", ".join(
+        n.replace("_", " ") + (" ✓" if n in positive else "") for n in nouns)} for g, nouns in groups]
+    ).set_index("pseudo-class")
+
+
+def cluster_names_table(record: dict, max_clusters: int | None = None) -> pd.DataFrame:
+    """One run's clusters: the matched class and the five best names (Eq. 9 weights), ✓ where a name is a
+    positive of the matched class (a twin's WordNet closure; marks only for twins)."""
     names = record.get("cluster_names") or {}
-    twin = TWIN_SPECS.get(record["dataset"])
-    positive = {}
-    if twin is not None:
-        graph = wordnet_graph()
-        positive = {cls: {graph.lemmas[i][0] for i in closure}
-                    for cls, closure in zip(twin.class_names, class_positives(twin, graph))}
+    positive = _twin_positive_names(record["dataset"])
     rows = []
     for c, entry in list(sorted(names.items(), key=lambda kv: int(kv[0])))[:max_clusters]:
         ok = positive.get(entry["class"], set())
