@@ -329,6 +329,11 @@ def _twin_positive_names(dataset: str) -> dict:
             for cls, closure in zip(twin.class_names, class_positives(twin, graph))}
 
 
+def _marked(names, positive) -> str:
+    """Pool names as words (underscores to spaces), ✓ after those in ``positive``."""
+    return ", ".join(n.replace("_", " ") + (" ✓" if n in positive else "") for n in names)
+
+
 def filter_table(records) -> pd.DataFrame:
     """Stage 1 of every record that has one: nouns kept, precision and recall against the known positives
     (mean over seeds per dataset and method)."""
@@ -345,9 +350,8 @@ def record_nouns_table(record: dict, max_groups: int = 10) -> pd.DataFrame:
     WordNet positive of some class of the twin."""
     positive = set().union(*_twin_positive_names(record["dataset"]).values())
     groups = sorted((record.get("selected_nouns") or {}).items(), key=lambda kv: int(kv[0]))[:max_groups]
-    return pd.DataFrame([{"pseudo-class": int(g), "nouns (best first)": ", ".join(
-        n.replace("_", " ") + (" ✓" if n in positive else "") for n in nouns)} for g, nouns in groups]
-    ).set_index("pseudo-class")
+    return pd.DataFrame([{"pseudo-class": int(g), "nouns (best first)": _marked(nouns, positive)}
+                         for g, nouns in groups]).set_index("pseudo-class")
 
 
 def cluster_names_table(record: dict, max_clusters: int | None = None) -> pd.DataFrame:
@@ -359,6 +363,5 @@ def cluster_names_table(record: dict, max_clusters: int | None = None) -> pd.Dat
     for c, entry in list(sorted(names.items(), key=lambda kv: int(kv[0])))[:max_clusters]:
         ok = positive.get(entry["class"], set())
         rows.append({"cluster": int(c), "matched class": entry["class"],
-                     "names (best first)": ", ".join(n.replace("_", " ") + (" ✓" if n in ok else "")
-                                                       for n in entry["names"])})
+                     "names (best first)": _marked(entry["names"], ok)})
     return pd.DataFrame(rows).set_index("cluster")

@@ -387,7 +387,11 @@ TOLERANCE = {"ACC": 2.0, "NMI": 3.0}
 
 def mean_baseline_scores(spec: TwinSpec, seeds, methods=("kmeans", "zeroshot")) -> dict:
     """:func:`baseline_scores` averaged over ``seeds``: {"kmeans": {ACC, NMI, ARI}, "zeroshot": {...}}."""
-    runs = [baseline_scores(spec, s, methods) for s in seeds]
+    return _mean_scores([baseline_scores(spec, s, methods) for s in seeds])
+
+
+def _mean_scores(runs: list) -> dict:
+    """The mean of several :func:`baseline_scores` results, per baseline and metric."""
     return {m: {k: float(np.mean([r[m][k] for r in runs])) for k in ("ACC", "NMI", "ARI")} for m in runs[0]}
 
 
@@ -456,7 +460,7 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7,
         else:
             bar.update(steps)
     runs = [baseline_scores(spec, s) for s in seeds]
-    achieved = {m: {k: float(np.mean([r[m][k] for r in runs])) for k in ("ACC", "NMI", "ARI")} for m in runs[0]}
+    achieved = _mean_scores(runs)
     within = {m: {k: abs(achieved[m][k] - target[m][k]) <= TOLERANCE[k] for k in TOLERANCE} for m in target}
     return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds),
             "achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
