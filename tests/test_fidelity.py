@@ -163,8 +163,8 @@ def test_sic_head_init_weight_decay_and_neighbours(small_data):
 
     kw = dict(gamma_u=0.3, gamma_r=50, epochs=0, progress=False)
     centred = SIC(10, **kw).fit(small_data.E_train, small_data.R)
-    Rc = torch.from_numpy(centred.centers_)
-    assert torch.allclose(centred.head_.weight, 2 * 0.05 * Rc, atol=1e-6)
+    Rc = torch.from_numpy(centred.centers_) * 10.0  # the centres of the head's inputs 10·u
+    assert torch.allclose(centred.head_.weight, 2 * 0.05 * Rc, atol=1e-5)
     plain = SIC(10, head_init="plain", **kw).fit(small_data.E_train, small_data.R)
     assert not torch.allclose(plain.head_.weight, 2 * 0.05 * Rc, atol=1e-3)
     nb = sic_neighbors(small_data.E_train[:200], 5)
@@ -174,6 +174,22 @@ def test_sic_head_init_weight_decay_and_neighbours(small_data):
     light = SIC(10, weight_decay=0.0, lr=1e-2, **kw).fit(small_data.E_train, small_data.R)
     heavy = SIC(10, weight_decay=10.0, lr=1e-2, **kw).fit(small_data.E_train, small_data.R)
     assert heavy.head_.weight.norm() < light.head_.weight.norm()
+
+
+def test_sic_initial_head_is_eq8_9_on_scaled_features(small_data):
+    """Eq. 8–9: q_il ∝ exp(−τ_m ‖s·u_i − s·r_l‖²), s the input scale (the code's unnormalised features)."""
+    from laicpkg.methods.sic import SIC
+
+    E = small_data.E_test
+    for s in (1.0, 10.0):
+        m = SIC(10, gamma_u=0.3, gamma_r=50, epochs=0, input_scale=s, progress=False).fit(small_data.E_train,
+                                                                                         small_data.R)
+        d2 = ((s * E[:, None, :] - s * m.centers_[None]) ** 2).sum(-1)
+        expect = np.exp(-0.05 * (d2 - d2.min(1, keepdims=True)))
+        np.testing.assert_allclose(m.predict_proba(E), expect / expect.sum(1, keepdims=True), atol=2e-5)
+        spread = m.predict_proba(E).max(1) - m.predict_proba(E).min(1)
+        # unit features: logits differ by at most 4 τ_m = 0.2, the head starts near uniform
+        assert (spread < 0.03).all() if s == 1.0 else spread.mean() > 0.5
 
 
 def test_sic_defaults_and_official_preset_sources():

@@ -38,6 +38,13 @@ ambiguous, the other reading as an option; ``--preset official-code`` runs the c
 * Head: initialised from the k-means centres as Eq. 8–9 state, with τ_m = 0.05, the code's α of its
   ``--center_init`` flag (the paper gives no value); the code's default is a plain linear layer
   (``head_init="plain"``). Adam with weight decay 1e-4 (0.009 for ImageNet-Dogs), as the code's configs.
+* Scale of the head's input: the paper does not say whether u is normalised; the code feeds the head
+  CLIP's unnormalised image features (``encode_image``'s output, and k-means centres of those for
+  Eq. 8–9). The feature caches hold unit vectors, so the head sees ``s·u`` and starts from ``s·r_l``
+  with ``input_scale`` s = 10 (an assumption about the order of ViT-B/32's feature norms, not measured
+  here: no weights offline). With unit inputs (``input_scale=1``) Eq. 8–9's logits differ by at most
+  ``4τ_m = 0.2`` and the head at η_φ = 1e-4 stays near uniform on small datasets with many clusters
+  (book/implementation.md, "SIC's input scale").
 * L_I's neighbour is drawn from the k nearest images *including the image itself*, as the code's
   neighbour files hold (``neighbor_mode="exclude-self"`` draws among the k others).
 * The code early-stops on test accuracy; we do not (no choice looks at test labels): 100 epochs, the
@@ -156,6 +163,7 @@ class SIC(NounSelector):
     n_neighbors, neighbor_mode : k of L_I (default 20); "include-self" (default) or "exclude-self"
     lam, beta : λ (balance, 5) and β (image–semantic, SIC Table 2: 1 or 0.1)
     head_init, tau_m : "centers" (Eq. 8–9, default) with τ_m = 0.05, or "plain"
+    input_scale : norm of the image features fed to the head (10; 1 = unit features; see the module notes)
     epochs, batch_size, lr : 100, 128, η_φ (SIC Table 2: 1e-4; ImageNet-Dogs 9e-3)
     weight_decay : Adam's weight decay (SIC's code: 1e-4; 0.009 for ImageNet-Dogs)
     kmeans_niter, kmeans_nredo, kmeans_max_points : the image k-means of the semantic space
@@ -179,10 +187,10 @@ class SIC(NounSelector):
                  gamma_u_mode: str = "threshold", order: str = "sequential", mapping: str = "adjusted",
                  xi_c: int | None = None, xi_a: int = 20, adjust_to: str = "image-center", rank_by: str = "logits",
                  n_neighbors: int = 20, neighbor_mode: str = "include-self", lam: float = 5.0, beta: float = 1.0,
-                 head_init: str = "centers", tau_m: float = 0.05, epochs: int = 100, batch_size: int = 128,
-                 lr: float = 1e-4, weight_decay: float = 1e-4, kmeans_niter: int = 300, kmeans_nredo: int = 1,
-                 kmeans_max_points: int | None = 256, device: str = "auto", progress: bool = True,
-                 random_state: int = 0):
+                 head_init: str = "centers", tau_m: float = 0.05, input_scale: float = 10.0, epochs: int = 100,
+                 batch_size: int = 128, lr: float = 1e-4, weight_decay: float = 1e-4, kmeans_niter: int = 300,
+                 kmeans_nredo: int = 1, kmeans_max_points: int | None = 256, device: str = "auto",
+                 progress: bool = True, random_state: int = 0):
         self.n_clusters = n_clusters
         self.gamma_u = gamma_u
         self.gamma_r = gamma_r
@@ -199,6 +207,7 @@ class SIC(NounSelector):
         self.beta = beta
         self.head_init = head_init
         self.tau_m = tau_m
+        self.input_scale = input_scale
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -256,14 +265,15 @@ class SIC(NounSelector):
             raise ParameterError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
         return {"epochs": check_int(self.epochs, "epochs", minimum=0), "batch_size": check_int(self.batch_size,
                 "batch_size"), "lr": check_positive(self.lr, "lr"), "tau_m": check_positive(self.tau_m, "tau_m"),
-                "weight_decay": weight_decay}
+                "weight_decay": weight_decay, "input_scale": check_positive(self.input_scale, "input_scale")}
 
-    def _init_head(self, d: int, c: int, tau_m: float, device: str) -> None:
-        """The linear head; from the k-means centres R as ``W = 2τ_m R``, ``b = −τ_m ‖r‖²`` (Eq. 8–9)."""
+    def _init_head(self, d: int, c: int, tau_m: float, scale: float, device: str) -> None:
+        """The linear head; from the k-means centres R (of the inputs ``s·u``, so ``s·r``) as ``W = 2τ_m R``,
+        ``b = −τ_m ‖r‖²`` (Eq. 8–9)."""
         torch.manual_seed(self.random_state)
         self.head_ = torch.nn.Linear(d, c).to(device)
         if self.head_init == "centers":
-            Rc = torch.from_numpy(self.centers_.astype(np.float32))
+            Rc = torch.from_numpy(self.centers_.astype(np.float32)) * scale
             with torch.no_grad():
                 self.head_.weight.copy_(2.0 * tau_m * Rc)
                 self.head_.bias.copy_(-tau_m * (Rc * Rc).sum(1))
@@ -308,10 +318,10 @@ class SIC(NounSelector):
         device = resolve_device(self.device)
         with timed(self.timings_, "neighbors"):
             nbrs = sic_neighbors(U, self.n_neighbors, self.neighbor_mode)
-        self._init_head(U.shape[1], c, s["tau_m"], device)
+        self._init_head(U.shape[1], c, s["tau_m"], s["input_scale"], device)
         rng = np.random.default_rng(self.random_state)
         opt = torch.optim.Adam(self.head_.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
-        Ut = torch.from_numpy(U).to(device)
+        Ut = torch.from_numpy(U).to(device) * s["input_scale"]  # the code's head sees unnormalised features
         bs = min(s["batch_size"], U.shape[0])
         self.loss_history_ = {"L_I": [], "L_IS": [], "L_B": [], "total": []}
         H = None
@@ -330,7 +340,7 @@ class SIC(NounSelector):
     def predict_proba(self, E) -> np.ndarray:
         E = as_features(E, "image features")
         dev = self.head_.weight.device
-        return self._proba(torch.from_numpy(E).to(dev)).cpu().numpy()
+        return self._proba(torch.from_numpy(E).to(dev) * float(self.input_scale)).cpu().numpy()
 
     def predict(self, E) -> np.ndarray:
         """Clusters ``argmax_l q_il`` of the trained head (SIC Algorithm 1, output)."""

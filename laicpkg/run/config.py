@@ -172,6 +172,9 @@ PARAM_INFO = {p["name"]: p for p in [
           _SIC_NO_COLUMN, domain="pos"),
     _info("sic_epochs", "SIC: epochs", "SIC paper, implementation details", domain="int1"),
     _info("sic_batch_size", "SIC: batch size", "SIC paper, implementation details", domain="int1"),
+    _info("sic_input_scale", "SIC: norm of the image features fed to the head (the code feeds unnormalised "
+          "CLIP features; caches hold unit vectors; 1 = unit features)",
+          "SIC reference code (unnormalised features); the value 10 is a laicpkg assumption", domain="pos"),
     _info("sic_tau_m", "SIC: τ_m of the k-means initialisation (Eq. 8-9; not stated)",
           "SIC reference code (α of --center_init)", domain="pos"),
     _info("idcl_alpha", "IDCL: α, weight of the KL term (Eq. 14)", "IDCL paper", domain="nonneg"),
