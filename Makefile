@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 
-.PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare twins \
+.PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare \
 	idcl-digits final-assign
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
@@ -80,22 +80,16 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_gradnorm.py
 
-# The main job: run the default batch (papermill, synthetic presets) and build the HTML book.
+# The main job: run the default batch (papermill: the pipeline page on the seven twins) and build the HTML book.
 book: $(STAMP)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/laic batch
 	$(MAKE) html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
-# The comparison chapter's runs (9 methods x 3 synthetic presets x 5 seeds; 13 minutes on 2 cores; --workers N spreads them) and
-# IDCL's DIGITS reproduction (minutes per run); both write records the book reads.
+# The whole methods on the seven default twins (9 methods x 7 twins x 3 seeds; the comparison chapter and
+# the paper-vs-twin chapter read these records; --workers N spreads them) and IDCL's DIGITS reproduction.
 compare: $(STAMP)
 	$(VENV)/bin/laic compare
-
-# Paper vs twin (notebooks/09_twins): the methods of GradNorm's Tables 1-2 on the seven default twins.
-TWINS := twin-cifar10,twin-cifar20,twin-imagenet-dogs,twin-dtd,twin-stl10,twin-imagenet10,twin-ucf101
-twins: $(STAMP)
-	$(VENV)/bin/laic compare --datasets $(TWINS) --methods zeroshot,kmeans,sic,tac,gradnorm,gradnorm-centroid \
-	  --seeds 3 --records-dir book/results/twins/records
 
 idcl-digits: $(STAMP)
 	scripts/idcl_digits.sh

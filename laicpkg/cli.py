@@ -96,6 +96,9 @@ def _report_grid(report) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .features.twins import DEFAULT_TWINS
+    from .run.experiments import COMPARISON_DATASETS, COMPARISON_SEEDS
+
     parser = _Parser(prog="laic", description="Language-assisted image clustering: GradNorm, TAC, SIC, IDCL.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -117,10 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_params(r)
 
     c = sub.add_parser("compare", help="every method × dataset × seed, one run record each (comparison chapter)")
-    c.add_argument("--datasets", default="synthetic-cifar10,synthetic-cifar20,synthetic-dogs",
-                   help="comma-separated datasets [the three synthetic presets]")
-    c.add_argument("--methods", default=None, help="comma-separated methods [the comparison chapter's eight]")
-    c.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 [5]")
+    c.add_argument("--datasets", default=",".join(COMPARISON_DATASETS),
+                   help="comma-separated datasets [the seven default twins]")
+    c.add_argument("--methods", default=None, help="comma-separated methods [the comparison chapter's nine]")
+    c.add_argument("--seeds", type=int, default=COMPARISON_SEEDS, help=f"seeds 0..N-1 [{COMPARISON_SEEDS}]")
     c.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
     c.add_argument("--records-dir", default="book/results/comparison/records")
     _add_grid_args(c)
@@ -164,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--noun-list", default=None, help="TAC's noun CSV (word column) or a text file")
 
     b = sub.add_parser("batch", help="run the pipeline notebook per dataset with papermill, then the summary")
-    b.add_argument("--datasets", default="synthetic-cifar10,synthetic-cifar20,synthetic-dogs",
-                   help="comma-separated dataset names [the three synthetic presets]")
+    b.add_argument("--datasets", default=",".join(DEFAULT_TWINS),
+                   help="comma-separated dataset names [the seven default twins]")
     b.add_argument("--features", default=None, metavar="DIR", help="feature cache for real datasets")
     b.add_argument("--notebook", default="notebooks/05_pipeline.ipynb")
     b.add_argument("--out-dir", default="book/results")

@@ -124,7 +124,10 @@ closeness.round(3)
 # pool, named by first lemmas; the positives of a class are its synset and every hyponym below it, so the
 # selected-noun tables and the clusters' names are English words checked against WordNet. What twins cannot
 # model: CLIP's actual errors (a twin confuses what WordNet puts close, not what looks alike), prompt
-# effects, and concepts outside WordNet's nouns. The positives of CIFAR-10's twin:
+# effects, and concepts outside WordNet's nouns. The twins are the book's defaults: the results pages (one
+# per twin), the comparison chapter ({doc}`08_comparison`) and {doc}`09_twins` run on them; the theory and
+# ablation chapters keep the small presets, whose pool has the explicit kinds of nouns counted above. The
+# positives of CIFAR-10's twin:
 
 # %%
 # NBVAL_CHECK_OUTPUT

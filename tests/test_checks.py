@@ -63,10 +63,11 @@ class _Result:
         self.record = record
 
 
-def _record(acc=90.0, nouns=("a", "b", "c", "d", "e")):
+def _record(acc=90.0, nouns=("a", "b", "c", "d", "e"), naming=60.0, k=50):
     return {"seed": 0, "data_seed": 0, "metrics": {"ACC": acc, "NMI": 80.0, "ARI": 70.0},
             "filter": {"n_selected": len(nouns), "precision": 50.0, "recall": 40.0},
-            "selected_nouns": {"0": list(nouns)}}
+            "selected_nouns": {"0": list(nouns)}, "naming_accuracy": naming,
+            "cluster_names": {str(c): {"class": "x", "names": ["a"]} for c in range(k)}}
 
 
 def test_check_against_records(tmp_path):
@@ -80,17 +81,22 @@ def test_check_against_records(tmp_path):
     with pytest.raises(ReferenceMismatch, match="overlap"):
         check_against_records({"gradnorm": _Result(_record(nouns=("a", "b", "x", "y", "z")))}, tmp_path, "ds",
                               seed=0, data_seed=0)
+    # naming accuracy: within 3 points or two clusters' share (K = 50: 4 points; K = 10: 20 points)
+    check_against_records({"gradnorm": _Result(_record(naming=63.9))}, tmp_path, "ds", seed=0, data_seed=0)
+    with pytest.raises(ReferenceMismatch, match="naming accuracy 64.1 vs 60.0"):
+        check_against_records({"gradnorm": _Result(_record(naming=64.1))}, tmp_path, "ds", seed=0, data_seed=0)
+    check_against_records({"gradnorm": _Result(_record(naming=79.0, k=10))}, tmp_path, "ds", seed=0, data_seed=0)
     other_seed = check_against_records({"gradnorm": _Result(_record(acc=10.0))}, tmp_path, "ds", seed=1,
                                        data_seed=0)
     assert other_seed.loc["gradnorm", "checked"] == "no record for this seed"
 
 
 def test_committed_records_pass_their_own_check():
-    """The pipeline notebook's default (synthetic-cifar10, seed 0) has committed records to check against."""
-    folder = ROOT / "book" / "results" / "records" / "synthetic-cifar10"
+    """The pipeline notebook's default (twin-dtd, seed 0) has committed records to check against."""
+    folder = ROOT / "book" / "results" / "records" / "twin-dtd"
     records = {p.stem: _Result(json.loads(p.read_text())) for p in sorted(folder.glob("*.json"))}
-    assert {"gradnorm", "kmeans", "tac-filter"} <= set(records)
-    out = check_against_records(records, folder.parent, "synthetic-cifar10", seed=0, data_seed=0)
+    assert {"zeroshot", "kmeans", "sic", "tac", "gradnorm", "gradnorm-centroid"} <= set(records)
+    out = check_against_records(records, folder.parent, "twin-dtd", seed=0, data_seed=0)
     assert (out["checked"] == "yes").all()
 
 
@@ -124,9 +130,11 @@ def test_every_cell_that_shows_numbers_is_checked(py):
         if src.lstrip().startswith(("dataset =", "records_dir =")):  # the parameters cell
             continue
         unchecked.append(src.strip().splitlines()[-1])
-    # the selected-noun table of the pipeline is covered by its records check (noun overlap), and
-    # `agreement` is that check's own result
-    allowed = {"selected_nouns_table(results[\"gradnorm\"], max_groups=8)", "agreement"}
+    # the pipeline's views of its fresh records are covered by the records check of the cell that made them
+    # (metrics, noun overlap, naming accuracy), and `agreement` is that check's own result
+    allowed = {"agreement", "versus.round(1) if versus is not None else \"no paper numbers: not one of the paper's "
+               "datasets\"", "ordering_table(table)", "record_nouns_table(results[\"gradnorm\"].record, max_groups=8)",
+               "naming_table(records)", "cluster_names_table(results[\"gradnorm\"].record, max_clusters=20)"}
     assert [u for u in unchecked if u not in allowed] == [], py.name
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 
-__all__ = ["results_table", "selected_nouns_table", "tsne_embed", "comparison_table", "mean_std_table",
+__all__ = ["results_table", "tsne_embed", "counterpart_tsne", "comparison_table", "mean_std_table",
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
            "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
@@ -32,26 +32,6 @@ def results_table(records) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("method")
 
 
-def selected_nouns_table(result: "RunResult", max_groups: int = 10) -> pd.DataFrame:
-    """The selected nouns of the first ``max_groups`` non-empty pseudo-classes; known positives marked ✓."""
-    f = result.model
-    data = result.data
-    rows = []
-    for g, idx in enumerate(f.selected_per_group_):
-        if idx.size == 0:
-            continue
-        names = []
-        for i in idx:
-            mark = ""
-            if data.positive_mask is not None:
-                mark = " ✓" if data.positive_mask[i] else " ✗"
-            names.append(f"{data.nouns[i]}{mark}")
-        rows.append({"pseudo-class": g, "selected nouns (✓ known positive)": ", ".join(names)})
-        if len(rows) >= max_groups:
-            break
-    return pd.DataFrame(rows).set_index("pseudo-class")
-
-
 def tsne_embed(X, *, n_samples: int = 1500, random_state: int = 0):
     """2-D t-SNE (scikit-learn) of at most ``n_samples`` rows; returns ``(embedding, row indices)``."""
     from sklearn.manifold import TSNE
@@ -61,6 +41,21 @@ def tsne_embed(X, *, n_samples: int = 1500, random_state: int = 0):
     idx = np.sort(rng.choice(X.shape[0], size=min(n_samples, X.shape[0]), replace=False))
     emb = TSNE(n_components=2, init="pca", perplexity=30, random_state=random_state).fit_transform(X[idx])
     return emb, idx
+
+
+def counterpart_tsne(E, V, *, n_samples: int = 1500, random_state: int = 0) -> tuple[dict, np.ndarray]:
+    """Fig. 1's three t-SNE panels: image features ``e``, text counterparts ``v`` (Eq. 9) and ``[e; v]``.
+
+    Explained in: notebooks/05_pipeline. The same rows (a random subset) in every panel; returns
+    ``({panel name: embedding}, row indices)``.
+    """
+    from ..core.counterparts import concat_features
+
+    panels = {}
+    for name, X in {"image features e": E, "text counterparts v": V,
+                    "concatenation [e; v]": concat_features(E, V)}.items():
+        panels[name], idx = tsne_embed(X, n_samples=n_samples, random_state=random_state)
+    return panels, idx
 
 
 def comparison_table(records, *, metrics=("ACC", "NMI", "ARI"), order=None) -> pd.DataFrame:

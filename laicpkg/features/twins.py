@@ -40,7 +40,7 @@ from .container import LaICData
 
 __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
            "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE", "class_positives",
-           "mean_baseline_scores"]
+           "mean_baseline_scores", "DEFAULT_TWINS"]
 
 TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
 
@@ -373,6 +373,10 @@ def _load_calibrated() -> dict:
 
 #: The twins by name, with the calibrated generator parameters of ``data/twins.json``.
 TWIN_SPECS = _load_calibrated()
+
+#: The book's default datasets (results pages, comparison chapter): the seven twins of GradNorm's
+#: Tables 1–2 other than ImageNet-1K's, whose runs take hours on the project's machines.
+DEFAULT_TWINS = tuple(name for name in TWIN_SPECS if name != "twin-imagenet")
 
 
 def get_twin(name: str) -> TwinSpec:

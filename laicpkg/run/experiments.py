@@ -17,6 +17,7 @@ import pandas as pd
 from .config import resolve_config
 from ..features.container import LaICData
 from ..features.datasets import load_dataset
+from ..features.twins import DEFAULT_TWINS
 from .records import write_record
 from .runner import run
 
@@ -24,6 +25,9 @@ __all__ = ["run_methods", "sweep", "seed_spread", "load_records", "COMPARISON_ME
            "final_assign_experiment"]
 
 #: The methods of the comparison chapter (issue: full baselines on the same features).
+#: The comparison chapter's datasets and seeds (``laic compare``'s defaults).
+COMPARISON_DATASETS = DEFAULT_TWINS
+COMPARISON_SEEDS = 3
 COMPARISON_METHODS = ["zeroshot", "kmeans", "sic", "tac", "tac-star", "gradnorm", "gradnorm-literal", "gradnorm-centroid",
                       "gradnorm-tac-star"]
 
@@ -47,9 +51,12 @@ def run_methods(dataset: str, methods, *, data: LaICData | None = None, features
     return results
 
 
-def load_records(folder) -> list[dict]:
-    """All run records (``*.json``) under ``folder``, sorted by path."""
-    return [json.loads(p.read_text()) for p in sorted(Path(folder).rglob("*.json"))]
+def load_records(folder, *, methods=None, datasets=None) -> list[dict]:
+    """The run records (``*.json``) under ``folder``, sorted by path; only those of ``methods`` and
+    ``datasets`` when given."""
+    records = [json.loads(p.read_text()) for p in sorted(Path(folder).rglob("*.json"))]
+    return [r for r in records if (methods is None or r["method"] in methods)
+            and (datasets is None or r["dataset"] in datasets)]
 
 
 def sweep(data: LaICData, method: str, param: str, values, *, seed: int = 0, overrides: dict | None = None):
@@ -110,7 +117,7 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     return {"status": "done", "path": str(path), "seconds": time.perf_counter() - t0}
 
 
-def compare(datasets, methods=None, seeds=range(5), *, records_dir="book/results/comparison/records",
+def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_SEEDS), *, records_dir="book/results/comparison/records",
             features=None, overrides: dict | None = None, progress: bool = True, grid: dict | None = None,
             report: list | None = None, **fields) -> list[dict]:
     """Run every method on every dataset with every seed; one record file per run.
