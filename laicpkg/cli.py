@@ -187,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seeds", type=int, default=3, help="data seeds 0..N-1 averaged [3]")
     cal.add_argument("--steps", type=int, default=7, help="bisection steps per searched parameter [7]")
     cal.add_argument("--out", default=None, metavar="PATH", help="calibration file [the package's data/twins.json]")
+    cal.add_argument("--fit-nmi", action="store_true",
+                     help="also fit zero-shot NMI by the confusion c (nearest-class leaning; --steps times longer)")
     cal.add_argument("--check", action="store_true",
                      help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
     _add_grid_args(cal)
@@ -392,7 +394,7 @@ def _cmd_calibrate(args) -> int:
     if grid is None:
         return 0
     here = not (grid["workers"] or grid["scheduler"] or grid["cluster"])
-    tasks = [Task(n, calibrate_task, {"name": n, "seeds": list(seeds), "steps": args.steps,
+    tasks = [Task(n, calibrate_task, {"name": n, "seeds": list(seeds), "steps": args.steps, "fit_nmi": args.fit_nmi,
                                       "out": str(Path(out).resolve()), "progress": here}) for n in names]
     report = execute(tasks, desc="twins calibrated", **grid)
     for n, entry in merge_calibrations(names, Path(out).resolve()):

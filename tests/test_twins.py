@@ -195,3 +195,23 @@ def test_ambiguity_lowers_kmeans_and_zero_shot():
     clear, ambiguous = (baseline_scores(replace(base, ambiguity=r), 0) for r in (0.0, 1.0))
     for m in ("kmeans", "zeroshot"):
         assert clear[m]["ACC"] > ambiguous[m]["ACC"] + 15, (m, clear[m], ambiguous[m])
+
+
+def test_confusion_leans_ambiguous_images_toward_the_nearest_class():
+    """c > 0: what an ambiguous image loses goes to the nearest class, so zero-shot errors concentrate on class
+    pairs (NMI rises more than ACC); c = 0 draws exactly the committed twin."""
+    from laicpkg.features.twins import make_twin, nearest_classes
+
+    centre = np.eye(3)[[0, 1, 2]] + np.array([[0, 0.5, 0], [0.5, 0, 0], [0, 0.9, 0]])
+    assert nearest_classes(centre / np.linalg.norm(centre, axis=1, keepdims=True)).tolist() == [1, 0, 1]
+    base = TWIN_SPECS["twin-dtd"]  # calibrated ρ = 0.98: many ambiguous images
+    assert np.array_equal(make_twin(base, test_only=True).E_test,
+                          make_twin(replace(base, confusion=0.0), test_only=True).E_test)
+    plain, leaning = (baseline_scores(replace(base, confusion=c), 0, ("zeroshot",))["zeroshot"] for c in (0.0, 0.5))
+    assert leaning["NMI"] - leaning["ACC"] > plain["NMI"] - plain["ACC"] + 3, (plain, leaning)
+
+
+def test_calibration_can_fit_zero_shot_nmi_by_the_confusion():
+    twin = _small(semantic_weight=3.0, appearance_weight=2.0)
+    entry = calibrate(twin, seeds=(0,), steps=2, fit_nmi=True, progress=False)
+    assert 0.0 < entry["params"]["confusion"] < 1.0 and "confusion" in entry["params"]
