@@ -14,9 +14,10 @@ synset ``s``, ``o_img`` and ``o_txt`` two orthogonal modality offsets (CLIP's mo
   ambiguity ``ρ`` puts some images between the classes), ``n = Gz/√m`` a Gaussian spread along
   ``m = nuisance_modes`` directions shared by all classes (``nuisance_kind="modes"``: one of them) and
   ``ε`` standard normal; with ``confusion`` c > 0 the class terms become
-  ``t·(w_s·c(s) + w_a·a_k) + c·(1 − t)·(w_s·c̄_p + w_a·a_p)``, ``p`` the class whose mean concept is nearest to
-  ``k``'s: an ambiguous image leans toward one similar class instead of toward nowhere, so errors
-  concentrate on class pairs as CLIP's do (higher NMI at the same ACC);
+  ``t·(w_s·c(s) + w_a·a_k) + c·(1 − t)·(w_s·c̄_p + a·w_a·a_p)``, ``p`` the class whose mean concept is nearest
+  to ``k``'s and ``a`` = ``confusion_appearance``: an ambiguous image leans toward one similar class instead
+  of toward nowhere, so errors concentrate on class pairs as CLIP's do (higher NMI at the same ACC; the
+  concept's lean moves zero-shot's errors, the appearance's mostly k-means');
 * a noun (every one of WordNet's 82,115 noun synsets, named by its first lemma):
   ``r = normalise(g·o_txt + c(s) + τ·ε/√d)``;
 * the class-name text feature (zero-shot, Eq. 1): ``normalise(g·o_txt + c̄_k)`` with ``c̄_k`` the
@@ -48,8 +49,9 @@ __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores
 TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
 
 #: The global generator parameters a calibration may change (the rest is the dataset's identity).
-GENERATOR_PARAMS = ("semantic_weight", "appearance_weight", "ambiguity", "confusion", "nuisance_weight",
-                    "nuisance_kind", "nuisance_modes", "image_noise", "text_noise", "spread", "hyponym_share", "modality_gap")
+GENERATOR_PARAMS = ("semantic_weight", "appearance_weight", "ambiguity", "confusion", "confusion_appearance",
+                    "nuisance_weight", "nuisance_kind", "nuisance_modes", "image_noise", "text_noise", "spread",
+                    "hyponym_share", "modality_gap")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class TwinSpec:
     appearance_weight: float = 0.5     # w_a
     ambiguity: float = 0.0             # ρ: an image's class terms are scaled by 1 − ρ·U(0, 1)
     confusion: float = 0.0             # c: share of the class terms an image loses that go to the nearest class
+    confusion_appearance: float = 0.0  # a: how much of that class's appearance comes with its concept
     nuisance_weight: float = 0.2       # w_b
     nuisance_modes: int = 8
     nuisance_kind: str = "gaussian"    # "gaussian": a spread along nuisance_modes directions; "modes": one of them
@@ -130,7 +133,8 @@ def _images(spec: TwinSpec, n: int, C, members: list, o_img, appearance, nuisanc
     if spec.confusion > 0:
         centre = _unit(np.stack([C[m[0]].mean(0) for m in members]))
         partner = nearest_classes(centre)
-        partner_terms = spec.semantic_weight * centre[partner] + spec.appearance_weight * appearance[partner]
+        partner_terms = (spec.semantic_weight * centre[partner]
+                         + spec.confusion_appearance * spec.appearance_weight * appearance[partner])
     y = rng.permutation(np.arange(n) % K)
     x = np.empty((n, d), dtype=np.float32)
     for a in range(0, n, 8192):
