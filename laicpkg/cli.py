@@ -188,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--steps", type=int, default=7, help="bisection steps per searched parameter [7]")
     cal.add_argument("--out", default=None, metavar="PATH", help="calibration file [the package's data/twins.json]")
     cal.add_argument("--fit-nmi", action="store_true",
-                     help="also fit zero-shot NMI by the confusion c (nearest-class leaning; --steps times longer)")
+                     help="also fit NMI: the confusion c (nearest-class leaning) to zero-shot NMI, its appearance "
+                          "share to k-means NMI (4 × --steps times longer)")
     cal.add_argument("--check", action="store_true",
                      help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
     _add_grid_args(cal)

@@ -214,7 +214,7 @@ def test_confusion_leans_ambiguous_images_toward_the_nearest_class():
 def test_calibration_can_fit_zero_shot_nmi_by_the_confusion():
     twin = _small(semantic_weight=3.0, appearance_weight=2.0)
     entry = calibrate(twin, seeds=(0,), steps=2, fit_nmi=True, progress=False)
-    assert 0.0 < entry["params"]["confusion"] < 1.0 and "confusion" in entry["params"]
+    assert 0.0 < entry["params"]["confusion"] < 1.0 and 0.0 < entry["params"]["confusion_appearance"] < 1.0
 
 
 def test_the_appearance_share_of_the_lean_moves_kmeans_not_zero_shot():
