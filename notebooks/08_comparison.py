@@ -72,10 +72,10 @@ beside_paper.round(1) if len(beside_paper) else "no records of the paper's datas
 #
 # * **Trained heads lead.** TAC\*'s heads are the best or within 0.5 points of it on four twins (CIFAR-20
 #   49.7, ImageNet-Dogs 59.8, ImageNet-10 99.4, STL-10 99.9) and SIC on the other three (CIFAR-10 99.0, DTD
-#   56.5, UCF-101 72.2). Feeding TAC\*'s heads GradNorm's nouns instead of TAC's changes little (within 1.7
+#   64.1, UCF-101 72.2). Feeding TAC\*'s heads GradNorm's nouns instead of TAC's changes little (within 2.5
 #   points, except 3.9 below on ImageNet-Dogs).
 # * **GradNorm against TAC** (both training-free, the comparison of the GradNorm paper): GradNorm is above
-#   on CIFAR-10 (85.7 vs 81.4), ImageNet-Dogs (56.8 vs 52.1), DTD (34.7 vs 33.4) and UCF-101 (46.9 vs 46.5),
+#   on CIFAR-10 (85.7 vs 81.4), ImageNet-Dogs (56.8 vs 52.1), DTD (40.5 vs 39.1) and UCF-101 (46.9 vs 46.5),
 #   below on CIFAR-20 (40.2 vs 40.4), ImageNet-10 (96.9 vs 97.8) and STL-10 (86.0 vs 90.0). Both fall below
 #   CLIP k-means on five twins; only on CIFAR-10 and ImageNet-Dogs do the text counterparts help.
 # * **Seed spread.** GradNorm's result depends on the seed on CIFAR-10 (std 6.5, 4.2 for the centroid
@@ -132,8 +132,8 @@ print(check_reference(scale.set_index("sic_input_scale"), REFERENCE, "SIC input 
 scale.round(1)
 
 # %% [markdown]
-# With unit features SIC ends at chance (ACC 2.6 %; chance is 1/47 = 2.1 %); scales 5, 10 and 20 give 50.1
-# to 55.1 % ACC. The head's scale, not SIC's losses, decided the near-chance runs of earlier versions of
+# With unit features SIC ends at chance (ACC 2.1 %; chance is 1/47 = 2.1 %); scales 5, 10 and 20 give 52.3
+# to 63.1 % ACC. The head's scale, not SIC's losses, decided the near-chance runs of earlier versions of
 # this page.
 
 # %% [markdown]

@@ -262,7 +262,8 @@ def twin_baseline_table(twins, seeds=(0, 1, 2)) -> pd.DataFrame:
 def twin_calibration_table() -> pd.DataFrame:
     """The committed calibrations (``laic calibrate``): per twin and baseline, the twin's ACC/NMI (mean over
     the calibration's seeds), the paper's, whether each lies within the tolerance, and the ACC of each data
-    seed (how much one drawn twin can differ from the mean). Reads, never runs."""
+    seed (how much one drawn twin can differ from the mean) and the lean toward the nearest class (confusion c,
+    its appearance share a; 0 where NMI was not fitted). Reads, never runs."""
     from ..features.twins import TWIN_SPECS
 
     rows = []
@@ -278,6 +279,7 @@ def twin_calibration_table() -> pd.DataFrame:
                           f"{k} ok": "✓" if entry["within_tolerance"][method][k] else "✗"})
             per_seed = entry.get("per_seed", {}).get(method, {}).get("ACC")
             r["ACC per data seed"] = " / ".join(f"{v:.1f}" for v in per_seed) if per_seed else ""
+            r["lean c / a"] = f"{twin.confusion:.2f} / {twin.confusion_appearance:.2f}"
             rows.append(r)
     return pd.DataFrame(rows).set_index(["twin", "baseline"])
 
