@@ -154,13 +154,13 @@ The paper's ACC (x) against the run's (y), one colour per dataset and one marker
 the diagonal is a row the run reproduces.
 ```
 """)
-    order = ordering_table(table)
-    if len(order):
+    ordering = ordering_table(table)
+    if len(ordering):
         sections.append(f"""## Does the paper's ordering hold?
 
 Per dataset: is GradNorm above TAC above CLIP k-means (ACC) in these runs, and in the paper's table?
 
-{_markdown(order)}
+{_markdown(ordering)}
 """)
     naming = naming_table(records)
     if len(naming):

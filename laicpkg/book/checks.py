@@ -165,7 +165,8 @@ def check_against_records(results: dict, records_dir, dataset: str, *, seed: int
     For every method with a record: ACC and NMI within ``TOLERANCES['metrics']``, ARI within
     ``TOLERANCES['ari']``, filter precision/recall within ``TOLERANCES['percent']``, the number of
     selected nouns within ``TOLERANCES['count']``, and the Jaccard overlap of the selected nouns at
-    least ``min_noun_overlap``; the naming accuracy within 3 points or two clusters' share. Returns one row per method; raises :class:`ReferenceMismatch` otherwise.
+    least ``min_noun_overlap``; the naming accuracy within 3 points or two clusters' share. Returns one row
+    per method; raises :class:`ReferenceMismatch` otherwise.
     Methods without a matching record are listed as not checked.
     """
     folder = Path(records_dir) / dataset
@@ -197,7 +198,8 @@ def check_against_records(results: dict, records_dir, dataset: str, *, seed: int
                 bad.append(f"{method} selected-noun overlap {row['noun overlap']:.2f} < {min_noun_overlap}")
         if rec.get("naming_accuracy") is not None and ref.get("naming_accuracy") is not None:
             # a share of clusters: two clusters renamed (or 3 points where K is large) is within tolerance
-            tol = Tolerance(atol=max(TOLERANCES["metrics"].atol, 200.0 / max(len(rec.get("cluster_names") or {}), 1)))
+            k = max(len(rec.get("cluster_names") or {}), 1)
+            tol = Tolerance(atol=max(TOLERANCES["metrics"].atol, 200.0 / k))
             row["|Δnaming|"] = round(abs(rec["naming_accuracy"] - ref["naming_accuracy"]), 2)
             if not tol.allows(rec["naming_accuracy"], ref["naming_accuracy"]):
                 bad.append(f"{method} naming accuracy {rec['naming_accuracy']:.1f} vs {ref['naming_accuracy']:.1f} "

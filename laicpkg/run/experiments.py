@@ -117,9 +117,9 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     return {"status": "done", "path": str(path), "seconds": time.perf_counter() - t0}
 
 
-def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_SEEDS), *, records_dir="book/results/comparison/records",
-            features=None, overrides: dict | None = None, progress: bool = True, grid: dict | None = None,
-            report: list | None = None, **fields) -> list[dict]:
+def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_SEEDS), *,
+            records_dir="book/results/comparison/records", features=None, overrides: dict | None = None,
+            progress: bool = True, grid: dict | None = None, report: list | None = None, **fields) -> list[dict]:
     """Run every method on every dataset with every seed; one record file per run.
 
     Records are written as ``<records_dir>/<dataset>__<method>__seed<seed>.json``; a run whose file
