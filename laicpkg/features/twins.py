@@ -131,7 +131,7 @@ def _images(spec: TwinSpec, n: int, C, members: list, o_img, appearance, nuisanc
     """``n`` image features of balanced classes and their labels."""
     d, K = spec.dim, spec.n_classes
     if spec.confusion > 0:
-        centre = _unit(np.stack([C[m[0]].mean(0) for m in members]))
+        centre = _class_centres(C, [m[0] for m in members])
         partner = nearest_classes(centre)
         partner_terms = (spec.semantic_weight * centre[partner]
                          + spec.confusion_appearance * spec.appearance_weight * appearance[partner])
@@ -155,6 +155,11 @@ def _images(spec: TwinSpec, n: int, C, members: list, o_img, appearance, nuisanc
               + spec.image_noise * rng.standard_normal((yb.size, d)) / np.sqrt(d))
         x[a:a + yb.size] = _unit(xb)
     return x, y.astype(np.int64)
+
+
+def _class_centres(C: np.ndarray, classes) -> np.ndarray:
+    """(K, d) unit mean concept of each class's synsets (``c̄_k``: zero-shot's class text, the lean's target)."""
+    return _unit(np.stack([C[syn].mean(0) for syn in classes]))
 
 
 def nearest_classes(centre: np.ndarray) -> np.ndarray:
@@ -199,7 +204,7 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
     closures = _positives(graph, classes)
     # semantic synsets of a class: (the class synsets, their strict hyponyms)
     members = [(np.asarray(syn), np.setdiff1d(cl, syn)) for syn, cl in zip(classes, closures)]
-    class_text = _unit(spec.modality_gap * o_txt + _unit(np.stack([C[s].mean(0) for s in classes])))
+    class_text = _unit(spec.modality_gap * o_txt + _class_centres(C, classes))
     E_test, y_test = _images(spec, spec.n_test, C, members, o_img, appearance, nuisance, rng)
     if test_only:
         E_train, y_train = E_test[:0], y_test[:0]
