@@ -138,9 +138,10 @@ twin_positives_table("twin-cifar10")
 # ambiguity ρ and, where needed, the appearance weight) so that CLIP zero-shot and CLIP k-means on the twin
 # land on the paper's rows (GradNorm's Tables 1–2, ViT-B/32), mean over three data seeds; it never looks at
 # a LaIC method, so GradNorm's, TAC's and SIC's numbers on a twin are predictions ({doc}`09_twins` sets
-# them beside the paper's). The DTD twin is also fitted to the two NMI numbers (`--fit-nmi`): its ambiguous
-# images lean toward the nearest class (the confusion c, with a share a of that class's appearance), so its
-# errors fall on class pairs as CLIP's do; the other twins do not lean yet, hence their NMI misses. The committed calibrations, with ✓ where the twin is within ±2 ACC / ±3 NMI
+# them beside the paper's). The DTD, ImageNet-Dogs and UCF-101 twins are also fitted to the two NMI numbers
+# (`--fit-nmi`): their ambiguous images lean toward the nearest class (the confusion c, with a share a of
+# that class's appearance), so their errors fall on class pairs as CLIP's do; the other twins do not lean
+# yet, hence their NMI misses. The committed calibrations, with ✓ where the twin is within ±2 ACC / ±3 NMI
 # points of the paper, and the ACC of each data seed:
 
 # %%

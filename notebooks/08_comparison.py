@@ -70,12 +70,12 @@ beside_paper.round(1) if len(beside_paper) else "no records of the paper's datas
 # %% [markdown]
 # On the twins (and only there; these are predictions of the twins, not claims about real data):
 #
-# * **Trained heads lead.** TAC\*'s heads are the best or within 0.5 points of it on four twins (CIFAR-20
-#   49.7, ImageNet-Dogs 59.8, ImageNet-10 99.4, STL-10 99.9) and SIC on the other three (CIFAR-10 99.0, DTD
-#   64.1, UCF-101 72.2). Feeding TAC\*'s heads GradNorm's nouns instead of TAC's changes little (within 2.5
-#   points, except 3.9 below on ImageNet-Dogs).
+# * **Trained heads lead.** Of the methods that do not know the class names, TAC\*'s heads are the best or
+#   within 0.5 points of it on four twins (CIFAR-20 49.7, ImageNet-Dogs 81.9, ImageNet-10 99.4, STL-10 99.9)
+#   and SIC on the other three (CIFAR-10 99.0, DTD 64.1, UCF-101 71.8). Feeding TAC\*'s heads GradNorm's
+#   nouns instead of TAC's changes little (within 2.5 points on every twin).
 # * **GradNorm against TAC** (both training-free, the comparison of the GradNorm paper): GradNorm is above
-#   on CIFAR-10 (85.7 vs 81.4), ImageNet-Dogs (56.8 vs 52.1), DTD (40.5 vs 39.1) and UCF-101 (46.9 vs 46.5),
+#   on CIFAR-10 (85.7 vs 81.4), ImageNet-Dogs (62.4 vs 60.8), DTD (40.5 vs 39.1) and UCF-101 (56.3 vs 54.6),
 #   below on CIFAR-20 (40.2 vs 40.4), ImageNet-10 (96.9 vs 97.8) and STL-10 (86.0 vs 90.0). Both fall below
 #   CLIP k-means on five twins; only on CIFAR-10 and ImageNet-Dogs do the text counterparts help.
 # * **Seed spread.** GradNorm's result depends on the seed on CIFAR-10 (std 6.5, 4.2 for the centroid

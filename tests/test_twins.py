@@ -108,8 +108,11 @@ def test_committed_twins_reproduce_their_calibration():
                 inside = abs(entry["achieved"][m][k] - entry["paper"][m][k]) <= TOLERANCE[k]
                 assert entry["within_tolerance"][m][k] == inside
                 assert np.mean(entry["per_seed"][m][k]) == pytest.approx(entry["achieved"][m][k], abs=0.01)
-            # the calibration's target: ACC within ±2 points of the paper (NMI: not yet on every twin)
-            assert abs(entry["achieved"][m]["ACC"] - entry["paper"][m]["ACC"]) <= TOLERANCE["ACC"], (name, m)
+            # the calibration's target: ACC within ±2 points of the paper, and NMI within ±3 where it was fitted
+            # (``laic calibrate --fit-nmi``; not yet on every twin)
+            for k in ("ACC", "NMI") if entry["fit_nmi"] else ("ACC",):
+                assert abs(entry["achieved"][m][k] - entry["paper"][m][k]) <= TOLERANCE[k], (name, m, k)
+    assert {name for name, entry in table.items() if entry["fit_nmi"]} >= {"twin-dtd", "twin-imagenet-dogs"}
 
 
 def test_load_dataset_and_cli_errors(capsys):

@@ -513,8 +513,8 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
     runs = [baseline_scores(spec, s) for s in seeds]
     achieved = _mean_scores(runs)
     within = {m: {k: abs(achieved[m][k] - target[m][k]) <= TOLERANCE[k] for k in TOLERANCE} for m in target}
-    return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds),
-            "achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
+    return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds), "steps": steps,
+            "fit_nmi": fit_nmi, "achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
             "per_seed": {m: {k: [round(r[m][k], 2) for r in runs] for k in ("ACC", "NMI")} for m in runs[0]},
             "paper": {m: dict(t) for m, t in target.items()}, "within_tolerance": within}
 
