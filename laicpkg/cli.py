@@ -96,7 +96,7 @@ def _report_grid(report) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .features.twins import DEFAULT_TWINS
+    from .features.twins import ACC_KNOBS, DEFAULT_TWINS
     from .run.experiments import COMPARISON_DATASETS, COMPARISON_SEEDS
 
     parser = _Parser(prog="laic", description="Language-assisted image clustering: GradNorm, TAC, SIC, IDCL.")
@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--fit-nmi", action="store_true",
                      help="also fit NMI: the confusion c (nearest-class leaning) to zero-shot NMI, its appearance "
                           "share to k-means NMI (4 × --steps times longer)")
+    cal.add_argument("--acc-by", choices=ACC_KNOBS, default=ACC_KNOBS[0],
+                     help="what lowers k-means ACC to the paper's: the ambiguity rho (some images lose their class "
+                          "terms) or the image noise sigma with rho = 0 (errors spread over all classes) [ambiguity]")
     cal.add_argument("--check", action="store_true",
                      help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
     _add_grid_args(cal)
@@ -386,6 +389,9 @@ def _cmd_calibrate(args) -> int:
         if getattr(args, flag) < 1:
             raise ParameterError(f"--{flag} must be at least 1; got {getattr(args, flag)}")
     check_seed(args.seeds - 1, "--seeds - 1")
+    if args.fit_nmi and args.acc_by == "noise":
+        raise ParameterError("--fit-nmi leans ambiguous images toward the nearest class; --acc-by noise has none "
+                             "(rho = 0): choose one")
     seeds = tuple(range(args.seeds))
     if args.check:
         print(twin_baseline_table([get_twin(n) for n in names], seeds).to_string())
@@ -396,7 +402,7 @@ def _cmd_calibrate(args) -> int:
         return 0
     here = not (grid["workers"] or grid["scheduler"] or grid["cluster"])
     tasks = [Task(n, calibrate_task, {"name": n, "seeds": list(seeds), "steps": args.steps, "fit_nmi": args.fit_nmi,
-                                      "out": str(Path(out).resolve()), "progress": here}) for n in names]
+                                      "acc_by": args.acc_by, "out": str(Path(out).resolve()), "progress": here}) for n in names]
     report = execute(tasks, desc="twins calibrated", **grid)
     for n, entry in merge_calibrations(names, Path(out).resolve()):
         ach, pap = entry["achieved"], entry["paper"]

@@ -262,8 +262,9 @@ def twin_baseline_table(twins, seeds=(0, 1, 2)) -> pd.DataFrame:
 def twin_calibration_table() -> pd.DataFrame:
     """The committed calibrations (``laic calibrate``): per twin and baseline, the twin's ACC/NMI (mean over
     the calibration's seeds), the paper's, whether each lies within the tolerance, and the ACC of each data
-    seed (how much one drawn twin can differ from the mean) and the lean toward the nearest class (confusion c,
-    its appearance share a; 0 where NMI was not fitted). Reads, never runs."""
+    seed (how much one drawn twin can differ from the mean), the lean toward the nearest class (confusion c,
+    its appearance share a; 0 where NMI was not fitted) and what lowers k-means' ACC (the ambiguity ρ, or the
+    image noise σ with ρ = 0: ``laic calibrate --acc-by noise``). Reads, never runs."""
     from ..features.twins import TWIN_SPECS
 
     rows = []
@@ -280,6 +281,7 @@ def twin_calibration_table() -> pd.DataFrame:
             per_seed = entry.get("per_seed", {}).get(method, {}).get("ACC")
             r["ACC per data seed"] = " / ".join(f"{v:.1f}" for v in per_seed) if per_seed else ""
             r["lean c / a"] = f"{twin.confusion:.2f} / {twin.confusion_appearance:.2f}"
+            r["ρ / σ"] = f"{twin.ambiguity:.2f} / {twin.image_noise:g}"
             rows.append(r)
     return pd.DataFrame(rows).set_index(["twin", "baseline"])
 

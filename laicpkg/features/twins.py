@@ -37,14 +37,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..utils.errors import UnknownNameError
+from ..utils.errors import ParameterError, UnknownNameError
 from ..utils.validation import check_int
 from .concepts import concept_vectors, wordnet_graph
 from .container import LaICData
 
 __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
            "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE", "class_positives",
-           "mean_baseline_scores", "DEFAULT_TWINS"]
+           "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS"]
 
 TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
 
@@ -419,6 +419,14 @@ NMI_ROUNDS = 2
 #: Tolerances of the calibration (issue: ACC within ±2 points, NMI within ±3, mean over the seeds).
 TOLERANCE = {"ACC": 2.0, "NMI": 3.0}
 
+#: What lowers CLIP k-means' ACC to the paper's in :func:`calibrate`: the ambiguity ρ (some images lose their
+#: class terms: they gather in a cluster of their own or, with ``confusion``, lean toward the nearest class)
+#: or the image noise σ with ρ = 0 (every image blurred alike: k-means' errors spread over the classes).
+ACC_KNOBS = ("ambiguity", "noise")
+
+#: The range of the image-noise search (``acc_by="noise"``) and of the semantic weight's search inside it.
+NOISE_RANGE, NOISE_SEMANTIC_MAX = (0.0, 32.0), 16.0
+
 
 def mean_baseline_scores(spec: TwinSpec, seeds, methods=("kmeans", "zeroshot")) -> dict:
     """:func:`baseline_scores` averaged over ``seeds``: {"kmeans": {ACC, NMI, ARI}, "zeroshot": {...}}."""
@@ -455,13 +463,14 @@ def _bisect(spec: TwinSpec, param: str, lo: float, hi: float, method: str, targe
     return best
 
 
-def _zero_shot_fitter(target: float, seeds, steps: int):
-    """``spec -> spec`` with the semantic weight bisected so that zero-shot ACC meets ``target``."""
-    return lambda spec: _bisect(spec, "semantic_weight", 0.0, 4.0, "zeroshot", target, seeds, steps)[0]
+def _zero_shot_fitter(target: float, seeds, steps: int, hi: float = 4.0):
+    """``spec -> spec`` with the semantic weight bisected in [0, ``hi``] so that zero-shot ACC meets
+    ``target``."""
+    return lambda spec: _bisect(spec, "semantic_weight", 0.0, hi, "zeroshot", target, seeds, steps)[0]
 
 
 def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi: bool = False,
-              progress: bool = True) -> dict:
+              acc_by: str = "ambiguity", progress: bool = True) -> dict:
     """Fit the twin's generator to the paper's CLIP baseline rows (GradNorm Tables 1–2, ViT-B/32).
 
     k-means ACC is matched by the ambiguity ``ρ`` (an image's class terms are scaled by ``1 − ρ·U(0, 1)``,
@@ -472,13 +481,21 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
     ``fit_nmi``, :data:`NMI_ROUNDS` rounds of two outer bisections follow: the ``confusion`` c (how much of
     what an ambiguous image loses goes to the nearest class) to zero-shot NMI, then its appearance share
     ``confusion_appearance`` a to k-means NMI, the two ACC fits redone at every trial (``4·steps`` times
-    longer). Only CLIP k-means and zero-shot are looked at. Returns the calibration entry of
+    longer). With ``acc_by="noise"`` k-means ACC is matched by the image noise ``σ`` instead, with ``ρ = 0``
+    (a wider search of ``w_s`` inside it, :data:`NOISE_RANGE`): blur that every image shares spreads k-means'
+    errors over all classes, which lowers its NMI at a given ACC, where ambiguous images gather in a
+    cluster of their own. Only CLIP k-means and zero-shot are looked at. Returns the calibration entry of
     ``data/twins.json``, with each seed's numbers (``per_seed``) beside their mean.
     """
     from tqdm import tqdm
 
     from .datasets import get_dataset_spec
 
+    if acc_by not in ACC_KNOBS:
+        raise ParameterError(f"acc_by must be one of {', '.join(ACC_KNOBS)}; got {acc_by!r}")
+    if acc_by == "noise" and fit_nmi:
+        raise ParameterError("fit_nmi leans ambiguous images toward the nearest class; with acc_by='noise' there "
+                             "are none (ρ = 0): choose one")
     if isinstance(spec, str):  # start from the uncalibrated twin: the result does not depend on an earlier one
         get_twin(spec)
         spec = _base_specs()[spec]
@@ -487,9 +504,18 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
     km, zs = target["kmeans"]["ACC"], target["zeroshot"]["ACC"]
     total = 2 * steps * (2 * NMI_ROUNDS * steps if fit_nmi else 1)
     with tqdm(total=total, desc=f"calibrating {spec.name}", unit="k-means fit", disable=not progress) as bar:
-        fit_zs = _zero_shot_fitter(zs, seeds, steps + 2)
+        if acc_by == "noise":
+            spec = replace(spec, ambiguity=0.0)
+            fit_zs = _zero_shot_fitter(zs, seeds, steps + 2, hi=NOISE_SEMANTIC_MAX)
+        else:
+            fit_zs = _zero_shot_fitter(zs, seeds, steps + 2)
 
         def fit_acc(spec):
+            if acc_by == "noise":
+                spec, _ = _bisect(spec, "image_noise", *NOISE_RANGE, "kmeans", km, seeds, steps, bar,
+                                  increasing=False, inner=fit_zs)
+                bar.update(steps)
+                return spec
             spec, gap = _bisect(spec, "ambiguity", 0.0, 1.0, "kmeans", km, seeds, steps, bar, increasing=False,
                                 inner=fit_zs)
             if gap > TOLERANCE["ACC"] / 2:    # k-means too good even with ρ = 1: less class-specific appearance
@@ -514,7 +540,8 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
     achieved = _mean_scores(runs)
     within = {m: {k: abs(achieved[m][k] - target[m][k]) <= TOLERANCE[k] for k in TOLERANCE} for m in target}
     return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds), "steps": steps,
-            "fit_nmi": fit_nmi, "achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
+            "fit_nmi": fit_nmi, "acc_by": acc_by,
+            "achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
             "per_seed": {m: {k: [round(r[m][k], 2) for r in runs] for k in ("ACC", "NMI")} for m in runs[0]},
             "paper": {m: dict(t) for m, t in target.items()}, "within_tolerance": within}
 
@@ -532,13 +559,14 @@ def write_calibration(name: str, entry: dict, path=TWINS_FILE) -> Path:
     return path
 
 
-def calibrate_task(name: str, *, seeds, steps: int, out, fit_nmi: bool = False, progress: bool = False) -> dict:
+def calibrate_task(name: str, *, seeds, steps: int, out, fit_nmi: bool = False, acc_by: str = "ambiguity",
+                   progress: bool = False) -> dict:
     """One twin's calibration as a grid task (``laic calibrate --workers/--scheduler/--cluster``): writes
     ``<out>.<name>.part`` beside the calibration file, which :func:`merge_calibrations` folds in."""
     import time
 
     t0 = time.perf_counter()
-    entry = calibrate(name, seeds=tuple(seeds), steps=steps, fit_nmi=fit_nmi, progress=progress)
+    entry = calibrate(name, seeds=tuple(seeds), steps=steps, fit_nmi=fit_nmi, acc_by=acc_by, progress=progress)
     part = Path(f"{out}.{name}.part")
     from ..utils.atomic import atomic_open
 
