@@ -140,9 +140,9 @@ twin_positives_table("twin-cifar10")
 # a LaIC method, so GradNorm's, TAC's and SIC's numbers on a twin are predictions ({doc}`09_twins` sets
 # them beside the paper's). The CIFAR-20, DTD, ImageNet-Dogs and UCF-101 twins are also fitted to the two NMI
 # numbers (`--fit-nmi`): their ambiguous images lean toward the nearest class (the confusion c, with a share
-# a of that class's appearance), so their errors fall on class pairs as CLIP's do. The CIFAR-10 twin has no
-# ambiguous images (ρ = 0) but strong image noise (`--acc-by noise`), which spreads k-means' errors over all
-# classes as CLIP's are on CIFAR-10; STL-10's NMI miss is left ({doc}`../book/implementation`, "Synthetic
+# a of that class's appearance), so their errors fall on class pairs as CLIP's do. The CIFAR-10 and STL-10
+# twins have no ambiguous images (ρ = 0) but strong image noise (`--acc-by noise`), which spreads k-means'
+# errors over all classes as CLIP's are on those datasets ({doc}`../book/implementation`, "Synthetic
 # twins"). The committed calibrations, with ✓ where the twin is within ±2 ACC / ±3 NMI points of the paper,
 # and the ACC of each data seed:
 

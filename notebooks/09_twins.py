@@ -78,8 +78,8 @@ mean_std_table(table)
 #   44.1, 37.1, 34.8 in the calibration).
 # * **Easy twins.** On CIFAR-10 all three are below the paper: SIC 87.5 vs 92.6, TAC 76.5 vs 90.1 and
 #   GradNorm 70.3 vs 91.1 (below the twin's own CLIP k-means, 73.5); on ImageNet-10 TAC and GradNorm are
-#   within 2.5 points of the paper and SIC 9.0 below (89.2 ± 7.5), on STL-10 TAC and SIC within 4.5 and
-#   GradNorm 12.3 below.
+#   within 2.5 points of the paper and SIC 9.0 below (89.2 ± 7.5); on STL-10 all three are 9 to 15 points
+#   below it (SIC 88.8, TAC 84.8, GradNorm 83.2 against the twin's k-means 93.1).
 # * **Hard twins.** On CIFAR-20, DTD, UCF-101 and ImageNet-Dogs, TAC and GradNorm fall 6.4 to 18.8 points
 #   below the paper's ACC; GradNorm also falls below the twin's own CLIP k-means on all of them but
 #   ImageNet-Dogs, TAC on DTD and UCF-101. SIC lands above the paper on DTD (64.1 vs 45.9) and UCF-101 (71.8
@@ -134,7 +134,7 @@ record_nouns_table(find_record(records, dataset="twin-imagenet-dogs", method="gr
 # retriever, bluetick: the near misses a fine-grained pool holds), their hypernyms (retriever, toy dog) and
 # unrelated nouns. Where the classes' closures are large (CIFAR-20's superclasses), the kept nouns are
 # mostly positives but cover little of them (precision 91.7 %, recall 9.3 %); on the noisy CIFAR-10 twin
-# GradNorm keeps 319 nouns at precision 24.4 %. SIC keeps thousands of nouns (1,267 on STL-10 to 7,325 on
+# GradNorm keeps 319 nouns at precision 24.4 %. SIC keeps thousands of nouns (1,402 on STL-10 to 7,325 on
 # UCF-101) at lower precision.
 
 # %% [markdown]
@@ -153,7 +153,7 @@ naming_table(records)
 # %% [markdown]
 # GradNorm's clusters are named by a positive of their class more often than TAC's on five of the seven
 # twins (83.3 against 80.0 % on CIFAR-10, 43.3 against 38.3 % on DTD, 63.4 against 60.1 % on UCF-101), as
-# often on ImageNet-Dogs (64.4 %) and less often on STL-10 (83.3 against 93.3 %). SIC, whose semantic set
+# often on ImageNet-Dogs (64.4 %) and less often on STL-10 (86.7 against 90.0 %). SIC, whose semantic set
 # holds thousands of nouns, names every cluster right on ImageNet-10 (96.7 % on CIFAR-10) and is the lowest
 # of the three on CIFAR-20, DTD and ImageNet-Dogs.
 
