@@ -375,7 +375,8 @@ def _cmd_final_assign(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     from .book.tables import twin_baseline_table
-    from .features.twins import TWINS_FILE, TWIN_SPECS, calibrate_task, get_twin, merge_calibrations
+    from .features.twins import (TWINS_FILE, TWIN_SPECS, calibrate_task, check_calibration_options, get_twin,
+                                  merge_calibrations)
     from .run.grid import Task, execute
     from .run.config import check_seed
     from .run.records import check_record_path
@@ -389,9 +390,7 @@ def _cmd_calibrate(args) -> int:
         if getattr(args, flag) < 1:
             raise ParameterError(f"--{flag} must be at least 1; got {getattr(args, flag)}")
     check_seed(args.seeds - 1, "--seeds - 1")
-    if args.fit_nmi and args.acc_by == "noise":
-        raise ParameterError("--fit-nmi leans ambiguous images toward the nearest class; --acc-by noise has none "
-                             "(rho = 0): choose one")
+    check_calibration_options(args.fit_nmi, args.acc_by)
     seeds = tuple(range(args.seeds))
     if args.check:
         print(twin_baseline_table([get_twin(n) for n in names], seeds).to_string())
@@ -401,8 +400,9 @@ def _cmd_calibrate(args) -> int:
     if grid is None:
         return 0
     here = not (grid["workers"] or grid["scheduler"] or grid["cluster"])
-    tasks = [Task(n, calibrate_task, {"name": n, "seeds": list(seeds), "steps": args.steps, "fit_nmi": args.fit_nmi,
-                                      "acc_by": args.acc_by, "out": str(Path(out).resolve()), "progress": here}) for n in names]
+    options = {"seeds": list(seeds), "steps": args.steps, "fit_nmi": args.fit_nmi, "acc_by": args.acc_by,
+               "out": str(Path(out).resolve()), "progress": here}
+    tasks = [Task(n, calibrate_task, {"name": n, **options}) for n in names]
     report = execute(tasks, desc="twins calibrated", **grid)
     for n, entry in merge_calibrations(names, Path(out).resolve()):
         ach, pap = entry["achieved"], entry["paper"]

@@ -205,7 +205,7 @@ def test_ambiguity_lowers_kmeans_and_zero_shot():
 def test_confusion_leans_ambiguous_images_toward_the_nearest_class():
     """c > 0: what an ambiguous image loses goes to the nearest class, so zero-shot errors concentrate on class
     pairs (NMI rises more than ACC)."""
-    from laicpkg.features.twins import make_twin, nearest_classes
+    from laicpkg.features.twins import nearest_classes
 
     centre = np.eye(3)[[0, 1, 2]] + np.array([[0, 0.5, 0], [0.5, 0, 0], [0, 0.9, 0]])
     assert nearest_classes(centre / np.linalg.norm(centre, axis=1, keepdims=True)).tolist() == [1, 0, 1]

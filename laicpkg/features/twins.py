@@ -44,7 +44,7 @@ from .container import LaICData
 
 __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
            "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE", "class_positives",
-           "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS"]
+           "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options"]
 
 TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
 
@@ -472,6 +472,16 @@ def _zero_shot_fitter(target: float, seeds, steps: int, hi: float = 4.0):
     return lambda spec: _bisect(spec, "semantic_weight", 0.0, hi, "zeroshot", target, seeds, steps)[0]
 
 
+def check_calibration_options(fit_nmi: bool, acc_by: str) -> None:
+    """Raise :class:`ParameterError` for options :func:`calibrate` cannot combine (checked by ``laic calibrate``
+    before any task starts)."""
+    if acc_by not in ACC_KNOBS:
+        raise ParameterError(f"acc_by must be one of {', '.join(ACC_KNOBS)}; got {acc_by!r}")
+    if acc_by == "noise" and fit_nmi:
+        raise ParameterError("fit-nmi leans ambiguous images toward the nearest class; acc-by noise has none "
+                             "(rho = 0): choose one")
+
+
 def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi: bool = False,
               acc_by: str = "ambiguity", progress: bool = True) -> dict:
     """Fit the twin's generator to the paper's CLIP baseline rows (GradNorm Tables 1–2, ViT-B/32).
@@ -494,11 +504,7 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
 
     from .datasets import get_dataset_spec
 
-    if acc_by not in ACC_KNOBS:
-        raise ParameterError(f"acc_by must be one of {', '.join(ACC_KNOBS)}; got {acc_by!r}")
-    if acc_by == "noise" and fit_nmi:
-        raise ParameterError("fit_nmi leans ambiguous images toward the nearest class; with acc_by='noise' there "
-                             "are none (ρ = 0): choose one")
+    check_calibration_options(fit_nmi, acc_by)
     if isinstance(spec, str):  # start from the uncalibrated twin: the result does not depend on an earlier one
         get_twin(spec)
         spec = _base_specs()[spec]
