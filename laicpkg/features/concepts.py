@@ -26,6 +26,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from ..utils.errors import UnknownNameError
+from ..utils.fixedmath import fixed_dot
 from .nouns import HYPERNYMS_FILE, _senses
 
 __all__ = ["WordNetGraph", "wordnet_graph", "concept_vectors"]
@@ -155,17 +156,24 @@ def wordnet_graph() -> WordNetGraph:
 def concept_vectors(graph: WordNetGraph, dim: int = 512, *, spread: float = 0.5, seed: int = 0) -> np.ndarray:
     """A unit vector for every synset, drawn down the hypernym tree (see the module docstring).
 
+    Computed in float64 with fixed-order arithmetic (:mod:`laicpkg.utils.fixedmath`, no BLAS) and rounded to
+    float32 once, so the same seed gives the same bits on every CPU and thread count.
     Returns an (n_synsets, dim) float32 array whose row ``i`` is synset ``i``'s concept.
     """
     rng = np.random.default_rng(seed)
-    root = rng.standard_normal(dim).astype(np.float32)
-    noise = rng.standard_normal((len(graph), dim)).astype(np.float32) * np.float32(spread / np.sqrt(dim))
-    out = np.empty((len(graph), dim), dtype=np.float32)
+    root = rng.standard_normal(dim)
+    noise = rng.standard_normal((len(graph), dim))
+    noise *= spread / np.sqrt(dim)
+    out = np.empty((len(graph), dim), dtype=np.float64)
     for i in graph.order:
         ps = graph.parents[i]
         if len(ps) == 0:
             v = root
         else:
-            v = (out[ps[0]] if len(ps) == 1 else out[ps].mean(0)) + noise[i]
-        out[i] = v / np.linalg.norm(v)
-    return out
+            v = out[ps[0]].copy()
+            for p in ps[1:]:  # the parents' mean, summed in a fixed order
+                v += out[p]
+            v /= len(ps)
+            v += noise[i]
+        out[i] = v / np.sqrt(fixed_dot(v, v))
+    return out.astype(np.float32)

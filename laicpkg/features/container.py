@@ -5,6 +5,7 @@ Explained in: notebooks/01_laic_problem.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,14 +87,24 @@ class LaICData:
         return d
 
     def digest(self) -> str:
-        """SHA-256 (16 hex digits) of the numbers a run reads: the cache files' hashes, or the arrays."""
+        """SHA-256 (16 hex digits) of everything a run reads or is scored on: the features (a cache's by the
+        hashes of its files), the image labels, the class names, the noun strings, and the known positives,
+        noun classes and class-name texts where there are any. Two datasets with one digest give one result."""
+        h = hashlib.sha256()
         cache = self.meta.get("cache")
         if cache:
-            parts = [cache[k].get("sha256", "") for k in sorted(cache)]
-            return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-        h = hashlib.sha256()
-        for arr in (self.E_train, self.E_test, self.R, self.y_train, self.y_test):
-            h.update(np.ascontiguousarray(arr).tobytes())
+            h.update("|".join(cache[k].get("sha256", "") for k in sorted(cache)).encode())
+        else:
+            for arr in (self.E_train, self.E_test, self.R):
+                h.update(np.ascontiguousarray(arr).tobytes())
+        for arr in (self.y_train, self.y_test):
+            h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+        h.update(json.dumps([list(map(str, self.class_names)), list(map(str, self.nouns))]).encode())
+        for name, arr in (("positive_mask", self.positive_mask), ("noun_class", self.noun_class),
+                          ("class_text", self.class_text)):
+            h.update(name.encode())
+            if arr is not None:
+                h.update(np.ascontiguousarray(arr).tobytes())
         return h.hexdigest()[:16]
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from .container import LaICData
 from ..utils.errors import UnknownNameError
+from ..utils.fixedmath import fixed_dot, fixed_unit
 from ..utils.validation import check_int
 
 __all__ = ["SyntheticSpec", "SYNTHETIC_SPECS", "list_synthetic", "get_synthetic_spec", "make_synthetic", "noun_kinds"]
@@ -122,7 +123,7 @@ def get_synthetic_spec(name: str) -> SyntheticSpec:
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+    return fixed_unit(x)
 
 
 def _directions(rng, n: int, d: int) -> np.ndarray:
@@ -153,7 +154,7 @@ def _geometry(spec: SyntheticSpec, rng) -> _Geometry:
     # Modality offsets: two orthogonal directions (the gap between the image and text cones).
     o = _directions(rng, 2, d)
     o_img = o[0]
-    o_txt = _unit(o[1] - (o[1] @ o_img) * o_img)
+    o_txt = _unit(o[1] - fixed_dot(o[1], o_img) * o_img)
     # Concepts and sub-concepts.
     parent = _directions(rng, 1, d)[0]
     concepts = _unit(spec.parent_weight * parent + _directions(rng, K, d))

@@ -31,6 +31,7 @@ zero-shot (:func:`baseline_scores`), never at a LaIC method.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
@@ -38,13 +39,15 @@ from pathlib import Path
 import numpy as np
 
 from ..utils.errors import ParameterError, UnknownNameError
+from ..utils.fixedmath import fixed_dot, fixed_gram_argmax, fixed_mix, fixed_unit
 from ..utils.validation import check_int
 from .concepts import concept_vectors, wordnet_graph
 from .container import LaICData
 
 __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
            "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE", "class_positives",
-           "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options"]
+           "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options", "remeasure",
+           "read_calibrations", "check_calibration_file"]
 
 TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
 
@@ -95,7 +98,7 @@ class TwinSpec:
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+    return fixed_unit(x)
 
 
 def _directions(rng, n: int, d: int) -> np.ndarray:
@@ -121,7 +124,7 @@ def _world(spec: TwinSpec, seed: int):
     graph = wordnet_graph()
     C = _concepts(spec.dim, spec.spread, seed)
     o = _directions(rng, 2, spec.dim)
-    o_img, o_txt = o[0], _unit(o[1] - (o[1] @ o[0]) * o[0])
+    o_img, o_txt = o[0], _unit(o[1] - fixed_dot(o[1], o[0]) * o[0])
     appearance = _directions(rng, spec.n_classes, spec.dim)
     nuisance = _directions(rng, max(spec.nuisance_modes, 1), spec.dim)
     return graph, C, o_img, o_txt, appearance, nuisance, rng
@@ -143,7 +146,7 @@ def _images(spec: TwinSpec, n: int, C, members: list, o_img, appearance, nuisanc
         sem = np.array([rng.choice(members[k][1]) if (s and members[k][1].size) else rng.choice(members[k][0])
                         for k, s in zip(yb, sub)])
         if spec.nuisance_kind == "gaussian":  # a continuous spread along the nuisance directions
-            nb = rng.standard_normal((yb.size, nuisance.shape[0])) @ nuisance / np.sqrt(nuisance.shape[0])
+            nb = fixed_mix(rng.standard_normal((yb.size, nuisance.shape[0])), nuisance) / np.sqrt(nuisance.shape[0])
         else:  # one of the nuisance modes
             nb = nuisance[rng.integers(0, nuisance.shape[0], size=yb.size)]
         strength = 1.0 - spec.ambiguity * rng.random((yb.size, 1)) if spec.ambiguity > 0 else 1.0
@@ -165,9 +168,7 @@ def _class_centres(C: np.ndarray, classes) -> np.ndarray:
 def nearest_classes(centre: np.ndarray) -> np.ndarray:
     """For every class (row of ``centre``: the unit mean concept of its synsets), the other class whose centre
     is nearest (cosine): the class its ambiguous images lean toward when ``confusion`` > 0."""
-    sim = centre @ centre.T
-    np.fill_diagonal(sim, -np.inf)
-    return sim.argmax(1)
+    return fixed_gram_argmax(centre)
 
 
 def class_positives(spec: str | TwinSpec, graph=None) -> list:
@@ -545,52 +546,123 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
                                   steps, inner=fit_acc, metric="NMI")
         else:
             spec = fit_acc(spec)
+    return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds), "steps": steps,
+            "fit_nmi": fit_nmi, "acc_by": acc_by, **_evaluation(spec, seeds, target)}
+
+
+def _evaluation(spec: TwinSpec, seeds, target: dict) -> dict:
+    """The ``achieved``, ``per_seed``, ``paper`` and ``within_tolerance`` fields of a calibration entry."""
     runs = [baseline_scores(spec, s) for s in seeds]
     achieved = _mean_scores(runs)
     within = {m: {k: abs(achieved[m][k] - target[m][k]) <= TOLERANCE[k] for k in TOLERANCE} for m in target}
-    return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds), "steps": steps,
-            "fit_nmi": fit_nmi, "acc_by": acc_by,
-            "achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
+    return {"achieved": {m: {k: round(v, 2) for k, v in s.items()} for m, s in achieved.items()},
             "per_seed": {m: {k: [round(r[m][k], 2) for r in runs] for k in ("ACC", "NMI")} for m in runs[0]},
             "paper": {m: dict(t) for m, t in target.items()}, "within_tolerance": within}
 
 
+def remeasure(name: str) -> dict:
+    """A committed calibration entry with its baseline numbers measured again on the current generator (same
+    parameters and seeds): what ``laic calibrate --remeasure`` stores after a change of the generator's
+    arithmetic."""
+    spec = get_twin(name)
+    if not spec.calibration:
+        raise ParameterError(f"{name} has no committed calibration to measure again (run laic calibrate first)")
+    entry = dict(spec.calibration)
+    entry.update(_evaluation(spec, entry["seeds"], entry["paper"]))
+    return entry
+
+
+def read_calibrations(path=TWINS_FILE) -> dict:
+    """The calibration table in ``path`` ({} when the file does not exist); :class:`ParameterError` when the file
+    is not a JSON object of calibration entries, so that nothing is calibrated only to be lost."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        table = json.loads(path.read_text())
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"{path} is not a calibration file ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else 'unreadable'}); give another --out") from None
+    if not isinstance(table, dict) or not all(isinstance(v, dict) and "params" in v for v in table.values()):
+        raise ParameterError(f"{path} is JSON but not a calibration file (an object of twin entries); give another "
+                             "--out")
+    return table
+
+
+def check_calibration_file(path) -> Path:
+    """Before any calibration starts: ``path`` is a calibration file or absent, and its folder takes a new file."""
+    import tempfile
+
+    path = Path(path)
+    read_calibrations(path)
+    folder = path.parent
+    while not folder.exists():  # the first existing folder decides whether the file can be made
+        folder = folder.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ParameterError(f"cannot write the calibration to {path}: {exc.strerror or exc}") from None
+    return path
+
+
+@contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``<path>.lock`` for a read-modify-write of the calibration file (two calibrations
+    writing one file keep both updates)."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def write_calibration(name: str, entry: dict, path=TWINS_FILE) -> Path:
-    """Store one twin's calibration in ``data/twins.json`` (atomically; other twins kept)."""
+    """Store one twin's calibration in the calibration file (under a lock, atomically; other twins kept)."""
     from ..utils.atomic import atomic_open
 
     path = Path(path)
-    table = json.loads(path.read_text()) if path.is_file() else {}
-    table[name] = entry
-    with atomic_open(path, "w") as fh:
-        json.dump(dict(sorted(table.items())), fh, indent=2)
-        fh.write("\n")
+    with _locked(path):
+        table = read_calibrations(path)
+        table[name] = entry
+        try:
+            with atomic_open(path, "w") as fh:
+                json.dump(dict(sorted(table.items())), fh, indent=2)
+                fh.write("\n")
+        except OSError as exc:
+            raise ParameterError(f"cannot write {name}'s calibration to {path}: {exc.strerror or exc}; its parameters: "
+                                 f"{json.dumps(entry['params'])}") from None
     return path
 
 
 def calibrate_task(name: str, *, seeds, steps: int, out, fit_nmi: bool = False, acc_by: str = "ambiguity",
                    progress: bool = False) -> dict:
-    """One twin's calibration as a grid task (``laic calibrate --workers/--scheduler/--cluster``): writes
-    ``<out>.<name>.part`` beside the calibration file, which :func:`merge_calibrations` folds in."""
+    """One twin's calibration as a grid task (``laic calibrate``, here or on ``--workers/--scheduler/--cluster``):
+    stored in the calibration file ``out`` as soon as it is done, so an interrupted multi-twin calibration keeps
+    the twins it finished. Returns the entry with the task's status."""
     import time
 
     t0 = time.perf_counter()
     entry = calibrate(name, seeds=tuple(seeds), steps=steps, fit_nmi=fit_nmi, acc_by=acc_by, progress=progress)
-    part = Path(f"{out}.{name}.part")
-    from ..utils.atomic import atomic_open
-
-    with atomic_open(part, "w") as fh:
-        json.dump(entry, fh)
-    return {"status": "done", "seconds": time.perf_counter() - t0}
+    write_calibration(name, entry, out)
+    return {"status": "done", "seconds": time.perf_counter() - t0, "entry": entry}
 
 
 def merge_calibrations(names, out) -> list:
-    """Fold the parts the tasks wrote into the calibration file; returns the entries merged."""
+    """Fold the ``<out>.<name>.part`` files of earlier versions' interrupted grids into the calibration file;
+    returns the entries merged."""
     merged = []
     for name in names:
         part = Path(f"{out}.{name}.part")
         if part.is_file():
-            entry = json.loads(part.read_text())
+            try:
+                entry = json.loads(part.read_text())
+            except (OSError, ValueError):
+                continue
             write_calibration(name, entry, out)
             part.unlink()
             merged.append((name, entry))
