@@ -13,23 +13,35 @@ importing only from those below it::
     utils                    errors, validation, atomic writes, timers, environment
 """
 from ._version import __version__  # noqa: F401  (the package face re-exports)
-from .core.counterparts import KAPPA, concat_features, text_counterparts
-from .core.filters import pseudo_class_count, select_per_group
-from .core.gradnorm import BETA, TAU, centroid_classifier, gradnorm_scores, train_erm_classifier
-from .core.kmeans import KMeans, k_means
-from .core.metrics import cluster_accuracy, clustering_scores, filter_precision_recall
-from .features.datasets import load_dataset
-from .methods.base import TwoStage
-from .methods.baselines import CLIPKMeans, ZeroShot
-from .methods.gradnorm import GradNorm
-from .methods.idcl import IDCL
-from .methods.sic import SIC
-from .methods.tac import TAC, TACStar
-from .utils.errors import (CacheError, EmptyClusterError, FeatureError, LaicError, ParameterError,
-                           UnknownNameError)
 
-__all__ = ["__version__", "KAPPA", "concat_features", "text_counterparts", "pseudo_class_count", "select_per_group",
-           "BETA", "TAU", "centroid_classifier", "gradnorm_scores", "train_erm_classifier", "KMeans", "k_means",
-           "cluster_accuracy", "clustering_scores", "filter_precision_recall", "load_dataset", "TwoStage",
-           "CLIPKMeans", "ZeroShot", "GradNorm", "IDCL", "SIC", "TAC", "TACStar", "CacheError", "EmptyClusterError",
-           "FeatureError", "LaicError", "ParameterError", "UnknownNameError"]
+#: The package face: each public name and the module it lives in. Imported on first use (PEP 562), so that
+#: ``import laicpkg`` (and ``laic --help``) does not load torch and faiss.
+_EXPORTS = {
+    "KAPPA": "core.counterparts", "concat_features": "core.counterparts", "text_counterparts": "core.counterparts",
+    "pseudo_class_count": "core.filters", "select_per_group": "core.filters",
+    "BETA": "core.gradnorm", "TAU": "core.gradnorm", "centroid_classifier": "core.gradnorm",
+    "gradnorm_scores": "core.gradnorm", "train_erm_classifier": "core.gradnorm",
+    "KMeans": "core.kmeans", "k_means": "core.kmeans",
+    "cluster_accuracy": "core.metrics", "clustering_scores": "core.metrics", "filter_precision_recall": "core.metrics",
+    "load_dataset": "features.datasets", "TwoStage": "methods.base", "CLIPKMeans": "methods.baselines",
+    "ZeroShot": "methods.baselines", "GradNorm": "methods.gradnorm", "IDCL": "methods.idcl", "SIC": "methods.sic",
+    "TAC": "methods.tac", "TACStar": "methods.tac",
+    "CacheError": "utils.errors", "EmptyClusterError": "utils.errors", "FeatureError": "utils.errors",
+    "LaicError": "utils.errors", "ParameterError": "utils.errors", "UnknownNameError": "utils.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -69,15 +69,14 @@ def _add_grid_args(p: argparse.ArgumentParser) -> None:
 
 def _grid_options(args) -> dict | None:
     """The grid options of a command, validated; prints the job script and returns None for --print-job-script."""
-    from .run.grid import make_jobqueue_cluster, parse_cluster_options
+    from .run.grid import check_grid_options, make_jobqueue_cluster, parse_cluster_options
 
     options = parse_cluster_options(args.cluster_option)
-    if args.jobs is not None and args.jobs < 1:
-        raise ParameterError(f"--jobs must be at least 1; got {args.jobs}")
+    check_grid_options(args.workers, args.scheduler, args.cluster, args.jobs, options)
     if args.print_job_script:
         if not args.cluster:
             raise ParameterError("--print-job-script needs --cluster")
-        c = make_jobqueue_cluster(args.cluster, options)
+        c = make_jobqueue_cluster(args.cluster, options, submit=False)
         try:
             print(c.job_script())
         finally:
@@ -193,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--acc-by", choices=ACC_KNOBS, default=ACC_KNOBS[0],
                      help="what lowers k-means ACC to the paper's: the ambiguity rho (some images lose their class "
                           "terms) or the image noise sigma with rho = 0 (errors spread over all classes) [ambiguity]")
+    cal.add_argument("--remeasure", action="store_true",
+                     help="measure the committed parameters again on the current generator and store the numbers "
+                          "(after a change of the generator's arithmetic; no fitting)")
     cal.add_argument("--check", action="store_true",
                      help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
     _add_grid_args(cal)
@@ -211,11 +213,12 @@ def _cmd_batch(args) -> int:
     grid = _grid_options(args)
     if grid is None:
         return 0
+    datasets = _names(args.datasets, "--datasets")
+    _check_feature_datasets(datasets, "batch")
     report = []
-    for p in run_batch([d for d in args.datasets.split(",") if d], notebook=args.notebook, out_dir=args.out_dir,
+    for p in run_batch(datasets, notebook=args.notebook, out_dir=args.out_dir,
                        features=args.features, seed=args.seed, grid=grid, report=report):
         print(f"wrote {p}")
-    print(f"wrote {args.out_dir}/summary.md")
     return _report_grid(report[0])
 
 
@@ -249,10 +252,20 @@ def _cmd_nouns(args) -> int:
 
     from .features.nouns import (HYPERNYMS_FILE, SENSES_FILE, prepare_nltk_wordnet, read_wordnet_hypernyms,
                                  read_wordnet_senses, write_tsv_gz, write_wordnet_senses)
+    from .run.records import check_output_dir, check_record_path
 
+    if args.nltk_data:
+        check_output_dir(args.nltk_data)
+    for path, flag in ((args.out, "--out"), (args.hypernyms_out, "--hypernyms-out")):
+        if path:
+            check_record_path(path, what=f"the {flag} file")
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.nltk_data or tmp
-        prepare_nltk_wordnet(args.wordnet_dir, data_dir)
+        try:
+            prepare_nltk_wordnet(args.wordnet_dir, data_dir)
+        except OSError as exc:
+            raise LaicError(f"cannot lay out WordNet for NLTK in {data_dir} (--nltk-data): "
+                            f"{exc.strerror or exc}") from None
         try:
             rows = read_wordnet_senses(data_dir)
             hyper = read_wordnet_hypernyms(data_dir)
@@ -312,7 +325,7 @@ def _cmd_run(args) -> int:
     # The results are shown before the record is written, so a failing write loses nothing the user saw.
     print(json.dumps(result.record, indent=2) if args.json else _fmt_table(result.record), flush=True)
     write_record(result.record, out)
-    print(f"record: {out}")
+    print(f"record: {out}", file=sys.stderr if args.json else sys.stdout)  # stdout stays one JSON document
     return 0
 
 
@@ -342,16 +355,33 @@ def _grid_arguments(args, default_methods) -> tuple[list, list]:
     from .features.datasets import get_dataset_spec
     from .methods.registry import get_method
 
-    datasets = [d for d in args.datasets.split(",") if d]
-    methods = [m for m in args.methods.split(",") if m] if args.methods else list(default_methods)
-    for d in datasets:
-        get_dataset_spec(d)
+    datasets = _names(args.datasets, "--datasets")
+    methods = list(default_methods) if args.methods is None else _names(args.methods, "--methods")
+    _check_feature_datasets(datasets, args.command)
     for m in methods:
         get_method(m)
     if args.seeds < 1:
         raise ParameterError(f"--seeds must be at least 1 (runs seeds 0..N-1); got {args.seeds}")
     check_seed(args.seeds - 1, "--seeds - 1")
     return datasets, methods
+
+
+def _check_feature_datasets(datasets, command: str) -> None:
+    """Every dataset known and one of CLIP features (a grid command cannot run on raw images)."""
+    from .features.datasets import get_dataset_spec
+
+    for d in datasets:
+        if get_dataset_spec(d).kind != "features":
+            raise ParameterError(f"{d} holds raw images; laic {command} runs on CLIP features (IDCL on raw images: "
+                                 f"laic run --dataset {d} --method idcl)")
+
+
+def _names(text: str, flag: str) -> list:
+    """The comma-separated names of ``flag``; at least one (an empty list is an error, not "all")."""
+    names = [n.strip() for n in str(text).split(",") if n.strip()]
+    if not names:
+        raise ParameterError(f"{flag} names nothing (got {text!r}); give comma-separated names (see laic list)")
+    return names
 
 
 def _cmd_final_assign(args) -> int:
@@ -361,22 +391,23 @@ def _cmd_final_assign(args) -> int:
 
     datasets, methods = _grid_arguments(args, [])
 
-    out = check_record_path(args.out)
+    out = check_record_path(args.out, what="the final-assignment table")
     df = final_assign_experiment(datasets, methods, range(args.seeds), features=args.features)
+    print(df.groupby(["dataset", "method", "final_assign"])["ACC"].mean().round(1).to_string(), flush=True)
     try:
         with atomic_open(out, "w") as fh:
             df.to_csv(fh, index=False)
     except OSError as exc:
-        raise LaicError(f"cannot write {out}: {exc.strerror or exc}") from None
-    print(df.groupby(["dataset", "method", "final_assign"])["ACC"].mean().round(1).to_string())
+        raise LaicError(f"cannot write {out}: {exc.strerror or exc} (the table above was not saved)") from None
     print(f"wrote {out}")
     return 0
 
 
 def _cmd_calibrate(args) -> int:
     from .book.tables import twin_baseline_table
-    from .features.twins import (TWINS_FILE, TWIN_SPECS, calibrate_task, check_calibration_options, get_twin,
-                                  merge_calibrations)
+    from .features.twins import (TWINS_FILE, TWIN_SPECS, calibrate_task, check_calibration_file,
+                                  check_calibration_options, get_twin, merge_calibrations, remeasure,
+                                  write_calibration)
     from .run.grid import Task, execute
     from .run.config import check_seed
     from .run.records import check_record_path
@@ -395,24 +426,38 @@ def _cmd_calibrate(args) -> int:
     if args.check:
         print(twin_baseline_table([get_twin(n) for n in names], seeds).to_string())
         return 0
-    out = check_record_path(args.out or TWINS_FILE)
+    out = check_calibration_file(check_record_path(args.out or TWINS_FILE, what="the calibration")).resolve()
     grid = _grid_options(args)
     if grid is None:
         return 0
+    merge_calibrations(names, out)  # what an interrupted grid of an earlier version left beside the file
+    if args.remeasure:
+        for n in names:
+            entry = remeasure(n)
+            _print_calibration(n, entry)
+            write_calibration(n, entry, out)
+        print(f"wrote {out}")
+        return 0
     here = not (grid["workers"] or grid["scheduler"] or grid["cluster"])
     options = {"seeds": list(seeds), "steps": args.steps, "fit_nmi": args.fit_nmi, "acc_by": args.acc_by,
-               "out": str(Path(out).resolve()), "progress": here}
+               "out": str(out), "progress": here}
     tasks = [Task(n, calibrate_task, {"name": n, **options}) for n in names]
     report = execute(tasks, desc="twins calibrated", **grid)
-    for n, entry in merge_calibrations(names, Path(out).resolve()):
-        ach, pap = entry["achieved"], entry["paper"]
-        for m in ("kmeans", "zeroshot"):
-            ok = entry["within_tolerance"][m]
-            print(f"{n} {m:<9} " + "  ".join(
-                f"{k} {ach[m][k]:5.1f} (paper {pap[m][k]:5.1f}{'' if ok[k] else f', outside ±{tol:g}'})"
-                for k, tol in (("ACC", 2), ("NMI", 3))))
-    print(f"wrote {out}")
+    for n in report.done:
+        _print_calibration(n, report.results[n]["entry"])
+    if report.done:
+        print(f"wrote {out}")
     return _report_grid(report)
+
+
+def _print_calibration(name: str, entry: dict) -> None:
+    """A calibration's achieved k-means and zero-shot ACC/NMI beside the paper's, one line per baseline."""
+    ach, pap = entry["achieved"], entry["paper"]
+    for m in ("kmeans", "zeroshot"):
+        ok = entry["within_tolerance"][m]
+        print(f"{name} {m:<9} " + "  ".join(
+            f"{k} {ach[m][k]:5.1f} (paper {pap[m][k]:5.1f}{'' if ok[k] else f', outside ±{tol:g}'})"
+            for k, tol in (("ACC", 2), ("NMI", 3))), flush=True)
 
 
 def _cmd_list(_args) -> int:
@@ -439,7 +484,42 @@ def _cmd_list(_args) -> int:
     return 0
 
 
+#: Thread-count variables the numeric libraries read when they load; a bad value makes libgomp and OpenBLAS
+#: print warnings (and fall back to defaults), so it is refused before any of them is imported.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _check_environment() -> None:
+    import os
+
+    for var in THREAD_VARIABLES:
+        value = os.environ.get(var)
+        if value is not None and value.strip() and not (value.strip().isdigit() and int(value) >= 1):
+            raise ParameterError(f"{var}={value!r}: a thread count must be a positive integer (unset it to use "
+                                 "every core)")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each, ``laic: warning: …``, like the errors."""
+    print(f"laic: warning: {str(message).strip().splitlines()[0] if str(message).strip() else category.__name__}",
+          file=sys.stderr if file is None else file)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and (
+        "can't allocate memory" in text or "out of memory" in text or "not enough memory" in text))
+
+
 def main(argv=None) -> int:
+    import warnings
+
+    try:
+        _check_environment()
+    except LaicError as exc:
+        print(f"laic: error: {exc}", file=sys.stderr)
+        return 2
+    warnings.showwarning = _show_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -453,6 +533,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("laic: interrupted", file=sys.stderr)
         return 130
+    except (MemoryError, RuntimeError) as exc:
+        if not _out_of_memory(exc):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"laic: error: out of memory ({first[:200]}); a size you asked for (a dimension, a batch, a "
+              "count) needs more memory than this machine has", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         import os
 

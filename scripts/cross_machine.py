@@ -2,7 +2,9 @@
 """Execute the notebooks under another arithmetic (thread count, BLAS kernel) and report how far each checked
 number moved from its committed reference.
 
-Run from the repository root, e.g.::
+First it generates the seven default twins and compares their data digests with those of the committed
+run records (they must be equal: the generators' arithmetic does not depend on the machine). Run from the
+repository root, e.g.::
 
     OMP_NUM_THREADS=1 .venv/bin/python scripts/cross_machine.py
     OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SandyBridge .venv/bin/python scripts/cross_machine.py
@@ -46,10 +48,28 @@ def run(path: Path) -> tuple[list[str], str | None]:
     return lines, failure
 
 
+def data_digests() -> int:
+    """The default twins' data digests here against the ``data_sha256`` of their committed records; returns the
+    number that differ (the generators' arithmetic is fixed-order, so none should)."""
+    import json
+
+    from laicpkg.features.twins import DEFAULT_TWINS, make_twin
+
+    differ = 0
+    for name in DEFAULT_TWINS:
+        record = ROOT / "book" / "results" / "records" / name / "kmeans.json"
+        committed = json.loads(record.read_text())["data_sha256"]
+        here = make_twin(name, seed=0).digest()
+        differ += here != committed
+        print(f"  {name:<20} data digest {here} {'= committed' if here == committed else '!= committed ' + committed}")
+    return differ
+
+
 def main() -> int:
     env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "MKL_NUM_THREADS")}
     print("environment:", {k: v for k, v in env.items() if v})
-    failed = 0
+    print("== the twins' data")
+    failed = data_digests()
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         t0 = time.perf_counter()
         lines, failure = run(path)
@@ -57,7 +77,7 @@ def main() -> int:
         for line in lines:
             print("  " + line.replace("\n", "\n  "))
         failed += failure is not None
-    print(f"{failed} notebook(s) failed")
+    print(f"{failed} twin digest(s) or notebook(s) failed")
     return 1 if failed else 0
 
 

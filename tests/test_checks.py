@@ -64,7 +64,8 @@ class _Result:
 
 
 def _record(acc=90.0, nouns=("a", "b", "c", "d", "e"), naming=60.0, k=50):
-    return {"seed": 0, "data_seed": 0, "metrics": {"ACC": acc, "NMI": 80.0, "ARI": 70.0},
+    return {"record_version": 1, "dataset": "ds", "method": "gradnorm", "fingerprint": "f", "seed": 0,
+            "data_seed": 0, "metrics": {"ACC": acc, "NMI": 80.0, "ARI": 70.0},
             "filter": {"n_selected": len(nouns), "precision": 50.0, "recall": 40.0},
             "selected_nouns": {"0": list(nouns)}, "naming_accuracy": naming,
             "cluster_names": {str(c): {"class": "x", "names": ["a"]} for c in range(k)}}
@@ -100,9 +101,32 @@ def test_committed_records_pass_their_own_check():
     assert (out["checked"] == "yes").all()
 
 
+def test_seed_means_are_held_to_the_standard_error_of_their_reference(tmp_path, monkeypatch):
+    from laicpkg.book.checks import check_seed_means
+
+    path = tmp_path / "ref.json"
+    table = pd.DataFrame({"ACC": [50.0, 60.0], "ACC std": [6.0, 1.0], "seeds": [3, 3]}, index=[1.0, 5.0])
+    monkeypatch.setenv("LAIC_WRITE_REFERENCE", "1")
+    check_seed_means(table, path, "s", {"ACC": TOLERANCES["metrics"]})
+    monkeypatch.delenv("LAIC_WRITE_REFERENCE")
+    # 2 · 6 / √3 = 6.93 points: a mean 6 points off passes, 8 points off fails; the stds themselves are not compared
+    line = check_seed_means(table.assign(ACC=[56.0, 60.0], **{"ACC std": [0.0, 0.0]}), path, "s",
+                            {"ACC": TOLERANCES["metrics"]})
+    assert "2 means agree" in line and "±6.928" in line
+    with pytest.raises(ReferenceMismatch, match="1.0/ACC"):
+        check_seed_means(table.assign(ACC=[58.0, 60.0]), path, "s", {"ACC": TOLERANCES["metrics"]})
+    # where the seeds agree, the stated tolerance holds
+    small = table.assign(**{"ACC std": [0.5, 0.5]})
+    monkeypatch.setenv("LAIC_WRITE_REFERENCE", "1")
+    check_seed_means(small, path, "t", {"ACC": TOLERANCES["metrics"]})
+    monkeypatch.delenv("LAIC_WRITE_REFERENCE")
+    with pytest.raises(ReferenceMismatch):
+        check_seed_means(small.assign(ACC=[53.5, 60.0]), path, "t", {"ACC": TOLERANCES["metrics"]})
+
+
 # -- the notebooks' policy ------------------------------------------------------------------------------------
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
-CHECKS = re.compile(r"check_reference\(|check_against_records\(")
+CHECKS = re.compile(r"check_reference\(|check_seed_means\(|check_against_records\(")
 
 
 def _code_cells(py):
@@ -151,8 +175,9 @@ def test_reference_files_hold_every_key(py):
     """Each check_reference(...) key of a notebook exists in its committed reference file."""
     text = py.read_text()
     # the first argument may hold calls with commas inside parentheses: x.set_index(["a", "b"])
-    keys = re.findall(r'check_reference\((?:[^,()]|\([^()]*\))+, REFERENCE, "([^"]+)"', text)
-    assert len(keys) == text.count("check_reference("), "a check_reference call whose key this test cannot read"
+    keys = re.findall(r'check_(?:reference|seed_means)\((?:[^,()]|\([^()]*\))+, REFERENCE, "([^"]+)"', text)
+    assert len(keys) == text.count("check_reference(") + text.count("check_seed_means("), \
+        "a check_reference or check_seed_means call whose key this test cannot read"
     if not keys:
         return
     ref = ROOT / "book" / "results" / "reference" / f"{py.stem}.json"

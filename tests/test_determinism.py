@@ -72,3 +72,16 @@ def test_digest_covers_labels_nouns_and_positives():
     assert data.digest() != base
     data.nouns = nouns
     assert data.digest() == base
+
+
+@pytest.mark.slow
+def test_default_twins_equal_the_data_of_the_committed_records():
+    """On this machine, whatever its CPU, every default twin is the data its committed run records were made on."""
+    from pathlib import Path
+
+    from laicpkg.features.twins import DEFAULT_TWINS
+
+    records = Path(__file__).resolve().parents[1] / "book" / "results" / "records"
+    for name in DEFAULT_TWINS:
+        committed = {json.loads(p.read_text())["data_sha256"] for p in (records / name).glob("*.json")}
+        assert committed == {make_twin(name, seed=0).digest()}, name

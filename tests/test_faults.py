@@ -48,7 +48,7 @@ def _extract(tmp_path, root, *extra, splits="test"):
 
 # -- run / compare / batch arguments ---------------------------------------------------------------------------
 @pytest.mark.parametrize("argv,needles", [
-    (["run", "--dataset", "synthetic-dogs", "--method", "kmeans", "--seed", "-1"], ["--seed", "2**32"]),
+    (["run", "--dataset", "synthetic-dogs", "--method", "kmeans", "--seed", "-1"], ["--seed", "2**31"]),
     (["run", "--dataset", "synthetic-dogs", "--method", "kmeans", "--seed", str(2 ** 32)], ["--seed"]),
     (["run", "--dataset", "synthetic-dogs", "--method", "kmeans", "--data-seed", "-3"], ["--data-seed"]),
     (["compare", "--seeds", "0"], ["--seeds", "at least 1"]),

@@ -10,6 +10,7 @@ summary page only reads run records; it never recomputes.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -41,16 +42,39 @@ def pipeline_task(notebook: str, target: str, parameters: dict) -> dict:
         pm.execute_notebook(notebook, str(tmp), parameters=parameters, kernel_name="python3", progress_bar=False,
                             cwd=str(Path(notebook).parent))
     except pm.PapermillExecutionError as exc:
-        raise LaicError(f"the pipeline notebook failed on {parameters['dataset']}: {exc.ename}: {exc.evalue} "
-                        f"(see {tmp})") from None
+        raise LaicError(f"the pipeline notebook failed on {parameters['dataset']} in cell {exc.exec_count}: "
+                        f"{exc.ename}: {_flat(exc.evalue)} (the executed notebook: {tmp})") from None
+    except Exception as exc:  # the kernel died, a parameter is missing, …: say what, on one line
+        raise LaicError(f"the pipeline notebook could not run on {parameters['dataset']}: {type(exc).__name__}: "
+                        f"{_flat(str(exc))}") from None
     tmp.replace(target)
     return {"status": "done", "path": str(target), "seconds": time.perf_counter() - t0}
+
+
+def _snapshot(records: Path, out_dir: Path) -> Path:
+    """A copy of the run records as they are before a batch (empty if there are none yet), in a temporary folder
+    beside them (seen by Dask workers on a shared filesystem); the pages compare their runs with it."""
+    import tempfile
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(prefix=".reference-records-", dir=out_dir))
+    if records.is_dir():
+        shutil.copytree(records, copy, dirs_exist_ok=True)
+    return copy
+
+
+def _flat(text: str, limit: int = 400) -> str:
+    """A multi-line message on one line (ANSI colours removed), shortened to ``limit`` characters."""
+    import re
+
+    text = " / ".join(line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(text)).splitlines() if line.strip())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir="book/results", features=None,
               seed: int = 0, extra_parameters: dict | None = None, progress: bool | None = None,
               grid: dict | None = None, report: list | None = None) -> list[Path]:
-    """Run the parametrised pipeline notebook for each dataset; returns the written notebooks.
+    """Run the parametrised pipeline notebook for each dataset; returns the written notebooks and summary page.
 
     ``grid``: :func:`laicpkg.run.grid.execute`'s options to run the executions on Dask workers; ``report`` (a
     list) receives the :class:`~laicpkg.run.grid.GridReport`. The summary page covers the records present.
@@ -64,21 +88,28 @@ def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir=
         get_dataset_spec(ds)  # unknown names fail before anything runs
     out_dir = Path(out_dir).resolve()
     records = out_dir / "records"
+    # the pages check their runs against the records as they were before this batch, never against themselves
+    reference = _snapshot(records, out_dir)
     tasks = []
     for ds in datasets:
         params = {"dataset": ds, "features": str(Path(features).resolve()) if features else None,
-                  "records_dir": str(records), "reference_records": str(records), "seed": seed,
+                  "records_dir": str(records), "reference_records": str(reference), "seed": seed,
                   **(extra_parameters or {})}
         tasks.append(Task(ds, pipeline_task, {"notebook": str(notebook.resolve()),
                                               "target": str(out_dir / "datasets" / f"{ds}.ipynb"),
                                               "parameters": params}))
-    result = execute(tasks, progress=progress is not False, desc="papermill", **(grid or {}))
+    try:
+        result = execute(tasks, progress=progress is not False, desc="papermill", **(grid or {}))
+    finally:
+        shutil.rmtree(reference, ignore_errors=True)
     if report is not None:
         report.append(result)
     elif result.failed:
         raise LaicError("; ".join(f"{name}: {why}" for name, why in result.failed))
-    write_summary(records, out_dir / "summary.md")
-    return [Path(t.kwargs["target"]) for t in tasks if t.name in result.done]
+    written = [Path(t.kwargs["target"]) for t in tasks if t.name in result.done]
+    if result.done or any(records.rglob("*.json")):  # nothing ran and nothing was there: the failures say why
+        written.append(write_summary(records, out_dir / "summary.md"))
+    return written
 
 
 def summary_frame(records) -> pd.DataFrame:

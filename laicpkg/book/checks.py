@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from ..utils.atomic import atomic_open
+from ..run.records import read_record
 from ..utils.errors import LaicError
 
-__all__ = ["Tolerance", "TOLERANCES", "ReferenceMismatch", "compare_frames", "check_reference",
+__all__ = ["Tolerance", "TOLERANCES", "ReferenceMismatch", "compare_frames", "check_reference", "check_seed_means",
            "check_against_records", "WRITE_ENV"]
 
 #: Set to 1 to (re)write reference files instead of checking against them (``make notebooks`` does).
@@ -147,6 +148,32 @@ def check_reference(value, reference_file, key: str, tolerance: Tolerance | dict
             f"{summary['largest_difference']:.3g}; tolerance {_describe(tolerance)})")
 
 
+def check_seed_means(table: pd.DataFrame, reference_file, key: str, tolerance: dict) -> str:
+    """:func:`check_reference` for a table of means over seeds (:func:`laicpkg.run.experiments.seed_spread`:
+    columns ``M``, ``M std`` and ``seeds``): the means are compared, each metric ``M`` within the larger of its
+    stated tolerance and twice the standard error of a mean, ``2·max(M std)/√seeds``, with the standard
+    deviations of the committed reference. A method whose single runs swing by several points between seeds
+    (and so between CPUs and thread counts) is held to what its mean can promise, and still fails when it
+    lands elsewhere. With ``LAIC_WRITE_REFERENCE=1`` the whole table is stored."""
+    path = Path(reference_file)
+    refs = _load(path)
+    if os.environ.get(WRITE_ENV) == "1":
+        refs[key] = _encode(table)
+        with atomic_open(path, "w") as fh:
+            json.dump(refs, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+    if key not in refs:
+        raise ReferenceMismatch(f"{path} has no reference {key!r}; run `make notebooks` to write it")
+    ref = _decode(refs[key])
+    n = float(ref["seeds"].min())
+    tol = {m: Tolerance(atol=max(t.atol, 2.0 * float(ref[f"{m} std"].max()) / math.sqrt(n)), rtol=t.rtol)
+           for m, t in tolerance.items()}
+    cols = list(tolerance)
+    summary = compare_frames(table[cols].copy(), ref[cols], tol, what=key)
+    return (f"{key}: {summary['compared']} means agree with the committed reference (largest difference "
+            f"{summary['largest_difference']:.3g}; tolerance {_describe(tol)})")
+
+
 def _describe(tolerance) -> str:
     if isinstance(tolerance, dict):
         return ", ".join(f"{k} {v}" for k, v in tolerance.items())
@@ -173,7 +200,7 @@ def check_against_records(results: dict, records_dir, dataset: str, *, seed: int
     rows, bad = [], []
     for method, result in results.items():
         path = folder / f"{method}.json"
-        ref = json.loads(path.read_text()) if path.is_file() else None
+        ref = read_record(path) if path.is_file() else None
         if ref is None or ref.get("seed") != seed or ref.get("data_seed") != data_seed:
             rows.append({"method": method, "checked": "no record for this seed"})
             continue

@@ -141,6 +141,8 @@ def paper_vs_twin(table: pd.DataFrame, metrics=("ACC", "NMI", "ARI")) -> pd.Data
     Explained in: notebooks/08_comparison ("Paper vs twin"). A twin's paper rows are its real dataset's.
     """
     out = paper_comparison(table)
+    if out.empty:  # none of the paper's datasets
+        return out
     for m in metrics:
         out[f"Δ {m}"] = out[m] - out[f"{m} (paper)"]
     return out[[c for m in metrics for c in (m, f"{m} (paper)", f"Δ {m}")]]

@@ -2,8 +2,8 @@
 
 Explained in: README ("Running on real data").
 
-A cache file holds ``features`` (fp16), optional ``labels`` (int64) and
-``names`` (noun strings), and ``meta``: a JSON document with the identity
+A cache file holds ``features`` (fp16), optional ``labels`` (int64) and ``names_json`` (the noun strings
+as UTF-8 JSON bytes; older caches: a ``names`` string array), and ``meta``: a JSON document with the identity
 fields, the count, the dimension, library versions and a SHA-256 of the
 feature bytes. Writes go to a temporary file in the same folder that is then
 renamed, so a crash never leaves a half-written cache; loading checks the
@@ -71,13 +71,24 @@ def save_cache(path, features, *, labels=None, names=None, identity: dict, extra
     if names is not None:
         if len(names) != feats.shape[0]:
             raise CacheError(f"{feats.shape[0]} features but {len(names)} names")
-        arrays["names"] = np.array(list(names), dtype=str)
+        # UTF-8 JSON bytes: a fixed-width string array would pad every name to the longest one
+        arrays["names_json"] = np.frombuffer(json.dumps([str(n) for n in names]).encode("utf-8"), dtype=np.uint8)
     try:
         with atomic_open(path, "wb") as fh:
             np.savez(fh, **arrays)
     except OSError as exc:
         raise CacheError(f"cannot write feature cache {path}: {exc.strerror or exc}") from None
     return path
+
+
+def _read_names(z) -> list | None:
+    """The noun strings of an open cache: UTF-8 JSON bytes (``names_json``), or the string array of older caches."""
+    if "names_json" in z.files:
+        names = json.loads(z["names_json"].tobytes().decode("utf-8"))
+        if not isinstance(names, list):
+            raise ValueError("names_json is not a list")
+        return [str(n) for n in names]
+    return [str(s) for s in z["names"]] if "names" in z.files else None
 
 
 _META_FIELDS = {"format_version": int, "identity": dict, "count": int, "dim": int, "sha256": str}
@@ -110,8 +121,8 @@ def load_cache(path, *, expect: dict | None = None) -> dict:
             meta = json.loads(str(z["meta"]))
             feats = z["features"]
             labels = z["labels"] if "labels" in z.files else None
-            names = [str(s) for s in z["names"]] if "names" in z.files else None
-    except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as exc:
+            names = _read_names(z)
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError, UnicodeDecodeError) as exc:
         raise CacheError(f"feature cache {path} is truncated or corrupt ({type(exc).__name__}); delete it and extract again") from None
     _check_meta(path, meta)
     if meta.get("format_version") != FORMAT_VERSION:

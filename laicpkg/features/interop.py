@@ -50,9 +50,11 @@ def _load_labels(path: Path, n: int, K: int, title: str) -> np.ndarray:
     if not path.is_file():
         raise CacheError(f"TAC label file {path} not found")
     try:
-        tokens = np.loadtxt(path, dtype=str, ndmin=1)
-    except (ValueError, UnicodeDecodeError) as exc:
+        tokens = path.read_text(encoding="utf-8").split()  # whitespace-separated integers, as TAC's np.savetxt
+    except (OSError, UnicodeDecodeError) as exc:
         raise CacheError(f"{path}: cannot read labels ({type(exc).__name__})") from None
+    if not tokens:
+        raise CacheError(f"{path}: the label file is empty ({n} image features need {n} labels)")
     try:
         y = np.array([int(t) for t in tokens], dtype=np.int64)
     except ValueError:
@@ -79,6 +81,13 @@ def import_tac(folder, dataset: str, out, *, model: str = "ViT-B-32", pretrained
     from ..utils.validation import as_features, check_same_dim
 
     spec = get_dataset_spec(dataset)
+    if spec.kind != "features" or not spec.n_classes:
+        raise CacheError(f"{dataset} is not a CLIP-feature dataset with a fixed class count "
+                         f"({'raw images, for IDCL' if spec.kind == 'images' else 'no K'}): import TAC features under "
+                         "the dataset they were extracted from (see laic list)")
+    if spec.synthetic is not None:
+        raise CacheError(f"{dataset} is generated, never read from a cache; import TAC features under the real "
+                         "dataset they were extracted from (e.g. cifar10)")
     folder = Path(folder)
     prefix = _find_prefix(folder, prefix)
     K = spec.n_classes

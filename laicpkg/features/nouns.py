@@ -160,9 +160,12 @@ def _read_wordnet(nltk_data, rows_of) -> list[tuple]:
 def write_tsv_gz(rows, path) -> Path:
     """Write tab-separated rows atomically as deterministic gzip (mtime 0)."""
     text = "".join("\t".join(r) + "\n" for r in rows).encode("utf-8")
-    with atomic_open(path, "wb") as fh:
-        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
-            gz.write(text)
+    try:
+        with atomic_open(path, "wb") as fh:
+            with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
+                gz.write(text)
+    except OSError as exc:
+        raise LaicError(f"cannot write {path}: {exc.strerror or exc}") from None
     return Path(path)
 
 

@@ -101,6 +101,23 @@ def parse_widths(hidden) -> tuple:
     return widths
 
 
+def check_network_memory(widths) -> None:
+    """Refuse, before anything is allocated, an encoder/decoder pair of these layer widths whose weights,
+    gradients and Adam moments (4 float32 copies) would not fit in this machine's memory."""
+    import os
+
+    weights = 2 * sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+    need = 16 * weights
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if need > total:
+        raise ParameterError(f"IDCL's autoencoder with layers {','.join(map(str, widths))} has {weights:,} weights, "
+                             f"{need / 2 ** 30:.1f} GiB with gradients and Adam's moments: more than this machine's "
+                             f"{total / 2 ** 30:.1f} GiB (lower --idcl-latent-dim or --idcl-hidden)")
+
+
 def sinusoidal_positions(n_positions: int, dim: int) -> torch.Tensor:
     """Absolute sinusoidal position encoding of Vaswani et al. (2017), shape (n_positions, dim)."""
     pos = torch.arange(n_positions, dtype=torch.float32)[:, None]
@@ -155,6 +172,7 @@ class TransformerAE(nn.Module):
             self.enc_blocks, self.dec_blocks = blocks(), blocks()
             self.unpatch = nn.ConvTranspose2d(self.embed_dim, C, kernel_size=(ph, pw), stride=(ph, pw))
             M = grid * grid * self.embed_dim
+        check_network_memory([M, *hidden, latent_dim])
         self.encoder = _mlp([M, *hidden, latent_dim])
         self.decoder = _mlp([latent_dim, *reversed(hidden), M])
 
@@ -334,7 +352,11 @@ class IDCL(Estimator):
         from ..utils.atomic import atomic_open
 
         path = self._cache_path(X, pre_epochs) if self.pretrain_cache else None
-        if path is not None and path.is_file():
+        try:
+            cached = path is not None and path.is_file()
+        except OSError:  # a folder we may not read: pre-train (and warn below when it cannot be written)
+            cached = False
+        if cached:
             try:
                 saved = torch.load(path, map_location=self.device_, weights_only=True)
                 self.model_.load_state_dict(saved["state"])
@@ -365,8 +387,12 @@ class IDCL(Estimator):
                                                          self.pretrain_lr))
         if path is not None:
             state = {k: v.detach().cpu() for k, v in self.model_.state_dict().items()}
-            with atomic_open(path, "wb") as fh:
-                torch.save({"state": state, "loss": torch.tensor(self.pretrain_loss_)}, fh)
+            try:
+                with atomic_open(path, "wb") as fh:
+                    torch.save({"state": state, "loss": torch.tensor(self.pretrain_loss_)}, fh)
+            except OSError as exc:  # a cache that cannot be written costs time later, never this run
+                warnings.warn(f"IDCL pre-training cache {path.parent} cannot be written ({exc.strerror or exc}); "
+                              "going on without caching", RuntimeWarning, stacklevel=2)
 
     # -- Algorithm 2 -------------------------------------------------------------------------
     def _cluster_step(self, Z: torch.Tensor, K: int, init) -> _ClusterStep:

@@ -40,6 +40,7 @@ from ..utils.timing import timed, torch_threads
 from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
                                 resolve_device)
 from .base import NounSelector, TwoStage
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["TAC_KAPPA", "TAC", "TACStar", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
            "mine_neighbors"]
@@ -240,6 +241,7 @@ class TACStar(NounSelector):
 
     def transform(self, E) -> np.ndarray:
         """Text counterparts v (Eq. 9, normalised as in TAC's code) of images ``E``."""
+        check_is_fitted(self, "R_pos_")
         E = as_features(E, "image features")
         return text_counterparts(E, self.R_pos_, self.kappa, normalize=True, device=resolve_device(self.device))
 
@@ -317,6 +319,7 @@ class TACStar(NounSelector):
     @torch.no_grad()
     def predict_proba(self, E) -> np.ndarray:
         """Image-head assignment probabilities (n, K)."""
+        check_is_fitted(self, "head_image_")
         E = as_features(E, "image features")
         self.head_image_.eval()
         dev = next(self.head_image_.parameters()).device
@@ -325,6 +328,7 @@ class TACStar(NounSelector):
 
     def predict(self, E) -> np.ndarray:
         """TAC* clusters: the image head's argmax (TAC code)."""
+        check_is_fitted(self, "head_image_")
         with timed(self.timings_, "predict"):
             labels = self.predict_proba(E).argmax(1).astype(np.int64)
         self.labels_ = labels

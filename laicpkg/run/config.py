@@ -25,8 +25,10 @@ from ..methods.registry import get_method, parameter_defaults
 from ..utils.errors import ParameterError, UnknownNameError
 
 __all__ = ["Param", "PARAMS", "PARAM_INFO", "PARAMETER_PRESETS", "RunConfig", "resolve_config",
-           "check_seed", "stage1_dataset"]
+           "check_seed", "stage1_dataset", "INT_MAX"]
 
+#: Largest integer a parameter or seed may take: faiss and torch take C ``int`` (signed 32-bit) arguments.
+INT_MAX = 2 ** 31 - 1
 #: Largest float32 value: a float parameter must stay finite once cast to float32 (the dtype of every kernel).
 _F32_MAX = 3.4028234663852886e38
 _DOMAINS = {"pos": "a positive number", "nonneg": "a number >= 0", "unit": "a number in [0, 1]",
@@ -68,6 +70,9 @@ class Param:
         if d in ("int1", "int0"):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (1 if d == "int1" else 0):
                 raise ParameterError(f"{flag} must be {_DOMAINS[d]}; got {value!r}{opt}")
+            if value > INT_MAX:
+                raise ParameterError(f"{flag}={value!r} is too large (at most 2**31 - 1 = {INT_MAX}: faiss and torch "
+                                     f"take 32-bit integers){opt}")
         elif d in ("pos", "nonneg", "unit"):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
                     or abs(value) > _F32_MAX:
@@ -81,9 +86,10 @@ class Param:
 
 
 def check_seed(seed, name: str = "--seed") -> int:
-    """A seed must be an integer in [0, 2**32) (numpy, faiss and torch all accept that range)."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2 ** 32:
-        raise ParameterError(f"{name} must be an integer in [0, 2**32); got {seed!r}")
+    """A seed must be an integer in [0, 2**31): faiss takes its seed as a signed 32-bit int (numpy and torch
+    accept more)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= INT_MAX:
+        raise ParameterError(f"{name} must be an integer in [0, 2**31); got {seed!r}")
     return int(seed)
 
 

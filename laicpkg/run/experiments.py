@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,8 +54,17 @@ def run_methods(dataset: str, methods, *, data: LaICData | None = None, features
 
 def load_records(folder, *, methods=None, datasets=None) -> list[dict]:
     """The run records (``*.json``) under ``folder``, sorted by path; only those of ``methods`` and
-    ``datasets`` when given."""
-    records = [json.loads(p.read_text()) for p in sorted(Path(folder).rglob("*.json"))]
+    ``datasets`` when given. Files that are not whole run records (corrupt, foreign, truncated) are left out
+    with one warning naming them."""
+    from .records import read_record
+
+    records, skipped = [], []
+    for p in sorted(Path(folder).rglob("*.json")):
+        r = read_record(p)
+        (records.append(r) if r is not None else skipped.append(p.name))
+    if skipped:
+        warnings.warn(f"{len(skipped)} file(s) under {folder} are not run records and were left out: "
+                      f"{', '.join(skipped[:5])}{' …' if len(skipped) > 5 else ''}", stacklevel=2)
     return [r for r in records if (methods is None or r["method"] in methods)
             and (datasets is None or r["dataset"] in datasets)]
 
@@ -88,10 +98,22 @@ def seed_spread(data: LaICData, method: str, param: str, values, seeds=range(5),
     return out
 
 
-@lru_cache(maxsize=2)
 def _cached_dataset(name: str, features, fields: tuple) -> LaICData:
-    """The data of a grid's tasks, loaded once per process (per worker on a cluster)."""
+    """The data of a grid's tasks, loaded once per process (per worker on a cluster) and loaded again when a
+    cache file under ``features`` changed."""
+    return _load_once(name, features, fields, _stamp(features))
+
+
+@lru_cache(maxsize=2)
+def _load_once(name: str, features, fields: tuple, stamp: tuple) -> LaICData:
     return load_dataset(name, features=features, **dict(fields))
+
+
+def _stamp(features) -> tuple:
+    """(path, size, modification time) of every cache file under ``features`` (empty for generated data)."""
+    if not features:
+        return ()
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(features).rglob("*.npz")))
 
 
 def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=None, overrides=None,
@@ -101,19 +123,22 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     Skipped when that file already holds a record with this run's fingerprint (same config, data,
     versions); otherwise (re)computed and written atomically. Runs the same code wherever it is called.
     """
-    from .records import fingerprint, record_head
+    from .records import fingerprint, read_record, record_head
+    from ..utils.errors import LaicError
 
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
     data = _cached_dataset(dataset, features, tuple(fields))
     cfg = resolve_config(dataset, method, overrides=overrides, seed=seed, features=features, **dict(fields))
-    if path.is_file():
-        try:
-            if json.loads(path.read_text()).get("fingerprint") == fingerprint(record_head(cfg, data)):
-                return {"status": "skipped", "path": str(path)}
-        except (OSError, ValueError):
-            pass  # unreadable: run again
+    old = read_record(path) if path.is_file() else None  # anything but a whole record is recomputed
+    if old is not None and old["fingerprint"] == fingerprint(record_head(cfg, data)):
+        return {"status": "skipped", "path": str(path)}
     t0 = time.perf_counter()
-    write_record(run(cfg, data=data).record, path)
+    record = run(cfg, data=data).record
+    try:
+        write_record(record, path)
+    except LaicError as exc:  # the run's numbers are not lost with its record
+        m = record["metrics"]
+        raise LaicError(f"ACC {m['ACC']:.2f}, NMI {m['NMI']:.2f}, ARI {m['ARI']:.2f}, but {exc}") from None
     return {"status": "done", "path": str(path), "seconds": time.perf_counter() - t0}
 
 
@@ -140,9 +165,12 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     result = execute(tasks, progress=progress, desc="comparison runs", **(grid or {}))
     if report is not None:
         report.append(result)
+    from .records import read_record
+
     failed = {name for name, _ in result.failed}
-    return [json.loads((Path(records_dir) / f"{t.kwargs['dataset']}__{t.kwargs['method']}__seed{t.kwargs['seed']}"
-                                            ".json").read_text()) for t in tasks if t.name not in failed]
+    records = [read_record(Path(records_dir) / f"{t.kwargs['dataset']}__{t.kwargs['method']}__seed{t.kwargs['seed']}"
+                                               ".json") for t in tasks if t.name not in failed]
+    return [r for r in records if r is not None]
 
 
 def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), seeds=range(5),

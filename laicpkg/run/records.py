@@ -27,7 +27,8 @@ from ..utils.errors import LaicError
 from .config import RunConfig
 
 __all__ = ["RECORD_VERSION", "FINGERPRINT_FIELDS", "fingerprint", "record_head", "build_record", "write_record",
-           "check_record_path", "check_output_dir"]
+           "check_record_path", "check_output_dir", "read_record",
+           "RECORD_FIELDS"]
 
 RECORD_VERSION = 1
 
@@ -145,9 +146,25 @@ def build_record(config: RunConfig, data, model, labels, timings: dict) -> dict:
     return record
 
 
+def _resolvable(path: Path) -> None:
+    """Refuse a path that goes through a symbolic link loop or a dangling link (its write would fail later)."""
+    p = path
+    while True:
+        if p.is_symlink():
+            try:
+                p.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise LaicError(f"cannot write to {path}: {p} is a symbolic link that leads nowhere (a loop or a "
+                                "missing target)") from None
+        if p == p.parent:
+            return
+        p = p.parent
+
+
 def check_output_dir(path) -> Path:
     """An output folder must be a folder or not exist yet: refuse a file on its path before any run starts."""
     path = Path(path)
+    _resolvable(path)
     for p in (path, *path.parents):
         if p.exists():
             if not p.is_dir():
@@ -156,13 +173,33 @@ def check_output_dir(path) -> Path:
     return path
 
 
-def check_record_path(path) -> Path:
-    """Refuse a record path that cannot be a file (an existing folder) before any work is done."""
+def check_record_path(path, what: str = "the run record") -> Path:
+    """Refuse a path that cannot be a file (an existing folder, a link loop) before any work is done."""
     path = Path(path)
+    _resolvable(path)
     if path.is_dir():
-        raise LaicError(f"cannot write the run record to {path}: it is a folder (give a file name ending in .json)")
+        raise LaicError(f"cannot write {what} to {path}: it is a folder (give a file name)")
     check_output_dir(path.parent)
     return path
+
+
+#: The fields every run record has (:func:`build_record`); a JSON file without them is not a run record.
+RECORD_FIELDS = ("record_version", "dataset", "method", "seed", "metrics", "fingerprint")
+
+
+def read_record(path) -> dict | None:
+    """The run record in ``path``, or None when the file is unreadable, not JSON, or not a whole run record (a
+    foreign or truncated file, ``[]``, a record with a fingerprint only): such a file is recomputed, never
+    trusted."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(record, dict) or any(k not in record for k in RECORD_FIELDS):
+        return None
+    if not isinstance(record["metrics"], dict) or any(k not in record["metrics"] for k in ("ACC", "NMI", "ARI")):
+        return None
+    return record
 
 
 def write_record(record: dict, path) -> Path:

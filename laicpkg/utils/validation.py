@@ -16,22 +16,38 @@ def as_features(X, name: str = "features", *, normalize: bool = True, dtype=np.f
     L2-normalised). With ``normalize=False`` a float32 C-contiguous array is returned as is (no copy).
     """
     if hasattr(X, "detach"):  # torch tensor
-        X = X.detach().cpu().float().numpy()
+        X = X.detach().cpu()
+        if X.is_complex():
+            raise FeatureError(f"{name} must be real numbers, got dtype {X.dtype}")
+        X = X.numpy() if X.is_floating_point() and X.element_size() >= 4 else X.float().numpy()
     X = np.asarray(X)
     if X.ndim != 2:
         raise FeatureError(f"{name} must be a 2-D array (n_samples, n_features), got shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise FeatureError(f"{name} is empty (shape {X.shape})")
-    if not np.issubdtype(X.dtype, np.number):
-        raise FeatureError(f"{name} must be numeric, got dtype {X.dtype}")
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating) or X.dtype == bool:
+        raise FeatureError(f"{name} must be real numbers, got dtype {X.dtype}")
+    if np.issubdtype(X.dtype, np.floating):  # NaN/inf and values float32 cannot hold, told apart, before the cast
+        _check_finite(X, name, np.float64 if dtype == np.float64 else np.float32)
     X = np.ascontiguousarray(X, dtype=np.float64 if dtype == np.float64 else np.float32)
+    if normalize:
+        X = unit_rows(X, nonzero_norms(X, name))
+    return X.astype(dtype, copy=False)
+
+
+def _check_finite(X: np.ndarray, name: str, target) -> None:
+    """:class:`FeatureError` for rows with NaN or inf, and for finite values beyond ``target``'s range."""
     finite = np.concatenate([np.isfinite(X[a:a + _BLOCK]).all(axis=1) for a in range(0, X.shape[0], _BLOCK)])
     if not finite.all():
         bad = np.flatnonzero(~finite)
         raise FeatureError(f"{name} has {bad.size} row(s) with NaN or inf (first: row {bad[0]})")
-    if normalize:
-        X = unit_rows(X, nonzero_norms(X, name))
-    return X.astype(dtype, copy=False)
+    big = float(np.finfo(target).max)
+    if np.finfo(X.dtype).max > big:
+        over = np.concatenate([(np.abs(X[a:a + _BLOCK]) > big).any(axis=1) for a in range(0, X.shape[0], _BLOCK)])
+        if over.any():
+            bad = np.flatnonzero(over)
+            raise FeatureError(f"{name} has {bad.size} row(s) with values beyond {np.dtype(target).name}'s range "
+                               f"(|x| > {big:.3g}; first: row {bad[0]}); rescale the features")
 
 
 def nonzero_norms(X: np.ndarray, name: str = "features") -> np.ndarray:
