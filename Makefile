@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 
-.PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare \
+.PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare contact-sheet \
 	idcl-digits final-assign
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
@@ -69,8 +69,16 @@ html: $(STAMP)
 
 # Real-browser check: headless chromium loads the built book, checks MathJax, figures and links,
 # and writes _build/html/browser-check.png and browser-check.json.
-browser-check: html browser-deps
-	$(PY) scripts/browser_check.py _build/html
+browser-check: html browser-deps contact-sheet
+	$(PY) scripts/browser_check.py _build/html --contact-sheet _build/contact-sheet
+
+# `laic cluster` on generated images with a random tiny open_clip model (offline): the contact sheet the
+# browser check opens.
+contact-sheet: $(STAMP)
+	rm -rf _build/demo-photos _build/contact-sheet
+	$(PY) scripts/demo_photos.py _build/demo-photos --per-group 40
+	$(VENV)/bin/laic cluster _build/demo-photos --n-clusters 3 --out _build/contact-sheet --model laic-tiny \
+	  --pretrained none --device cpu --nouns _build/demo-photos.nouns.txt --prompts photo
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"

@@ -94,14 +94,41 @@ def _report_grid(report) -> int:
     return 2 if report.failed else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The commands and their one-line help (``laic --help`` lists them without importing torch).
+COMMANDS = {
+    "run": "run one method on one dataset",
+    "cluster": "cluster a folder of unlabelled images into named clusters (CSV, JSON, contact sheet)",
+    "compare": "every method × dataset × seed, one run record each (comparison chapter)",
+    "extract": "encode a dataset's images (and the noun pool) with open_clip",
+    "nouns": "regenerate the shipped WordNet noun file from a WordNet 3.0 database",
+    "import-tac": "read the feature files saved by the TAC reference scripts",
+    "batch": "run the pipeline notebook per dataset with papermill, then the summary",
+    "final-assign": "k-means vs IDCL's density-core assignment as the final step (CSV)",
+    "calibrate": "fit a synthetic twin's generator to the paper's CLIP baseline rows",
+    "list": "list datasets, methods and parameters",
+}
+
+
+def build_parser(light: bool = False) -> argparse.ArgumentParser:
+    """The ``laic`` parser. ``light``: the commands without their options (what ``laic --help`` shows; builds
+    in milliseconds because it imports no numeric library)."""
+    from ._version import __version__
+
+    parser = _Parser(prog="laic", description="Language-assisted image clustering: GradNorm, TAC, SIC, IDCL.")
+    parser.add_argument("--version", action="version", version=f"laic (laicpkg) {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    if light:
+        for name, text in COMMANDS.items():
+            sub.add_parser(name, help=text)
+        return parser
+    return _full_parser(parser, sub)
+
+
+def _full_parser(parser, sub) -> argparse.ArgumentParser:
     from .features.twins import ACC_KNOBS, DEFAULT_TWINS
     from .run.experiments import COMPARISON_DATASETS, COMPARISON_SEEDS
 
-    parser = _Parser(prog="laic", description="Language-assisted image clustering: GradNorm, TAC, SIC, IDCL.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    r = sub.add_parser("run", help="run one method on one dataset")
+    r = sub.add_parser("run", help=COMMANDS["run"])
     r.add_argument("--dataset", required=True, help="synthetic preset or real dataset name (see `laic list`)")
     r.add_argument("--method", required=True, help="method name (see `laic list`)")
     r.add_argument("--seed", type=int, default=0, help="seed of the method (k-means, ERM) [0]")
@@ -116,9 +143,30 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, metavar="PATH",
                    help="run record path [runs/<dataset>/<method>-seed<seed>.json]")
     r.add_argument("--json", action="store_true", help="print the whole record as JSON instead of a table")
+    r.add_argument("--save-labels", action="store_true",
+                   help="also write every test image's predicted cluster to <record>.labels.csv")
     _add_params(r)
 
-    c = sub.add_parser("compare", help="every method × dataset × seed, one run record each (comparison chapter)")
+    k = sub.add_parser("cluster", help=COMMANDS["cluster"])
+    k.add_argument("images", help="folder of images (searched recursively; no labels, no split)")
+    k.add_argument("--n-clusters", required=True, type=int, metavar="K", help="number of clusters")
+    k.add_argument("--out", required=True, metavar="DIR",
+                   help="where clusters.csv, clusters.json, index.html (contact sheet) and record.json go")
+    k.add_argument("--method", default="gradnorm", help="a LaIC method (see `laic list`) [gradnorm]")
+    k.add_argument("--model", default="ViT-B-32", help="open_clip model [ViT-B-32]")
+    k.add_argument("--pretrained", default=None, help="open_clip tag, a checkpoint file, or 'none' [openai]")
+    k.add_argument("--nouns", default="wordnet", help="noun pool: wordnet, wordnet-unique, wordnet-senses or a file")
+    k.add_argument("--prompts", default="ensemble7", help="ensemble7 (default) or photo")
+    k.add_argument("--cache", default=None, metavar="DIR", help="feature cache folder [DIR/features]")
+    k.add_argument("--extract-batch-size", type=int, default=64, help="images per batch of the encoder [64]")
+    k.add_argument("--workers", type=int, default=0, help="DataLoader workers of the encoder [0]")
+    k.add_argument("--skip-bad-images", action="store_true", help="leave out unreadable images instead of stopping")
+    k.add_argument("--seed", type=int, default=0, help="seed of the method [0]")
+    k.add_argument("--sheet-images", type=int, default=60, metavar="N",
+                   help="thumbnails per cluster on the contact sheet, most central first [60]")
+    _add_params(k)
+
+    c = sub.add_parser("compare", help=COMMANDS["compare"])
     c.add_argument("--datasets", default=",".join(COMPARISON_DATASETS),
                    help="comma-separated datasets [the seven default twins]")
     c.add_argument("--methods", default=None, help="comma-separated methods [the comparison chapter's nine]")
@@ -127,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--records-dir", default="book/results/comparison/records")
     _add_grid_args(c)
 
-    e = sub.add_parser("extract", help="encode a dataset's images (and the noun pool) with open_clip")
+    e = sub.add_parser("extract", help=COMMANDS["extract"])
     e.add_argument("--dataset", required=True, help="dataset name (see `laic list`)")
     e.add_argument("--root", help="folder holding the images (torchvision root or ImageFolder)")
     e.add_argument("--out", required=True, metavar="DIR", help="feature cache folder")
@@ -149,14 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--skip-bad-images", action="store_true",
                    help="leave out unreadable images (listed in the cache's metadata) instead of stopping")
 
-    n = sub.add_parser("nouns", help="regenerate the shipped WordNet noun file from a WordNet 3.0 database")
+    n = sub.add_parser("nouns", help=COMMANDS["nouns"])
     n.add_argument("--wordnet-dir", default="/usr/share/wordnet", help="WordNet dict folder [/usr/share/wordnet]")
     n.add_argument("--nltk-data", default=None, help="where to lay out the corpus for NLTK [a temporary folder]")
     n.add_argument("--out", default=None, help="output file [the package's data/wordnet_noun_senses.tsv.gz]")
     n.add_argument("--hypernyms-out", default=None,
                    help="hypernym graph file [the package's data/wordnet_noun_hypernyms.tsv.gz]")
 
-    t = sub.add_parser("import-tac", help="read the feature files saved by the TAC reference scripts")
+    t = sub.add_parser("import-tac", help=COMMANDS["import-tac"])
     t.add_argument("folder", help="folder with <Dataset>_image_embedding_*.npy etc.")
     t.add_argument("--dataset", required=True, help="our dataset name for these features (e.g. cifar10)")
     t.add_argument("--out", required=True, metavar="DIR", help="feature cache folder")
@@ -165,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--prefix", default=None, help="file prefix <Dataset> [found automatically]")
     t.add_argument("--noun-list", default=None, help="TAC's noun CSV (word column) or a text file")
 
-    b = sub.add_parser("batch", help="run the pipeline notebook per dataset with papermill, then the summary")
+    b = sub.add_parser("batch", help=COMMANDS["batch"])
     b.add_argument("--datasets", default=",".join(DEFAULT_TWINS),
                    help="comma-separated dataset names [the seven default twins]")
     b.add_argument("--features", default=None, metavar="DIR", help="feature cache for real datasets")
@@ -174,14 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=0)
     _add_grid_args(b)
 
-    fa = sub.add_parser("final-assign", help="k-means vs IDCL's density-core assignment as the final step (CSV)")
+    fa = sub.add_parser("final-assign", help=COMMANDS["final-assign"])
     fa.add_argument("--datasets", default="synthetic-cifar10,synthetic-cifar20,synthetic-dogs")
     fa.add_argument("--methods", default="kmeans,gradnorm-centroid")
     fa.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 [5]")
     fa.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
     fa.add_argument("--out", default="book/results/idcl/final_assign.csv", metavar="PATH")
 
-    cal = sub.add_parser("calibrate", help="fit a synthetic twin's generator to the paper's CLIP baseline rows")
+    cal = sub.add_parser("calibrate", help=COMMANDS["calibrate"])
     cal.add_argument("--dataset", default=None, help="twin name(s), comma-separated [with --check: every twin]")
     cal.add_argument("--seeds", type=int, default=3, help="data seeds 0..N-1 averaged [3]")
     cal.add_argument("--steps", type=int, default=7, help="bisection steps per searched parameter [7]")
@@ -199,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
     _add_grid_args(cal)
 
-    sub.add_parser("list", help="list datasets, methods and parameters")
+    sub.add_parser("list", help=COMMANDS["list"])
     return parser
 
 
@@ -301,9 +349,29 @@ def _fmt_table(record: dict) -> str:
         lines.append(line)
         if "warning" in f:
             lines.append(f"  note: {f['warning']}")
+    paper = _paper_row(record)
+    if paper:
+        lines.append(paper)
     t = record["timings_s"]
     lines.append("  seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in t.items()))
     return "\n".join(lines)
+
+
+def _paper_row(record: dict) -> str:
+    """The GradNorm paper's row of this method on this dataset (a twin's: its real dataset's), one line, or ""."""
+    from .book.paper_results import METHOD_TO_PAPER_ROW, paper_table
+    from .features.datasets import get_dataset_spec
+
+    row = METHOD_TO_PAPER_ROW.get(record["method"])
+    table = paper_table(record["dataset"]) if row else None
+    if table is None or row not in table.index:
+        return ""
+    p = table.loc[row]
+    spec = get_dataset_spec(record["dataset"])
+    real = spec.synthetic.dataset if getattr(spec.synthetic, "dataset", None) else record["dataset"]
+    return (f"  {p['ACC']:6.1f} {p['NMI']:6.1f} {p['ARI']:6.1f}  the paper's {row} on {real} (GradNorm Tables 1-2, "
+            "ViT-B/32)" + (": this twin's CLIP rows were calibrated to it" if real != record["dataset"]
+                           and row.startswith("CLIP") else ""))
 
 
 def _cmd_run(args) -> int:
@@ -321,11 +389,41 @@ def _cmd_run(args) -> int:
                          data_seed=args.data_seed, features=args.features, model=args.model,
                          pretrained=args.pretrained, nouns=args.nouns, prompts=args.prompts)
     out = check_record_path(args.out or Path("runs") / args.dataset / f"{args.method}-seed{args.seed}.json")
-    result = run(cfg)
+    labels_path = check_record_path(out.with_suffix(".labels.csv"), what="the labels") if args.save_labels else None
+    result = run(cfg, progress=None)
     # The results are shown before the record is written, so a failing write loses nothing the user saw.
     print(json.dumps(result.record, indent=2) if args.json else _fmt_table(result.record), flush=True)
     write_record(result.record, out)
-    print(f"record: {out}", file=sys.stderr if args.json else sys.stdout)  # stdout stays one JSON document
+    info = sys.stderr if args.json else sys.stdout  # stdout stays one JSON document
+    print(f"record: {out}", file=info)
+    if labels_path is not None:
+        from .run.records import write_labels
+
+        print(f"labels: {write_labels(result, labels_path)}", file=info)
+    return 0
+
+
+def _cmd_cluster(args) -> int:
+    from .book.contact_sheet import write_cluster_outputs
+    from .run.cluster import check_cluster_inputs, cluster_folder
+    from .run.config import PARAMS, check_seed
+
+    check_seed(args.seed)
+    for flag in ("extract_batch_size", "sheet_images"):
+        if getattr(args, flag) < 1:
+            raise ParameterError(f"--{flag.replace('_', '-')} must be at least 1; got {getattr(args, flag)}")
+    if args.workers < 0:
+        raise ParameterError(f"--workers must be at least 0; got {args.workers}")
+    check_cluster_inputs(args.images, args.n_clusters, args.method, args.out)
+    result = cluster_folder(args.images, args.n_clusters, args.out, method=args.method, model=args.model,
+                            pretrained=args.pretrained, device=args.device or "auto", nouns=args.nouns,
+                            prompts=args.prompts,
+                            cache=args.cache, batch_size=args.extract_batch_size, num_workers=args.workers,
+                            skip_bad_images=args.skip_bad_images, seed=args.seed,
+                            overrides={k: getattr(args, k) for k in PARAMS}, progress=None)
+    print(result.summary(), flush=True)  # shown before anything is written
+    for p in write_cluster_outputs(result, args.out, per_cluster=args.sheet_images):
+        print(f"wrote {p}")
     return 0
 
 
@@ -520,12 +618,14 @@ def main(argv=None) -> int:
         print(f"laic: error: {exc}", file=sys.stderr)
         return 2
     warnings.showwarning = _show_warning
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    # `laic`, `laic --help` and `laic --version` need only the command names: no numeric library is imported
+    parser = build_parser(light=not words or words[0] in ("-h", "--help", "--version"))
     args = parser.parse_args(argv)
     try:
         commands = {"run": _cmd_run, "list": _cmd_list, "extract": _cmd_extract, "nouns": _cmd_nouns,
                     "import-tac": _cmd_import_tac, "batch": _cmd_batch, "compare": _cmd_compare,
-                    "final-assign": _cmd_final_assign, "calibrate": _cmd_calibrate}
+                    "final-assign": _cmd_final_assign, "calibrate": _cmd_calibrate, "cluster": _cmd_cluster}
         return commands[args.command](args)
     except LaicError as exc:
         print(f"laic: error: {exc}", file=sys.stderr)

@@ -11,7 +11,8 @@ and the theory pages with equations, it checks in a real browser that
 * every internal link of every page in the build points at a file that exists
   (checked on the files, with the anchors the browser sees);
 
-and writes ``browser-check.png`` (a screenshot of the index) and
+and, with ``--contact-sheet DIR``, that ``laic cluster``'s contact sheet ``DIR/index.html`` loads with every
+thumbnail (screenshot ``DIR/contact-sheet.png``); it writes ``browser-check.png`` (a screenshot of the index) and
 ``browser-check.json`` (what was measured) into the build folder. Exit status
 1 with one line per failure when anything is wrong.
 """
@@ -105,8 +106,39 @@ def check_links(root: Path) -> list[str]:
     return problems
 
 
+def check_contact_sheet(drv, folder: Path) -> tuple[list[str], dict]:
+    """``laic cluster``'s contact sheet: it loads, has a section per cluster, and every thumbnail loaded."""
+    page = folder / "index.html"
+    if not page.is_file():
+        return [f"contact sheet: {page} missing"], {}
+    drv.get(page.as_uri())
+    drv.execute_script("window.scrollTo(0, document.body.scrollHeight);")  # lazy images load on the way down
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(drv, 20).until(lambda d: d.execute_script(
+        "return Array.from(document.images).every(i => i.complete);"))
+    state = drv.execute_script("""
+const imgs = Array.from(document.images);
+return {sections: document.querySelectorAll('section').length, images: imgs.length,
+        broken_images: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'))};""")
+    drv.execute_script("window.scrollTo(0, 0);")
+    drv.save_screenshot(str(folder / "contact-sheet.png"))
+    failures = []
+    if not state["sections"] or not state["images"]:
+        failures.append(f"contact sheet: {state['sections']} sections, {state['images']} thumbnails")
+    if state["broken_images"]:
+        failures.append(f"contact sheet: {len(state['broken_images'])} thumbnails did not load "
+                        f"(first: {state['broken_images'][0]})")
+    return failures, state
+
+
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sheet = None
+    if "--contact-sheet" in argv:
+        i = argv.index("--contact-sheet")
+        sheet = Path(argv[i + 1]).resolve()
+        del argv[i:i + 2]
     root = Path(argv[0] if argv else "_build/html").resolve()
     if not (root / "index.html").is_file():
         print(f"browser check: no built book at {root} (run `make book` or `jupyter-book build .`)")
@@ -146,6 +178,9 @@ def main(argv=None) -> int:
         drv.get((root / "index.html").as_uri())
         _wait_for_mathjax(drv)
         drv.save_screenshot(str(root / "browser-check.png"))
+        if sheet is not None:
+            sheet_failures, report["contact-sheet"] = check_contact_sheet(drv, sheet)
+            failures += sheet_failures
     finally:
         drv.quit()
     failures += check_links(root)
@@ -153,9 +188,11 @@ def main(argv=None) -> int:
     (root / "browser-check.json").write_text(json.dumps(report, indent=2) + "\n")
     for line in failures:
         print(f"browser check: {line}")
-    n_math = sum(v["mjx"] for k, v in report.items() if isinstance(v, dict))
-    n_img = sum(v["images"] for k, v in report.items() if isinstance(v, dict))
-    print(f"browser check: {len(pages)} pages, {n_math} rendered equations, {n_img} images, "
+    n_math = sum(v.get("mjx", 0) for k, v in report.items() if isinstance(v, dict))
+    n_img = sum(v.get("images", 0) for k, v in report.items() if isinstance(v, dict) and k != "contact-sheet")
+    sheet_line = (f", contact sheet {report['contact-sheet'].get('images', 0)} thumbnails"
+                  if sheet is not None and report.get("contact-sheet") else "")
+    print(f"browser check: {len(pages)} pages, {n_math} rendered equations, {n_img} images{sheet_line}, "
           f"{'FAILED' if failures else 'ok'}; screenshot {root / 'browser-check.png'}")
     return 1 if failures else 0
 

@@ -23,7 +23,7 @@ from . import synthetic, twins
 from .cache import image_cache_path, load_cache, text_cache_path
 from .container import ImageData, LaICData
 from .imagesets import digits_images, torchvision_images
-from ..utils.errors import CacheError, DatasetError, UnknownNameError
+from ..utils.errors import CacheError, DatasetError, UnknownNameError, did_you_mean
 
 __all__ = ["DatasetSpec", "DATASETS", "get_dataset_spec", "list_datasets", "load_dataset", "save_dataset_cache",
            "build_image_dataset", "is_image_set"]
@@ -172,6 +172,8 @@ _REAL = {d.name: d for d in [
     DatasetSpec("imagefolder", "your ImageFolder", 0, None, None, "ImageFolder ROOT/train and ROOT/test",
                 "class count from the folders; no size check",
                 images=img.image_folder({"train": "train", "test": "test"})),
+    DatasetSpec("photos", "your unlabelled images", 0, None, None, "laic cluster IMAGES: every image under a folder",
+                "no labels, no split: Stage 1 runs on the same images; K from --n-clusters"),
 ]}
 
 DATASETS = {d.name: d for d in [
@@ -219,7 +221,8 @@ def list_datasets() -> list[str]:
 
 def get_dataset_spec(name: str) -> DatasetSpec:
     if name not in DATASETS:
-        raise UnknownNameError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        raise UnknownNameError(f"unknown dataset {name!r}{did_you_mean(name, DATASETS)}; choose one of "
+                               f"{', '.join(DATASETS)}")
     return DATASETS[name]
 
 

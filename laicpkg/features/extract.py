@@ -36,7 +36,8 @@ from .nouns import NOUN_LISTS, PROMPT_SETS, load_nouns, prompt_texts
 from ..utils.validation import check_choice, check_int, resolve_device
 
 __all__ = ["MODELS", "load_clip", "extract_image_features", "extract_text_features", "read_noun_file",
-           "resolve_nouns", "cache_tag", "check_text_inputs", "image_list_digest", "weights_identity", "item_name"]
+           "resolve_nouns", "cache_tag", "check_text_inputs", "image_list_digest", "weights_identity", "item_name",
+           "encode_image_set"]
 
 #: Readable name → (open_clip model name, default pretrained tag).
 MODELS = {
@@ -139,10 +140,17 @@ def load_clip(model: str = "ViT-B-32", pretrained: str | None = None, *, device:
                     f"internet (open_clip.create_model('{name}', pretrained='{tag}') stores them in the "
                     "Hugging Face cache, which you can copy here), or pass the checkpoint file itself: "
                     f"--pretrained /path/to/{name}.pt (and --cache-tag {tag} to keep the cache name)")
+    import logging
+
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(init_seed)
-            net, _, preprocess = oc.create_model_and_transforms(name, pretrained=arg, device=device)
+            if arg is None:  # random weights were asked for: open_clip's warning that none were loaded is noise
+                logging.disable(logging.WARNING)
+            try:
+                net, _, preprocess = oc.create_model_and_transforms(name, pretrained=arg, device=device)
+            finally:
+                logging.disable(logging.NOTSET)
     except Exception as exc:  # download or checkpoint errors from open_clip / hub
         if arg is not None:
             raise WeightsUnavailableError(f"could not load {name} weights from {tag}: the file is not a readable "
@@ -330,8 +338,6 @@ def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", 
     An image that cannot be read stops the run with a :class:`DatasetError` naming the file, unless
     ``skip_bad_images``: then it is left out and listed in the cache's metadata (``skipped``).
     """
-    from torch.utils.data import DataLoader
-
     from .datasets import build_image_dataset
 
     device = resolve_device(device)
@@ -345,55 +351,74 @@ def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", 
     sets = {split: build_image_dataset(dataset, root, split, None, check_size=check_size) for split in splits}
     weights = weights_identity(tag, init_seed)
     net, preprocess, _ = load_clip(model, tag, device=device, init_seed=init_seed)
-    blank = preprocess(_blank_image())
     written = []
     for split, ds in sets.items():
-        ds.transform = preprocess
-        if hasattr(ds, "datasets"):  # ConcatDataset of torchvision parts
-            for part in ds.datasets:
-                part.transform = preprocess
         final = image_cache_path(out, model, ctag, dataset, split)
-        _remove_orphans(final.parent, final.name + ".*.tmp")
         identity = {"model": model, "pretrained": ctag, "dataset": dataset, "split": split,
                     "root": str(Path(root).resolve()), "images": image_list_digest(ds), "weights": weights}
-        done = {"shards": 0}
-
-        def encode_range(a, b, bar, ds=ds):
-            if _stop_after_shards is not None and done["shards"] >= _stop_after_shards:
-                raise KeyboardInterrupt("simulated interruption")
-            loader = DataLoader(_CheckedImages(ds, range(a, b), blank), batch_size=batch_size,
-                                num_workers=num_workers, pin_memory=device == "cuda")
-            feats, start = [], a
-            with torch.no_grad(), _autocast(device):
-                for x, _, ok, why in loader:
-                    if not bool(ok.all()) and not skip_bad_images:
-                        k = int((~ok).nonzero()[0, 0])
-                        raise DatasetError(f"cannot read image {item_name(ds, start + k)} ({why[k]}); fix or "
-                                           "remove it, or pass --skip-bad-images")
-                    f = torch.nn.functional.normalize(net.encode_image(x.to(device, non_blocking=True)).float(),
-                                                      dim=-1).cpu()
-                    f[~ok] = float("nan")  # marks a skipped image until the cache is assembled
-                    feats.append(f)
-                    bar.update(x.shape[0])
-                    start += x.shape[0]
-            done["shards"] += 1
-            return torch.cat(feats).numpy()
-
-        t0 = time.perf_counter()
-        feats = _run_shards(len(ds), shard_size, final.with_suffix(".shards"), identity, encode_range,
-                            desc=f"{dataset} {split}", unit="img", progress=progress)
-        seconds = time.perf_counter() - t0
-        bad = np.flatnonzero(~np.isfinite(feats).all(axis=1))
-        if bad.size and not skip_bad_images:
-            raise DatasetError(f"{bad.size} image(s) of {dataset} {split} could not be read (first: "
-                               f"{item_name(ds, int(bad[0]))}); fix them or pass --skip-bad-images")
-        keep = np.setdiff1d(np.arange(len(ds)), bad)
-        written.append(save_cache(final, feats[keep], labels=np.asarray(ds.targets)[keep], identity=identity,
-                                  extra={"class_names": list(ds.class_names), "root": str(root),
-                                         "skipped": [item_name(ds, int(i)) for i in bad],
-                                         "seconds": round(seconds, 2), "device": device}))
-        _remove_shards(final.with_suffix(".shards"))
+        written.append(encode_image_set(ds, final, identity, net, preprocess, device=device, batch_size=batch_size,
+                                        num_workers=num_workers, shard_size=shard_size,
+                                        skip_bad_images=skip_bad_images, desc=f"{dataset} {split}",
+                                        progress=progress, extra={"root": str(root)},
+                                        _stop_after_shards=_stop_after_shards))
     return written
+
+
+def encode_image_set(ds, final: Path, identity: dict, net, preprocess, *, device: str, batch_size: int,
+                     num_workers: int, shard_size: int, skip_bad_images: bool, desc: str, progress=None,
+                     extra: dict | None = None, _stop_after_shards: int | None = None) -> Path:
+    """Encode the images of ``ds`` (a dataset with ``samples`` or arrays, and ``targets``) into the cache ``final``,
+    shard by shard (resumable; see :func:`_run_shards`). An unreadable image stops the run with a
+    :class:`DatasetError` naming the file, unless ``skip_bad_images``: then it is left out and listed in the cache's
+    metadata (``skipped``)."""
+    from torch.utils.data import DataLoader
+
+    blank = preprocess(_blank_image())
+    ds.transform = preprocess
+    if hasattr(ds, "datasets"):  # ConcatDataset of torchvision parts
+        for part in ds.datasets:
+            part.transform = preprocess
+    _remove_orphans(final.parent, final.name + ".*.tmp")
+    done = {"shards": 0}
+
+    def encode_range(a, b, bar):
+        if _stop_after_shards is not None and done["shards"] >= _stop_after_shards:
+            raise KeyboardInterrupt("simulated interruption")
+        loader = DataLoader(_CheckedImages(ds, range(a, b), blank), batch_size=batch_size,
+                            num_workers=num_workers, pin_memory=device == "cuda")
+        feats, start = [], a
+        with torch.no_grad(), _autocast(device):
+            for x, _, ok, why in loader:
+                if not bool(ok.all()) and not skip_bad_images:
+                    k = int((~ok).nonzero()[0, 0])
+                    raise DatasetError(f"cannot read image {item_name(ds, start + k)} ({why[k]}); fix or "
+                                       "remove it, or pass --skip-bad-images")
+                f = torch.nn.functional.normalize(net.encode_image(x.to(device, non_blocking=True)).float(),
+                                                  dim=-1).cpu()
+                f[~ok] = float("nan")  # marks a skipped image until the cache is assembled
+                feats.append(f)
+                bar.update(x.shape[0])
+                start += x.shape[0]
+        done["shards"] += 1
+        return torch.cat(feats).numpy()
+
+    t0 = time.perf_counter()
+    feats = _run_shards(len(ds), shard_size, final.with_suffix(".shards"), identity, encode_range, desc=desc,
+                        unit="img", progress=progress)
+    seconds = time.perf_counter() - t0
+    bad = np.flatnonzero(~np.isfinite(feats).all(axis=1))
+    if bad.size and not skip_bad_images:
+        raise DatasetError(f"{bad.size} image(s) of {desc} could not be read (first: "
+                           f"{item_name(ds, int(bad[0]))}); fix them or pass --skip-bad-images")
+    keep = np.setdiff1d(np.arange(len(ds)), bad)
+    if not keep.size:
+        raise DatasetError(f"none of the {len(ds)} image(s) of {desc} could be read")
+    path = save_cache(final, feats[keep], labels=np.asarray(ds.targets)[keep], identity=identity,
+                      extra={"class_names": list(ds.class_names), **(extra or {}),
+                             "skipped": [item_name(ds, int(i)) for i in bad],
+                             "seconds": round(seconds, 2), "device": device})
+    _remove_shards(final.with_suffix(".shards"))
+    return path
 
 
 def _blank_image():
@@ -434,20 +459,27 @@ def encode_texts(net, tokenizer, texts_per_item: list[list[str]], *, device: str
 def extract_text_features(out, *, nouns: str = "wordnet", prompts: str = "ensemble7", model: str = "ViT-B-32",
                           pretrained: str | None = None, device: str = "auto", batch_size: int = 1024,
                           average: str = "normalized", shard_size: int = 8192, cache_name: str | None = None,
-                          init_seed: int = 0, progress: bool | None = None) -> Path:
-    """Encode a noun list with a prompt set and write its text cache."""
+                          init_seed: int = 0, progress: bool | None = None, reuse: bool = False) -> Path:
+    """Encode a noun list with a prompt set and write its text cache; with ``reuse``, a cache already there with
+    this identity (model, weights, nouns, prompts) is kept and nothing is encoded."""
     list_name, words = check_text_inputs(nouns, prompts, average)
     device = resolve_device(device)
     name, tag0 = MODELS.get(model, (model, None))
     tag = pretrained if pretrained is not None else (tag0 or "none")
     ctag = cache_name or cache_tag(tag)
-    net, _, tokenizer = load_clip(model, tag, device=device, init_seed=init_seed)
     unique = list(dict.fromkeys(words))  # duplicates share one embedding
     prompt_name = prompts if average == "normalized" else f"{prompts}-raw"
     final = text_cache_path(out, model, ctag, list_name, prompt_name)
     _remove_orphans(final.parent, final.name + ".*.tmp")
     identity = {"model": model, "pretrained": ctag, "nouns": list_name, "prompts": prompt_name,
                 "words": _digest("\n".join(words)), "weights": weights_identity(tag, init_seed)}
+    if reuse and final.is_file():
+        try:
+            load_cache(final, expect=identity)
+            return final
+        except CacheError:
+            pass  # another identity or a damaged file: encode again
+    net, _, tokenizer = load_clip(model, tag, device=device, init_seed=init_seed)
 
     def encode_range(a, b, bar):
         feats = encode_texts(net, tokenizer, [prompt_texts(w, prompts) for w in unique[a:b]], device=device,

@@ -85,6 +85,38 @@ class _Folder:
         return (self.transform(img) if self.transform else img), label
 
 
+class Photos:
+    """Every image under ``root``, searched recursively, in path order; no labels and no split (``laic cluster``).
+
+    A file counts when its extension is one torchvision's ImageFolder reads (``.jpg``, ``.png``, ``.webp``, …);
+    hidden folders and files (a leading dot) are left out."""
+
+    def __init__(self, root, transform=None):
+        from torchvision.datasets.folder import IMG_EXTENSIONS, default_loader, has_file_allowed_extension
+
+        root = Path(root)
+        if not root.is_dir():
+            raise DatasetError(f"{root} is not a folder of images")
+        files = sorted(p for p in root.rglob("*") if p.is_file() and has_file_allowed_extension(p.name, IMG_EXTENSIONS)
+                       and not any(part.startswith(".") for part in p.relative_to(root).parts))
+        if not files:
+            raise DatasetError(f"no images under {root} (looked for {', '.join(IMG_EXTENSIONS[:6])}, … in every "
+                               "sub-folder)")
+        self.root = root
+        self.samples = [(str(p), 0) for p in files]
+        self.targets = [0] * len(files)
+        self.class_names = ["(unlabelled)"]
+        self.transform = transform
+        self.loader = default_loader
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, i):
+        img = self.loader(self.samples[i][0])
+        return (self.transform(img) if self.transform else img), 0
+
+
 def check_size(ds, spec, split: str, root) -> None:
     expected = spec.n_train if split == "train" else spec.n_test
     if expected is not None and len(ds) != expected:

@@ -73,6 +73,7 @@ from tqdm import tqdm
 from ..core.density import (CORE_FRACTION, DC_QUANTILE, ZETA0, ZETA_MAX, core_assignment, curriculum_mask,
                             cutoff_distance, density_cores, difficulty_scores, local_density, pace, target_distribution)
 from ..utils.errors import FeatureError, ParameterError
+from ..utils.timing import bar_disabled
 from ..core.kmeans import KMeans
 from ..utils.validation import check_choice, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device
 from .base import Estimator
@@ -372,7 +373,7 @@ class IDCL(Estimator):
         opt = torch.optim.Adam(self.model_.parameters(), lr=check_positive(self.pretrain_lr, "pretrain_lr"))
         self.pretrain_loss_ = []
         all_idx = np.arange(X.shape[0])
-        for _ in tqdm(range(pre_epochs), desc="IDCL pre-training", disable=not self.progress, leave=False):
+        for _ in tqdm(range(pre_epochs), desc="IDCL pre-training", disable=bar_disabled(self.progress), leave=False):
             self.model_.train()
             total = 0.0
             for b in self._batches(all_idx, rng):
@@ -500,7 +501,7 @@ class IDCL(Estimator):
         self.history_ = self._new_history(y_eval is not None)
         step = init = Z = None
         t0 = time.perf_counter()
-        bar = tqdm(range(1, epochs + 1), desc="IDCL training", disable=not self.progress, leave=False)
+        bar = tqdm(range(1, epochs + 1), desc="IDCL training", disable=bar_disabled(self.progress), leave=False)
         self.n_epochs_ = 0
         for it in bar:
             Z = self._embed(X)

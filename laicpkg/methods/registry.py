@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
-from ..utils.errors import ParameterError, UnknownNameError
+from ..utils.errors import ParameterError, UnknownNameError, did_you_mean
 from .base import TwoStage
 from .baselines import CLIPKMeans, ZeroShot
 from .gradnorm import GradNorm
@@ -58,13 +58,14 @@ class Method:
                     out.setdefault(f.config_name(arg), (f, arg, default))
         return out
 
-    def build(self, params: dict, n_clusters: int, seed: int):
-        """An unfitted estimator from a resolved configuration (``params`` by config name)."""
+    def build(self, params: dict, n_clusters: int, seed: int, progress: bool | None = False):
+        """An unfitted estimator from a resolved configuration (``params`` by config name); ``progress``: the
+        estimator's progress bars over training epochs (None: only on a terminal)."""
         def kwargs(cls):
             names = {a: cls.config_name(a) for a in cls.configured()}
             kw = {a: params[c] for a, c in names.items() if c in used}
             accepted = inspect.signature(cls.__init__).parameters
-            kw.update({k: v for k, v in (("random_state", seed), ("progress", False)) if k in accepted})
+            kw.update({k: v for k, v in (("random_state", seed), ("progress", progress)) if k in accepted})
             return kw
 
         used = self.parameters()
@@ -113,7 +114,8 @@ def list_methods() -> list[str]:
 
 def get_method(name: str) -> Method:
     if name not in METHODS:
-        raise UnknownNameError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}")
+        raise UnknownNameError(f"unknown method {name!r}{did_you_mean(name, METHODS)}; choose one of "
+                               f"{', '.join(METHODS)}")
     return METHODS[name]
 
 

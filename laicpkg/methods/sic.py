@@ -73,7 +73,7 @@ from tqdm import tqdm
 from ..core.filters import nearest_per_center, uniqueness
 from ..core.kmeans import KMeans
 from ..utils.errors import ParameterError
-from ..utils.timing import timed, torch_threads
+from ..utils.timing import bar_disabled, timed, torch_threads
 from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters,
                                 check_positive, resolve_device)
 from .base import NounSelector
@@ -327,7 +327,7 @@ class SIC(NounSelector):
         self.loss_history_ = {"L_I": [], "L_IS": [], "L_B": [], "total": []}
         H = None
         with timed(self.timings_, "train_head"), torch_threads(1):
-            bar = tqdm(range(s["epochs"]), desc="SIC head", disable=not self.progress, leave=False)
+            bar = tqdm(range(s["epochs"]), desc="SIC head", disable=bar_disabled(self.progress), leave=False)
             for epoch in bar:
                 H, pseudo = self._semantic_pseudo_labels(U, Ut)
                 means = self._train_epoch(Ut, pseudo, nbrs, opt, rng, bs)

@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from ..core.counterparts import text_counterparts
 from ..core.filters import max_softmax_scores, normalized_class_means, select_per_group
-from ..utils.timing import timed, torch_threads
+from ..utils.timing import bar_disabled, timed, torch_threads
 from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
                                 resolve_device)
 from .base import NounSelector, TwoStage
@@ -308,7 +308,7 @@ class TACStar(NounSelector):
         Et, Vt = torch.from_numpy(E).to(device), torch.from_numpy(V).to(device)
         self.loss_history_ = {"distill": [], "consistency": [], "entropy": [], "total": []}
         with timed(self.timings_, "train_heads"), torch_threads(1):
-            bar = tqdm(range(epochs), desc="TAC* heads", disable=not self.progress, leave=False)
+            bar = tqdm(range(epochs), desc="TAC* heads", disable=bar_disabled(self.progress), leave=False)
             for epoch in bar:
                 means = self._train_epoch(Et, Vt, nb_img, nb_txt, opt, rng, min(bs, E.shape[0]), temperature, epoch)
                 for key, v in zip(self.loss_history_, means):

@@ -28,7 +28,7 @@ from .config import RunConfig
 
 __all__ = ["RECORD_VERSION", "FINGERPRINT_FIELDS", "fingerprint", "record_head", "build_record", "write_record",
            "check_record_path", "check_output_dir", "read_record",
-           "RECORD_FIELDS"]
+           "RECORD_FIELDS", "write_labels"]
 
 RECORD_VERSION = 1
 
@@ -211,4 +211,24 @@ def write_record(record: dict, path) -> Path:
             fh.write("\n")
     except OSError as exc:
         raise LaicError(f"cannot write the run record to {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def write_labels(result, path) -> Path:
+    """Every test image's predicted cluster, one CSV row per image (``index, cluster`` and, where the data have
+    them, the true ``label``), written atomically beside the run record (``laic run --save-labels``)."""
+    import io
+
+    path = check_record_path(path, what="the labels")
+    data = result.data
+    y = data.y if hasattr(data, "X") else data.y_test
+    buf = io.StringIO()
+    buf.write("index,cluster,label\n")
+    for i, (c, t) in enumerate(zip(np.asarray(result.labels), y)):
+        buf.write(f"{i},{int(c)},{int(t)}\n")
+    try:
+        with atomic_open(path, "w") as fh:
+            fh.write(buf.getvalue())
+    except OSError as exc:
+        raise LaicError(f"cannot write the labels to {path}: {exc.strerror or exc}") from None
     return path

@@ -42,8 +42,9 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def run(config: RunConfig, data=None) -> RunResult:
-    """Run ``config.method`` on ``config.dataset`` and return the record, labels, fitted model and data."""
+def run(config: RunConfig, data=None, progress: bool | None = False) -> RunResult:
+    """Run ``config.method`` on ``config.dataset`` and return the record, labels, fitted model and data;
+    ``progress``: progress bars over the method's training epochs (None: only on a terminal)."""
     method = get_method(config.method)
     timings: dict = {}
     with timed(timings, "load"):
@@ -52,7 +53,7 @@ def run(config: RunConfig, data=None) -> RunResult:
                                 model=config.model, pretrained=config.pretrained, nouns=config.nouns,
                                 prompts=config.prompts)
     _seed_everything(config.seed)
-    model = method.build(config.params, data.n_classes, config.seed)
+    model = method.build(config.params, data.n_classes, config.seed, progress=progress)
     t0 = time.perf_counter()
     with timed(timings, "cluster"):
         labels = np.asarray(model.cluster(data))

@@ -36,3 +36,11 @@ class DatasetError(LaicError):
 
 class WeightsUnavailableError(LaicError):
     """Pretrained CLIP weights that cannot be fetched (offline) or loaded."""
+
+
+def did_you_mean(name: str, choices) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices`` to a mistyped ``name``, or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""

@@ -33,3 +33,9 @@ def torch_threads(n: int = 1):
         yield
     finally:
         torch.set_num_threads(old)
+
+
+def bar_disabled(progress: bool | None) -> bool | None:
+    """tqdm's ``disable`` for a ``progress`` setting: True shows the bar, False hides it, None shows it only on a
+    terminal (tqdm's own rule)."""
+    return None if progress is None else not progress

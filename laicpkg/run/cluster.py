@@ -1,0 +1,203 @@
+"""Cluster a folder of unlabelled images and name every cluster: ``laic cluster IMAGES --n-clusters K --out DIR``.
+
+Explained in: README ("Cluster your own photos").
+
+The same pipeline as the benchmarks, on images nobody labelled: every image under a folder (searched
+recursively) is encoded with open_clip (cached and resumable like ``laic extract``; a second run on the same
+folder reuses the features), the noun pool is encoded with the prompt set, and a LaIC method clusters the
+images with its Stage 1 on the same images (there is no train split). Each cluster is named by the nouns of
+highest mean Eq. 9 weight over its images (book/implementation.md, "Clusters that name themselves"), each image
+gets its similarity to its cluster's mean image and its three nearest nouns, and the most central images of a
+cluster are those most similar to that mean.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..utils.errors import ParameterError
+
+__all__ = ["PHOTOS", "ClusterResult", "check_cluster_inputs", "cluster_folder", "folder_cache_name", "NAMES"]
+
+#: The dataset name of a folder of unlabelled images in configurations and records.
+PHOTOS = "photos"
+
+#: Names kept per cluster, and nouns per image.
+NAMES, IMAGE_NOUNS = 5, 3
+
+
+@dataclass
+class ClusterResult:
+    """What ``laic cluster`` found: per image its file, cluster, similarity to the cluster's mean image and three
+    nearest nouns; per cluster its names and images, most central first; and the run record."""
+
+    root: Path
+    files: list
+    labels: np.ndarray
+    similarity: np.ndarray
+    image_nouns: list
+    names: dict
+    central: dict
+    record: dict
+    skipped: list = field(default_factory=list)
+
+    @property
+    def n_clusters(self) -> int:
+        return len(self.names)
+
+    def summary(self, per_cluster: int = 3) -> str:
+        """One line per cluster: size, names, and its most central files."""
+        lines = [f"{len(self.files)} images in {self.n_clusters} clusters"
+                 + (f" ({len(self.skipped)} unreadable image(s) left out)" if self.skipped else "")]
+        for c, names in self.names.items():
+            files = ", ".join(Path(self.files[i]).name for i in self.central[c][:per_cluster])
+            lines.append(f"  cluster {c:>3} ({len(self.central[c]):>5} images): {', '.join(names)}   e.g. {files}")
+        return "\n".join(lines)
+
+
+def folder_cache_name(root) -> str:
+    """The dataset name of a folder's feature cache: its name and a hash of its absolute path, so that two
+    folders never share a cache file."""
+    root = Path(root).resolve()
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in root.name) or "root"
+    return f"{PHOTOS}-{safe}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
+
+
+def check_cluster_inputs(images, n_clusters, method: str, out):
+    """Everything checked before any image is encoded: the folder holds images, the method clusters CLIP features
+    without class names, ``2 <= K <= the number of images``, and ``out`` can be a folder. Returns the image set."""
+    from ..features.images import Photos
+    from ..methods.registry import get_method
+    from .config import INT_MAX
+    from .records import check_output_dir
+
+    m = get_method(method)
+    if m.estimator.accepts_images:
+        raise ParameterError(f"--method {method} clusters raw pixels; laic cluster runs the LaIC methods on CLIP "
+                             "features (gradnorm, tac, sic, tac-star, kmeans, …)")
+    if method == "zeroshot":
+        raise ParameterError("--method zeroshot needs the true class names, which unlabelled images do not have")
+    check_output_dir(out)
+    photos = Photos(images)
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, int) or not 2 <= n_clusters <= INT_MAX:
+        raise ParameterError(f"--n-clusters must be an integer of at least 2; got {n_clusters!r}")
+    if n_clusters > len(photos):
+        raise ParameterError(f"--n-clusters {n_clusters} is larger than the number of images under {images} "
+                             f"({len(photos)})")
+    return photos
+
+
+def _features(photos, cache: Path, *, model, pretrained, device, batch_size, num_workers, skip_bad_images,
+              nouns, prompts, progress):
+    """The folder's image features (reused from ``cache`` when its identity matches) and the noun pool's."""
+    from ..features.cache import image_cache_path, load_cache
+    from ..features.extract import (MODELS, cache_tag, encode_image_set, extract_text_features, image_list_digest,
+                                    load_clip, weights_identity)
+    from ..utils.errors import CacheError
+    from ..utils.validation import resolve_device
+
+    device = resolve_device(device)
+    tag = pretrained if pretrained is not None else (MODELS.get(model, (model, None))[1] or "none")
+    ctag = cache_tag(tag)
+    final = image_cache_path(cache, model, ctag, folder_cache_name(photos.root), "all")
+    identity = {"model": model, "pretrained": ctag, "dataset": PHOTOS, "split": "all",
+                "root": str(photos.root.resolve()), "images": image_list_digest(photos),
+                "weights": weights_identity(tag)}
+    try:
+        image = load_cache(final, expect=identity)
+        reused = True
+    except CacheError:
+        net, preprocess, _ = load_clip(model, tag, device=device)
+        encode_image_set(photos, final, identity, net, preprocess, device=device, batch_size=batch_size,
+                         num_workers=num_workers, shard_size=2048, skip_bad_images=skip_bad_images,
+                         desc=f"images of {photos.root.name}", progress=progress, extra={"root": str(photos.root)})
+        image, reused = load_cache(final, expect=identity), False
+    text = load_cache(extract_text_features(cache, nouns=nouns, prompts=prompts, model=model, pretrained=tag,
+                                            device=device, progress=progress, reuse=True))
+    return image, text, reused
+
+
+def cluster_folder(images, n_clusters: int, out, *, method: str = "gradnorm", model: str = "ViT-B-32",
+                   pretrained: str | None = None, device: str = "auto", nouns: str = "wordnet",
+                   prompts: str = "ensemble7", cache=None, batch_size: int = 64, num_workers: int = 0,
+                   skip_bad_images: bool = False, seed: int = 0, overrides: dict | None = None,
+                   progress: bool | None = None) -> ClusterResult:
+    """Cluster every image under ``images`` into ``n_clusters`` named clusters (see the module docstring).
+
+    ``cache``: the feature cache folder (default ``<out>/features``). Returns a :class:`ClusterResult`; nothing
+    is written to ``out`` but the cache (see :func:`laicpkg.run.cluster_outputs.write_cluster_outputs`).
+    """
+    from ..core.counterparts import KAPPA, cluster_noun_weights
+    from ..features.container import LaICData
+    from ..features.extract import check_text_inputs
+    from ..methods.registry import get_method
+    from .config import resolve_config
+    from .records import fingerprint, record_head
+
+    photos = check_cluster_inputs(images, n_clusters, method, out)
+    cfg = resolve_config(PHOTOS, method, overrides=overrides, seed=seed)  # bad parameters fail before extraction
+    check_text_inputs(nouns, prompts)
+    cache = Path(cache) if cache is not None else Path(out) / "features"
+    timings = {}
+    t0 = time.perf_counter()
+    image, text, reused = _features(photos, cache, model=model, pretrained=pretrained, device=device,
+                                    batch_size=batch_size, num_workers=num_workers, skip_bad_images=skip_bad_images,
+                                    nouns=nouns, prompts=prompts, progress=progress)
+    timings["features"] = time.perf_counter() - t0
+    skipped = list(image["meta"].get("skipped", []))
+    files = [p for p, _ in photos.samples if p not in set(skipped)]
+    E = image["features"]
+    if n_clusters > E.shape[0]:
+        raise ParameterError(f"--n-clusters {n_clusters} is larger than the number of readable images ({E.shape[0]})")
+    y = np.zeros(E.shape[0], dtype=np.int64)  # unknown: only the data container needs labels
+    data = LaICData(name=PHOTOS, class_names=[str(k) for k in range(n_clusters)], E_train=E, y_train=y, E_test=E,
+                    y_test=y, R=text["features"], nouns=text["names"],
+                    meta={"generator": "laic cluster", "cache": {"image": {"sha256": image["meta"]["sha256"]},
+                                                                 "text": {"sha256": text["meta"]["sha256"]}}})
+    est = get_method(method).build(cfg.params, n_clusters, seed, progress=progress)
+    t1 = time.perf_counter()
+    labels = np.asarray(est.cluster(data), dtype=np.int64)
+    timings["cluster"] = time.perf_counter() - t1
+    timings.update(getattr(est, "timings_", {}))
+    # names: the selected nouns (all nouns for a method without a noun filter) by mean Eq. 9 weight per cluster
+    idx = getattr(est, "selected_indices_", np.arange(data.R.shape[0]))
+    R_sel = data.R[idx]
+    W = cluster_noun_weights(E, R_sel, labels, n_clusters, getattr(est, "kappa", KAPPA))
+    order = np.argsort(-W, axis=1, kind="stable")[:, :NAMES]
+    present = np.unique(labels)
+    names = {int(c): [data.nouns[idx[j]] for j in order[c]] for c in present}
+    sim, image_nouns = _per_image(E, labels, R_sel, [data.nouns[i] for i in idx])
+    central = {int(c): [int(i) for i in np.flatnonzero(labels == c)[np.argsort(-sim[labels == c], kind="stable")]]
+               for c in present}
+    timings["total"] = time.perf_counter() - t0
+    record = record_head(cfg, data)
+    record["data_source"] = {"images": str(photos.root.resolve()), "model": model, "pretrained": image["meta"][
+        "identity"]["pretrained"], "nouns": nouns, "prompts": prompts, "cache": str(cache.resolve())}
+    record.update({"n_images": int(E.shape[0]), "skipped_images": skipped, "features_reused": reused,
+                   "n_clusters": int(n_clusters),
+                   "clusters": {str(c): {"size": len(central[c]), "names": names[c]} for c in names},
+                   "predictions_sha256": hashlib.sha256(labels.tobytes()).hexdigest()})
+    record["fingerprint"] = fingerprint(record)
+    record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
+    return ClusterResult(photos.root, files, labels, sim, image_nouns, names, central, record, skipped)
+
+
+def _per_image(E: np.ndarray, labels: np.ndarray, R: np.ndarray, words: list, block: int = 8192):
+    """Each image's cosine similarity to its cluster's (normalised) mean image and its three nearest nouns."""
+    K = int(labels.max()) + 1
+    sums = np.zeros((K, E.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, E)
+    centres = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    sim = np.einsum("ij,ij->i", E, centres[labels].astype(np.float32))
+    top = []
+    k = min(IMAGE_NOUNS, R.shape[0])
+    for a in range(0, E.shape[0], block):
+        s = E[a:a + block] @ R.T
+        best = np.argpartition(-s, k - 1, axis=1)[:, :k] if k < R.shape[0] else np.tile(np.arange(k), (len(s), 1))
+        best = np.take_along_axis(best, np.argsort(-np.take_along_axis(s, best, 1), axis=1, kind="stable"), 1)
+        top += [[words[j] for j in row] for row in best]
+    return sim.astype(np.float64), top
