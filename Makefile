@@ -45,7 +45,7 @@ $(CURDIR)/.cache/wordnet-base/usr/share/wordnet/data.noun:
 
 wordnet: $(WORDNET_DIR)/data.noun
 
-# Unit tests, then nbval: the committed notebooks are re-executed; cells marked NBVAL_CHECK_OUTPUT
+# Unit tests, then nbval: the committed notebooks are re-executed; cells tagged nbval-check-output
 # (mathematically determined outputs) are compared exactly, the others check their numbers against
 # committed references within stated tolerances (laicpkg.book.checks) and must run without error.
 # nbval runs twice: with the default thread count and with one thread (what another CPU's arithmetic does to

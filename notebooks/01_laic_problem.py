@@ -49,8 +49,7 @@ from laicpkg.core.zeroshot import zero_shot_predict
 REFERENCE = "../book/results/reference/01_laic_problem.json"
 data = make_synthetic("synthetic-cifar10", seed=0)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 pd.Series(data.describe())
 
 # %% [markdown]
@@ -64,8 +63,10 @@ pd.Series(data.describe())
 E, R = data.E_train[:1000], data.R[:1000]
 gap = pd.DataFrame({"mean cosine": [np.mean(E @ E.T), np.mean(R @ R.T), np.mean(E @ R.T)]},
                    index=["image-image", "text-text", "image-text"])
-print(check_reference(gap, REFERENCE, "modality gap", TOLERANCES["cosine"]))
 gap.round(3)
+
+# %% tags=["remove-cell"]
+print(check_reference(gap, REFERENCE, "modality gap", TOLERANCES["cosine"]))
 
 # %% [markdown]
 # ## Zero-shot with names vs k-means without them
@@ -78,9 +79,11 @@ zs = zero_shot_predict(data.E_test, data.class_text)
 km = KMeans(data.n_classes, nredo=20, random_state=0).fit(data.E_test)
 baselines = pd.DataFrame({"zero-shot (true names, Eq. 1)": clustering_scores(data.y_test, zs),
                           "k-means (images only)": clustering_scores(data.y_test, km.labels_)}).T
+baselines.round(1)
+
+# %% tags=["remove-cell"]
 print(check_reference(baselines, REFERENCE, "baselines", {"ACC": TOLERANCES["metrics"], "NMI": TOLERANCES["metrics"],
                                                           "ARI": TOLERANCES["ari"]}))
-baselines.round(1)
 
 # %% [markdown]
 # ## What is in the wild pool
@@ -89,8 +92,7 @@ baselines.round(1)
 # class), generic nouns (near the centre of the text cone, like "entity") and nouns of absent concepts.
 # The fraction $\pi$ of positives is small, as in WordNet.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 kind = noun_kinds(data)
 counts = kind.value_counts().rename("nouns").to_frame()
 counts["share"] = (counts["nouns"] / counts["nouns"].sum()).round(4)
@@ -107,9 +109,11 @@ means = normalized_class_means(data.E_train, data.y_train, data.n_classes)  # (d
 best = (data.R @ means).max(axis=1)
 closeness = pd.DataFrame({"kind": kind, "max cosine to a class mean": best}).groupby("kind").describe()
 closeness.columns = [c[1] for c in closeness.columns]
+closeness.round(3)
+
+# %% tags=["remove-cell"]
 print(check_reference(closeness, REFERENCE, "closeness by kind", {"count": TOLERANCES["count"],
                       **{c: TOLERANCES["cosine"] for c in closeness.columns if c != "count"}}))
-closeness.round(3)
 
 # %% [markdown]
 # ## Synthetic twins of the paper's datasets
@@ -129,8 +133,7 @@ closeness.round(3)
 # ablation chapters keep the small presets, whose pool has the explicit kinds of nouns counted above. The
 # positives of CIFAR-10's twin:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 twin_positives_table("twin-cifar10")
 
 # %% [markdown]
@@ -146,6 +149,5 @@ twin_positives_table("twin-cifar10")
 # twins"). The committed calibrations, with ✓ where the twin is within ±2 ACC / ±3 NMI points of the paper,
 # and the ACC of each data seed:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 twin_calibration_table()

@@ -34,8 +34,7 @@
 # on $\partial \ell / \partial z_k$. `laicpkg.theory.derive_eq6` does each step symbolically (three classes,
 # label $\tilde y = 1$):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import numpy as np
 import pandas as pd
 import sympy as sp
@@ -60,8 +59,7 @@ for description, expr in steps:
 #
 # Random unit-norm nouns and a random classifier; the autograd column differentiates the loss directly.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rng = np.random.default_rng(0)
 R = rng.standard_normal((6, 32))
 R /= np.linalg.norm(R, axis=1, keepdims=True)
@@ -93,7 +91,6 @@ data = make_synthetic("synthetic-cifar10", seed=0)
 f = GradNorm(data.n_classes, progress=False, random_state=0).select_nouns(data.E_train, data.R)
 fig = plot_score_vs_msp(f.scores_, f.msp_, data.positive_mask, tau=TAU)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 inside = (f.scores_ >= TAU ** 2 * (1 - f.msp_) ** 2 * (1 - 1e-9)) & (f.scores_ <= 2 * TAU ** 2 * (1 - f.msp_) ** 2 * (1 + 1e-9))
 print(f"nouns within tau^2 (1-m)^2 <= S <= 2 tau^2 (1-m)^2: {inside.mean():.1%} of {inside.size}")

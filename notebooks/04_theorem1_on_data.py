@@ -52,15 +52,16 @@ data = make_synthetic("synthetic-cifar10", seed=0)
 f = GradNorm(data.n_classes, progress=False, random_state=0).select_nouns(data.E_train, data.R)
 t1 = theorem1_table(f, data.positive_mask)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"Markov step holds in every pseudo-class: {bool((t1['Err_pos'] <= t1['markov_bound'] + 1e-12).all())}")
 
 # %%
 summary = t1[["B_k", "floor", "Err_pos", "markov_bound"]].describe().loc[["count", "mean", "min", "50%", "max"]]
 print(f"pseudo-classes with positives: {len(t1)} of {f.n_pseudo_classes_}")
-print(check_reference(summary, REFERENCE, "Err_pos summary", TOLERANCES["quantity"]))
 summary.round(3)
+
+# %% tags=["remove-cell"]
+print(check_reference(summary, REFERENCE, "Err_pos summary", TOLERANCES["quantity"]))
 
 # %% [markdown]
 # ## The self-bounding constant
@@ -74,8 +75,10 @@ noun = self_bounding(data.R, f.W_, TAU)
 gamma = pd.DataFrame({"images (pseudo-labels)": [img["ratio"].max(), img["ratio"].median()],
                       "nouns (predicted labels)": [noun["ratio"].max(), noun["ratio"].median()],
                       "tau^2": [TAU ** 2, TAU ** 2]}, index=["max ratio (gamma estimate)", "median ratio"])
-print(check_reference(gamma, REFERENCE, "self-bounding", TOLERANCES["quantity"]))
 gamma.round(2)
+
+# %% tags=["remove-cell"]
+print(check_reference(gamma, REFERENCE, "self-bounding", TOLERANCES["quantity"]))
 
 # %% [markdown]
 # ## The bound itself: its leading term and the Lemma-5 step
@@ -94,12 +97,14 @@ print(f"image risk {lead.attrs['image_risk']:.3f}; 2 tau^2 risk = {2 * TAU ** 2 
       f"{lead['mean_S_positives'].mean():.1f}")
 print(f"leading term >= Err_pos in {int(lead['leading_term_holds'].sum())} of {len(lead)} pseudo-classes; "
       f"Lemma-5 step holds in {int((lead['lemma5_ratio'] <= 1).sum())} of {len(lead)}")
+lead.round(3)
+
+# %% tags=["remove-cell"]
 print(check_reference(lead.drop(columns=["leading_term_holds"]), REFERENCE, "leading term",
                       {"k": TOLERANCES["count"], "B_k": TOLERANCES["count"], "T_k": TOLERANCES["quantity"],
                        "Err_pos": TOLERANCES["quantity"], "leading_term": TOLERANCES["quantity"],
                        "mean_S_positives": TOLERANCES["quantity"], "lemma5_rhs": TOLERANCES["quantity"],
                        "lemma5_ratio": TOLERANCES["quantity"]}))
-lead.round(3)
 
 # %% [markdown]
 # **What this says.** On these data the leading term is *below* the measured error in most pseudo-classes,
@@ -124,8 +129,10 @@ lead.round(3)
 # %%
 grid = theorem1_error_grid("synthetic-cifar10", [1000, 3000, 10000], [5, 20, 60],
                            data_kwargs={"seed": 0, "n_test": 200, "n_nouns": 8000})
-print(check_reference(grid, REFERENCE, "error grid", TOLERANCES["quantity"]))
 grid.round(3)
+
+# %% tags=["remove-cell"]
+print(check_reference(grid, REFERENCE, "error grid", TOLERANCES["quantity"]))
 
 # %%
 fig = plot_error_grid(grid)
@@ -155,9 +162,11 @@ fig = plot_error_grid(grid)
 
 # %%
 split = sample_split_check(data)
+split.round(2)
+
+# %% tags=["remove-cell"]
 print(check_reference(split, REFERENCE, "sample split", {c: TOLERANCES["percent"] if c in ("precision", "recall")
                                                           else TOLERANCES["quantity"] for c in split.columns}))
-split.round(2)
 
 # %% [markdown]
 # If reusing the images inflated the filter's quality, the sample-split row would be clearly worse. On

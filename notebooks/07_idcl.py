@@ -65,8 +65,7 @@ REFERENCE = "../book/results/reference/07_idcl.json"
 # epoch; "no curriculum" trains on everything. Here $T_{grow}=100$ (not given in the paper; our default)
 # and $n = 1{,}797$ as on DIGITS.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 t = np.arange(1, 201)
 curves = {kind: pace(t, t_grow=100, kind=kind) for kind in ("exponential", "linear", "none")}
 fig = plot_pace_curves(curves, n=1797)
@@ -91,9 +90,11 @@ km = KMeans(10, spherical=False, nredo=10, random_state=0).fit(Z)
 cores = density_cores(rho, km.labels_, 10)
 density = pd.Series({"d_c": d_c, "min density": rho.min(), "max density": rho.max(),
                      "mean core size": np.mean([len(c) for c in cores])})
-print(check_reference(density, REFERENCE, "density", TOLERANCES["quantity"]))
 fig = plot_density_cores(Z[:, :2], km.labels_, cores, rho)
 density.round(3)
+
+# %% tags=["remove-cell"]
+print(check_reference(density, REFERENCE, "density", TOLERANCES["quantity"]))
 
 # %% [markdown]
 # One assignment step on these fixed features: k-means, then every sample to the cluster of highest
@@ -102,9 +103,11 @@ density.round(3)
 
 # %%
 assign = core_assignment_table(Z, y, 10)
+assign.round(1)
+
+# %% tags=["remove-cell"]
 print(check_reference(assign, REFERENCE, "core assignment", {"ACC": TOLERANCES["metrics"],
                       "NMI": TOLERANCES["metrics"], "ARI": TOLERANCES["ari"]}))
-assign.round(1)
 
 # %% [markdown]
 # ## Reproduction on DIGITS
@@ -131,11 +134,12 @@ assign.round(1)
 # %%
 pixels = KMeans(10, spherical=False, nredo=20, random_state=0).fit(X.reshape(len(X), -1))
 pixel_scores = pd.Series(clustering_scores(y, pixels.labels_), name="k-means on the raw pixels")
-print(check_reference(pixel_scores, REFERENCE, "pixel k-means", TOLERANCES["ari"]))
 pixel_scores.round(1)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["remove-cell"]
+print(check_reference(pixel_scores, REFERENCE, "pixel k-means", TOLERANCES["ari"]))
+
+# %% tags=["nbval-check-output"]
 records = load_records("../book/results/idcl/records")
 table = idcl_table(records)
 table.round(1)
@@ -150,8 +154,7 @@ table.round(1)
 # `make idcl-digits` runs them (`dec`, `idec`). If they land within a few points of the paper's
 # numbers, the harness is sound and the gap of the full method is IDCL's own.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 harness = idcl_baseline_check(table)
 harness.round(1)
 
@@ -203,8 +206,7 @@ fig = plot_idcl_variants(idcl_histories(records, seed=0, order=table.index))
 # The full method's first seed, epoch by epoch: ACC and NMI, the two losses, and the size of the
 # curriculum $|D^t|$.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 first = find_record(records, seed=0, variant="IDCL")
 fig = plot_idcl_history(first["history"])
 print(f"ran {first['n_epochs']} epochs (it stops early when fewer than μ = 0.1 % of the labels change), "
@@ -221,8 +223,7 @@ print(f"ran {first['n_epochs']} epochs (it stops early when fewer than μ = 0.1 
 # `laicpkg.run.experiments.final_assign_experiment` and writes `book/results/idcl/final_assign.csv`, which
 # this page reads).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 fa = pd.read_csv("../book/results/idcl/final_assign.csv")
 final_assign_summary(fa).round(1)
 

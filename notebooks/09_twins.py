@@ -28,11 +28,10 @@
 # methods that have a row in the paper's tables (or, for `gradnorm-centroid`, generalise one). The
 # ImageNet-1K twin (`twin-imagenet`) is not among them.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 records_dir = "../book/results/comparison/records"
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import pandas as pd
 
 from laicpkg.book.plotting import plot_paper_vs_twin
@@ -53,8 +52,7 @@ print(f"{len(records)} runs; twins: {', '.join(table.index.get_level_values(0).u
 # rows are the calibration targets (zero-shot is deterministic; k-means varies with its seed); the rest
 # are predictions. `gradnorm-centroid` has no row in the paper's tables.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 pvt = paper_vs_twin(table)
 pvt.round(1)
 
@@ -65,8 +63,7 @@ pvt.round(1)
 # %%
 fig = plot_paper_vs_twin(pvt)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 mean_std_table(table)
 
 # %% [markdown]
@@ -99,8 +96,7 @@ mean_std_table(table)
 # The paper's claim, per dataset: GradNorm above TAC above CLIP k-means (ACC). The last column says
 # whether the paper's own table has that ordering for the real dataset.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ordering_table(table)
 
 # %% [markdown]
@@ -116,16 +112,14 @@ ordering_table(table)
 # the share of kept nouns that are positives of some class (the class synsets and their hyponym closure),
 # recall the share of all the classes' positives in the pool that are kept.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 filter_table(records)
 
 # %% [markdown]
 # The nouns GradNorm's Stage 1 kept on the ImageNet-Dogs twin (seed 0, the first ten pseudo-classes; ✓: a
 # WordNet positive of one of the fifteen breeds):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 record_nouns_table(find_record(records, dataset="twin-imagenet-dogs", method="gradnorm", seed=0))
 
 # %% [markdown]
@@ -146,8 +140,7 @@ record_nouns_table(find_record(records, dataset="twin-imagenet-dogs", method="gr
 # whose best name is a positive of the class the cluster is matched to (the Hungarian matching of ACC).
 # No reference implementation reports it.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 naming_table(records)
 
 # %% [markdown]
@@ -161,6 +154,5 @@ naming_table(records)
 # The clusters of GradNorm's seed-0 run on the ImageNet-Dogs twin, beside the breed each is matched to
 # (✓: a WordNet positive of that breed):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 cluster_names_table(find_record(records, dataset="twin-imagenet-dogs", method="gradnorm", seed=0))

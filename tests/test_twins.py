@@ -257,3 +257,15 @@ def test_noise_spreads_kmeans_errors_where_ambiguity_gathers_them():
     assert abs(gathered["ACC"] - spread["ACC"]) < 8, (gathered, spread)
     assert gathered["NMI"] - gathered["ACC"] > 0 > spread["NMI"] - spread["ACC"], (gathered, spread)
     assert (gathered["NMI"] - gathered["ACC"]) - (spread["NMI"] - spread["ACC"]) > 5, (gathered, spread)
+
+
+def test_remeasure_keeps_the_parameters_and_measures_the_numbers_again(tmp_path, capsys):
+    out = tmp_path / "twins.json"
+    assert main(["calibrate", "--dataset", "twin-imagenet10", "--remeasure", "--out", str(out)]) == 0
+    entry = json.loads(out.read_text())["twin-imagenet10"]
+    committed = TWIN_SPECS["twin-imagenet10"].calibration
+    assert entry["params"] == committed["params"] and entry["seeds"] == committed["seeds"]
+    for m in ("kmeans", "zeroshot"):  # the committed numbers were measured on this generator (k-means: any CPU)
+        for k in ("ACC", "NMI"):
+            assert abs(entry["achieved"][m][k] - committed["achieved"][m][k]) <= 1.5, (m, k)
+    assert "twin-imagenet10 kmeans" in capsys.readouterr().out

@@ -47,8 +47,34 @@ def pipeline_task(notebook: str, target: str, parameters: dict) -> dict:
     except Exception as exc:  # the kernel died, a parameter is missing, …: say what, on one line
         raise LaicError(f"the pipeline notebook could not run on {parameters['dataset']}: {type(exc).__name__}: "
                         f"{_flat(str(exc))}") from None
+    _for_the_reader(tmp, parameters["dataset"])
     tmp.replace(target)
     return {"status": "done", "path": str(target), "seconds": time.perf_counter() - t0}
+
+
+#: The pipeline notebook's first heading, which each dataset page replaces by its own.
+PIPELINE_TITLE = "# The pipeline on one dataset"
+
+
+def _for_the_reader(path: Path, dataset: str) -> None:
+    """An executed pipeline page as the book shows it: titled by its dataset, and the parameter cells (the
+    template's and the one papermill injected, with this machine's paths) hidden with Jupyter Book's
+    ``remove-cell`` tag."""
+    import nbformat
+
+    from ..features.datasets import get_dataset_spec
+
+    nb = nbformat.read(path, as_version=4)
+    spec = get_dataset_spec(dataset)
+    twin_of = getattr(spec.synthetic, "dataset", None)  # a twin: titled by the real dataset it stands for
+    title = f"{get_dataset_spec(twin_of).title} (twin)" if twin_of else spec.title
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if cell.cell_type == "markdown" and cell.source.startswith(PIPELINE_TITLE):
+            cell.source = cell.source.replace(PIPELINE_TITLE, f"# {title}: the pipeline on `{dataset}`", 1)
+        if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, path)
 
 
 def _snapshot(records: Path, out_dir: Path) -> Path:
@@ -93,7 +119,8 @@ def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir=
     tasks = []
     for ds in datasets:
         params = {"dataset": ds, "features": str(Path(features).resolve()) if features else None,
-                  "records_dir": str(records), "reference_records": str(reference), "seed": seed,
+                  "records_dir": str(records), "reference_records": str(reference),
+                  "spread_records": str(out_dir / "comparison" / "records"), "seed": seed,
                   **(extra_parameters or {})}
         tasks.append(Task(ds, pipeline_task, {"notebook": str(notebook.resolve()),
                                               "target": str(out_dir / "datasets" / f"{ds}.ipynb"),
