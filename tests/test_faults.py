@@ -155,13 +155,17 @@ def test_malformed_cache_metadata(tmp_path, meta, needle):
         load_cache(p)
 
 
-@pytest.fixture
-def cifar_like_cache(tmp_path):
-    """A synthetic dataset saved under the name cifar10 (K = 10 in the registry)."""
-    data = make_synthetic("synthetic-cifar10", seed=0, n_train=300, n_test=100, n_nouns=400, dim=16)
+def _cifar_like_cache(tmp_path, n_train=300, n_test=100, n_nouns=400):
+    data = make_synthetic("synthetic-cifar10", seed=0, n_train=n_train, n_test=n_test, n_nouns=n_nouns, dim=16)
     data.name = "cifar10"
     save_dataset_cache(data, tmp_path / "f")
     return tmp_path / "f"
+
+
+@pytest.fixture
+def cifar_like_cache(tmp_path):
+    """A synthetic dataset saved under the name cifar10 (K = 10 in the registry)."""
+    return _cifar_like_cache(tmp_path)
 
 
 def test_k_comes_from_the_registry(cifar_like_cache):

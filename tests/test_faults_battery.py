@@ -11,10 +11,9 @@ import pytest
 
 from laicpkg.cli import main
 from laicpkg.features.cache import image_cache_path, load_cache, save_cache, text_cache_path
-from laicpkg.features.datasets import save_dataset_cache
 from laicpkg.features.synthetic import make_synthetic
 
-from test_faults import one_line_error
+from test_faults import _cifar_like_cache, one_line_error
 
 KM = ["run", "--dataset", "synthetic-dogs", "--method", "kmeans"]
 
@@ -27,10 +26,7 @@ def _messages(err: str) -> list:
 @pytest.fixture
 def cifar_like(tmp_path):
     """A small synthetic dataset saved as a feature cache under the name cifar10 (K = 10 in the registry)."""
-    data = make_synthetic("synthetic-cifar10", seed=0, n_train=400, n_test=200, n_nouns=600, dim=16)
-    data.name = "cifar10"
-    save_dataset_cache(data, tmp_path / "f")
-    return tmp_path / "f"
+    return _cifar_like_cache(tmp_path, n_train=400, n_test=200, n_nouns=600)
 
 
 def _permute_cache(path: Path, what: str) -> None:

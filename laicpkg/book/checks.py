@@ -128,12 +128,9 @@ def _decode(obj: dict) -> pd.DataFrame:
     return pd.DataFrame(obj["data"], index=obj["index"], columns=obj["columns"])
 
 
-def check_reference(value, reference_file, key: str, tolerance: Tolerance | dict) -> str:
-    """Compare ``value`` (a table, series, dict or number) with entry ``key`` of ``reference_file``.
-
-    With ``LAIC_WRITE_REFERENCE=1`` the entry is written instead (atomically). Returns one line for the
-    notebook; raises :class:`ReferenceMismatch` beyond the tolerance or when the entry is missing.
-    """
+def _reference(value, reference_file, key: str) -> pd.DataFrame:
+    """Entry ``key`` of ``reference_file`` as a table; with ``LAIC_WRITE_REFERENCE=1`` ``value`` is stored there
+    first (atomically). :class:`ReferenceMismatch` when the entry is missing."""
     path = Path(reference_file)
     refs = _load(path)
     if os.environ.get(WRITE_ENV) == "1":
@@ -143,7 +140,16 @@ def check_reference(value, reference_file, key: str, tolerance: Tolerance | dict
             fh.write("\n")
     if key not in refs:
         raise ReferenceMismatch(f"{path} has no reference {key!r}; run `make notebooks` to write it")
-    summary = compare_frames(_as_frame(value).copy(), _decode(refs[key]), tolerance, what=key)
+    return _decode(refs[key])
+
+
+def check_reference(value, reference_file, key: str, tolerance: Tolerance | dict) -> str:
+    """Compare ``value`` (a table, series, dict or number) with entry ``key`` of ``reference_file``.
+
+    With ``LAIC_WRITE_REFERENCE=1`` the entry is written instead (atomically). Returns one line for the
+    notebook; raises :class:`ReferenceMismatch` beyond the tolerance or when the entry is missing.
+    """
+    summary = compare_frames(_as_frame(value).copy(), _reference(value, reference_file, key), tolerance, what=key)
     return (f"{key}: {summary['compared']} numbers agree with the committed reference (largest difference "
             f"{summary['largest_difference']:.3g}; tolerance {_describe(tolerance)})")
 
@@ -155,16 +161,7 @@ def check_seed_means(table: pd.DataFrame, reference_file, key: str, tolerance: d
     deviations of the committed reference. A method whose single runs swing by several points between seeds
     (and so between CPUs and thread counts) is held to what its mean can promise, and still fails when it
     lands elsewhere. With ``LAIC_WRITE_REFERENCE=1`` the whole table is stored."""
-    path = Path(reference_file)
-    refs = _load(path)
-    if os.environ.get(WRITE_ENV) == "1":
-        refs[key] = _encode(table)
-        with atomic_open(path, "w") as fh:
-            json.dump(refs, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-    if key not in refs:
-        raise ReferenceMismatch(f"{path} has no reference {key!r}; run `make notebooks` to write it")
-    ref = _decode(refs[key])
+    ref = _reference(table, reference_file, key)
     n = float(ref["seeds"].min())
     tol = {m: Tolerance(atol=max(t.atol, 2.0 * float(ref[f"{m} std"].max()) / math.sqrt(n)), rtol=t.rtol)
            for m, t in tolerance.items()}
