@@ -31,7 +31,8 @@ def derive_eq6(n_classes: int = 3):
     import sympy as sp
 
     C = n_classes
-    tau, rr = sp.symbols("tau r_norm2", positive=True)   # rr = ‖r̃‖²
+    tau = sp.Symbol("tau", positive=True)
+    rr = sp.Symbol(r"\lVert\tilde{\mathbf{r}}\rVert^{2}", positive=True)   # ‖r̃‖², printed as such
     z = sp.symbols(f"z1:{C + 1}", real=True)
     y = 0  # label ỹ = class 1 without loss of generality
     denom = sum(sp.exp(zk) for zk in z)
@@ -45,14 +46,19 @@ def derive_eq6(n_classes: int = 3):
     expanded = sp.expand(grad_sq)
     # Use Σ_k π_k = 1 to remove the linear terms except 2π_ỹ
     closed = tau ** 2 * rr * (sum(pk ** 2 for pk in p) + 1 - 2 * p[y])
-    steps = [
-        ("cross-entropy at label ỹ = 1 (Eq. 4), logits z_k = τ r̃ᵀw_k", loss),
-        ("∂ℓ/∂z_k, k = 1..C", sp.Matrix(dl_dz)),
-        ("∂ℓ/∂z_k − (π̃_k − 𝟙[k = ỹ]) (all zero)", sp.Matrix(checks)),
-        ("‖∂ℓ/∂W‖²_F = Σ_k ‖(π̃_k − 𝟙[k=ỹ]) τ r̃‖²", grad_sq),
+    steps = [  # descriptions in LaTeX (inline math between $…$), for a reader's page
+        (r"cross-entropy at label $\tilde y = 1$ (Eq. 4), logits $z_k = \tau\tilde{\mathbf r}^\top\mathbf w_k$", loss),
+        (r"$\partial\ell/\partial z_k$, $k = 1,\dots,C$", sp.Matrix(dl_dz)),
+        (r"$\partial\ell/\partial z_k - (\tilde\pi_k - \mathbb 1[k = \tilde y])$ (all zero)", sp.Matrix(checks)),
+        (r"$\lVert\partial\ell/\partial\mathbf W\rVert_F^2 = \sum_k \lVert(\tilde\pi_k - \mathbb 1[k = \tilde y])\,"
+         r"\tau\tilde{\mathbf r}\rVert^2$", grad_sq),
         ("expanded", expanded),
-        ("Eq. 6 for ‖r̃‖² = 1: τ²(Σ_k π̃_k² + 1 − 2π̃_ỹ), π̃_ỹ = max_j π̃_j", closed.subs(rr, 1)),
-        ("expanded minus Eq. 6 (zero: (π̃_ỹ − 1)² = π̃_ỹ² − 2π̃_ỹ + 1)", sp.simplify(expanded - closed)),
+        (r"Eq. 6 for $\lVert\tilde{\mathbf r}\rVert^2 = 1$: "
+         r"$\tau^2(\sum_k\tilde\pi_k^2 + 1 - 2\tilde\pi_{\tilde y})$, $\tilde\pi_{\tilde y} = \max_j\tilde\pi_j$",
+         closed.subs(rr, 1)),
+        (r"expanded minus Eq. 6 (zero: "
+         r"$(\tilde\pi_{\tilde y} - 1)^2 = \tilde\pi_{\tilde y}^2 - 2\tilde\pi_{\tilde y} + 1$)",
+         sp.simplify(expanded - closed)),
     ]
     return steps, {"tau": tau, "r_norm2": rr, "z": z, "pi": p}
 

@@ -38,14 +38,14 @@
 import numpy as np
 import pandas as pd
 import sympy as sp
-from IPython.display import Math, display
+from IPython.display import Markdown, Math, display
 
 from laicpkg.core.gradnorm import TAU, gradnorm_scores
 from laicpkg.theory import derive_eq6, gradient_norm_autograd
 
 steps, symbols = derive_eq6(3)
 for description, expr in steps:
-    display(Math(r"\text{" + description.replace("_", r"\_") + r"}:\quad " + sp.latex(expr)))
+    display(Markdown(description + ":"), Math(sp.latex(expr)))
 
 # %% [markdown]
 # So $\partial\ell/\partial \mathbf w_k = \tau(\tilde\pi_k - \mathbb 1[k = \tilde y])\,\tilde{\mathbf r}$ and, for

@@ -80,7 +80,7 @@ print(check_reference(fixed, REFERENCE, "fixed point", {"iterations": TOLERANCES
 # (status `oscillating`), so the "$\mathbf W_\tau$" of those rows is the last iterate, not a fixed point of
 # Eq. 11. The sweep below marks them in its column `fixed point`.
 #
-# ## Rankings and selected sets against $\tau$
+# ## Rankings and selected sets against τ
 #
 # For each $\tau$: GradNorm's score $S$ (Eq. 6) and the SeCu score $\hat S = \tau^2\lVert\tilde{\mathbf r}\rVert^2(1 -
 # \max_j\tilde\pi_j)^2$ of Eq. 13, both with the fixed-point classifier, compared with TAC's MSP score

@@ -120,7 +120,7 @@ print(check_reference(lead.drop(columns=["leading_term_holds"]), REFERENCE, "lea
 # the β smallest are mostly positives (the filter's precision in the pipeline chapter).
 
 # %% [markdown]
-# ## How the error falls with $N$ and $B_k$
+# ## How the error falls with N and Bₖ
 #
 # The bound's sampling terms shrink as $O(1/\sqrt N)$ and $O(1/\sqrt{B_k})$. We vary the number of train
 # images and the number of positive nouns per concept in the generator (everything else fixed) and

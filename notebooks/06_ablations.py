@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Ablations: $\kappa$, $\tau$ and $\beta$
+# # Ablations: κ, τ and β
 #
 # The paper varies the retrieval temperature $\kappa$ of Eq. 9 from 0.002 to 0.02 (Fig. 2), the classifier
 # temperature $\tau$ of Eq. 4 and 6 from 5 to 100 (Fig. 3) and the number $\beta$ of nouns kept per
@@ -34,7 +34,7 @@ data = make_synthetic("synthetic-cifar20", seed=0)
 # %%
 kappa = sweep(data, "gradnorm", "kappa", [0.002, 0.004, 0.006, 0.01, 0.02])
 fig = plot_sweep({"synthetic-cifar20": kappa}, "kappa", logx=True, paper_value=0.006)
-kappa.round(1)
+kappa.set_index("kappa").round(1)
 
 # %% tags=["remove-cell"]
 print(check_reference(kappa.set_index("kappa"), REFERENCE, "kappa sweep", SWEEP_TOLERANCE))
@@ -42,7 +42,7 @@ print(check_reference(kappa.set_index("kappa"), REFERENCE, "kappa sweep", SWEEP_
 # %%
 tau = sweep(data, "gradnorm", "tau", [5.0, 12.5, 25.0, 50.0, 100.0])
 fig = plot_sweep({"synthetic-cifar20": tau}, "tau", logx=True, paper_value=12.5)
-tau.round(1)
+tau.set_index("tau").round(1)
 
 # %% tags=["remove-cell"]
 print(check_reference(tau.set_index("tau"), REFERENCE, "tau sweep", SWEEP_TOLERANCE))
@@ -50,7 +50,7 @@ print(check_reference(tau.set_index("tau"), REFERENCE, "tau sweep", SWEEP_TOLERA
 # %%
 beta = sweep(data, "gradnorm", "beta", [1, 3, 5, 10, 20])
 fig = plot_sweep({"synthetic-cifar20": beta}, "beta", paper_value=5)
-beta.round(1)
+beta.set_index("beta").round(1)
 
 # %% tags=["remove-cell"]
 print(check_reference(beta.set_index("beta"), REFERENCE, "beta sweep", SWEEP_TOLERANCE))

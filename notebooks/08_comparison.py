@@ -68,19 +68,20 @@ beside_paper.round(1) if len(beside_paper) else "no records of the paper's datas
 # On the twins (and only there; these are predictions of the twins, not claims about real data):
 #
 # * **Trained heads lead.** Of the methods that do not know the class names, TAC\*'s heads are the best on
-#   five twins (CIFAR-10 89.8, CIFAR-20 54.0, ImageNet-Dogs 81.9, ImageNet-10 99.4, STL-10 97.7) and SIC on
-#   the other two (DTD 64.1, UCF-101 71.8). Feeding TAC\*'s heads GradNorm's nouns instead of TAC's changes
-#   little on five twins (within 2.5 points) and costs 4.3 points on CIFAR-10 and 3.4 on CIFAR-20.
+#   five twins (CIFAR-10 89.8, CIFAR-20 54.0, ImageNet-Dogs 82.2, ImageNet-10 99.5, STL-10 97.7) and SIC on
+#   the other two (DTD 64.3, UCF-101 71.3). Feeding TAC\*'s heads GradNorm's nouns instead of TAC's changes
+#   little on three twins (within 0.4 points: ImageNet-10, STL-10, UCF-101) and costs 2.7 to 4.4 points on
+#   the other four (CIFAR-10 4.4, CIFAR-20 3.3, ImageNet-Dogs 3.0, DTD 2.7).
 # * **GradNorm against TAC** (both training-free, the comparison of the GradNorm paper): GradNorm is above
-#   on ImageNet-Dogs (62.4 vs 60.8), DTD (40.5 vs 39.1) and UCF-101 (56.3 vs 54.6), below on CIFAR-10 (70.3
-#   vs 76.5), CIFAR-20 (43.6 vs 47.5), ImageNet-10 (96.9 vs 97.8) and STL-10 (83.2 vs 84.8). Both fall below
+#   on ImageNet-Dogs (62.4 vs 61.0), DTD (40.5 vs 39.1) and UCF-101 (56.3 vs 54.6), below on CIFAR-10 (70.3
+#   vs 76.5), CIFAR-20 (43.5 vs 46.5), ImageNet-10 (96.9 vs 97.8) and STL-10 (83.2 vs 84.8). Both fall below
 #   CLIP k-means on four twins (DTD, ImageNet-10, STL-10, UCF-101); TAC is above it on CIFAR-10 and
 #   CIFAR-20, both are on ImageNet-Dogs.
 # * **Seed spread.** GradNorm's result depends on the seed (std up to 4.0, on ImageNet-Dogs; 4.4 for the
 #   centroid classifier on CIFAR-10): Stage 1's k-means trains on faiss' subsample of 256 points per
 #   pseudo-class, as every reference implementation does (the ablations chapter shows what that does to
 #   the spread); so does CLIP k-means (std 3.7 on ImageNet-Dogs).
-# * **Eq. 9 read literally** (`gradnorm-literal`, unnormalised $\mathbf v_i$) moves GradNorm by at most 1.4
+# * **Eq. 9 read literally** (`gradnorm-literal`, unnormalised $\mathbf v_i$) moves GradNorm by at most 0.7
 #   points on six twins and by 5.9 on STL-10 (89.1 ± 4.7 against 83.2 ± 1.2).
 #
 # Zero-shot CLIP knows the class names and is deterministic (std 0).
@@ -102,10 +103,10 @@ fig = plot_loss_curves(records, ["tac-star", "gradnorm-tac-star", "sic"])
 # %% [markdown]
 # ## Cost
 #
-# Mean seconds per run (method only, data loading excluded) on the project's 2-core CPU; the 189 runs took
-# 59 minutes of method time and about 75 minutes of wall time (three `laic compare` invocations, one after
-# another, partly sharing the machine with other jobs), so read them as orders of magnitude; the benchmarks
-# in `benchmarks/` measure speed properly.
+# Mean seconds per run (method only, data loading excluded) on the project's 2-core CPU, one thread per run;
+# the 189 runs took 84 minutes of method time and 65 minutes of wall time (two `laic compare` processes side
+# by side, sharing the machine with other jobs), so read them as orders of magnitude; the benchmarks in
+# `benchmarks/` measure speed properly.
 
 # %% tags=["nbval-check-output"]
 table["seconds"].unstack(0).reindex(COMPARISON_METHODS).round(1)

@@ -11,7 +11,6 @@ import pytest
 
 from laicpkg.cli import main
 from laicpkg.features.cache import image_cache_path, load_cache, save_cache, text_cache_path
-from laicpkg.features.synthetic import make_synthetic
 
 from test_faults import _cifar_like_cache, one_line_error
 
