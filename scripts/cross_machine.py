@@ -27,7 +27,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
-LINE = re.compile(r"^(.*?): (\d+) numbers agree .*largest difference ([^;]+);")
+LINE = re.compile(r"^(.*?): (\d+) (?:numbers|means) agree .*largest difference ([^;]+);")
 
 
 def run(path: Path) -> tuple[list[str], str | None]:

@@ -157,14 +157,14 @@ def check_reference(value, reference_file, key: str, tolerance: Tolerance | dict
 def check_seed_means(table: pd.DataFrame, reference_file, key: str, tolerance: dict) -> str:
     """:func:`check_reference` for a table of means over seeds (:func:`laicpkg.run.experiments.seed_spread`:
     columns ``M``, ``M std`` and ``seeds``): the means are compared, each metric ``M`` within the larger of its
-    stated tolerance and twice the standard error of a mean, ``2·max(M std)/√seeds``, with the standard
-    deviations of the committed reference. A method whose single runs swing by several points between seeds
+    stated tolerance and twice the standard error of the difference of two such means,
+    ``2·√2·max(M std)/√seeds``, with the standard deviations of the committed reference. A method whose single runs swing by several points between seeds
     (and so between CPUs and thread counts) is held to what its mean can promise, and still fails when it
     lands elsewhere. With ``LAIC_WRITE_REFERENCE=1`` the whole table is stored."""
     ref = _reference(table, reference_file, key)
     n = float(ref["seeds"].min())
-    tol = {m: Tolerance(atol=max(t.atol, 2.0 * float(ref[f"{m} std"].max()) / math.sqrt(n)), rtol=t.rtol)
-           for m, t in tolerance.items()}
+    tol = {m: Tolerance(atol=max(t.atol, 2.0 * math.sqrt(2.0) * float(ref[f"{m} std"].max()) / math.sqrt(n)),
+                        rtol=t.rtol) for m, t in tolerance.items()}
     cols = list(tolerance)
     summary = compare_frames(table[cols].copy(), ref[cols], tol, what=key)
     return (f"{key}: {summary['compared']} means agree with the committed reference (largest difference "
