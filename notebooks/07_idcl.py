@@ -200,7 +200,7 @@ fig = plot_idcl_variants(idcl_histories(records, seed=0, order=table.index))
 #
 # The paper publishes no code, and several of its settings are not given (T_grow, μ, the depth of the
 # Transformer, how Eq. 14's sum and Eq. 17's mean are reconciled); we could not find a reading of them
-# that brings the full method near 95 % without tuning on DIGITS's labels, which the issue rules out.
+# that brings the full method near 95 % without tuning on DIGITS's labels, which a clustering method may not use.
 
 # %% [markdown]
 # The full method's first seed, epoch by epoch: ACC and NMI, the two losses, and the size of the
