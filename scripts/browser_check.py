@@ -10,6 +10,7 @@ and the theory pages with equations, it checks in a real browser that
 * every ``<img>`` finished loading with a non-zero natural size (figures present);
 * every internal link of every page in the build points at a file that exists
   (checked on the files, with the anchors the browser sees);
+* no page shows the test machinery (nbval markers, the reference checks' lines);
 
 and, with ``--contact-sheet DIR``, that ``laic cluster``'s contact sheet ``DIR/index.html`` loads with every
 thumbnail (screenshot ``DIR/contact-sheet.png``); it writes ``browser-check.png`` (a screenshot of the index) and
@@ -132,6 +133,26 @@ return {sections: document.querySelectorAll('section').length, images: imgs.leng
     return failures, state
 
 
+#: Text of the test machinery that must never reach a reader's page (markers, check lines).
+PLUMBING = ("NBVAL", "numbers agree with the committed reference", "means agree with the committed reference",
+            "LAIC_WRITE_REFERENCE")
+
+
+def check_plumbing(root: Path) -> list[str]:
+    """No built page shows the test machinery's text (nbval markers, the reference checks' lines)."""
+    import re
+
+    problems = []
+    for page in sorted(root.rglob("*.html")):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        text = re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))
+        for needle in PLUMBING:
+            if needle in text:
+                problems.append(f"{page.relative_to(root)}: shows test machinery ({needle!r})")
+    return problems
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     sheet = None
@@ -183,7 +204,7 @@ def main(argv=None) -> int:
             failures += sheet_failures
     finally:
         drv.quit()
-    failures += check_links(root)
+    failures += check_links(root) + check_plumbing(root)
     report["failures"] = failures
     (root / "browser-check.json").write_text(json.dumps(report, indent=2) + "\n")
     for line in failures:

@@ -22,3 +22,11 @@ def test_check_links_finds_broken_internal_links(tmp_path):
 def test_missing_build_is_reported(tmp_path, capsys):
     assert browser_check.main([str(tmp_path)]) == 1
     assert "no built book" in capsys.readouterr().out
+
+
+def test_check_plumbing_finds_test_machinery_in_a_page(tmp_path):
+    (tmp_path / "index.html").write_text("<p>ACC 90.1</p>")
+    assert browser_check.check_plumbing(tmp_path) == []
+    (tmp_path / "page.html").write_text("<pre># NBVAL_CHECK_OUTPUT\nx = 1</pre>")
+    (tmp_path / "two.html").write_text("<p>baselines: 6 numbers agree with the committed reference</p>")
+    assert [p.split(":")[0] for p in browser_check.check_plumbing(tmp_path)] == ["page.html", "two.html"]
