@@ -367,8 +367,7 @@ def _paper_row(record: dict) -> str:
     if table is None or row not in table.index:
         return ""
     p = table.loc[row]
-    spec = get_dataset_spec(record["dataset"])
-    real = spec.synthetic.dataset if getattr(spec.synthetic, "dataset", None) else record["dataset"]
+    real = get_dataset_spec(record["dataset"]).twin_of or record["dataset"]
     return (f"  {p['ACC']:6.1f} {p['NMI']:6.1f} {p['ARI']:6.1f}  the paper's {row} on {real} (GradNorm Tables 1-2, "
             "ViT-B/32)" + (": this twin's CLIP rows were calibrated to it" if real != record["dataset"]
                            and row.startswith("CLIP") else ""))
@@ -405,7 +404,7 @@ def _cmd_run(args) -> int:
 
 def _cmd_cluster(args) -> int:
     from .book.contact_sheet import write_cluster_outputs
-    from .run.cluster import check_cluster_inputs, cluster_folder
+    from .run.cluster import cluster_folder
     from .run.config import PARAMS, check_seed
 
     check_seed(args.seed)
@@ -414,7 +413,6 @@ def _cmd_cluster(args) -> int:
             raise ParameterError(f"--{flag.replace('_', '-')} must be at least 1; got {getattr(args, flag)}")
     if args.workers < 0:
         raise ParameterError(f"--workers must be at least 0; got {args.workers}")
-    check_cluster_inputs(args.images, args.n_clusters, args.method, args.out)
     result = cluster_folder(args.images, args.n_clusters, args.out, method=args.method, model=args.model,
                             pretrained=args.pretrained, device=args.device or "auto", nouns=args.nouns,
                             prompts=args.prompts,

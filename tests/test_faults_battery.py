@@ -28,7 +28,7 @@ def cifar_like(tmp_path):
     return _cifar_like_cache(tmp_path, n_train=400, n_test=200, n_nouns=600)
 
 
-def _permute_cache(path: Path, what: str) -> None:
+def _permute_cache(path: Path) -> None:
     z = load_cache(path)
     rng = np.random.default_rng(1)
     labels = z["labels"][rng.permutation(z["labels"].size)]
@@ -47,7 +47,7 @@ def test_compare_recomputes_when_labels_or_positives_change(tmp_path, capsys, ci
     before = json.loads(path.read_text())
     target = (image_cache_path(cifar_like, "ViT-B-32", "openai", "cifar10", "test") if cache == "image"
               else text_cache_path(cifar_like, "ViT-B-32", "openai", "wordnet", "ensemble7"))
-    _permute_cache(target, cache)
+    _permute_cache(target)
     capsys.readouterr()
     assert main(argv) == 0
     assert "1 done, 0 skipped" in capsys.readouterr().out  # not kept as a stale record

@@ -18,7 +18,7 @@ import pandas as pd
 from ..utils.atomic import atomic_open
 from ..features.datasets import get_dataset_spec
 from ..features.twins import DEFAULT_TWINS
-from ..utils.errors import LaicError
+from ..utils.errors import LaicError, one_line
 from ..run.experiments import COMPARISON_METHODS, load_records
 from .paper_results import METHOD_TO_PAPER_ROW, PAPER_TABLES
 
@@ -43,10 +43,10 @@ def pipeline_task(notebook: str, target: str, parameters: dict) -> dict:
                             cwd=str(Path(notebook).parent))
     except pm.PapermillExecutionError as exc:
         raise LaicError(f"the pipeline notebook failed on {parameters['dataset']} in cell {exc.exec_count}: "
-                        f"{exc.ename}: {_flat(exc.evalue)} (the executed notebook: {tmp})") from None
+                        f"{exc.ename}: {one_line(exc.evalue, limit=400)} (the executed notebook: {tmp})") from None
     except Exception as exc:  # the kernel died, a parameter is missing, …: say what, on one line
         raise LaicError(f"the pipeline notebook could not run on {parameters['dataset']}: {type(exc).__name__}: "
-                        f"{_flat(str(exc))}") from None
+                        f"{one_line(str(exc), limit=400)}") from None
     _for_the_reader(tmp, parameters["dataset"])
     tmp.replace(target)
     return {"status": "done", "path": str(target), "seconds": time.perf_counter() - t0}
@@ -65,9 +65,8 @@ def _for_the_reader(path: Path, dataset: str) -> None:
     from ..features.datasets import get_dataset_spec
 
     nb = nbformat.read(path, as_version=4)
-    spec = get_dataset_spec(dataset)
-    twin_of = getattr(spec.synthetic, "dataset", None)  # a twin: titled by the real dataset it stands for
-    title = f"{get_dataset_spec(twin_of).title} (twin)" if twin_of else spec.title
+    spec = get_dataset_spec(dataset)  # a twin is titled by the real dataset it stands for
+    title = f"{get_dataset_spec(spec.twin_of).title} (twin)" if spec.twin_of else spec.title
     for cell in nb.cells:
         tags = cell.metadata.setdefault("tags", [])
         if cell.cell_type == "markdown" and cell.source.startswith(PIPELINE_TITLE):
@@ -87,14 +86,6 @@ def _snapshot(records: Path, out_dir: Path) -> Path:
     if records.is_dir():
         shutil.copytree(records, copy, dirs_exist_ok=True)
     return copy
-
-
-def _flat(text: str, limit: int = 400) -> str:
-    """A multi-line message on one line (ANSI colours removed), shortened to ``limit`` characters."""
-    import re
-
-    text = " / ".join(line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(text)).splitlines() if line.strip())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir="book/results", features=None,

@@ -71,6 +71,11 @@ class DatasetSpec:
     def eval_only(self) -> bool:
         return self.train_from is not None
 
+    @property
+    def twin_of(self) -> str | None:
+        """The real dataset a synthetic twin stands for (its K, sizes and paper rows), or None."""
+        return getattr(self.synthetic, "dataset", None)
+
 
 def _paper(*rows, names=("CLIP (zero-shot)", "CLIP (k-means)", "SIC (AAAI23)", "TAC (ICML24)", "GradNorm (ours)")):
     """GradNorm's Tables 1–2 rows as {row: {"NMI", "ACC", "ARI"}} from (NMI, ACC, ARI) triples."""

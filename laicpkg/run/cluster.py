@@ -62,9 +62,8 @@ class ClusterResult:
 def folder_cache_name(root) -> str:
     """The dataset name of a folder's feature cache: its name and a hash of its absolute path, so that two
     folders never share a cache file."""
-    root = Path(root).resolve()
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in root.name) or "root"
-    return f"{PHOTOS}-{safe}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
+    root = Path(root).resolve()  # image_cache_path makes the name safe for the filesystem
+    return f"{PHOTOS}-{root.name}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
 
 
 def check_cluster_inputs(images, n_clusters, method: str, out):

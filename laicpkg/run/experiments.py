@@ -6,7 +6,6 @@ these runs feed are in :mod:`laicpkg.book.tables`.
 """
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from functools import lru_cache
@@ -19,8 +18,9 @@ from .config import resolve_config
 from ..features.container import LaICData
 from ..features.datasets import load_dataset
 from ..features.twins import DEFAULT_TWINS
-from .records import write_record
+from .records import read_record, write_record
 from .runner import run
+from ..utils.errors import LaicError
 
 __all__ = ["run_methods", "sweep", "seed_spread", "load_records", "COMPARISON_METHODS", "compare", "compare_task",
            "final_assign_experiment"]
@@ -56,8 +56,6 @@ def load_records(folder, *, methods=None, datasets=None) -> list[dict]:
     """The run records (``*.json``) under ``folder``, sorted by path; only those of ``methods`` and
     ``datasets`` when given. Files that are not whole run records (corrupt, foreign, truncated) are left out
     with one warning naming them."""
-    from .records import read_record
-
     records, skipped = [], []
     for p in sorted(Path(folder).rglob("*.json")):
         r = read_record(p)
@@ -123,8 +121,7 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     Skipped when that file already holds a record with this run's fingerprint (same config, data,
     versions); otherwise (re)computed and written atomically. Runs the same code wherever it is called.
     """
-    from .records import fingerprint, read_record, record_head
-    from ..utils.errors import LaicError
+    from .records import fingerprint, record_head
 
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
     data = _cached_dataset(dataset, features, tuple(fields))
@@ -165,8 +162,6 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     result = execute(tasks, progress=progress, desc="comparison runs", **(grid or {}))
     if report is not None:
         report.append(result)
-    from .records import read_record
-
     failed = {name for name, _ in result.failed}
     records = [read_record(Path(records_dir) / f"{t.kwargs['dataset']}__{t.kwargs['method']}__seed{t.kwargs['seed']}"
                                                ".json") for t in tasks if t.name not in failed]

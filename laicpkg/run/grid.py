@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..utils.errors import LaicError, ParameterError
+from ..utils.errors import LaicError, ParameterError, one_line
 
 __all__ = ["Task", "GridReport", "execute", "CLUSTERS", "make_jobqueue_cluster", "parse_cluster_options",
            "check_grid_options", "check_scheduler_address"]
@@ -66,7 +66,7 @@ class GridReport:
 
 def _one_line(exc: BaseException) -> str:
     """``Type: message`` on one line: a multi-line message's lines joined, so no cause is cut off."""
-    text = " / ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
+    text = one_line(exc)
     if isinstance(exc, LaicError):  # our own errors say what happened; their type is noise
         return text or type(exc).__name__
     return f"{type(exc).__name__}: {text}".rstrip(": ")

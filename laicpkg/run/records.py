@@ -215,8 +215,8 @@ def write_record(record: dict, path) -> Path:
 
 
 def write_labels(result, path) -> Path:
-    """Every test image's predicted cluster, one CSV row per image (``index, cluster`` and, where the data have
-    them, the true ``label``), written atomically beside the run record (``laic run --save-labels``)."""
+    """Every test image's predicted cluster, one CSV row per image (``index, cluster, label``: the true label, for
+    evaluation), written atomically beside the run record (``laic run --save-labels``)."""
     import io
 
     path = check_record_path(path, what="the labels")

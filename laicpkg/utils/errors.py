@@ -44,3 +44,12 @@ def did_you_mean(name: str, choices) -> str:
 
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=2, cutoff=0.6)
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def one_line(text, limit: int | None = None) -> str:
+    """A message on one line: its non-empty lines joined with " / " (so no cause is cut off), ANSI colours
+    removed, shortened to ``limit`` characters when given."""
+    import re
+
+    text = " / ".join(line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(text)).splitlines() if line.strip())
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
