@@ -93,12 +93,12 @@ def test_core_assignment_table_on_separated_blobs():
 
 def test_idcl_record_helpers():
     records = load_records(ROOT / "book" / "results" / "idcl" / "records")
-    first = find_record(records, seed=0, variant="IDCL")
-    assert first["seed"] == 0 and idcl_variant(first) == "IDCL"
+    first = find_record(records, seed=0, variant="IDCL + no augmentation")
+    assert first["seed"] == 0 and idcl_variant(first) == "IDCL + no augmentation"
     with pytest.raises(LookupError):
         find_record(records, seed=99)
-    h = idcl_histories(records, seed=0, order=["IDCL", "not a variant"])
-    assert list(h) == ["IDCL"] and "ACC" in h["IDCL"]
+    h = idcl_histories(records, seed=0, order=["IDCL + no augmentation", "not a variant"])
+    assert list(h) == ["IDCL + no augmentation"] and "ACC" in h["IDCL + no augmentation"]
 
 
 def test_plot_loss_curves():
@@ -160,7 +160,7 @@ def test_idcl_baseline_check():
     def rec(seed, acc, recon, lr=0.01):
         return {"seed": seed, "metrics": {"ACC": acc, "NMI": acc - 3}, "timings_s": {"total": 60.0},
                 "config": {"idcl_pace": "none", "idcl_density_core": False, "idcl_transformer": False,
-                           "idcl_reconstruction": recon, "idcl_lr": lr}}
+                           "idcl_reconstruction": recon, "idcl_lr": lr, "idcl_hidden": "500,500,2000"}}
 
     from laicpkg.book.tables import idcl_table
 

@@ -142,7 +142,7 @@ def test_comparison_and_idcl_tables():
     t = comparison_table(recs)
     assert t.loc[("d", "m"), "ACC"] == 65.0 and t.loc[("d", "m"), "ACC std"] == 5.0 and t.loc[("d", "m"), "seeds"] == 2
     base = {"idcl_pace": "exponential", "idcl_density_core": True, "idcl_transformer": True, "idcl_lr": 1e-3,
-            "idcl_norm_first": True}
+            "idcl_norm_first": True, "idcl_augment": True}
     recs = [{"config": dict(base, idcl_pace=p), "seed": s, "metrics": {"ACC": 90.0 + s, "NMI": 80.0},
              "timings_s": {"total": 60.0}, "n_epochs": 50} for s in (0, 1) for p in ("exponential", "none")]
     t = idcl_table(recs)
@@ -151,4 +151,18 @@ def test_comparison_and_idcl_tables():
     assert t.loc["no curriculum (Model-4)", "paper NMI"] == 89.4
     from laicpkg.book.tables import idcl_variant
     old = {"idcl_pace": "exponential", "idcl_density_core": True, "idcl_transformer": True, "idcl_lr": 0.01}
-    assert idcl_variant({"config": old}) == "lr 0.01 + post-norm blocks"   # records made before norm_first
+    # records made before norm_first and the augmentation existed
+    assert idcl_variant({"config": old}) == "IDCL + lr 0.01 + post-norm blocks + no augmentation"
+    plain = dict(base, idcl_pace="none", idcl_density_core=False, idcl_transformer=False)
+    assert idcl_variant({"config": plain}) == "none of the three (Model-1)"
+    assert idcl_variant({"config": dict(plain, idcl_augment=False)}) == "none of the three (Model-1) + no augmentation"
+    dec = dict(plain, idcl_hidden="500,500,2000", idcl_lr=0.01, idcl_augment=False, idcl_reconstruction=False)
+    assert idcl_variant({"config": dec}) == "DEC (baseline)"
+    assert idcl_variant({"config": dict(base, idcl_augment=False)}) == "IDCL + no augmentation"
+    from laicpkg.book.tables import idcl_table4
+
+    t4 = idcl_table4(t)
+    assert t4.loc["IDCL (all)", "ACC"] == "90.5 ± 0.5" and t4.loc["IDCL (all)", "seeds"] == 2
+    assert t4.loc["Model-1: no curriculum, no density core, no Transformer", "ACC"] == "—"   # never run: a dash
+    assert t4.loc["Model-1: no curriculum, no density core, no Transformer", "paper ACC"] == 77.5
+    assert not t4.isna().any().any()

@@ -202,3 +202,74 @@ def test_idcl_bad_input():
         _tiny().fit(np.ones((50, 1, 8, 8)))
     with pytest.raises(ParameterError, match="image_shape"):
         _tiny().fit(np.random.rand(50, 64))
+
+
+# -- Appendix F's augmentation -------------------------------------------------------------------------------
+@pytest.mark.parametrize("angle,tx,ty", [(0.0, 0, 0), (10.0, 0, 0), (-7.3, 1, 0), (4.0, -1, 1), (9.9, 2, -1),
+                                         (90.0, 0, 0)])
+def test_affine_images_is_torchvisions_affine(angle, tx, ty):
+    import torchvision.transforms.v2.functional as TF
+    from torchvision.transforms import InterpolationMode
+
+    from laicpkg.methods.idcl import affine_images
+
+    x = torch.rand(1, 1, 12, 10, generator=torch.Generator().manual_seed(0))   # not square: no shear allowed
+    ours = affine_images(x, torch.tensor([angle]), torch.tensor([[float(tx), float(ty)]]))
+    ref = TF.affine(x, angle=angle, translate=[tx, ty], scale=1.0, shear=[0.0, 0.0],
+                    interpolation=InterpolationMode.NEAREST)
+    assert torch.equal(ours, ref)
+
+
+def test_random_affine_draws_within_appendix_f():
+    from laicpkg.methods.idcl import affine_images, random_affine
+
+    x = torch.zeros(4000, 1, 8, 8)
+    x[:, 0, 3, 3] = 1.0                                                      # one lit pixel per image
+    out = random_affine(x, torch.Generator().manual_seed(0))
+    assert torch.equal(random_affine(x, torch.Generator().manual_seed(0)), out)       # reproducible
+    assert not torch.equal(random_affine(x, torch.Generator().manual_seed(1)), out)
+    moved = out.flatten(1).argmax(1)
+    dy, dx = moved // 8 - 3, moved % 8 - 3
+    lit = out.flatten(1).max(1).values > 0
+    # ±1-pixel shifts (0.1·8 rounded) plus at most 10° about the centre (3.5, 3.5): the pixel moves ≤ 1 more
+    assert lit.float().mean() > 0.99 and dx.abs().max() <= 2 and dy.abs().max() <= 2
+    assert {-1, 0, 1} <= set(dx.tolist()) and {-1, 0, 1} <= set(dy.tolist())
+    # an angle of 10° or less never turns a 7-pixel bar by more than a pixel at its end
+    bar = torch.zeros(500, 1, 9, 9)
+    bar[:, 0, 4, 1:8] = 1.0
+    gen = torch.Generator().manual_seed(2)
+    turned = random_affine(bar, gen, max_shift=0.0)
+    rows = turned[:, 0].nonzero()[:, 1]
+    assert rows.min() >= 3 and rows.max() <= 5
+    wide = affine_images(bar[:1], torch.tensor([45.0]), torch.zeros(1, 2))   # 45° reaches further
+    assert wide[0, 0].nonzero()[:, 0].min() <= 2
+
+
+def test_idcl_augmentation_changes_training_and_can_be_turned_off(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.random((90, 1, 8, 8)).astype(np.float32)
+    X[:30, :, :4] += 1.0
+    on = _tiny(random_state=1).fit(X)
+    off = _tiny(random_state=1, augment=False).fit(X)
+    assert on.pretrain_loss_ != off.pretrain_loss_
+    assert _tiny(random_state=1).fit(X).pretrain_loss_ == on.pretrain_loss_              # still deterministic
+    _tiny(random_state=1, pretrain_cache=tmp_path).fit(X)
+    _tiny(random_state=1, augment=False, pretrain_cache=tmp_path).fit(X)
+    assert len(list(tmp_path.glob("idcl-ae-*.pt"))) == 2                   # separate pre-trained networks
+    vec = IDCL(3, transformer=False, hidden=(8, 8, 8), pretrain_epochs=1, epochs=1, progress=False)
+    assert not vec._augments(torch.zeros(5, 1, 1, 16))                      # vectors are never augmented
+
+
+def test_nmi_max_is_the_idcl_papers_normalisation():
+    from sklearn.metrics import mutual_info_score
+
+    from laicpkg.core.metrics import clustering_scores, nmi_max
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 300)
+    c = np.where(rng.random(300) < 0.7, y, rng.integers(0, 6, 300))
+    h = lambda v: -(np.bincount(v) / v.size * np.log(np.bincount(v) / v.size + 1e-300)).sum()   # noqa: E731
+    expected = 100 * mutual_info_score(y, c) / max(h(y), h(c))
+    assert nmi_max(y, c) == pytest.approx(expected, rel=1e-9)
+    assert nmi_max(y, c) < clustering_scores(y, c)["NMI"]                   # max ≥ mean of the entropies
+    assert nmi_max(y, y) == pytest.approx(100.0)

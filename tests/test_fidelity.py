@@ -57,7 +57,7 @@ def test_official_code_preset(dataset):
     p = resolve_config(dataset, "gradnorm", preset="official-code").params
     assert (p["n_pseudo_classes"], p["kappa"], p["beta"]) == (C, kappa, beta)
     assert p["tau"] == pytest.approx(1 / temp)
-    assert p["kmeans_nredo"] == 20 and p["score_dtype"] == "float16"
+    assert p["kmeans_nredo"] == 20 and p["score_dtype"] == "float16-authors"
     paper = resolve_config(dataset, "gradnorm").params
     assert (paper["n_pseudo_classes"], paper["tau"], paper["kappa"], paper["kmeans_nredo"]) == (None, 12.5, 0.006, 1)
 
@@ -77,6 +77,152 @@ def test_fp16_scoring_is_close_to_fp32(small_data):
     A, B = set(a.selected_indices_), set(b.selected_indices_)
     assert len(A & B) / len(A | B) > 0.8
     assert not np.array_equal(a.scores_, b.scores_)  # it is really computed in half precision
+
+
+# -- the authors' half precision, as their code computes it ---------------------------------------------------
+# Each reference below states the code's operations with torch half tensors on the CPU (torch's CPU kernels
+# for half read fp16 and round every result to fp16, as the GPU kernels the code runs on do). The package
+# emulates them with float32 arithmetic and one rounding per step.
+def _half_case(seed=0, n_img=800, n_nouns=1500, d=32, C=12):
+    rng = np.random.default_rng(seed)
+    centres = unit_rows(rng, C, d, np.float32)
+    labels = rng.integers(0, C, n_img)
+    E = centres[labels] + 0.35 * rng.standard_normal((n_img, d)).astype(np.float32)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    R = centres[rng.integers(0, C, n_nouns)] + 0.6 * rng.standard_normal((n_nouns, d)).astype(np.float32)
+    R /= np.linalg.norm(R, axis=1, keepdims=True)
+    return E.astype(np.float32), labels, R.astype(np.float32), C
+
+
+def _per_group_top(values, groups, C, k):
+    """The code's selection loop: per group, torch.argsort(values, descending=True)[:k]."""
+    keep = set()
+    for j in range(C):
+        members = torch.where(groups == j)[0]
+        if members.numel():
+            keep |= set(members[torch.argsort(values[members], descending=True)[:k]].tolist())
+    return keep
+
+
+def test_tac_fp16_filter_as_the_code_computes_it():
+    from laicpkg.core.filters import select_per_group_as_torch, tac_scores_fp16
+
+    E, labels, R, C = _half_case()
+    E16, R16 = torch.from_numpy(E).half(), torch.from_numpy(R).half()
+    centres = torch.zeros((C, E.shape[1]), dtype=torch.float16)
+    for j in range(C):
+        centres[j] = E16[torch.from_numpy(labels == j)].mean(dim=0)
+    centres = torch.nn.functional.normalize(centres, dim=1)
+    soft = torch.softmax(centres @ R16.T, dim=0).float()              # (C, nouns), over the centres
+    pred = soft.argmax(dim=0)
+    expected = _per_group_top(soft.max(dim=0)[0], pred, C, 5)
+    msp, assign = tac_scores_fp16(E, labels, C, R)
+    np.testing.assert_array_equal(assign, pred.numpy())
+    mismatch = np.abs(msp - soft.max(dim=0)[0].numpy())
+    assert (mismatch == 0).mean() >= 0.99 and mismatch.max() <= 2 ** -10  # at most one fp16 step apart
+    per_group, _ = select_per_group_as_torch(msp, assign, C, 5)
+    got = set(np.concatenate(per_group).tolist())
+    assert len(got & expected) / len(got | expected) >= 0.95, (len(got ^ expected), len(got))
+    from laicpkg.core.filters import max_softmax_scores, normalized_class_means
+
+    fp32, _ = max_softmax_scores(R, normalized_class_means(E, labels, C))
+    assert not np.array_equal(msp, fp32)                                # it is really half precision
+
+
+def test_gradnorm_fp16_authors_order_as_the_code_computes_it():
+    from laicpkg.core.filters import select_per_group_as_torch
+    from laicpkg.core.gradnorm import gradnorm_scores, gradnorm_scores_fp16_authors
+
+    E, labels, R, C = _half_case(1)
+    W = np.stack([E[labels == j].mean(0) for j in range(C)], axis=1).astype(np.float32)  # (d, C)
+    temp = 0.08
+    W16, R16 = torch.from_numpy(W.T.copy()).half(), torch.from_numpy(R).half()
+    soft = torch.softmax((W16 @ R16.T) / temp, dim=0).float()          # product first, then ÷ temp, in half
+    pred = soft.argmax(dim=0)
+    p, conf = soft.T, soft.max(dim=0)[0]
+    score_1 = (p ** 2).sum(1) + (1 - conf) ** 2 - conf ** 2
+    score_2 = torch.sum(torch.pow(torch.abs(R16), 2.0), dim=1)
+    score = torch.pow(score_1 * score_2, 0.5)
+    expected = _per_group_top(-score, pred, C, 5)
+    scores, assign, msp = gradnorm_scores_fp16_authors(R, W, 1 / temp)
+    np.testing.assert_array_equal(assign, pred.numpy())
+    assert np.abs(scores - score.numpy()).max() <= 2e-3 * float(score.max())
+    per_group, _ = select_per_group_as_torch(-scores, assign, C, 5)
+    got = set(np.concatenate(per_group).tolist())
+    assert len(got & expected) / len(got | expected) >= 0.95, (len(got ^ expected), len(got))
+    s32, a32, _ = gradnorm_scores(R, W, 1 / temp)                       # the same ranking in exact arithmetic
+    np.testing.assert_array_equal(a32, assign)
+    from scipy.stats import spearmanr
+
+    assert spearmanr(s32, scores).correlation > 0.99
+    assert not np.allclose(np.sqrt(s32) * temp, scores, rtol=1e-6, atol=0)  # but rounded in half precision
+
+
+def test_select_per_group_as_torch_is_torchs_tie_order():
+    from laicpkg.core.filters import select_per_group, select_per_group_as_torch
+
+    values = np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5] * 30, dtype=np.float32)
+    groups = np.zeros(values.size, dtype=np.int64)
+    torch_way, _ = select_per_group_as_torch(values, groups, 1, 5)
+    order = torch.argsort(torch.from_numpy(values), descending=True)[:5].numpy()
+    np.testing.assert_array_equal(torch_way[0], order)
+    stable, _ = select_per_group(values, groups, 1, 5, largest=True)
+    np.testing.assert_array_equal(stable[0], np.arange(5))              # ours breaks ties by index
+
+
+def test_tac_official_preset_runs_the_fp16_filter(small_data):
+    from laicpkg import TAC
+
+    a = TAC(10, random_state=0).fit(small_data.E_train, small_data.R)
+    b = TAC(10, score_dtype="float16-authors", random_state=0).fit(small_data.E_train, small_data.R)
+    np.testing.assert_array_equal(a.pseudo_labels_, b.pseudo_labels_)
+    A, B = set(a.selected_indices_), set(b.selected_indices_)
+    assert 0.5 < len(A & B) / len(A | B) < 1.0                           # same filter, other rounding and ties
+    p = resolve_config("cifar10", "tac", preset="official-code").params
+    assert p["tac_score_dtype"] == "float16-authors"
+
+
+# -- SIC's noun centre and neighbour search as its code does them ---------------------------------------------
+def test_sic_batch_mean_center():
+    from laicpkg.core.filters import batch_mean_center
+
+    rng = np.random.default_rng(0)
+    R = unit_rows(rng, 256, 8, np.float32)
+    exact = R.mean(0) / np.linalg.norm(R.mean(0))
+    np.testing.assert_allclose(batch_mean_center(R, 128), exact, atol=1e-6)  # equal batches: the exact mean
+    R = unit_rows(rng, 300, 8, np.float32)                                    # batches of 128, 128 and 44
+    m = (R[:128].mean(0) + R[128:256].mean(0) + R[256:].mean(0)) / 3
+    np.testing.assert_allclose(batch_mean_center(R, 128), m / np.linalg.norm(m), atol=1e-6)
+    assert not np.allclose(batch_mean_center(R, 128), R.mean(0) / np.linalg.norm(R.mean(0)), atol=1e-4)
+
+
+def test_sic_l2_neighbours_equal_inner_product_ones_on_unit_rows():
+    from laicpkg.methods.sic import sic_neighbors
+
+    rng = np.random.default_rng(0)
+    U = unit_rows(rng, 400, 16, np.float32)
+    ip, l2 = sic_neighbors(U, 10), sic_neighbors(U, 10, metric="l2")
+    assert ip.shape == l2.shape == (400, 11)
+    np.testing.assert_array_equal(l2[:, 0], np.arange(400))            # the image itself comes first
+    same = np.mean([set(a) == set(b) for a, b in zip(ip, l2)])
+    assert same >= 0.99
+    excl = sic_neighbors(U, 10, "exclude-self", metric="l2")
+    assert excl.shape == (400, 10) and all(i not in excl[i] for i in range(400))
+
+
+def test_sic_official_preset_uses_the_codes_centre_and_search(small_data):
+    from laicpkg import SIC
+
+    o = resolve_config("cifar10", "sic", preset="official-code")
+    assert o.params["sic_noun_center"] == "batch-means" and o.params["sic_neighbor_metric"] == "l2"
+    from laicpkg.core.filters import uniqueness
+
+    cut = float(np.quantile(uniqueness(small_data.R), 0.3))             # a γ_u that removes 30 % of the nouns
+    a = SIC(10, gamma_u=cut, epochs=1, progress=False).select_nouns(small_data.E_train, small_data.R)
+    b = SIC(10, gamma_u=cut, epochs=1, noun_center="batch-means", batch_size=700,
+            progress=False).select_nouns(small_data.E_train, small_data.R)
+    flips = int((a.unique_mask_ != b.unique_mask_).sum())
+    assert 0 < flips < 0.05 * small_data.R.shape[0]                      # a few decisions at the γ_u cut
 
 
 # -- TAC as its code runs it ----------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ import torch
 from ..utils.validation import check_int
 
 __all__ = ["pseudo_class_count", "select_per_group", "normalized_class_means", "iter_logit_chunks",
-           "max_softmax_scores", "uniqueness", "nearest_per_center"]
+           "max_softmax_scores", "uniqueness", "nearest_per_center", "to_half", "select_per_group_as_torch",
+           "tac_scores_fp16", "batch_mean_center"]
 
 #: elements of one (chunk of nouns × pseudo-classes) block; bounds scoring memory (4 MiB in float32).
 BLOCK_ELEMENTS = 1 << 20
@@ -130,10 +131,12 @@ def max_softmax_scores(R: np.ndarray, W: np.ndarray, temperature: float = 1.0, *
     return msp, assign
 
 
-def uniqueness(R: np.ndarray) -> np.ndarray:
-    """SIC Eq. 1: ``ρ(w) = 1 − cos(w, ē)`` with ``ē`` the normalised mean of the (unit) noun features."""
-    center = R.mean(axis=0)
-    center /= max(np.linalg.norm(center), np.finfo(np.float32).tiny)
+def uniqueness(R: np.ndarray, center: np.ndarray | None = None) -> np.ndarray:
+    """SIC Eq. 1: ``ρ(w) = 1 − cos(w, ē)`` with ``ē`` the normalised mean of the (unit) noun features
+    (or the given unit ``center``, e.g. :func:`batch_mean_center`)."""
+    if center is None:
+        center = R.mean(axis=0)
+        center /= max(np.linalg.norm(center), np.finfo(np.float32).tiny)
     return 1.0 - R @ center
 
 
@@ -150,3 +153,87 @@ def nearest_per_center(centers: np.ndarray, R: np.ndarray, pool: np.ndarray, k: 
         top = top[np.lexsort((pool[top], -sims[j, top]))]
         out.append(pool[top].astype(np.int64))
     return out
+
+
+# -- the authors' fp16 arithmetic, reproduced on any device ------------------------------------------------
+# TAC's and GradNorm's public code move the features to the GPU in half precision and compute centres,
+# similarities and softmaxes there. A half-precision GPU kernel reads fp16 operands, accumulates in fp32 and
+# rounds its result to fp16 once; the functions below do the same with float32 NumPy arithmetic and one
+# rounding (:func:`to_half`) after every operation whose output the code stores in half precision, so they
+# run at fp32 speed on the CPU. Products are summed in another order than cuBLAS sums them, so a value can
+# round to the neighbouring fp16 number in rare cases.
+
+def to_half(x) -> np.ndarray:
+    """``x`` rounded to the nearest fp16 number, returned as float32 (the value a half tensor holds)."""
+    return np.asarray(x, dtype=np.float32).astype(np.float16).astype(np.float32)
+
+
+def _softmax_half(logits: np.ndarray, axis: int) -> np.ndarray:
+    """``torch.softmax`` of a half tensor: fp32 arithmetic on the fp16 logits, the result rounded to fp16."""
+    z = logits - logits.max(axis=axis, keepdims=True)
+    e = np.exp(z, dtype=np.float32)
+    return to_half(e / e.sum(axis=axis, keepdims=True, dtype=np.float32))
+
+
+def select_per_group_as_torch(values, groups, n_groups: int, k: int) -> tuple[list, np.ndarray]:
+    """The authors' per-group selection: for every group, its items in index order, ranked by
+    ``torch.argsort(values, descending=True)`` on the CPU, the first ``k`` kept.
+
+    torch's CPU sort is not stable, so among equal values (frequent in fp16) the kept items are the ones
+    its sort puts first — reproduced by calling the same sort on the same float32 values. Returns
+    ``(per_group, group_sizes)`` as :func:`select_per_group` does (best first)."""
+    values = np.asarray(values, dtype=np.float32)
+    groups = np.asarray(groups, dtype=np.int64)
+    order = np.argsort(groups, kind="stable")  # every group's items in index order, as torch.where gives them
+    sizes = np.bincount(groups, minlength=n_groups)
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    per_group = []
+    for j in range(n_groups):
+        members = order[bounds[j]:bounds[j + 1]]
+        if members.size == 0:
+            per_group.append(members.astype(np.int64))
+            continue
+        rank = torch.argsort(torch.from_numpy(values[members]), descending=True).numpy()
+        per_group.append(members[rank[:k]].astype(np.int64))
+    return per_group, sizes
+
+
+def tac_scores_fp16(E: np.ndarray, labels: np.ndarray, n_classes: int, R: np.ndarray, temperature: float = 1.0,
+                    chunk_size: int | None = None):
+    """TAC's noun scores in its code's half-precision order: ``(max_j p_ij, argmax_j p_ij)`` per noun.
+
+    Image and noun features rounded to fp16; each pseudo-class centre the fp16 mean of its images; the
+    centres normalised in fp16 (norm, then quotient); similarities ``centres @ nounsᵀ`` rounded to fp16 (and
+    divided by ``temperature`` in fp16 when it is not 1); the softmax over centres in fp16. An empty
+    pseudo-class gets a zero centre (the code's would be NaN and poison every noun's softmax).
+    GradNorm Eq. 13's score; the float32 path is :func:`max_softmax_scores`."""
+    Eh = to_half(E)
+    sums = np.zeros((n_classes, Eh.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, Eh)
+    counts = np.bincount(labels, minlength=n_classes)
+    centres = to_half(np.divide(sums, counts[:, None], out=np.zeros_like(sums), where=counts[:, None] > 0))
+    norms = to_half(np.sqrt((centres.astype(np.float64) ** 2).sum(axis=1)))
+    centres = to_half(centres / np.maximum(norms, np.float32(1e-12))[:, None])
+    Rh = to_half(R)
+    if chunk_size is None:
+        chunk_size = max(1, BLOCK_ELEMENTS // max(n_classes, 1))
+    msp = np.empty(Rh.shape[0], dtype=np.float32)
+    assign = np.empty(Rh.shape[0], dtype=np.int64)
+    for a in range(0, Rh.shape[0], chunk_size):
+        sim = to_half(centres @ Rh[a:a + chunk_size].T)                  # (C, chunk)
+        if temperature != 1.0:
+            sim = to_half(sim / np.float32(temperature))
+        p = _softmax_half(sim, axis=0)                                     # over the centres, as the code
+        msp[a:a + chunk_size] = p.max(axis=0)
+        assign[a:a + chunk_size] = p.argmax(axis=0)
+    return msp, assign
+
+
+def batch_mean_center(R: np.ndarray, batch_size: int) -> np.ndarray:
+    """SIC's code's noun centre: the mean of per-batch means over consecutive batches of ``batch_size`` nouns
+    (the last, smaller batch weighs as much as a full one), normalised. :func:`uniqueness` uses the exact
+    mean; both give ``ē`` of SIC Eq. 1."""
+    R = np.asarray(R, dtype=np.float32)
+    means = np.stack([R[a:a + batch_size].mean(axis=0) for a in range(0, R.shape[0], batch_size)])
+    center = means.mean(axis=0)
+    return center / max(float(np.linalg.norm(center)), float(np.finfo(np.float32).tiny))

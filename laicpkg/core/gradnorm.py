@@ -24,7 +24,8 @@ from tqdm import tqdm
 from .filters import iter_logit_chunks, normalized_class_means
 from ..utils.validation import check_finite_loss, check_int, check_positive
 
-__all__ = ["TAU", "BETA", "SCORE_DTYPES", "gradnorm_scores", "train_erm_classifier", "centroid_classifier"]
+__all__ = ["TAU", "BETA", "SCORE_DTYPES", "gradnorm_scores", "gradnorm_scores_fp16_authors", "train_erm_classifier",
+           "centroid_classifier"]
 
 #: τ = 1/0.08, the paper's inverse temperature of Eq. 4 and Eq. 6–7 (Sec. 5.1.2).
 TAU = 1.0 / 0.08
@@ -32,8 +33,9 @@ TAU = 1.0 / 0.08
 BETA = 5
 
 
-#: Precisions of the score computation (``score_dtype``).
-SCORE_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+#: Precisions of the score computation (``score_dtype``): float32; float16 tensors with W·τ cast to fp16 (fast on a
+#: GPU); and "float16-authors", the GradNorm code's fp16 order (:func:`gradnorm_scores_fp16_authors`).
+SCORE_DTYPES = {"float32": torch.float32, "float16": torch.float16, "float16-authors": None}
 
 
 def gradnorm_scores(R, W, tau: float = TAU, *, device: str = "cpu", chunk_size: int | None = None,
@@ -87,6 +89,45 @@ def gradnorm_scores(R, W, tau: float = TAU, *, device: str = "cpu", chunk_size: 
         scores[a:b] = s.double().cpu().numpy()
         assign[a:b] = arg.cpu().numpy()
     scores *= tau * tau * np.einsum("ij,ij->i", R, R).astype(np.float64)  # ‖r̃_i‖² (1 for unit-norm nouns)
+    return scores, assign, msp
+
+
+def gradnorm_scores_fp16_authors(R, W, tau: float = TAU, *, chunk_size: int | None = None):
+    """GradNorm scores in the order of operations of the authors' code (fp16), any device.
+
+    Their code rounds the classifier and the noun features to fp16, takes the product in half precision
+    and *then* divides it by the temperature 1/τ in half precision, softmaxes over the pseudo-classes in
+    half precision and scores every noun in float32 as ``√((Σ_k π̃_ik² + (1 − max π̃)² − (max π̃)²) ·
+    Σ_d r̃_id²)`` with the noun's squared norm summed in fp16 — the square root of Eq. 6 divided by τ,
+    the same ranking in exact arithmetic. Emulated with float32 arithmetic and one rounding to fp16
+    after each step the code keeps in half precision (:func:`laicpkg.core.filters.to_half`).
+
+    Returns ``(scores, assign, msp)`` like :func:`gradnorm_scores`, ``scores`` in the code's units
+    (select with :func:`laicpkg.core.filters.select_per_group_as_torch` on ``-scores``, as the code's
+    ``argsort(-score, descending=True)``).
+    """
+    from .filters import BLOCK_ELEMENTS, _softmax_half, to_half
+
+    tau = check_positive(tau, "tau")
+    Wh = to_half(np.asarray(W).T)                 # (C, d), the code's weights in half precision
+    Rh = to_half(R)
+    temp = np.float32(1.0 / tau)
+    n_classes = Wh.shape[0]
+    if chunk_size is None:
+        chunk_size = max(1, BLOCK_ELEMENTS // max(n_classes, 1))
+    n = Rh.shape[0]
+    scores = np.empty(n, dtype=np.float32)
+    assign = np.empty(n, dtype=np.int64)
+    msp = np.empty(n, dtype=np.float32)
+    sq_norm = to_half(np.sum(to_half(Rh * Rh), axis=1, dtype=np.float32))   # Σ |r|^p in fp16, p = 2
+    for a in range(0, n, chunk_size):
+        sim = to_half(to_half(Wh @ Rh[a:a + chunk_size].T) / temp)          # product, then ÷ temp, in fp16
+        p = _softmax_half(sim, axis=0).T                                      # (chunk, C) float32 values
+        conf = p.max(axis=1)
+        score_1 = np.sum(p ** 2, axis=1, dtype=np.float32) + (1 - conf) ** 2 - conf ** 2
+        scores[a:a + chunk_size] = np.sqrt(np.maximum(score_1 * sq_norm[a:a + chunk_size], 0))
+        assign[a:a + chunk_size] = p.argmax(axis=1)
+        msp[a:a + chunk_size] = conf
     return scores, assign, msp
 
 

@@ -18,8 +18,9 @@ spherical k-means on ``[e; v]``.
 from __future__ import annotations
 
 from ..core.counterparts import KAPPA
-from ..core.filters import select_per_group
-from ..core.gradnorm import BETA, SCORE_DTYPES, TAU, centroid_classifier, gradnorm_scores, train_erm_classifier
+from ..core.filters import select_per_group, select_per_group_as_torch
+from ..core.gradnorm import (BETA, SCORE_DTYPES, TAU, centroid_classifier, gradnorm_scores,
+                             gradnorm_scores_fp16_authors, train_erm_classifier)
 from ..utils.timing import timed
 from ..utils.validation import check_choice, check_int, check_positive, resolve_device
 from .base import TwoStage
@@ -50,8 +51,10 @@ class GradNorm(TwoStage):
     kmeans_niter, kmeans_nredo, kmeans_max_points : int
         Lloyd iterations (also of the final k-means), restarts and faiss' subsampling of the
         pseudo-label k-means.
-    score_dtype : {"float32", "float16"}
-        Precision of the logits and softmax of Eq. 7 (the authors' code scores in fp16).
+    score_dtype : {"float32", "float16", "float16-authors"}
+        Precision of the logits and softmax of Eq. 7: float32; fp16 tensors (W·τ cast to fp16; fast on a
+        GPU); or the authors' code's fp16 order of operations and its tie-breaking sort
+        (:func:`~laicpkg.core.gradnorm.gradnorm_scores_fp16_authors`, the ``official-code`` preset).
     kappa, normalize_counterparts, final_nredo, final_assign :
         Stage 2 (see :class:`~laicpkg.methods.base.TwoStage`).
     device : {"auto", "cpu", "cuda"}
@@ -120,8 +123,16 @@ class GradNorm(TwoStage):
                     lr=self.erm_lr, device=device, random_state=self.random_state, progress=self.progress)
             else:
                 self.W_, self.erm_losses_ = centroid_classifier(E, km.labels_, C), []
+        authors = self.score_dtype == "float16-authors"
         with timed(self.timings_, "score"):
-            self.scores_, self.noun_assign_, self.msp_ = gradnorm_scores(R, self.W_, tau, device=device, dtype=dtype)
+            if authors:
+                self.scores_, self.noun_assign_, self.msp_ = gradnorm_scores_fp16_authors(R, self.W_, tau)
+            else:
+                self.scores_, self.noun_assign_, self.msp_ = gradnorm_scores(R, self.W_, tau, device=device,
+                                                                             dtype=dtype)
         with timed(self.timings_, "select"):
-            per_group, sizes = select_per_group(self.scores_, self.noun_assign_, C, beta, largest=False)
+            if authors:  # the code: argsort(-score, descending=True), i.e. the lowest scores, its tie order
+                per_group, sizes = select_per_group_as_torch(-self.scores_, self.noun_assign_, C, beta)
+            else:
+                per_group, sizes = select_per_group(self.scores_, self.noun_assign_, C, beta, largest=False)
         self._record_groups(per_group, sizes, beta)

@@ -46,7 +46,12 @@ ambiguous, the other reading as an option; ``--preset official-code`` runs the c
   ``4τ_m = 0.2`` and the head at η_φ = 1e-4 stays near uniform on small datasets with many clusters
   (book/implementation.md, "SIC's input scale").
 * L_I's neighbour is drawn from the k nearest images *including the image itself*, as the code's
-  neighbour files hold (``neighbor_mode="exclude-self"`` draws among the k others).
+  neighbour files hold (``neighbor_mode="exclude-self"`` draws among the k others). The neighbours are
+  searched by inner product; the code searches by L2 (``neighbor_metric="l2"``): the same order in exact
+  arithmetic on unit features, but float32 rounding reorders a few rows.
+* ē of Eq. 1 is the exact mean of the noun features; the code averages per-batch means over its text
+  loader's batches (``noun_center="batch-means"``, batches of ``batch_size`` nouns), which moves ē
+  slightly and flips a few uniqueness decisions at the γ_u threshold.
 * The code early-stops on test accuracy; we do not (no choice looks at test labels): 100 epochs, the
   last head is kept.
 * L_B: Eq. 10 writes ``−Σ q̄ log q̄`` (the entropy) and calls it the "negative entropy
@@ -70,7 +75,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from ..core.filters import nearest_per_center, uniqueness
+from ..core.filters import batch_mean_center, nearest_per_center, uniqueness
 from ..core.kmeans import KMeans
 from ..utils.errors import ParameterError
 from ..utils.timing import bar_disabled, timed, torch_threads
@@ -133,14 +138,32 @@ def semantic_centers(U: np.ndarray, V: np.ndarray, Q: np.ndarray | None, *, mapp
     return H.astype(np.float32)
 
 
-def sic_neighbors(U: np.ndarray, k: int, mode: str = "include-self") -> np.ndarray:
+def sic_neighbors(U: np.ndarray, k: int, mode: str = "include-self", metric: str = "ip") -> np.ndarray:
     """Candidate neighbours (n, ·) of L_I: the k nearest images by inner product (= by L2 on unit-norm rows).
 
     ``mode="include-self"`` keeps the image itself among the k + 1 candidates, as SIC's code (SCAN's
     neighbour files) does, so the drawn neighbour is the anchor with probability 1/(k + 1);
-    ``"exclude-self"`` draws among the k others.
+    ``"exclude-self"`` draws among the k others. ``metric="l2"`` searches with faiss' exact L2 index as
+    the code does (``IndexFlatL2``, the top k + 1 kept as found, the image itself usually first): the same
+    neighbours in exact arithmetic on unit rows, another order where float32 distances tie or round apart.
     """
     check_choice(mode, "neighbor_mode", ("include-self", "exclude-self"))
+    check_choice(metric, "neighbor_metric", ("ip", "l2"))
+    if metric == "l2":
+        import faiss
+
+        X = np.ascontiguousarray(U, dtype=np.float32)
+        kk = min(check_int(k, "n_neighbors"), X.shape[0] - 1)
+        index = faiss.IndexFlatL2(X.shape[1])
+        index.add(X)
+        _, idx = index.search(X, kk + 1)
+        idx = np.ascontiguousarray(idx, dtype=np.int64)
+        if mode == "include-self":
+            return idx
+        out = np.empty((X.shape[0], kk), dtype=np.int64)
+        for i, row in enumerate(idx):
+            out[i] = row[row != i][:kk]
+        return out
     others = mine_neighbors(U, k)
     if mode == "exclude-self":
         return others
@@ -162,6 +185,9 @@ class SIC(NounSelector):
     adjust_to : "image-center" (default) or "nearest-noun" (see the module notes)
     rank_by : "logits" (default) or "proba": how the ξ_c most confident images are ranked
     n_neighbors, neighbor_mode : k of L_I (default 20); "include-self" (default) or "exclude-self"
+    neighbor_metric : "ip" (default) or "l2" (the code's faiss search; :func:`sic_neighbors`)
+    noun_center : "mean" (default, Eq. 1) or "batch-means" (the code: the mean of per-batch means over
+        batches of ``batch_size`` nouns; :func:`~laicpkg.core.filters.batch_mean_center`)
     lam, beta : λ (balance, 5) and β (image–semantic, SIC Table 2: 1 or 0.1)
     head_init, tau_m : "centers" (Eq. 8–9, default) with τ_m = 0.05, or "plain"
     input_scale : norm of the image features fed to the head (10; 1 = unit features; see the module notes)
@@ -181,13 +207,15 @@ class SIC(NounSelector):
     config_prefix = "sic_"
     config_shared = ("kmeans_niter", "kmeans_nredo", "kmeans_max_points", "device")
     config_renamed = {"lam": "sic_lambda", "n_neighbors": "sic_neighbors"}
-    stage1_params = ("gamma_u", "gamma_r", "gamma_u_mode", "order", "kmeans_niter", "kmeans_nredo",
+    stage1_params = ("gamma_u", "gamma_r", "gamma_u_mode", "order", "noun_center", "batch_size", "kmeans_niter",
+                     "kmeans_nredo",
                      "kmeans_max_points", "device")
 
     def __init__(self, n_clusters: int, *, gamma_u: float = 0.05, gamma_r: int = 500,
                  gamma_u_mode: str = "threshold", order: str = "sequential", mapping: str = "adjusted",
                  xi_c: int | None = None, xi_a: int = 20, adjust_to: str = "image-center", rank_by: str = "logits",
-                 n_neighbors: int = 20, neighbor_mode: str = "include-self", lam: float = 5.0, beta: float = 1.0,
+                 n_neighbors: int = 20, neighbor_mode: str = "include-self", neighbor_metric: str = "ip",
+                 noun_center: str = "mean", lam: float = 5.0, beta: float = 1.0,
                  head_init: str = "centers", tau_m: float = 0.05, input_scale: float = 10.0, epochs: int = 100,
                  batch_size: int = 128, lr: float = 1e-4, weight_decay: float = 1e-4, kmeans_niter: int = 300,
                  kmeans_nredo: int = 1, kmeans_max_points: int | None = 256, device: str = "auto",
@@ -204,6 +232,8 @@ class SIC(NounSelector):
         self.rank_by = rank_by
         self.n_neighbors = n_neighbors
         self.neighbor_mode = neighbor_mode
+        self.neighbor_metric = neighbor_metric
+        self.noun_center = noun_center
         self.lam = lam
         self.beta = beta
         self.head_init = head_init
@@ -229,8 +259,11 @@ class SIC(NounSelector):
         gamma_u = float(self.gamma_u)
         if not (0.0 <= gamma_u < 1.0):
             raise ParameterError(f"gamma_u must be in [0, 1), got {self.gamma_u!r}")
+        check_choice(self.noun_center, "noun_center", ("mean", "batch-means"))
         with timed(self.timings_, "uniqueness"):
-            rho = uniqueness(R)
+            center = batch_mean_center(R, check_int(self.batch_size, "batch_size")) \
+                if self.noun_center == "batch-means" else None
+            rho = uniqueness(R, center)
             cut = np.quantile(rho, gamma_u) if self.gamma_u_mode == "fraction" else gamma_u
             self.uniqueness_, self.unique_mask_ = rho, rho >= cut
         km = self._kmeans(E, k)
@@ -318,7 +351,7 @@ class SIC(NounSelector):
             raise ParameterError(f"the semantic set has {self.R_pos_.shape[0]} nouns, fewer than c={c} clusters")
         device = resolve_device(self.device)
         with timed(self.timings_, "neighbors"):
-            nbrs = sic_neighbors(U, self.n_neighbors, self.neighbor_mode)
+            nbrs = sic_neighbors(U, self.n_neighbors, self.neighbor_mode, self.neighbor_metric)
         self._init_head(U.shape[1], c, s["tau_m"], s["input_scale"], device)
         rng = np.random.default_rng(self.random_state)
         opt = torch.optim.Adam(self.head_.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])

@@ -35,7 +35,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..core.counterparts import text_counterparts
-from ..core.filters import max_softmax_scores, normalized_class_means, select_per_group
+from ..core.filters import (max_softmax_scores, normalized_class_means, select_per_group, select_per_group_as_torch,
+                            tac_scores_fp16)
 from ..utils.timing import bar_disabled, timed, torch_threads
 from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
                                 resolve_device)
@@ -138,6 +139,8 @@ class TAC(TwoStage):
     n_pseudo_classes : int or None — default ``N/300`` if ``N/K > 300`` else ``3K``
     top_k : int, default 5 — nouns kept per centre
     temperature : float, default 1.0 — of the softmax over centres
+    score_dtype : {"float32", "float16-authors"} — "float16-authors" scores in TAC's code's half precision and
+        ranks with its tie-breaking sort (:func:`~laicpkg.core.filters.tac_scores_fp16`; ``official-code``)
     kmeans_niter, kmeans_nredo, kmeans_max_points : 300, 10 (TAC's code), 256
     kappa : float, default 0.005 — TAC's retrieval temperature (Eq. 9)
     normalize_counterparts, final_nredo, final_assign, device, random_state : see :class:`TwoStage`
@@ -152,17 +155,19 @@ class TAC(TwoStage):
     config_prefix = "tac_"
     config_shared = ("kmeans_niter", "kmeans_max_points", "final_nredo", "final_assign", "normalize_counterparts",
                      "device")
-    stage1_params = ("n_pseudo_classes", "top_k", "temperature", "kmeans_niter", "kmeans_nredo", "kmeans_max_points",
+    stage1_params = ("n_pseudo_classes", "top_k", "temperature", "score_dtype", "kmeans_niter", "kmeans_nredo", "kmeans_max_points",
                      "device")
 
     def __init__(self, n_clusters: int, *, n_pseudo_classes: int | None = None, top_k: int = 5,
-                 temperature: float = 1.0, kmeans_niter: int = 300, kmeans_nredo: int = 10,
+                 temperature: float = 1.0, score_dtype: str = "float32", kmeans_niter: int = 300,
+                 kmeans_nredo: int = 10,
                  kmeans_max_points: int | None = 256, kappa: float = TAC_KAPPA, normalize_counterparts: bool = True,
                  final_nredo: int = 20, final_assign: str = "kmeans", device: str = "auto", random_state: int = 0):
         self.n_clusters = n_clusters
         self.n_pseudo_classes = n_pseudo_classes
         self.top_k = top_k
         self.temperature = temperature
+        self.score_dtype = score_dtype
         self.kmeans_niter = kmeans_niter
         self.kmeans_nredo = kmeans_nredo
         self.kmeans_max_points = kmeans_max_points
@@ -178,13 +183,20 @@ class TAC(TwoStage):
         top_k = check_int(self.top_k, "top_k")
         temperature = check_positive(self.temperature, "temperature")
         device = resolve_device(self.device)
+        half = check_choice(self.score_dtype, "score_dtype", ("float32", "float16-authors")) == "float16-authors"
         km = self._kmeans(E, C)
         self.pseudo_labels_, self.n_pseudo_classes_ = km.labels_, C
         with timed(self.timings_, "score"):
             self.W_ = normalized_class_means(E, km.labels_, C)
-            self.msp_, self.noun_assign_ = max_softmax_scores(R, self.W_, temperature, device=device)
+            if half:
+                self.msp_, self.noun_assign_ = tac_scores_fp16(E, km.labels_, C, R, temperature)
+            else:
+                self.msp_, self.noun_assign_ = max_softmax_scores(R, self.W_, temperature, device=device)
         with timed(self.timings_, "select"):
-            per_group, sizes = select_per_group(self.msp_, self.noun_assign_, C, top_k, largest=True)
+            if half:  # TAC's code: argsort(confidence, descending=True) per centre, its order among ties
+                per_group, sizes = select_per_group_as_torch(self.msp_, self.noun_assign_, C, top_k)
+            else:
+                per_group, sizes = select_per_group(self.msp_, self.noun_assign_, C, top_k, largest=True)
         self._record_groups(per_group, sizes, top_k)
 
 

@@ -115,8 +115,9 @@ PARAM_INFO = {p["name"]: p for p in [
           "TAC reference code"),
     _info("kmeans_niter", "Lloyd iterations of every k-means", "GradNorm reference code", domain="int1"),
     _info("kmeans_nredo", "restarts of the Stage 1 (pseudo-label) k-means", "laicpkg choice", domain="int1"),
-    _info("score_dtype", "precision of GradNorm's scoring (Eq. 6-7): float32 or float16 (the "
-          "authors' code)", "laicpkg choice", domain=("float32", "float16")),
+    _info("score_dtype", "precision of GradNorm's scoring (Eq. 6-7): float32, float16 (fp16 tensors, W·τ "
+          "cast first) or float16-authors (the authors' code's fp16 order and tie-breaking sort)", "laicpkg choice",
+          domain=("float32", "float16", "float16-authors")),
     _info("kmeans_max_points", "every k-means trains on at most this many points per centroid (a "
           "random subsample; 0: every point)", "faiss default, used by every reference implementation",
           domain="int0"),
@@ -124,6 +125,8 @@ PARAM_INFO = {p["name"]: p for p in [
     _info("tac_top_k", "TAC filter: nouns kept per centre", "TAC reference code", domain="int1"),
     _info("tac_temperature", "TAC filter: softmax temperature over centres", "TAC reference code",
           domain="pos"),
+    _info("tac_score_dtype", "TAC filter: float32, or float16-authors (TAC's code: fp16 centres, similarities "
+          "and softmax; its tie-breaking sort)", "laicpkg choice", domain=("float32", "float16-authors")),
     _info("tac_n_pseudo_classes", "TAC filter: centres; default N/300 if N/K > 300 else 3K",
           "TAC reference code", domain="int1"),
     _info("sic_gamma_u", "SIC: γ_u, threshold on the uniqueness ρ (or a fraction: --sic-gamma-u-mode)",
@@ -141,6 +144,12 @@ PARAM_INFO = {p["name"]: p for p in [
           "'proba'", "SIC reference code", domain=("logits", "proba")),
     _info("sic_neighbor_mode", "SIC: L_I's neighbour among the k nearest 'include-self' "
           "(the code) or 'exclude-self'", "SIC reference code", domain=("include-self", "exclude-self")),
+    _info("sic_neighbor_metric", "SIC: L_I's k nearest images by inner product ('ip') or by faiss' L2 "
+          "search ('l2', the code; the same neighbours in exact arithmetic on unit features)",
+          "laicpkg choice", domain=("ip", "l2")),
+    _info("sic_noun_center", "SIC: ē of Eq. 1 as the exact 'mean' of the nouns or the 'batch-means' "
+          "(mean of per-batch means over batches of the SIC batch size, the code)", "SIC paper, Eq. 1",
+          domain=("mean", "batch-means")),
     _info("sic_head_init", "SIC: head initialised from the k-means 'centers' (Eq. 8-9) or "
           "'plain' (the code's default)", "SIC paper, Eq. 8-9", domain=("centers", "plain")),
     _info("sic_weight_decay", "SIC: Adam weight decay of the head", "SIC reference code (configs)",
@@ -200,6 +209,8 @@ PARAM_INFO = {p["name"]: p for p in [
     _info("idcl_core_reduce", "IDCL: 'sum' over each density core (Eq. 10) or 'mean' (our variant)",
           "IDCL paper", domain=("sum", "mean")),
     _info("idcl_transformer", "IDCL: Transformer autoencoder (off: linear autoencoder)", "IDCL paper"),
+    _info("idcl_augment", "IDCL: rotate training images by up to 10° and shift them by up to H/10 pixels "
+          "(off: the images as they are)", "IDCL paper, Appendix F"),
     _info("idcl_reconstruction", "IDCL: keep the reconstruction loss while clustering (off: DEC's "
           "KL-only fine-tuning)", "IDCL paper, Eq. 14"),
     _info("idcl_hidden", "IDCL: widths of the encoder's layers before the embedding (the "
@@ -253,13 +264,15 @@ PARAMS = _params()
 
 #: Named parameter presets (per-dataset values live in each dataset's specification, ``DatasetSpec.presets``).
 #: ``official-code``: every method as its authors' public code runs it, where that differs from the defaults.
-#: For every dataset (``"*"``): 20 restarts of GradNorm's pseudo-label k-means and fp16 scoring (GradNorm's code),
-#: SIC's two noun filters intersected and a plain linear head (SIC's code), TAC*'s neighbours by dropping the
+#: For every dataset (``"*"``): 20 restarts of GradNorm's pseudo-label k-means and its fp16 scoring in the
+#: authors' order (GradNorm's code), TAC's filter in fp16 (TAC's code), SIC's two noun filters intersected, its
+#: per-batch noun centre, L2 neighbours and a plain linear head (SIC's code), TAC*'s neighbours by dropping the
 #: first search column (TAC's code). Per dataset: GradNorm's C, 1/τ, β and κ, SIC's lr on ImageNet-Dogs.
 PARAMETER_PRESETS = {
     "paper": {},
-    "official-code": {"*": {"kmeans_nredo": 20, "score_dtype": "float16", "sic_order": "intersect",
-                            "sic_head_init": "plain", "tacstar_neighbor_mode": "drop-first"}},
+    "official-code": {"*": {"kmeans_nredo": 20, "score_dtype": "float16-authors", "tac_score_dtype": "float16-authors",
+                            "sic_order": "intersect", "sic_head_init": "plain", "sic_noun_center": "batch-means",
+                            "sic_neighbor_metric": "l2", "tacstar_neighbor_mode": "drop-first"}},
 }
 
 

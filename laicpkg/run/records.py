@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.counterparts import KAPPA, cluster_noun_weights
-from ..core.metrics import cluster_matching, clustering_scores, filter_precision_recall, naming_accuracy
+from ..core.metrics import cluster_matching, clustering_scores, filter_precision_recall, naming_accuracy, nmi_max
 from ..methods.registry import get_method
 from ..utils.atomic import atomic_open
 from ..utils.environment import lock_status, package_versions
@@ -135,6 +135,8 @@ def build_record(config: RunConfig, data, model, labels, timings: dict) -> dict:
     record = record_head(config, data)
     y = data.y if hasattr(data, "X") else data.y_test
     record["metrics"] = {k: round(v, 4) for k, v in clustering_scores(y, labels).items()}
+    if hasattr(data, "X"):  # raw-image datasets (IDCL's): also the IDCL paper's NMI (Appendix E, Eq. 30)
+        record["metrics"]["NMI_max"] = round(nmi_max(y, labels), 4)
     record.update(_training_info(model))
     if hasattr(model, "selected_per_group_"):
         record.update(_filter_info(model, data))
