@@ -35,6 +35,11 @@
 # reference values within a stated tolerance (the line under each table; see {doc}`../book/status`);
 # the sizes and counts are compared exactly.
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %%
 import numpy as np
 import pandas as pd

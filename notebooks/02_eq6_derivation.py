@@ -34,6 +34,11 @@
 # on $\partial \ell / \partial z_k$. `laicpkg.theory.derive_eq6` does each step symbolically (three classes,
 # label $\tilde y = 1$):
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %% tags=["nbval-check-output"]
 import numpy as np
 import pandas as pd

@@ -49,6 +49,11 @@
 #
 # ## The fixed point, computed
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %%
 import numpy as np
 import pandas as pd

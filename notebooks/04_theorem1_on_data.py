@@ -35,6 +35,11 @@
 # least $B_k - \beta$ positives are missed whatever the score: $\mathrm{Err}_{pos}(k) \ge \max(0, 1 - \beta/B_k)$
 # (column `floor`). The measured error therefore sits between this floor and the Markov bound.
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %%
 import numpy as np
 import pandas as pd

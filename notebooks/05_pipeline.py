@@ -22,6 +22,11 @@
 # real dataset. On a twin the calibration fixed the two CLIP rows to the paper's; the other rows are
 # predictions.
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %% tags=["parameters", "remove-cell"]
 dataset = "twin-dtd"
 features = None  # folder of cached real features (laic extract); None for synthetic data

@@ -20,6 +20,11 @@
 # (superclasses of sub-concepts) with GradNorm's other parameters at the paper's values. The dotted line
 # marks the paper's default.
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %%
 from laicpkg.book.checks import TOLERANCES, Tolerance, check_reference
 from laicpkg.run.experiments import seed_spread, sweep

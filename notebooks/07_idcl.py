@@ -36,6 +36,11 @@
 # reconciled) and the two places where we depart from it (the learning rate and pre-norm blocks, both
 # measured below) are listed in the docstring of `laicpkg.methods.idcl` and are parameters.
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %%
 import numpy as np
 import pandas as pd

@@ -35,6 +35,11 @@
 # test labels: the trained heads are those of the last epoch. The twins' CLIP rows were calibrated to the
 # paper's; every other number here is a prediction of the twins, not a measurement on real data.
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %% tags=["parameters", "remove-cell"]
 records_dir = "../book/results/comparison/records"
 REFERENCE = "../book/results/reference/08_comparison.json"

@@ -28,6 +28,11 @@
 # methods that have a row in the paper's tables (or, for `gradnorm-centroid`, generalise one). The
 # ImageNet-1K twin (`twin-imagenet`) is not among them.
 
+# %% tags=["remove-cell"]
+from laicpkg.book.display import for_readers
+
+for_readers()  # whole tables, "—" for a missing value
+
 # %% tags=["parameters", "remove-cell"]
 records_dir = "../book/results/comparison/records"
 

@@ -170,3 +170,20 @@ def test_idcl_baseline_check():
     assert out.loc["DEC (baseline) + lr 0.001", "paper ACC"] == 72.3
     assert out.loc["DEC (baseline)", "ΔACC"] == pytest.approx(73.0 - 72.3)
     assert bool(out.loc["DEC (baseline)", "within ±3"]) and not bool(out.loc["IDEC (baseline)", "within ±3"])
+
+
+def test_reader_tables_show_every_row_and_a_dash_for_missing_values():
+    import numpy as np
+    import pandas as pd
+
+    from laicpkg.book.display import FOLD_ROWS, frame_html, frame_text
+
+    df = pd.DataFrame({"ACC": np.arange(80, dtype=float), "paper": [np.nan] * 80})
+    text = frame_text(df)
+    assert "NaN" not in text and "—" in text and "..." not in text and "79.0" in text
+    short = frame_html(df.head(3))
+    assert "NaN" not in short and "—" in short and "overflow-x:auto" in short and "<details" not in short
+    long = frame_html(df)
+    assert long.startswith("<details") and "80 rows" in long and long.count("<tr") == 81
+    assert len(df.head(FOLD_ROWS)) == FOLD_ROWS and "<details" not in frame_html(df.head(FOLD_ROWS))
+    assert "—" in frame_text(pd.Series([1.0, np.nan], name="x"))

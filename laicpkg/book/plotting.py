@@ -247,3 +247,50 @@ def plot_loss_curves(records, methods, *, key: str = "total", seed: int = 0):
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_paper_vs_twin_rows(table, *, metric: str = "ACC", methods=("zeroshot", "kmeans", "sic", "tac", "gradnorm")):
+    """One panel per method: each dataset's paper number (open circle) and the twin's mean over seeds (filled,
+    with a bar of ± one standard deviation), joined by a line whose length is the miss. ``table`` is
+    :func:`~laicpkg.book.tables.comparison_table`; the two CLIP panels are the twins' calibration targets.
+
+    Explained in: the book's landing page and book/results/summary."""
+    from ..book.paper_results import METHOD_TO_PAPER_ROW, paper_table
+    from .tables import READER_NAMES, dataset_title
+
+    plt = _plt()
+    datasets = list(table.index.get_level_values(0).unique())
+    fig, axes = plt.subplots(1, len(methods), figsize=(2.0 * len(methods) + 1.2, 0.42 * len(datasets) + 1.3),
+                             sharey=True, sharex=True)
+    y = np.arange(len(datasets))
+    for ax, m in zip(np.atleast_1d(axes), methods):
+        for i, d in enumerate(datasets):
+            paper = paper_table(d)
+            ref = np.nan if paper is None else paper[metric].get(METHOD_TO_PAPER_ROW.get(m, ""), np.nan)
+            if (d, m) not in table.index:
+                continue
+            here, sd = table.loc[(d, m), metric], table.loc[(d, m), f"{metric} std"]
+            if not np.isnan(ref):
+                ax.plot([ref, here], [i, i], color="0.75", lw=2, zorder=1)
+                ax.scatter([ref], [i], facecolors="white", edgecolors="black", s=34, zorder=3,
+                           label="paper" if i == 0 else None)
+            ax.errorbar([here], [i], xerr=[sd], fmt="o", color="C0" if m in ("zeroshot", "kmeans") else "C3",
+                        ms=5, capsize=2, zorder=2, label="twin (mean ± std)" if i == 0 else None)
+        ax.set_title(READER_NAMES.get(m, m) + ("\n(calibrated)" if m in ("zeroshot", "kmeans") else "\n(predicted)"),
+                     fontsize=9)
+        ax.grid(axis="x", color="0.92")
+        ax.set_xlim(0, 100)
+        ax.set_xticks([0, 50, 100])
+        ax.tick_params(labelsize=8)
+    first = np.atleast_1d(axes)[0]
+    first.set_yticks(y, [dataset_title(d) for d in datasets])
+    first.invert_yaxis()
+    fig.supxlabel(f"{metric} (%)", fontsize=9)
+    handles, labels = first.get_legend_handles_labels()
+    last = np.atleast_1d(axes)[-1]
+    h2, l2 = last.get_legend_handles_labels()
+    seen = dict(zip(labels + l2, handles + h2))
+    fig.legend(seen.values(), seen.keys(), loc="upper center", ncol=3, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig

@@ -234,6 +234,73 @@ def ordering_table(table: pd.DataFrame, metric: str = "ACC",
     return pd.DataFrame(rows).set_index("dataset") if rows else pd.DataFrame()
 
 
+#: The names a reader knows for the methods that have a row in GradNorm's Tables 1–2.
+READER_NAMES = {"kmeans": "CLIP k-means", "zeroshot": "CLIP zero-shot", "sic": "SIC", "tac": "TAC",
+                "gradnorm": "GradNorm", "gradnorm-centroid": "GradNorm (centroid)", "tac-star": "TAC*",
+                "gradnorm-literal": "GradNorm (literal)", "gradnorm-tac-star": "GradNorm → TAC*"}
+#: The rows a twin predicts (the CLIP rows are its calibration targets).
+PREDICTED = ("sic", "tac", "gradnorm")
+
+
+def dataset_title(dataset: str) -> str:
+    """The real dataset's name for a twin ("CIFAR-10" for twin-cifar10), else the dataset's own name."""
+    from ..features.datasets import DATASETS
+
+    spec = DATASETS.get(dataset)
+    if spec is None:
+        return dataset
+    return DATASETS[spec.twin_of].title if spec.twin_of and spec.twin_of in DATASETS else spec.title
+
+
+def paper_cells(table: pd.DataFrame, metric: str = "ACC",
+                methods=("zeroshot", "kmeans", "sic", "tac", "gradnorm")) -> pd.DataFrame:
+    """The paper's table shape: methods × datasets, each cell "twin mean (paper)" in ``metric``, "—" where a
+    number does not exist. ``table`` is :func:`comparison_table` (means over seeds).
+
+    Explained in: the book's landing page and book/results/summary."""
+    from ..book.paper_results import METHOD_TO_PAPER_ROW, paper_table
+
+    datasets = list(table.index.get_level_values(0).unique())
+    out = pd.DataFrame(index=[READER_NAMES.get(m, m) for m in methods],
+                       columns=[dataset_title(d) for d in datasets], dtype=object)
+    for d in datasets:
+        paper = paper_table(d)
+        for m in methods:
+            here = table[metric].get((d, m), np.nan)
+            ref = np.nan if paper is None else paper[metric].get(METHOD_TO_PAPER_ROW.get(m, ""), np.nan)
+            cell = "—" if pd.isna(here) else f"{here:.1f}"
+            if not pd.isna(ref):
+                cell += f" ({ref:.1f})"
+            out.loc[READER_NAMES.get(m, m), dataset_title(d)] = cell
+    out.index.name = f"{metric}: twin (paper)"
+    return out
+
+
+def headline(table: pd.DataFrame, metric: str = "ACC") -> dict:
+    """The numbers of the landing page, from :func:`comparison_table` means: for the predicted rows
+    (:data:`PREDICTED`) the mean and largest |twin − paper| and how many fall below the paper; for the
+    calibrated CLIP rows the mean |twin − paper|; the twins on which the paper's ordering (GradNorm > TAC >
+    CLIP k-means) holds; the number of twins and of seeds."""
+    from ..book.paper_results import METHOD_TO_PAPER_ROW
+
+    pvt = paper_vs_twin(table, metrics=(metric,))
+    delta = pvt[f"Δ {metric}"].dropna()
+    rows = delta.index.get_level_values(1)
+    predicted = delta[[r in {METHOD_TO_PAPER_ROW[m] for m in PREDICTED} for r in rows]]
+    calibrated = delta[[r in {METHOD_TO_PAPER_ROW[m] for m in ("kmeans", "zeroshot")} for r in rows]]
+    reader = {METHOD_TO_PAPER_ROW[m]: READER_NAMES[m] for m in METHOD_TO_PAPER_ROW}
+    order = ordering_table(table, metric)
+    holds = [dataset_title(d) for d, v in order["ordering holds"].items() if v == "yes"] if len(order) else []
+    worst = predicted.abs().idxmax() if len(predicted) else None
+    return {"n_twins": int(table.index.get_level_values(0).nunique()), "seeds": int(table["seeds"].min()),
+            "predicted_rows": int(predicted.size), "predicted_mean_abs": float(predicted.abs().mean()),
+            "predicted_below": int((predicted < 0).sum()),
+            "predicted_max_abs": float(predicted.abs().max()) if len(predicted) else float("nan"),
+            "worst": (dataset_title(worst[0]), reader.get(worst[1], worst[1])) if worst is not None else None,
+            "calibrated_mean_abs": float(calibrated.abs().mean()), "ordering_holds_on": holds,
+            "ordering_twins": int(len(order))}
+
+
 def final_assign_summary(fa: pd.DataFrame) -> pd.DataFrame:
     """Mean and std over seeds of :func:`final_assign_experiment`'s rows, per dataset, method and final step."""
     return fa.groupby(["dataset", "method", "final_assign"])[["ACC", "NMI", "ARI"]].agg(["mean", "std"])
