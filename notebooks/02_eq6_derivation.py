@@ -87,7 +87,7 @@ check.drop(columns="relative difference").round(4)
 # over many pseudo-classes rather than concentrated on a runner-up. On the synthetic benchmark, with a
 # trained ERM classifier:
 
-# %%
+# %% mystnb={"figure": {"caption": "GradNorm's score S (Eq. 6) of every noun of the synthetic CIFAR-10 preset against its largest softmax probability m (trained ERM classifier); red: the known positive nouns. Every score lies between τ²(1−m)² (dashed) and 2τ²(1−m)² (dotted).", "name": "fig-score-vs-msp"}}
 from laicpkg import GradNorm
 from laicpkg.book.plotting import plot_score_vs_msp
 from laicpkg.features.synthetic import make_synthetic

@@ -106,7 +106,7 @@ print(check_reference(sweep, REFERENCE, "tau sweep", {**{c: TOLERANCES["quantity
                                                       "tau": Tolerance(), "fixed point": Tolerance(),
                                                       "fixed-point iterations": TOLERANCES["count"]}))
 
-# %%
+# %% mystnb={"figure": {"caption": "Theorem 2 measured: as τ → 0 the trained classifier approaches the normalised class means (left, log scale) and GradNorm's ranking of the nouns approaches TAC's maximum-softmax ranking; its agreement with SIC's cosine ranking is shown beside (right).", "name": "fig-theorem2"}}
 fig = plot_theorem2(sweep)
 
 # %% [markdown]

@@ -139,7 +139,7 @@ grid.round(3)
 # %% tags=["remove-cell"]
 print(check_reference(grid, REFERENCE, "error grid", TOLERANCES["quantity"]))
 
-# %%
+# %% mystnb={"figure": {"caption": "Theorem 1 on data: the mean error on the positives, Err_pos (solid), and its Markov bound (dashed) against the number of train images, for three numbers of positive nouns per concept.", "name": "fig-error-grid"}}
 fig = plot_error_grid(grid)
 
 # %% [markdown]

@@ -132,6 +132,6 @@ cluster_names_table(results["gradnorm"].record, max_clusters=20)
 # GradNorm's nouns (Eq. 9), and the concatenation $[\mathbf e_i; \mathbf v_i]$ that the final k-means clusters;
 # colours are the ground-truth classes.
 
-# %%
+# %% mystnb={"figure": {"caption": "t-SNE of the test images' features e, their text counterparts v (Eq. 9, GradNorm's nouns) and the concatenation [e; v] that the final k-means clusters; colours are the true classes."}}
 panels, idx = counterpart_tsne(data.E_test, results["gradnorm"].model.text_counterparts_, n_samples=tsne_points)
-fig = plot_tsne_panels(panels, data.y_test[idx], title=dataset)
+fig = plot_tsne_panels(panels, data.y_test[idx], class_names=data.class_names)

@@ -70,7 +70,7 @@ REFERENCE = "../book/results/reference/07_idcl.json"
 # epoch; "no curriculum" trains on everything. Here $T_{grow}=100$ (not given in the paper; our default)
 # and $n = 1{,}797$ as on DIGITS.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"] mystnb={"figure": {"caption": "IDCL's pace (Eq. 5–6): the share ζ of each cluster in the curriculum per epoch, and the samples it adds per epoch for n = 1,797, for the exponential pace, a fixed pace and no curriculum.", "name": "fig-pace"}}
 t = np.arange(1, 201)
 curves = {kind: pace(t, t_grow=100, kind=kind) for kind in ("exponential", "linear", "none")}
 fig = plot_pace_curves(curves, n=1797)
@@ -85,7 +85,7 @@ print(f"exponential pace: first increment {increments[0]:.2f} samples, last befo
 # illustration before any network is trained: $d_c$, $\rho$, k-means with $K=10$ and the cores of Eq. 9.
 # The left panel shows the cores inside their clusters, the right the density.
 
-# %%
+# %% mystnb={"figure": {"caption": "DIGITS in its first two principal components: k-means clusters with their density cores (Eq. 9, left) and the local density ρ of Eq. 1 (right).", "name": "fig-density-cores"}}
 digits = load_dataset("digits")
 X, y = digits.X, digits.y
 Z = PCA(10, random_state=0).fit_transform(X.reshape(len(X), -1))
@@ -180,7 +180,7 @@ harness.round(1)
 # ACC per epoch of every variant on seed 0 (the labels are used for this plot only; nothing in training
 # sees them). Epoch 1 is the density-core assignment of the pre-trained embedding.
 
-# %%
+# %% mystnb={"figure": {"caption": "ACC per training epoch of IDCL and its Table 4 ablations on DIGITS, seed 0 (labels used for this plot only).", "name": "fig-idcl-variants"}}
 fig = plot_idcl_variants(idcl_histories(records, seed=0, order=table.index))
 
 # %% [markdown]
@@ -211,7 +211,7 @@ fig = plot_idcl_variants(idcl_histories(records, seed=0, order=table.index))
 # The full method's first seed, epoch by epoch: ACC and NMI, the two losses, and the size of the
 # curriculum $|D^t|$.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"] mystnb={"figure": {"caption": "The full method on DIGITS, seed 0: ACC and NMI per epoch, the reconstruction and KL losses, and the size of the curriculum |D^t|.", "name": "fig-idcl-history"}}
 first = find_record(records, seed=0, variant="IDCL")
 fig = plot_idcl_history(first["history"])
 print(f"ran {first['n_epochs']} epochs (it stops early when fewer than μ = 0.1 % of the labels change), "
@@ -232,7 +232,7 @@ print(f"ran {first['n_epochs']} epochs (it stops early when fewer than μ = 0.1 
 fa = pd.read_csv("../book/results/idcl/final_assign.csv")
 final_assign_summary(fa).round(1)
 
-# %%
+# %% mystnb={"figure": {"caption": "Density cores as LaIC's final step: ACC of CLIP k-means and GradNorm with the final k-means, Eq. 10's density-core assignment, and its mean variant, on the synthetic presets (five seeds, ± one standard deviation).", "name": "fig-final-assign"}}
 fig = plot_method_bars(final_assign_bars(fa), metric="ACC")
 
 # %% [markdown]

@@ -91,7 +91,7 @@ beside_paper.round(1) if len(beside_paper) else "no records of the paper's datas
 #
 # Zero-shot CLIP knows the class names and is deterministic (std 0).
 
-# %%
+# %% mystnb={"figure": {"caption": "ACC of the nine whole methods on the seven twins, mean over three seeds with ± one standard deviation.", "name": "fig-comparison-bars"}}
 flat = table.reset_index()
 fig = plot_method_bars(flat, metric="ACC")
 
@@ -102,7 +102,7 @@ fig = plot_method_bars(flat, metric="ACC")
 # $L_{dis} + L_{con} - 5H$ and goes negative as the entropy of the mean assignment reaches $\log K$;
 # SIC's is $L_I + \beta L_{IS} + \lambda L_B$ with $L_B$ the negative entropy.
 
-# %%
+# %% mystnb={"figure": {"caption": "Training loss per epoch of TAC*, GradNorm→TAC* and SIC on every twin (seed 0).", "name": "fig-loss-curves"}}
 fig = plot_loss_curves(records, ["tac-star", "gradnorm-tac-star", "sic"])
 
 # %% [markdown]

@@ -65,7 +65,7 @@ pvt.round(1)
 # The same ACC numbers as a picture: the paper's value against the twin's, one colour per twin and one
 # marker per method; a point on the diagonal is a row the twin reproduces.
 
-# %%
+# %% mystnb={"figure": {"caption": "The paper's ACC (x) against the twin's (y, mean over three seeds), one colour per twin and one marker per method; a point on the diagonal is a row the twin reproduces.", "name": "fig-paper-vs-twin"}}
 fig = plot_paper_vs_twin(pvt)
 
 # %% tags=["nbval-check-output"]

@@ -8,7 +8,7 @@ import numpy as np
 
 __all__ = ["plot_score_vs_msp", "plot_tsne_panels", "plot_sweep", "plot_theorem2", "plot_error_grid",
            "plot_method_bars", "plot_pace_curves", "plot_density_cores", "plot_idcl_history",
-           "plot_idcl_variants", "plot_loss_curves", "plot_paper_vs_twin"]
+           "plot_idcl_variants", "plot_loss_curves", "plot_paper_vs_twin", "plot_paper_vs_twin_rows"]
 
 
 def _plt():
@@ -41,17 +41,29 @@ def plot_score_vs_msp(S, msp, positive_mask=None, *, tau: float):
     return fig
 
 
-def plot_tsne_panels(panels: dict, labels, *, title: str = ""):
-    """One t-SNE scatter per entry of ``panels`` (name → 2-D embedding), coloured by ``labels`` (Fig. 1)."""
+def plot_tsne_panels(panels: dict, labels, *, title: str = "", class_names=None, max_legend: int = 20):
+    """One t-SNE scatter per entry of ``panels`` (name → 2-D embedding), coloured by ``labels`` (Fig. 1), with a
+    legend of the classes (``class_names``; the first ``max_legend`` when there are more)."""
     plt = _plt()
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4))
+    labels = np.asarray(labels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels) + 1.8, 4))
     axes = np.atleast_1d(axes)
+    cmap = plt.get_cmap("tab20")
+    classes = np.unique(labels)
+    colour = {c: cmap(i % 20) for i, c in enumerate(classes)}
     for ax, (name, emb) in zip(axes, panels.items()):
-        ax.scatter(emb[:, 0], emb[:, 1], c=labels, s=4, cmap="tab20")
-        ax.set_title(name)
+        ax.scatter(emb[:, 0], emb[:, 1], c=[colour[c] for c in labels], s=4)
+        ax.set_title(name, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
+    if class_names is not None:
+        shown = classes[:max_legend]
+        handles = [plt.Line2D([], [], ls="", marker="o", ms=5, color=colour[c], label=str(class_names[c]))
+                   for c in shown]
+        extra = f" (first {max_legend} of {classes.size})" if classes.size > max_legend else ""
+        axes[-1].legend(handles=handles, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5),
+                        frameon=False, title="class" + extra, title_fontsize=7)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -59,38 +71,62 @@ def plot_tsne_panels(panels: dict, labels, *, title: str = ""):
 
 
 def plot_sweep(frames: dict, param: str, *, metrics=("ACC", "NMI", "ARI"), logx: bool = False, paper_value=None):
-    """Metrics against one hyper-parameter (Figs. 2-4); ``frames``: title → frame from ``experiments.sweep``."""
+    """Metrics against one hyper-parameter (Figs. 2-4); ``frames``: title → frame from ``experiments.sweep`` or
+    ``experiments.seed_spread`` (then the mean with a band of ± one standard deviation over seeds)."""
     plt = _plt()
-    fig, axes = plt.subplots(1, len(frames), figsize=(5 * len(frames), 3.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(frames), figsize=(5.5 * len(frames), 3.5), squeeze=False)
     for ax, (title, df) in zip(axes[0], frames.items()):
+        df = df.reset_index() if param not in df.columns else df
+        x = np.asarray(df[param], dtype=float)
         for m in metrics:
-            ax.plot(df[param], df[m], marker="o", label=m)
+            line, = ax.plot(x, df[m], marker="o", label=m)
+            if f"{m} std" in df:
+                ax.fill_between(x, df[m] - df[f"{m} std"], df[m] + df[f"{m} std"], color=line.get_color(),
+                                alpha=0.15, lw=0)
         if paper_value is not None:
             ax.axvline(paper_value, color="k", ls=":", lw=1, label="paper default")
         ax.set_xlabel(param)
+        ax.set_ylabel("%")
         ax.set_title(title)
         if logx:
             ax.set_xscale("log")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return fig
 
 
+#: Reader labels for the Theorem 2 sweep's agreement columns (``laicpkg.theory``).
+THEOREM2_LABELS = {
+    "spearman(-S, MSP)": "rank corr. of GradNorm (S) with TAC's max-softmax",
+    "spearman(-S_hat, MSP)": r"rank corr. of $\hat S$ (Eq. 13) with TAC's max-softmax",
+    "spearman(-S, max cos)": "rank corr. of S with SIC's max cosine",
+    "spearman(-S, max cos - mean cos)": "rank corr. of S with max − mean cosine",
+    "jaccard(S, MSP) top-beta": "overlap of the kept nouns: S vs TAC",
+    "jaccard(S_hat, MSP) top-beta": r"overlap of the kept nouns: $\hat S$ vs TAC",
+    "jaccard(S, max cos) top-beta": "overlap of the kept nouns: S vs SIC",
+}
+
+
 def plot_theorem2(df):
-    """Theorem 2 sweep: distance to class means and agreement with TAC's and SIC's scores against τ."""
+    """Theorem 2 sweep: distance of the classifier to the class means, and agreement of GradNorm's score with
+    TAC's and SIC's, against τ. The distance is positive: a log axis, floored at float32's resolution."""
     plt = _plt()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
-    a.plot(df["tau"], df["max |w_tau - class mean|"], marker="o")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    dist = np.maximum(np.asarray(df["max |w_tau - class mean|"], dtype=float), np.finfo(np.float32).eps)
+    a.plot(df["tau"], dist, marker="o")
     a.set_xscale("log")
-    a.set_yscale("symlog", linthresh=1e-6)
+    a.set_yscale("log")
     a.set_xlabel(r"$\tau$")
-    a.set_title(r"$\max|w_\tau - $ class mean$|$ (Eq. 11 → Eq. 12)")
-    for col in [c for c in df.columns if c.startswith("spearman") or c.startswith("jaccard")]:
-        b.plot(df["tau"], df[col], marker="o", label=col)
+    a.set_ylabel(r"$\max|\mathbf{w}_\tau - $ class mean$|$")
+    a.set_title("the classifier tends to the class means (Eq. 11 → 12)", fontsize=9)
+    for i, col in enumerate(c for c in df.columns if c in THEOREM2_LABELS):
+        b.plot(df["tau"], df[col], marker="os^Dv<>"[i % 7], label=THEOREM2_LABELS[col],
+               ls="-" if col.startswith("spearman") else "--")
     b.set_xscale("log")
     b.set_xlabel(r"$\tau$")
-    b.set_title("agreement with TAC (MSP) and SIC (cosine)")
-    b.legend(fontsize=7)
+    b.set_ylim(min(0.0, float(np.nanmin(df[[c for c in df.columns if c in THEOREM2_LABELS]].values)) - 0.05), 1.05)
+    b.set_title("agreement with TAC (max-softmax) and SIC (cosine)", fontsize=9)
+    b.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig
 
@@ -112,13 +148,29 @@ def plot_error_grid(df):
 
 
 def plot_method_bars(df, *, metric: str = "ACC"):
-    """Grouped bars of ``metric`` per method per dataset; ``df`` has columns dataset, method, metric[, std]."""
+    """Grouped bars of ``metric`` per method per dataset; ``df`` has columns dataset, method, metric[, std]
+    (error bars: ± one standard deviation over seeds). The legend sits beside the axes, never on the bars."""
+    from .tables import READER_NAMES, dataset_title
+
     plt = _plt()
     pivot = df.pivot(index="dataset", columns="method", values=metric)
     err = df.pivot(index="dataset", columns="method", values=f"{metric} std") if f"{metric} std" in df else None
-    ax = pivot.plot.bar(yerr=err, figsize=(8, 3.8), rot=0, capsize=2)
+    methods = list(dict.fromkeys(df["method"]))
+    pivot = pivot[methods]
+    err = err[methods] if err is not None else None
+    pivot.index = [dataset_title(d) for d in pivot.index]
+    if err is not None:
+        err.index = pivot.index
+    pivot.columns = [READER_NAMES.get(m, m) for m in pivot.columns]
+    if err is not None:
+        err.columns = pivot.columns
+    ax = pivot.plot.bar(yerr=err, figsize=(9, 3.8), rot=25, capsize=1.5, width=0.85,
+                        color=[plt.get_cmap("tab10")(i % 10) for i in range(pivot.shape[1])])
     ax.set_ylabel(f"{metric} (%)")
-    ax.legend(fontsize=8, ncol=3)
+    ax.set_ylim(0, 100)
+    for t in ax.get_xticklabels():
+        t.set_ha("right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig = ax.get_figure()
     fig.tight_layout()
     return fig
@@ -192,13 +244,15 @@ def plot_density_cores(emb, labels, cores, rho=None):
 def plot_idcl_variants(histories: dict, metric: str = "ACC"):
     """One line per IDCL variant: ``metric`` per training epoch (``histories``: label -> record history)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    for label, h in histories.items():
-        ax.plot(h["epoch"], h[metric], label=label, lw=1.3)
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    colours = plt.get_cmap("tab10")
+    styles = ("-", "--", ":", "-.")
+    for i, (label, h) in enumerate(histories.items()):  # ten colours, then the next line style
+        ax.plot(h["epoch"], h[metric], label=label, lw=1.4, color=colours(i % 10), ls=styles[(i // 10) % 4])
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"{metric} (%)")
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(f"{metric} per epoch (computed for this plot only)")
     fig.tight_layout()
     return fig
@@ -272,10 +326,10 @@ def plot_paper_vs_twin_rows(table, *, metric: str = "ACC", methods=("zeroshot", 
             here, sd = table.loc[(d, m), metric], table.loc[(d, m), f"{metric} std"]
             if not np.isnan(ref):
                 ax.plot([ref, here], [i, i], color="0.75", lw=2, zorder=1)
-                ax.scatter([ref], [i], facecolors="white", edgecolors="black", s=34, zorder=3,
+                ax.scatter([ref], [i], facecolors="white", edgecolors="black", s=46, zorder=2,
                            label="paper" if i == 0 else None)
-            ax.errorbar([here], [i], xerr=[sd], fmt="o", color="C0" if m in ("zeroshot", "kmeans") else "C3",
-                        ms=5, capsize=2, zorder=2, label="twin (mean ± std)" if i == 0 else None)
+            ax.errorbar([here], [i], xerr=[sd], fmt="o", color="C3", ms=4.5, capsize=2, zorder=3,
+                        label="twin (mean ± std)" if i == 0 else None)
         ax.set_title(READER_NAMES.get(m, m) + ("\n(calibrated)" if m in ("zeroshot", "kmeans") else "\n(predicted)"),
                      fontsize=9)
         ax.grid(axis="x", color="0.92")

@@ -88,10 +88,15 @@ def seed_spread(data: LaICData, method: str, param: str, values, seeds=range(5),
     for v in values:
         for s in seeds:
             cfg = resolve_config(data.name, method, overrides={**(overrides or {}), param: v}, seed=s)
-            rows.append({param: v, "seed": s, **run(cfg, data=data).record["metrics"]})
+            rec = run(cfg, data=data).record
+            rows.append({param: v, "seed": s, **{k: rec["metrics"][k] for k in ("ACC", "NMI", "ARI")},
+                         **({"precision": rec["filter"]["precision"]} if "precision" in rec.get("filter", {})
+                            else {})})
     df = pd.DataFrame(rows)
-    g = df.groupby(param, sort=False)[["ACC", "NMI", "ARI"]]
+    cols = [c for c in ("ACC", "NMI", "ARI", "precision") if c in df]
+    g = df.groupby(param, sort=False)[cols]
     out = g.mean().merge(g.std(ddof=0), left_index=True, right_index=True, suffixes=("", " std"))
+    out = out[[c for m in cols for c in (m, f"{m} std")]]
     out["seeds"] = df.groupby(param, sort=False)["seed"].nunique()
     return out
 

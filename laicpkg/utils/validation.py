@@ -42,7 +42,7 @@ def _check_finite(X: np.ndarray, name: str, target) -> None:
         bad = np.flatnonzero(~finite)
         raise FeatureError(f"{name} has {bad.size} row(s) with NaN or inf (first: row {bad[0]})")
     big = float(np.finfo(target).max)
-    if np.finfo(X.dtype).max > big:
+    if float(np.finfo(X.dtype).max) > big:  # as Python floats: no float32 overflow when the target is wider
         over = np.concatenate([(np.abs(X[a:a + _BLOCK]) > big).any(axis=1) for a in range(0, X.shape[0], _BLOCK)])
         if over.any():
             bad = np.flatnonzero(over)
