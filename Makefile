@@ -63,8 +63,10 @@ browser-deps:
 	  ( $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null || \
 	    ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null ) )
 
-# Build the HTML book from the committed executed notebooks and results (no batch run).
+# Build the HTML book from the committed executed notebooks and results (no batch run); the results page is
+# rewritten from the committed run records first (it only reads them).
 html: $(STAMP)
+	$(PY) -c "from laicpkg.book.batch import write_summary; write_summary('book/results/records', 'book/results/summary.md')"
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 # Real-browser check: headless chromium loads the built book, checks MathJax, figures and links,

@@ -47,8 +47,8 @@ import pandas as pd
 from laicpkg.book.checks import check_against_records
 from laicpkg.book.paper_results import paper_table
 from laicpkg.book.plotting import plot_tsne_panels
-from laicpkg.book.tables import (cluster_names_table, comparison_table, counterpart_tsne, naming_table,
-                                 ordering_table, paper_vs_twin, record_nouns_table, results_table)
+from laicpkg.book.tables import (cluster_names_table, comparison_table, counterpart_tsne, dataset_seed_means,
+                                 naming_table, ordering_table, paper_vs_twin, record_nouns_table, results_table)
 from laicpkg.features.datasets import load_dataset
 from laicpkg.run.experiments import run_methods
 
@@ -76,14 +76,12 @@ results_table(records).round(1)
 agreement = check_against_records(results, reference_records, dataset, seed=seed, data_seed=data_seed,
                                   spread_dir=spread_records)
 
-# %% [markdown]
-# These numbers are also compared with the committed run records of this dataset and seed
-# (as they were before this page ran): it fails if ACC or NMI moved by more than 3 points, ARI by more than 5,
-# filter precision or recall by more than 3, the number of kept nouns by more than 5 %, or if fewer than 80 %
-# of the selected nouns are shared — or, for a method whose three seeds of the comparison runs differ by
-# more than that, by more than its own seeds differ (see {doc}`/book/status`). The differences measured here:
-
-# %%
+# %% tags=["remove-cell"]
+# The run is compared with the committed records of this dataset and seed (as they were before this page
+# ran): it fails if ACC or NMI moved by more than 3 points, ARI by more than 5, filter precision or recall by
+# more than 3, the number of kept nouns by more than 5 %, or if fewer than 80 % of the selected nouns are
+# shared — or, for a method whose three seeds of the comparison runs differ by more, by more than its own
+# seeds differ (book/status.md).
 agreement
 
 # %% [markdown]
@@ -96,6 +94,14 @@ agreement
 table = comparison_table(records, order=method_list)
 versus = paper_vs_twin(table) if paper_table(dataset) is not None else None
 versus.round(1) if versus is not None else "no paper numbers: not one of the paper's datasets"
+
+# %% [markdown]
+# The same rows as means over three seeds, from the runs of {doc}`/notebooks/08_comparison` (the numbers of
+# the chapters and of the results page; ± one standard deviation over the seeds):
+
+# %%
+seed_means = dataset_seed_means(spread_records, dataset, method_list, data_seed=data_seed)
+seed_means if seed_means is not None else "no three-seed runs of this dataset"
 
 # %% [markdown]
 # Does the paper's ordering (GradNorm above TAC above CLIP k-means, ACC) hold on this run?

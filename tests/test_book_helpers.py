@@ -187,3 +187,15 @@ def test_reader_tables_show_every_row_and_a_dash_for_missing_values():
     assert long.startswith("<details") and "80 rows" in long and long.count("<tr") == 81
     assert len(df.head(FOLD_ROWS)) == FOLD_ROWS and "<details" not in frame_html(df.head(FOLD_ROWS))
     assert "—" in frame_text(pd.Series([1.0, np.nan], name="x"))
+
+
+def test_results_page_leads_with_its_figure_and_shows_no_nan(tmp_path):
+    from laicpkg.book.batch import write_summary
+
+    page = write_summary(ROOT / "book" / "results" / "records", tmp_path / "summary.md",
+                         comparison_dir=ROOT / "book" / "results" / "comparison" / "records").read_text()
+    assert page.index("```{figure}") < page.index("|")            # the figure before any table
+    assert (tmp_path / "summary_paper_vs_twin.png").is_file()
+    assert "NaN" not in page and "nan" not in page.replace("Financ", "")
+    assert "90.1 (90.0)" in page                                    # twin (paper), CIFAR-10 zero-shot
+    assert ":::{dropdown}" in page                                  # the long tables are folded

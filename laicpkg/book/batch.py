@@ -140,86 +140,111 @@ def summary_frame(records) -> pd.DataFrame:
         row["precision"] = round(f["precision"], 1) if "precision" in f else None
         row["recall"] = round(f["recall"], 1) if "recall" in f else None
         paper = PAPER_TABLES.get(r["dataset"], {}).get(METHOD_TO_PAPER_ROW.get(r["method"], ""))
-        row["paper ACC/NMI/ARI"] = f"{paper[1]} / {paper[0]} / {paper[2]}" if paper else ""
+        row["paper ACC/NMI/ARI"] = f"{paper[1]} / {paper[0]} / {paper[2]}" if paper else None
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _markdown(df: pd.DataFrame) -> str:
-    return df.round(1).reset_index().fillna("").to_markdown(index=False)
+    """A markdown table: one decimal, "—" for a missing value."""
+    d = df.round(1)
+    return d.astype(object).where(d.notna(), None).to_markdown(index=False, missingval="—", floatfmt=".1f")
 
 
-def write_summary(records_dir, path) -> Path:
-    """Write the markdown summary page from the run records in ``records_dir``.
+def _fold(title: str, body: str) -> str:
+    """A collapsed MyST dropdown holding ``body`` (a long table the reader opens)."""
+    return f":::{{dropdown}} {title}\n\n{body}\n:::\n"
 
-    Explained in: book/results/summary (the page itself). Every record in one table; for the datasets the
-    GradNorm paper reports (a twin's are its real dataset's): paper vs run with the differences, the
-    ordering question per dataset and a figure of paper ACC against run ACC; naming accuracy where the
-    positives are known. Nothing is recomputed.
+
+def _save_figure(fig, png: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    with atomic_open(png, "wb") as fh:
+        fig.savefig(fh, format="png", metadata={"Software": None}, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def write_summary(records_dir, path, comparison_dir=None) -> Path:
+    """Write the markdown results page from the run records.
+
+    Explained in: book/results/summary (the page itself). Figure first: the paper's rows against the twins'
+    means over seeds (the comparison runs under ``comparison_dir``, default ``<records_dir>/../comparison/records``,
+    the chapters' numbers); then the methods × datasets table in the paper's shape ("twin (paper)"), the
+    ordering question, naming accuracy, and, folded, every mean ± std and the single-seed runs of the dataset
+    pages (``records_dir``). Nothing is recomputed.
     """
-    from .plotting import plot_paper_vs_twin
-    from .tables import comparison_table, naming_table, ordering_table, paper_vs_twin
+    from .plotting import plot_paper_vs_twin_rows
+    from .tables import comparison_table, headline, mean_std_table, naming_table, ordering_table, paper_cells
 
     records = load_records(records_dir)
     df = summary_frame(records)
     if df.empty:
         raise LaicError(f"no run records under {records_dir}")
     path = Path(path)
+    comparison_dir = Path(comparison_dir) if comparison_dir is not None else Path(records_dir).parent / "comparison" / "records"
     order = [m for m in COMPARISON_METHODS if m in set(df["method"])]
     order += sorted(set(df["method"]) - set(order))
     df = df.sort_values(["dataset", "method"], key=lambda c: c.map(order.index) if c.name == "method" else c)
-    table = comparison_table(records, order=order)
-    versus = paper_vs_twin(table)
-    sections = [f"""# Results across datasets
-
-One row per dataset and method, read from the run records in `book/results/records/` (written by the
-per-dataset pipeline pages, one seed each; nothing here is recomputed). ACC, NMI and ARI are in percent on
-the test split; precision and recall are those of the noun filter against the known positive nouns (on a
-twin: the class synsets and their WordNet hyponym closure). The right column gives the GradNorm paper's
-Tables 1-2 numbers (ACC / NMI / ARI) for the real dataset; a twin's are its real dataset's. Means over three
-seeds, and all nine methods, are in {{doc}}`/notebooks/08_comparison` and {{doc}}`/notebooks/09_twins`.
-
-{df.fillna("").to_markdown(index=False)}
-"""]
-    if len(versus):
-        fig = plot_paper_vs_twin(versus)
-        png = path.with_name("summary_paper_vs_run.png")
-        with atomic_open(png, "wb") as fh:
-            fig.savefig(fh, format="png", metadata={"Software": None})
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-        sections.append(f"""## Paper vs run, every row
-
-The run's numbers beside the paper's and the difference Δ = run − paper in points. On a twin the two CLIP
-rows are the calibration targets (zero-shot and k-means were fitted to the paper's rows); every other row
-is a prediction of the twin. `gradnorm-centroid` has no row in the paper.
-
-{_markdown(versus)}
-
-```{{figure}} {png.name}
-:name: fig-summary-paper-vs-run
-The paper's ACC (x) against the run's (y), one colour per dataset and one marker per method; a point on
-the diagonal is a row the run reproduces.
+    seeded = load_records(comparison_dir) if comparison_dir.is_dir() else []
+    rows = ["zeroshot", "kmeans", "sic", "tac", "gradnorm"]
+    sections = ["# Results across datasets\n"]
+    if seeded:
+        table = comparison_table(seeded, order=[m for m in COMPARISON_METHODS if m in {r["method"] for r in seeded}])
+        h = headline(table.loc[[i for i in table.index if i[1] in rows]])
+        png = path.with_name("summary_paper_vs_twin.png")
+        _save_figure(plot_paper_vs_twin_rows(table.loc[[i for i in table.index if i[1] in rows]]), png)
+        holds = ", ".join(h["ordering_holds_on"]) or "none"
+        sections.append(f"""```{{figure}} {png.name}
+:name: fig-results-paper-vs-twin
+:width: 100%
+GradNorm's Tables 1–2 (open circles: the paper, real CLIP ViT-B/32 features) against the same rows on the
+{h['n_twins']} synthetic twins (filled: mean over {h['seeds']} seeds, bar: ± one standard deviation). The two
+CLIP rows are the twins' calibration targets; SIC, TAC and GradNorm are predictions.
 ```
-""")
-    ordering = ordering_table(table)
-    if len(ordering):
-        sections.append(f"""## Does the paper's ordering hold?
 
-Per dataset: is GradNorm above TAC above CLIP k-means (ACC) in these runs, and in the paper's table?
+The twins reproduce the CLIP rows (mean |twin − paper| {h['calibrated_mean_abs']:.1f} ACC points) and miss
+the predicted rows by {h['predicted_mean_abs']:.1f} points on average ({h['predicted_below']} of
+{h['predicted_rows']} below the paper); the paper's ordering GradNorm > TAC > CLIP k-means holds on
+{len(h['ordering_holds_on'])} of {h['ordering_twins']} twins ({holds}). These are the runs of
+{{doc}}`/notebooks/08_comparison` and {{doc}}`/notebooks/09_twins` (`make compare`, {h['seeds']} seeds each).
 
-{_markdown(ordering)}
+## The paper's table, twin beside paper
+
+ACC in percent, mean over seeds on the twin, the paper's number in brackets (its real dataset's):
+
+{_markdown(paper_cells(table, "ACC", rows).reset_index())}
+
+NMI:
+
+{_markdown(paper_cells(table, "NMI", rows).reset_index())}
+
 """)
+        ordering = ordering_table(table)
+        if len(ordering):
+            sections.append(f"""## Does the paper's ordering hold?
+
+Per twin: is GradNorm above TAC above CLIP k-means (ACC, means over seeds), and is it in the paper's table?
+
+{_markdown(ordering.reset_index())}
+""")
+        sections.append(_fold("Every method on every twin: mean ± std over seeds (ACC, NMI, ARI)",
+                              _markdown(mean_std_table(table).reset_index())))
     naming = naming_table(records)
     if len(naming):
         sections.append(f"""## Naming accuracy
 
 The share of final clusters whose best name (the selected noun of highest mean Eq. 9 weight over the
-cluster's images) is a positive of the class the cluster is matched to.
+cluster's images) is a positive of the class the cluster is matched to (the runs of the dataset pages).
 
 {_markdown(naming)}
 """)
+    sections.append(f"""## The dataset pages' runs
+
+Each page below runs the pipeline once (seed 0) and writes its records to `book/results/records/`; one seed
+moves by about a standard deviation from the means above. Precision and recall are those of the noun filter
+against the known positive nouns (on a twin: the class synsets and their WordNet hyponym closure).
+
+""" + _fold(f"The {len(df)} single-seed runs", _markdown(df)))
     with atomic_open(path, "w") as fh:
         fh.write("\n".join(sections))
     return path

@@ -242,6 +242,33 @@ READER_NAMES = {"kmeans": "CLIP k-means", "zeroshot": "CLIP zero-shot", "sic": "
 PREDICTED = ("sic", "tac", "gradnorm")
 
 
+def dataset_seed_means(records_dir, dataset: str, methods, *, data_seed: int = 0) -> pd.DataFrame | None:
+    """Mean ± std over seeds of ``dataset``'s runs under ``records_dir`` (the comparison runs), with the
+    paper's ACC / NMI / ARI beside; None when there are none (a dataset outside the comparison).
+
+    Explained in: notebooks/05_pipeline (every dataset page shows the chapters' numbers beside its run)."""
+    from pathlib import Path
+
+    from ..book.paper_results import METHOD_TO_PAPER_ROW, paper_table
+    from ..run.experiments import load_records
+
+    if not Path(records_dir).is_dir():
+        return None
+    recs = [r for r in load_records(records_dir, methods=list(methods), datasets=[dataset])
+            if r.get("data_seed", 0) == data_seed]
+    if not recs:
+        return None
+    out = mean_std_table(comparison_table(recs, order=list(methods)).loc[dataset])
+    out.index = [READER_NAMES.get(m, m) for m in out.index]
+    paper = paper_table(dataset)
+    if paper is not None:
+        rows = {READER_NAMES.get(m, m): METHOD_TO_PAPER_ROW.get(m) for m in methods}
+        out["paper ACC / NMI / ARI"] = [
+            (f"{paper.loc[rows[i], 'ACC']:.1f} / {paper.loc[rows[i], 'NMI']:.1f} / {paper.loc[rows[i], 'ARI']:.1f}"
+             if rows.get(i) in paper.index else "—") for i in out.index]
+    return out
+
+
 def dataset_title(dataset: str) -> str:
     """The real dataset's name for a twin ("CIFAR-10" for twin-cifar10), else the dataset's own name."""
     from ..features.datasets import DATASETS
