@@ -20,8 +20,9 @@
 # $\tilde y_i = \arg\max_j \tilde\pi_{ij}$:
 #
 # $$S(\tilde{\mathbf t}_i) = \Big\| \frac{\partial \ell(h(\tilde{\mathbf r}_i; \mathbf W^*), \tilde y_i)}{\partial \mathbf W^*} \Big\|_F^2
-#  = \tau^2 \Big( \sum_{k} \tilde\pi_{ik}^2 + 1 - 2 \max_j \tilde\pi_{ij} \Big), \qquad
-#  \tilde\pi_{ij} = \frac{\exp(\tau \tilde{\mathbf r}_i^\top \mathbf w_j^*)}{\sum_k \exp(\tau \tilde{\mathbf r}_i^\top \mathbf w_k^*)}. \tag{6–7}$$
+#  = \tau^2 \Big( \sum_{k} \tilde\pi_{ik}^2 + 1 - 2 \max_j \tilde\pi_{ij} \Big), \tag{6}$$
+#
+# $$\tilde\pi_{ij} = \frac{\exp(\tau \tilde{\mathbf r}_i^\top \mathbf w_j^*)}{\sum_k \exp(\tau \tilde{\mathbf r}_i^\top \mathbf w_k^*)}. \tag{7}$$
 #
 # A small score means the classifier is confident and *settled* on the noun: it lies where one
 # pseudo-class of images lies. This chapter derives Eq. 6 as the paper's appendix does, checks it

@@ -10,11 +10,21 @@ and the theory pages with equations, it checks in a real browser that
 * every ``<img>`` finished loading with a non-zero natural size (figures present);
 * every internal link of every page in the build points at a file that exists
   (checked on the files, with the anchors the browser sees);
-* no page shows the test machinery (nbval markers, the reference checks' lines);
+* no page shows the test machinery (nbval markers, the reference checks' lines) or "NaN";
+* no two pages share a title;
+
+and on every page of the build, at 1280 and at 420 px wide, that
+
+* no display equation and no table is wider than the text column unless it sits in a scroll container
+  that reaches all of it (nothing cut off on the left);
+* every image of the page body is a numbered figure with a caption;
+* MathJax left no raw TeX in the body or the sidebar (delimiters or commands outside code);
+* the landing page shows a figure;
 
 and, with ``--contact-sheet DIR``, that ``laic cluster``'s contact sheet ``DIR/index.html`` loads with every
-thumbnail (screenshot ``DIR/contact-sheet.png``); it writes ``browser-check.png`` (a screenshot of the index) and
-``browser-check.json`` (what was measured) into the build folder. Exit status
+thumbnail (screenshot ``DIR/contact-sheet.png``); it writes ``browser-check.png`` (the landing page), ``browser-check-results.png`` (the results page),
+``browser-check-420.png`` (the landing page at 420 px) and ``browser-check.json`` (what was measured) into
+the build folder. Exit status
 1 with one line per failure when anything is wrong.
 """
 from __future__ import annotations
@@ -43,6 +53,53 @@ return {
   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')),
 };
 """
+
+
+#: Widths at which every page is laid out and measured (a laptop and a phone).
+WIDTHS = (1280, 420)
+
+_JS_LAYOUT = r"""
+const col = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+const colBox = col.getBoundingClientRect();
+const problems = [];
+function scrollBox(el) {
+  for (let a = el; a && a !== col.parentElement; a = a.parentElement) {
+    const cs = getComputedStyle(a);
+    if ((cs.overflowX === 'auto' || cs.overflowX === 'scroll') && a.getBoundingClientRect().width <= colBox.width + 2)
+      return a;
+  }
+  return null;
+}
+for (const el of document.querySelectorAll('mjx-container[display="true"], table')) {
+  if (el.closest('.bd-sidebar-primary, .bd-sidebar-secondary, nav')) continue;
+  const inner = el.tagName.toLowerCase() === 'table' ? el : (el.querySelector('mjx-math') || el);
+  const box = inner.getBoundingClientRect();
+  if (box.width === 0) continue;
+  const what = el.tagName.toLowerCase() === 'table' ? 'table' : 'display equation';
+  const holder = scrollBox(el);
+  const frame = holder ? holder.getBoundingClientRect() : colBox;
+  if (box.left < frame.left - 2) { problems.push(`${what} cut off on the left (${Math.round(frame.left - box.left)} px)`); continue; }
+  if (box.width > colBox.width + 2 && !holder)
+    problems.push(`${what} ${Math.round(box.width)} px wide in a ${Math.round(colBox.width)} px column, no scroll box`);
+}
+const body = col.cloneNode(true);
+for (const x of body.querySelectorAll('pre, code, mjx-container, script, style, .highlight')) x.remove();
+const side = document.querySelector('.bd-sidebar-primary');
+const sideText = side ? side.innerText : '';
+const imgs = Array.from(col.querySelectorAll('img')).filter(i => !i.closest('.bd-sidebar-primary, header, .navbar-brand'));
+return {
+  problems: problems,
+  body_text: body.innerText,
+  side_text: sideText,
+  images: imgs.length,
+  uncaptioned: imgs.filter(i => { const f = i.closest('figure'); return !(f && f.querySelector('figcaption')); })
+                   .map(i => i.getAttribute('src')),
+  figures: col.querySelectorAll('figure figcaption').length,
+};
+"""
+
+#: TeX that MathJax should have typeset: delimiters and common commands, outside code.
+RAW_TEX = r"(\\\(|\\\)|\\\[|\\\]|\$\$|\\(frac|mathbf|tilde|sum|tau|kappa|lVert|operatorname|begin)\b)"
 
 
 def _driver():
@@ -138,19 +195,71 @@ PLUMBING = ("NBVAL", "numbers agree with the committed reference", "means agree 
             "LAIC_WRITE_REFERENCE")
 
 
+def _book_pages(root: Path) -> list[Path]:
+    """The reader's pages of a build (not the search, index or source pages)."""
+    skip = {"search.html", "genindex.html", "py-modindex.html"}
+    return [p for p in sorted(root.rglob("*.html"))
+            if "_static" not in p.parts and "_sources" not in p.parts and "_images" not in p.parts
+            and p.name not in skip]
+
+
 def check_plumbing(root: Path) -> list[str]:
-    """No built page shows the test machinery's text (nbval markers, the reference checks' lines)."""
+    """No built page shows the test machinery's text (nbval markers, the reference checks' lines) or a NaN
+    where a value is missing."""
     import re
 
     problems = []
-    for page in sorted(root.rglob("*.html")):
-        if "_static" in page.parts or "_sources" in page.parts:
-            continue
+    for page in _book_pages(root):
         text = re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))
         for needle in PLUMBING:
             if needle in text:
                 problems.append(f"{page.relative_to(root)}: shows test machinery ({needle!r})")
+        nans = len(re.findall(r"\bNaN\b", text))
+        if nans:
+            problems.append(f"{page.relative_to(root)}: shows NaN {nans} time(s) where a value is missing")
     return problems
+
+
+def check_titles(root: Path) -> list[str]:
+    """No two pages share a title (the sidebar would show the same entry twice)."""
+    import html
+    import re
+
+    seen = {}
+    for page in _book_pages(root):
+        m = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), re.S)
+        title = html.unescape(m.group(1)).strip() if m else ""
+        seen.setdefault(title, []).append(str(page.relative_to(root)))
+    return [f"{len(v)} pages share the title {k!r}: {', '.join(v[:3])}" for k, v in seen.items() if len(v) > 1]
+
+
+def check_layout(drv, root: Path, pages, widths=WIDTHS) -> tuple[list[str], dict]:
+    """At each width, every page: display math and tables fit their column or scroll; every body image is a
+    captioned figure; no raw TeX in the body or the sidebar; the landing page has a figure."""
+    import re
+
+    failures, report = [], {}
+    for width in widths:
+        drv.set_window_size(width, 1000)
+        for page in pages:
+            rel = str(page.relative_to(root))
+            drv.get(page.as_uri())
+            _wait_for_mathjax(drv)
+            state = drv.execute_script(_JS_LAYOUT)
+            report[f"{rel}@{width}"] = {k: v for k, v in state.items() if k not in ("body_text", "side_text")}
+            for line in dict.fromkeys(state["problems"]):
+                failures.append(f"{rel} at {width} px: {line}")
+            if width == widths[0]:
+                for src in state["uncaptioned"]:
+                    failures.append(f"{rel}: figure without a caption ({src})")
+                for where, text in (("body", state["body_text"]), ("sidebar", state["side_text"])):
+                    raw = re.findall(RAW_TEX, text)
+                    if raw:
+                        failures.append(f"{rel}: raw TeX in the {where} ({len(raw)}×, first {raw[0][0]!r})")
+                if rel == "index.html" and state["figures"] == 0:
+                    failures.append("index.html: the landing page has no figure")
+    drv.set_window_size(1400, 1000)
+    return failures, report
 
 
 def main(argv=None) -> int:
@@ -196,24 +305,36 @@ def main(argv=None) -> int:
                 failures.append(f"{rel}: images did not load: {state['broken_images']}")
             if rel.startswith("book/results") and state["images"] == 0:
                 failures.append(f"{rel}: results page without figures")
+        layout_failures, report["layout"] = check_layout(drv, root, _book_pages(root))
+        failures += layout_failures
+        drv.set_window_size(1280, 1000)
+        for rel, shot in (("index.html", "browser-check.png"), ("book/results/summary.html", "browser-check-results.png")):
+            if (root / rel).is_file():
+                drv.get((root / rel).as_uri())
+                _wait_for_mathjax(drv)
+                drv.save_screenshot(str(root / shot))
+        drv.set_window_size(420, 900)
         drv.get((root / "index.html").as_uri())
         _wait_for_mathjax(drv)
-        drv.save_screenshot(str(root / "browser-check.png"))
+        drv.save_screenshot(str(root / "browser-check-420.png"))
+        drv.set_window_size(1400, 1000)
         if sheet is not None:
             sheet_failures, report["contact-sheet"] = check_contact_sheet(drv, sheet)
             failures += sheet_failures
     finally:
         drv.quit()
-    failures += check_links(root) + check_plumbing(root)
+    failures += check_links(root) + check_plumbing(root) + check_titles(root)
     report["failures"] = failures
     (root / "browser-check.json").write_text(json.dumps(report, indent=2) + "\n")
     for line in failures:
         print(f"browser check: {line}")
-    n_math = sum(v.get("mjx", 0) for k, v in report.items() if isinstance(v, dict))
-    n_img = sum(v.get("images", 0) for k, v in report.items() if isinstance(v, dict) and k != "contact-sheet")
+    n_math = sum(v.get("mjx", 0) for k, v in report.items() if isinstance(v, dict) and k != "layout")
+    n_img = sum(v.get("images", 0) for k, v in report.items()
+                if isinstance(v, dict) and k not in ("contact-sheet", "layout"))
     sheet_line = (f", contact sheet {report['contact-sheet'].get('images', 0)} thumbnails"
                   if sheet is not None and report.get("contact-sheet") else "")
-    print(f"browser check: {len(pages)} pages, {n_math} rendered equations, {n_img} images{sheet_line}, "
+    print(f"browser check: {len(pages)} pages in depth and {len(_book_pages(root))} laid out at "
+          f"{' and '.join(map(str, WIDTHS))} px, {n_math} rendered equations, {n_img} images{sheet_line}, "
           f"{'FAILED' if failures else 'ok'}; screenshot {root / 'browser-check.png'}")
     return 1 if failures else 0
 

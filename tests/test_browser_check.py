@@ -30,3 +30,22 @@ def test_check_plumbing_finds_test_machinery_in_a_page(tmp_path):
     (tmp_path / "page.html").write_text("<pre># NBVAL_CHECK_OUTPUT\nx = 1</pre>")
     (tmp_path / "two.html").write_text("<p>baselines: 6 numbers agree with the committed reference</p>")
     assert [p.split(":")[0] for p in browser_check.check_plumbing(tmp_path)] == ["page.html", "two.html"]
+
+
+def test_check_plumbing_finds_nan_and_check_titles_finds_duplicates(tmp_path):
+    (tmp_path / "index.html").write_text("<title>Book</title><p>ACC 90.1 — Nanjing</p>")
+    (tmp_path / "a.html").write_text("<title>Page A</title><td>NaN</td><td>NaN</td>")
+    (tmp_path / "b.html").write_text("<title>Page A</title><p>fine</p>")
+    assert browser_check.check_plumbing(tmp_path) == ["a.html: shows NaN 2 time(s) where a value is missing"]
+    assert browser_check.check_titles(tmp_path) == ["2 pages share the title 'Page A': a.html, b.html"]
+    (tmp_path / "b.html").write_text("<title>Page B</title>")
+    assert browser_check.check_titles(tmp_path) == []
+
+
+def test_raw_tex_pattern():
+    import re
+
+    for raw in (r"\(\kappa\)", r"the \frac{a}{b}", "$$x$$", r"\[ x \]", r"\mathbf{e}"):
+        assert re.search(browser_check.RAW_TEX, raw), raw
+    for fine in ("κ = 0.006", "a (b) [c]", "cost $5", "C:/path"):
+        assert not re.search(browser_check.RAW_TEX, fine), fine
