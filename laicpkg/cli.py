@@ -520,7 +520,12 @@ def _cmd_calibrate(args) -> int:
     check_calibration_options(args.fit_nmi, args.acc_by)
     seeds = tuple(range(args.seeds))
     if args.check:
+        from .features.geometry import geometry_table
+
         print(twin_baseline_table([get_twin(n) for n in names], seeds).to_string())
+        print("\nCLIP's geometry (features.geometry): each twin's mean over the data seeds, the real CLIP value, "
+              "the target")
+        print(geometry_table(names, seeds).round(3).to_string())
         return 0
     out = check_calibration_file(check_record_path(args.out or TWINS_FILE, what="the calibration")).resolve()
     grid = _grid_options(args)
