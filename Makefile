@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 
 .PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare contact-sheet \
-	idcl-digits final-assign
+	idcl-digits final-assign twins-geometry
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
 # Debian's wordnet-base unpacked into .cache (no root needed to unpack).
@@ -103,6 +103,11 @@ book: $(STAMP)
 # the paper-vs-twin chapter read these records; --workers N spreads them) and IDCL's DIGITS reproduction.
 compare: $(STAMP)
 	$(VENV)/bin/laic compare
+
+# CLIP's geometry of the seven default twins beside real CLIP's (the twins chapter reads the table).
+TWINS7 := twin-cifar10,twin-cifar20,twin-stl10,twin-imagenet10,twin-imagenet-dogs,twin-dtd,twin-ucf101
+twins-geometry: $(STAMP)
+	$(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 1 --geometry-out book/results/twins_geometry.csv
 
 idcl-digits: $(STAMP)
 	scripts/idcl_digits.sh

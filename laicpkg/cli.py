@@ -244,7 +244,10 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
                      help="measure the committed parameters again on the current generator and store the numbers "
                           "(after a change of the generator's arithmetic; no fitting)")
     cal.add_argument("--check", action="store_true",
-                     help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot")
+                     help="evaluate the committed twins: paper vs twin for CLIP k-means and zero-shot, and CLIP's "
+                          "geometry (cone, dimension, 1-NN, image-text and text statistics) beside its targets")
+    cal.add_argument("--geometry-out", default=None, metavar="CSV",
+                     help="with --check: also write the geometry table to CSV (the twins chapter reads it)")
     _add_grid_args(cal)
 
     sub.add_parser("list", help=COMMANDS["list"])
@@ -508,6 +511,10 @@ def _cmd_calibrate(args) -> int:
     from .run.config import check_seed
     from .run.records import check_record_path
 
+    if args.geometry_out and not args.check:
+        raise ParameterError("--geometry-out needs --check")
+    if args.geometry_out:
+        check_record_path(args.geometry_out, what="the geometry table")
     names = [n for n in (args.dataset or "").split(",") if n] or ([] if not args.check else list(TWIN_SPECS))
     if not names:
         raise ParameterError("--dataset is required (a twin name; see `laic list`), or use --check")
@@ -525,7 +532,14 @@ def _cmd_calibrate(args) -> int:
         print(twin_baseline_table([get_twin(n) for n in names], seeds).to_string())
         print("\nCLIP's geometry (features.geometry): each twin's mean over the data seeds, the real CLIP value, "
               "the target")
-        print(geometry_table(names, seeds).round(3).to_string())
+        geometry = geometry_table(names, seeds)
+        print(geometry.round(3).to_string())
+        if args.geometry_out:
+            from .utils.atomic import atomic_open
+
+            with atomic_open(args.geometry_out, "w") as fh:
+                geometry.to_csv(fh)
+            print(f"wrote {args.geometry_out}")
         return 0
     out = check_calibration_file(check_record_path(args.out or TWINS_FILE, what="the calibration")).resolve()
     grid = _grid_options(args)

@@ -269,6 +269,31 @@ def dataset_seed_means(records_dir, dataset: str, methods, *, data_seed: int = 0
     return out
 
 
+def geometry_summary(geometry: pd.DataFrame) -> pd.DataFrame:
+    """The geometry table (``features.geometry.geometry_table``, one row per twin and statistic) as statistics ×
+    twins with the real CLIP value and the target beside, each twin's value marked ✓ where it meets its
+    target.
+
+    Explained in: notebooks/09_twins."""
+    g = geometry.reset_index()
+    cell = g.apply(lambda r: f"{r['twin value']:.3g}" + (" ✓" if r["holds"] == "yes" else ""), axis=1)
+    out = g.assign(cell=cell).pivot(index="statistic", columns="twin", values="cell")
+    out.columns = [dataset_title(c) for c in out.columns]
+    def joined(column, fmt):  # one value per statistic, or each twin's where they differ (the 1-NN references)
+        parts = {}
+        for stat, rows in g.groupby("statistic"):
+            vals = [(r["twin"], r[column]) for _, r in rows.iterrows() if not pd.isna(r[column]) and r[column] != "—"]
+            distinct = list(dict.fromkeys(v for _, v in vals))
+            parts[stat] = ("—" if not distinct else fmt(distinct[0]) if len(distinct) == 1 else
+                           "; ".join(f"{fmt(v)} ({dataset_title(t)})" for t, v in vals))
+        return [parts.get(stat, "—") for stat in out.index]
+
+    out["real CLIP"] = joined("real CLIP", lambda v: f"{v:.3g}")
+    out["target"] = joined("target", str)
+    order = list(dict.fromkeys(g["statistic"]))
+    return out.loc[order]
+
+
 def dataset_title(dataset: str) -> str:
     """The real dataset's name for a twin ("CIFAR-10" for twin-cifar10), else the dataset's own name."""
     from ..features.datasets import DATASETS
