@@ -42,7 +42,7 @@ h = headline(table)
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "GradNorm's Tables 1–2 (open circles: the paper, real CLIP ViT-B/32 features) against the same rows on the synthetic twins of the seven datasets (filled: mean over three seeds, bar: ± one standard deviation). The two CLIP rows are what the twins were calibrated to; SIC, TAC and GradNorm are what the twins predict.", "name": "fig-headline"}}
 fig = plot_paper_vs_twin_rows(table)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "nbval-check-output"]
 worst_ds, worst_row = h["worst"]
 Markdown(f"""
 * **What is exact.** On identical inputs each step equals its authors' public code in float32 — TAC's and
@@ -65,7 +65,7 @@ Markdown(f"""
 # %% [markdown]
 # The same numbers as the paper prints them, "twin (paper)" in each cell:
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "nbval-check-output"]
 paper_cells(table)
 
 # %% [markdown]

@@ -17,8 +17,9 @@
 # Section 4 of the paper trains the classifier with the SeCu loss (Eq. 10), in which the other classes'
 # weights enter through a stop-gradient $\hat{\mathbf w}_k = \operatorname{sg}(\mathbf w_k)$:
 #
-# $$\begin{aligned}\hat\ell(h(\mathbf e_i;\mathbf W), y_i) &= -\log \frac{\exp(\tau \mathbf e_i^\top \mathbf w_{y_i})}{Z_i},\\
-#   Z_i &= \exp(\tau \mathbf e_i^\top \mathbf w_{y_i}) + \textstyle\sum_{k\ne y_i} \exp(\tau \mathbf e_i^\top \hat{\mathbf w}_k).\end{aligned} \tag{10}$$
+# $$\hat\ell(h(\mathbf e_i;\mathbf W), y_i) = -\log \frac{\exp(\tau \mathbf e_i^\top \mathbf w_{y_i})}{Z_i}, \tag{10}$$
+#
+# $$Z_i = \exp(\tau \mathbf e_i^\top \mathbf w_{y_i}) + \sum_{k\ne y_i} \exp(\tau \mathbf e_i^\top \hat{\mathbf w}_k).$$
 #
 # With $\|\mathbf w_k\| = 1$ its minimiser satisfies the fixed point (Theorem 2, Eq. 11)
 #

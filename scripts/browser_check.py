@@ -20,6 +20,7 @@ and on every page of the build, at 1280 and at 420 px wide, that
 * every image of the page body is a numbered figure with a caption;
 * MathJax left no raw TeX in the body or the sidebar (delimiters or commands outside code);
 * the landing page shows a figure;
+* every notebook page ends with its run time and a link to download the notebook;
 
 and, with ``--contact-sheet DIR``, that ``laic cluster``'s contact sheet ``DIR/index.html`` loads with every
 thumbnail (screenshot ``DIR/contact-sheet.png``); it writes ``browser-check.png`` (the landing page), ``browser-check-results.png`` (the results page),
@@ -95,6 +96,7 @@ return {
   uncaptioned: imgs.filter(i => { const f = i.closest('figure'); return !(f && f.querySelector('figcaption')); })
                    .map(i => i.getAttribute('src')),
   figures: col.querySelectorAll('figure figcaption').length,
+  download: !!document.querySelector('.laic-runtime a[download]'),
 };
 """
 
@@ -195,12 +197,23 @@ PLUMBING = ("NBVAL", "numbers agree with the committed reference", "means agree 
             "LAIC_WRITE_REFERENCE")
 
 
+def landing(root: Path) -> str:
+    """The landing page of a build: ``index.html``, or the page it redirects to (Jupyter Book writes a
+    redirect to the root document when that is not at the top)."""
+    import re
+
+    text = (root / "index.html").read_text(encoding="utf-8")
+    m = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', text)
+    return m.group(1) if m else "index.html"
+
+
 def _book_pages(root: Path) -> list[Path]:
-    """The reader's pages of a build (not the search, index or source pages)."""
+    """The reader's pages of a build (not the search, index, redirect or source pages)."""
     skip = {"search.html", "genindex.html", "py-modindex.html"}
+    first = landing(root) if (root / "index.html").is_file() else "index.html"
     return [p for p in sorted(root.rglob("*.html"))
             if "_static" not in p.parts and "_sources" not in p.parts and "_images" not in p.parts
-            and p.name not in skip]
+            and p.name not in skip and not (p.name == "index.html" and p.parent == root and first != "index.html")]
 
 
 def check_plumbing(root: Path) -> list[str]:
@@ -256,8 +269,11 @@ def check_layout(drv, root: Path, pages, widths=WIDTHS) -> tuple[list[str], dict
                     raw = re.findall(RAW_TEX, text)
                     if raw:
                         failures.append(f"{rel}: raw TeX in the {where} ({len(raw)}×, first {raw[0][0]!r})")
-                if rel == "index.html" and state["figures"] == 0:
-                    failures.append("index.html: the landing page has no figure")
+                if rel == landing(root) and state["figures"] == 0:
+                    failures.append(f"{rel}: the landing page has no figure")
+                if rel.startswith(("notebooks/", "book/results/datasets/")) \
+                        and not state["download"]:
+                    failures.append(f"{rel}: no run time and download link at the end of the page")
     drv.set_window_size(1400, 1000)
     return failures, report
 
@@ -273,7 +289,8 @@ def main(argv=None) -> int:
     if not (root / "index.html").is_file():
         print(f"browser check: no built book at {root} (run `make book` or `jupyter-book build .`)")
         return 1
-    pages = list(PAGES)
+    pages = [landing(root) if p == "index.html" else p for p in PAGES]
+    MATH_PAGES.add(landing(root))
     datasets = sorted((root / "book/results/datasets").glob("*.html"))
     if datasets:
         pages.append(str(datasets[0].relative_to(root)))
@@ -308,13 +325,13 @@ def main(argv=None) -> int:
         layout_failures, report["layout"] = check_layout(drv, root, _book_pages(root))
         failures += layout_failures
         drv.set_window_size(1280, 1000)
-        for rel, shot in (("index.html", "browser-check.png"), ("book/results/summary.html", "browser-check-results.png")):
+        for rel, shot in ((landing(root), "browser-check.png"), ("book/results/summary.html", "browser-check-results.png")):
             if (root / rel).is_file():
                 drv.get((root / rel).as_uri())
                 _wait_for_mathjax(drv)
                 drv.save_screenshot(str(root / shot))
         drv.set_window_size(420, 900)
-        drv.get((root / "index.html").as_uri())
+        drv.get((root / landing(root)).as_uri())
         _wait_for_mathjax(drv)
         drv.save_screenshot(str(root / "browser-check-420.png"))
         drv.set_window_size(1400, 1000)
