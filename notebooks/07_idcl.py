@@ -146,8 +146,8 @@ scales.round(1)
 # autoencoder of a seed between the variants that differ only after pre-training; the records are
 # committed in `book/results/idcl/records` and this page reads them. NMI is scikit-learn's (the mean of the
 # two entropies, as everywhere in this book); "NMI (max)" is the IDCL paper's normalisation by the larger
-# entropy (Appendix E, Eq. 30). The last column is the same model trained without the augmentation (our
-# runs before it was added). For scale, k-means on the raw pixels:
+# entropy (Appendix E, Eq. 30). The last column is the same model trained without the augmentation. For
+# scale, k-means on the raw pixels:
 
 # %%
 pixels = KMeans(10, spherical=False, nredo=20, random_state=0).fit(X.reshape(len(X), -1))

@@ -233,6 +233,26 @@ def check_plumbing(root: Path) -> list[str]:
     return problems
 
 
+#: Words about how the project is run, which a reader's page never needs.
+PROCESS = (r"\bthe issue\b", r"\bthis issue\b", r"\bsession\b", r"\bearlier versions?\b", r"\bprevious versions?\b",
+           r"\bour first runs\b", r"\bbefore it was added\b", r"\bTODO\b", r"\bFIXME\b")
+
+
+def check_process_words(root: Path) -> list[str]:
+    """No page's text speaks about the project's process (issues, sessions, earlier versions of the page)."""
+    import re
+
+    problems = []
+    for page in _book_pages(root):
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page.read_text(encoding="utf-8"),
+                                              flags=re.S))
+        for pattern in PROCESS:
+            m = re.search(pattern, text, re.I)
+            if m:
+                problems.append(f"{page.relative_to(root)}: speaks about the project's process ({m.group(0)!r})")
+    return problems
+
+
 def check_titles(root: Path) -> list[str]:
     """No two pages share a title (the sidebar would show the same entry twice)."""
     import html
@@ -340,7 +360,7 @@ def main(argv=None) -> int:
             failures += sheet_failures
     finally:
         drv.quit()
-    failures += check_links(root) + check_plumbing(root) + check_titles(root)
+    failures += check_links(root) + check_plumbing(root) + check_titles(root) + check_process_words(root)
     report["failures"] = failures
     (root / "browser-check.json").write_text(json.dumps(report, indent=2) + "\n")
     for line in failures:

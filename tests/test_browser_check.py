@@ -49,3 +49,12 @@ def test_raw_tex_pattern():
         assert re.search(browser_check.RAW_TEX, raw), raw
     for fine in ("κ = 0.006", "a (b) [c]", "cost $5", "C:/path"):
         assert not re.search(browser_check.RAW_TEX, fine), fine
+
+
+def test_check_process_words(tmp_path):
+    (tmp_path / "index.html").write_text("<title>A</title><p>The ordering holds on one twin.</p>")
+    assert browser_check.check_process_words(tmp_path) == []
+    (tmp_path / "b.html").write_text("<title>B</title><p>a reading which the issue rules out</p>")
+    (tmp_path / "c.html").write_text("<title>C</title><p>Earlier versions of this page showed more.</p>")
+    found = browser_check.check_process_words(tmp_path)
+    assert [f.split(":")[0] for f in found] == ["b.html", "c.html"]
