@@ -41,6 +41,8 @@ data = make_synthetic("synthetic-cifar20", seed=0)
 # %% mystnb={"figure": {"caption": "GradNorm on the synthetic CIFAR-20 preset against the retrieval temperature κ of Eq. 9 (three seeds: mean and ± one standard deviation); dotted: the paper's 0.006.", "name": "fig-kappa"}}
 kappa = seed_spread(data, "gradnorm", "kappa", [0.002, 0.004, 0.006, 0.01, 0.02], seeds=range(3))
 fig = plot_sweep({"synthetic-cifar20": kappa}, "kappa", logx=True, paper_value=0.006)
+
+# %%
 kappa.round(1)
 
 # %% tags=["remove-cell"]
@@ -49,6 +51,8 @@ print(check_seed_means(kappa, REFERENCE, "kappa sweep, three-seed means", SWEEP_
 # %% mystnb={"figure": {"caption": "GradNorm against the classifier's inverse temperature τ of Eq. 4 and 6 (three seeds: mean and ± one standard deviation); dotted: the paper's 1/0.08.", "name": "fig-tau"}}
 tau = seed_spread(data, "gradnorm", "tau", [5.0, 12.5, 25.0, 50.0, 100.0], seeds=range(3))
 fig = plot_sweep({"synthetic-cifar20": tau}, "tau", logx=True, paper_value=12.5)
+
+# %%
 tau.round(1)
 
 # %% tags=["remove-cell"]
@@ -57,6 +61,8 @@ print(check_seed_means(tau, REFERENCE, "tau sweep, three-seed means", SWEEP_TOLE
 # %% mystnb={"figure": {"caption": "GradNorm against β, the nouns kept per pseudo-class in Eq. 8 (three seeds: mean and ± one standard deviation); dotted: the paper's 5.", "name": "fig-beta"}}
 beta = seed_spread(data, "gradnorm", "beta", [1, 3, 5, 10, 20], seeds=range(3))
 fig = plot_sweep({"synthetic-cifar20": beta}, "beta", paper_value=5)
+
+# %%
 beta.round(1)
 
 # %% tags=["remove-cell"]
