@@ -448,3 +448,10 @@ def test_predict_before_fit_is_sklearns_not_fitted_error(name):
     model = getattr(laicpkg, name)(3)
     with pytest.raises(NotFittedError):
         model.predict(np.eye(4, 8, dtype=np.float32) + 0.1)
+
+
+def test_geometry_out_needs_check_and_a_file(capsys, tmp_path):
+    one_line_error(capsys, ["calibrate", "--dataset", "twin-cifar10", "--geometry-out", str(tmp_path / "g.csv")],
+                   "--geometry-out needs --check")
+    one_line_error(capsys, ["calibrate", "--check", "--dataset", "twin-cifar10", "--geometry-out", str(tmp_path)],
+                   "is a folder")
