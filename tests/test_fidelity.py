@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import unit_rows
+from conftest import code_top_per_group, noun_case, unit_rows
 from laicpkg.run.config import resolve_config
 from laicpkg.methods.registry import get_method
 
@@ -83,31 +83,10 @@ def test_fp16_scoring_is_close_to_fp32(small_data):
 # Each reference below states the code's operations with torch half tensors on the CPU (torch's CPU kernels
 # for half read fp16 and round every result to fp16, as the GPU kernels the code runs on do). The package
 # emulates them with float32 arithmetic and one rounding per step.
-def _half_case(seed=0, n_img=800, n_nouns=1500, d=32, C=12):
-    rng = np.random.default_rng(seed)
-    centres = unit_rows(rng, C, d, np.float32)
-    labels = rng.integers(0, C, n_img)
-    E = centres[labels] + 0.35 * rng.standard_normal((n_img, d)).astype(np.float32)
-    E /= np.linalg.norm(E, axis=1, keepdims=True)
-    R = centres[rng.integers(0, C, n_nouns)] + 0.6 * rng.standard_normal((n_nouns, d)).astype(np.float32)
-    R /= np.linalg.norm(R, axis=1, keepdims=True)
-    return E.astype(np.float32), labels, R.astype(np.float32), C
-
-
-def _per_group_top(values, groups, C, k):
-    """The code's selection loop: per group, torch.argsort(values, descending=True)[:k]."""
-    keep = set()
-    for j in range(C):
-        members = torch.where(groups == j)[0]
-        if members.numel():
-            keep |= set(members[torch.argsort(values[members], descending=True)[:k]].tolist())
-    return keep
-
-
 def test_tac_fp16_filter_as_the_code_computes_it():
     from laicpkg.core.filters import select_per_group_as_torch, tac_scores_fp16
 
-    E, labels, R, C = _half_case()
+    E, labels, R, C = noun_case()
     E16, R16 = torch.from_numpy(E).half(), torch.from_numpy(R).half()
     centres = torch.zeros((C, E.shape[1]), dtype=torch.float16)
     for j in range(C):
@@ -115,7 +94,7 @@ def test_tac_fp16_filter_as_the_code_computes_it():
     centres = torch.nn.functional.normalize(centres, dim=1)
     soft = torch.softmax(centres @ R16.T, dim=0).float()              # (C, nouns), over the centres
     pred = soft.argmax(dim=0)
-    expected = _per_group_top(soft.max(dim=0)[0], pred, C, 5)
+    expected = code_top_per_group(soft.max(dim=0)[0], pred, C, 5)
     msp, assign = tac_scores_fp16(E, labels, C, R)
     np.testing.assert_array_equal(assign, pred.numpy())
     mismatch = np.abs(msp - soft.max(dim=0)[0].numpy())
@@ -133,7 +112,7 @@ def test_gradnorm_fp16_authors_order_as_the_code_computes_it():
     from laicpkg.core.filters import select_per_group_as_torch
     from laicpkg.core.gradnorm import gradnorm_scores, gradnorm_scores_fp16_authors
 
-    E, labels, R, C = _half_case(1)
+    E, labels, R, C = noun_case(1)
     W = np.stack([E[labels == j].mean(0) for j in range(C)], axis=1).astype(np.float32)  # (d, C)
     temp = 0.08
     W16, R16 = torch.from_numpy(W.T.copy()).half(), torch.from_numpy(R).half()
@@ -143,7 +122,7 @@ def test_gradnorm_fp16_authors_order_as_the_code_computes_it():
     score_1 = (p ** 2).sum(1) + (1 - conf) ** 2 - conf ** 2
     score_2 = torch.sum(torch.pow(torch.abs(R16), 2.0), dim=1)
     score = torch.pow(score_1 * score_2, 0.5)
-    expected = _per_group_top(-score, pred, C, 5)
+    expected = code_top_per_group(-score, pred, C, 5)
     scores, assign, msp = gradnorm_scores_fp16_authors(R, W, 1 / temp)
     np.testing.assert_array_equal(assign, pred.numpy())
     assert np.abs(scores - score.numpy()).max() <= 2e-3 * float(score.max())

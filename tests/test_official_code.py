@@ -9,27 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from conftest import unit_rows
-
-
-def _case(seed=0, n_img=900, n_nouns=2000, d=32, C=15):
-    rng = np.random.default_rng(seed)
-    centres = unit_rows(rng, C, d, np.float32)
-    labels = rng.integers(0, C, n_img)
-    E = centres[labels] + 0.35 * rng.standard_normal((n_img, d)).astype(np.float32)
-    E /= np.linalg.norm(E, axis=1, keepdims=True)
-    R = centres[rng.integers(0, C, n_nouns)] + 0.6 * rng.standard_normal((n_nouns, d)).astype(np.float32)
-    R /= np.linalg.norm(R, axis=1, keepdims=True)
-    return E.astype(np.float32), labels, R.astype(np.float32), C
-
-
-def _top_per_group(values, groups, C, k):
-    keep = set()
-    for j in range(C):
-        members = torch.where(groups == j)[0]
-        if members.numel():
-            keep |= set(members[torch.argsort(values[members], descending=True)[:k]].tolist())
-    return keep
+from conftest import code_top_per_group, noun_case
 
 
 def _selected(per_group):
@@ -39,12 +19,12 @@ def _selected(per_group):
 def test_tac_filter_equals_the_code_in_float32():
     from laicpkg.core.filters import max_softmax_scores, normalized_class_means, select_per_group
 
-    E, labels, R, C = _case()
+    E, labels, R, C = noun_case(n_img=900, n_nouns=2000, C=15)
     Et, Rt = torch.from_numpy(E), torch.from_numpy(R)
     centres = F.normalize(torch.stack([Et[torch.from_numpy(labels == j)].mean(0) for j in range(C)]), dim=1)
     soft = torch.softmax(centres @ Rt.T, dim=0)                 # over the centres, temperature 1
     pred = soft.argmax(0)
-    expected = _top_per_group(soft.max(0)[0], pred, C, 5)
+    expected = code_top_per_group(soft.max(0)[0], pred, C, 5)
     msp, assign = max_softmax_scores(R, normalized_class_means(E, labels, C))
     np.testing.assert_array_equal(assign, pred.numpy())
     np.testing.assert_allclose(msp, soft.max(0)[0].numpy(), rtol=1e-5)
@@ -56,13 +36,13 @@ def test_gradnorm_filter_equals_the_code_in_float32():
     from laicpkg.core.filters import select_per_group
     from laicpkg.core.gradnorm import gradnorm_scores
 
-    E, labels, R, C = _case(1)
+    E, labels, R, C = noun_case(1, n_img=900, n_nouns=2000, C=15)
     W = np.stack([E[labels == j].mean(0) for j in range(C)], axis=1).astype(np.float32)   # (d, C)
     temp = 0.08
     soft = torch.softmax((torch.from_numpy(W.T.copy()) @ torch.from_numpy(R).T) / temp, dim=0)
     pred, conf, p = soft.argmax(0), soft.max(0)[0], soft.T
     score = torch.sqrt(((p ** 2).sum(1) + (1 - conf) ** 2 - conf ** 2) * (torch.from_numpy(R) ** 2).sum(1))
-    expected = _top_per_group(-score, pred, C, 5)               # argsort(-score, descending): the lowest
+    expected = code_top_per_group(-score, pred, C, 5)               # argsort(-score, descending): the lowest
     S, assign, _ = gradnorm_scores(R, W, 1 / temp)
     np.testing.assert_array_equal(assign, pred.numpy())
     # the package's S = τ²(...)‖r‖², the code's √(...)·‖r‖: the same ranking, equal after the conversion
@@ -74,7 +54,7 @@ def test_gradnorm_filter_equals_the_code_in_float32():
 def test_text_counterparts_equal_the_code():
     from laicpkg.core.counterparts import concat_features, text_counterparts
 
-    E, _, R, _ = _case(2)
+    E, _, R, _ = noun_case(2, n_img=900, n_nouns=2000, C=15)
     R_pos = R[:300]
     tau = 0.006
     sim = torch.softmax(torch.from_numpy(E) @ torch.from_numpy(R_pos).T / tau, dim=1)
@@ -87,7 +67,7 @@ def test_text_counterparts_equal_the_code():
 def test_sic_semantic_space_equals_the_code():
     from laicpkg.methods.sic import SIC
 
-    E, _, R, _ = _case(3)
+    E, _, R, _ = noun_case(3, n_img=900, n_nouns=2000, C=15)
     gamma_u, gamma_r, K = 0.3, 60, 15
     model = SIC(K, gamma_u=gamma_u, gamma_r=gamma_r, order="intersect", kmeans_nredo=1,
                 progress=False).select_nouns(E, R)
@@ -107,7 +87,7 @@ def test_final_kmeans_equals_the_codes_faiss_call():
 
     from laicpkg.core.counterparts import concat_features, final_clustering, text_counterparts
 
-    E, _, R, K = _case(4, n_img=4200)
+    E, _, R, K = noun_case(4, n_img=4200, n_nouns=2000, C=15)
     X = concat_features(E, text_counterparts(E, R[:300], 0.006))
     km = faiss.Kmeans(X.shape[1], K, spherical=True, niter=300, nredo=20, seed=0, verbose=False)
     km.train(np.ascontiguousarray(X, dtype=np.float32))           # faiss' default: ≤ 256 points per centroid

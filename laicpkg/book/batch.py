@@ -190,9 +190,10 @@ def write_summary(records_dir, path, comparison_dir=None) -> Path:
     sections = ["# Results across datasets\n"]
     if seeded:
         table = comparison_table(seeded, order=[m for m in COMPARISON_METHODS if m in {r["method"] for r in seeded}])
-        h = headline(table.loc[[i for i in table.index if i[1] in rows]])
+        paper_rows = table.loc[[i for i in table.index if i[1] in rows]]
+        h = headline(paper_rows)
         png = path.with_name("summary_paper_vs_twin.png")
-        _save_figure(plot_paper_vs_twin_rows(table.loc[[i for i in table.index if i[1] in rows]]), png)
+        _save_figure(plot_paper_vs_twin_rows(paper_rows), png)
         holds = ", ".join(h["ordering_holds_on"]) or "none"
         sections.append(f"""```{{figure}} {png.name}
 :name: fig-results-paper-vs-twin
