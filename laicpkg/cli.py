@@ -240,6 +240,10 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     cal.add_argument("--acc-by", choices=ACC_KNOBS, default=ACC_KNOBS[0],
                      help="what lowers k-means ACC to the paper's: the ambiguity rho (some images lose their class "
                           "terms) or the image noise sigma with rho = 0 (errors spread over all classes) [ambiguity]")
+    cal.add_argument("--model", choices=("tree", "clip"), default=None,
+                     help="the generator to fit: tree (the first twins) or clip (sub-modes, the image cone, texts "
+                          "that follow WordNet only locally: CLIP's measured geometry) [$LAIC_TWIN_MODEL or tree]; "
+                          "--check and --remeasure use the twins of $LAIC_TWIN_MODEL")
     cal.add_argument("--remeasure", action="store_true",
                      help="measure the committed parameters again on the current generator and store the numbers "
                           "(after a change of the generator's arithmetic; no fitting)")
@@ -504,7 +508,7 @@ def _cmd_final_assign(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     from .book.tables import twin_baseline_table
-    from .features.twins import (TWINS_FILE, TWIN_SPECS, calibrate_task, check_calibration_file,
+    from .features.twins import (CALIBRATION_FILES, TWIN_SPECS, calibrate_task, check_calibration_file,
                                   check_calibration_options, get_twin, merge_calibrations, remeasure,
                                   write_calibration)
     from .run.grid import Task, execute
@@ -524,7 +528,13 @@ def _cmd_calibrate(args) -> int:
         if getattr(args, flag) < 1:
             raise ParameterError(f"--{flag} must be at least 1; got {getattr(args, flag)}")
     check_seed(args.seeds - 1, "--seeds - 1")
-    check_calibration_options(args.fit_nmi, args.acc_by)
+    from .features.twins import twin_model
+
+    if args.model and args.model != twin_model() and (args.check or args.remeasure):
+        raise ParameterError(f"--check and --remeasure use the twins of LAIC_TWIN_MODEL={twin_model()}; set it to "
+                             f"{args.model} instead of --model")
+    args.model = args.model or twin_model()
+    check_calibration_options(args.fit_nmi, args.acc_by, args.model)
     seeds = tuple(range(args.seeds))
     if args.check:
         from .features.geometry import geometry_table
@@ -541,7 +551,8 @@ def _cmd_calibrate(args) -> int:
                 geometry.to_csv(fh)
             print(f"wrote {args.geometry_out}")
         return 0
-    out = check_calibration_file(check_record_path(args.out or TWINS_FILE, what="the calibration")).resolve()
+    out = check_calibration_file(check_record_path(args.out or CALIBRATION_FILES[args.model],
+                                                                 what="the calibration")).resolve()
     grid = _grid_options(args)
     if grid is None:
         return 0
@@ -555,7 +566,7 @@ def _cmd_calibrate(args) -> int:
         return 0
     here = not (grid["workers"] or grid["scheduler"] or grid["cluster"])
     options = {"seeds": list(seeds), "steps": args.steps, "fit_nmi": args.fit_nmi, "acc_by": args.acc_by,
-               "out": str(out), "progress": here}
+               "model": args.model, "out": str(out), "progress": here}
     tasks = [Task(n, calibrate_task, {"name": n, **options}) for n in names]
     report = execute(tasks, desc="twins calibrated", **grid)
     for n in report.done:

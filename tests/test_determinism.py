@@ -13,13 +13,16 @@ from laicpkg.utils.fixedmath import fixed_dot, fixed_gram_argmax, fixed_mix, fix
 
 #: Digests of small twins and a preset, generated on the project machine (OpenBLAS Haswell kernels, 2 threads);
 #: with BLAS in the generators, OpenBLAS' Prescott kernels gave another digest for the DTD twin.
-COMMITTED = {"twin-cifar20": "c6f3d59bb5a0dc87", "twin-dtd": "93cd45b0c73f5846", "synthetic-dogs": "413c1bfca9b7d195"}
+COMMITTED = {"twin-cifar20": "c6f3d59bb5a0dc87", "twin-dtd": "93cd45b0c73f5846", "synthetic-dogs": "413c1bfca9b7d195",
+             "clip-dogs": "7f8e44b8276a1e3a"}
 
 SCRIPT = """
 import json
+from dataclasses import replace
 from laicpkg.features.synthetic import make_synthetic
-from laicpkg.features.twins import make_twin
-print(json.dumps({"twin-cifar20": make_twin("twin-cifar20", seed=1, n_train=300, n_test=200, dim=32).digest(),
+from laicpkg.features.twins import CLIP_DEFAULTS, _base_specs, make_twin
+clip = replace(_base_specs()["twin-imagenet-dogs"], **CLIP_DEFAULTS)
+print(json.dumps({"clip-dogs": make_twin(clip, seed=0, n_train=300, n_test=200, dim=32).digest(),"twin-cifar20": make_twin("twin-cifar20", seed=1, n_train=300, n_test=200, dim=32).digest(),
                   "twin-dtd": make_twin("twin-dtd", seed=0, n_train=300, n_test=200, dim=32).digest(),
                   "synthetic-dogs": make_synthetic("synthetic-dogs", seed=0, n_train=300, n_test=150, n_nouns=2000,
                                                    dim=32).digest()}))
@@ -37,6 +40,12 @@ def test_small_twins_have_their_committed_digests():
     assert make_twin("twin-dtd", seed=0, n_train=300, n_test=200, dim=32).digest() == COMMITTED["twin-dtd"]
     assert make_synthetic("synthetic-dogs", seed=0, n_train=300, n_test=150, n_nouns=2000,
                           dim=32).digest() == COMMITTED["synthetic-dogs"]
+    from dataclasses import replace
+
+    from laicpkg.features.twins import CLIP_DEFAULTS, _base_specs
+
+    clip = replace(_base_specs()["twin-imagenet-dogs"], **CLIP_DEFAULTS)  # the clip model: same bits everywhere too
+    assert make_twin(clip, seed=0, n_train=300, n_test=200, dim=32).digest() == COMMITTED["clip-dogs"]
 
 
 @pytest.mark.slow

@@ -237,13 +237,15 @@ NN_TARGETS = {"twin-cifar10": (91.9, "CIFAR-10, ViT-B/32 LAION-400M, ModelFlow")
               "twin-cifar20": (70.8, "CIFAR-100's 100 classes (a lower bound for its 20 superclasses), ModelFlow")}
 
 
-def twin_geometry(name: str, seed: int = 0) -> dict:
-    """:func:`image_geometry` of a twin (data seed ``seed``) and :func:`text_geometry` of its noun features for
-    the LVIS reference's unambiguous synsets (the twin's pool holds every WordNet noun synset)."""
+def twin_geometry(name, seed: int = 0) -> dict:
+    """:func:`image_geometry` of a twin (a name or a TwinSpec; data seed ``seed``) and :func:`text_geometry` of
+    its noun features for the LVIS reference's unambiguous synsets (the twin's pool holds every WordNet noun
+    synset)."""
     from .concepts import wordnet_graph
     from .twins import make_twin
 
     data = make_twin(name, seed=seed)
+    name = getattr(name, "name", name)
     out = image_geometry(data.E_train, data.y_train, data.E_test, data.y_test, data.class_text)
     lvis = lvis_reference()
     graph = wordnet_graph()
@@ -255,14 +257,15 @@ def twin_geometry(name: str, seed: int = 0) -> dict:
 
 
 def geometry_table(names, seeds=(0,)) -> "pd.DataFrame":
-    """Each twin's statistics (mean over the data ``seeds``) beside the real CLIP reference and the targets:
+    """Each twin's (``names``: twin names or TwinSpecs) statistics (mean over the data ``seeds``) beside the real CLIP reference and the targets:
     one row per (twin, statistic) with the twin's value, the target, its source and whether it holds."""
     import pandas as pd
 
     ref = reference_statistics()
     rows = []
-    for name in names:
-        runs = [twin_geometry(name, s) for s in seeds]
+    for twin in names:
+        runs = [twin_geometry(twin, s) for s in seeds]
+        name = getattr(twin, "name", twin)
         mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
         for stat, value in mean.items():
             target = GEOMETRY_TARGETS.get(stat)

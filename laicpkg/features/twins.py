@@ -23,6 +23,32 @@ synset ``s``, ``o_img`` and ``o_txt`` two orthogonal modality offsets (CLIP's mo
 * the class-name text feature (zero-shot, Eq. 1): ``normalise(g·o_txt + c̄_k)`` with ``c̄_k`` the
   mean concept of the class's synsets.
 
+The clip model (``model="clip"``; issue "Twins with CLIP's measured geometry") replaces the noise model above
+by the structure real CLIP features show (``laicpkg.features.geometry`` measures it on shipped real features):
+
+* **local text**: the concepts are drawn with a large ``spread`` (1.5: a child keeps cos ≈ 0.55 of its parent),
+  so text similarity follows WordNet among close relatives only; a word's own component ``τ`` is added,
+  ``L_s = normalise(c(s) + τ·ε_s/√d)``; a noun ``r_s = normalise(g_t·o_txt + h·m + L_s)``; the class text
+  is the class synset's noun text (the mean ``L`` of a class's synsets);
+* **sub-modes**: each class has ``S`` sub-modes; a sub-mode is the class concept (one of its synsets',
+  ``normalise(c̄_k + η·c(s))``, where a class has several: CIFAR-20's superclasses) or, with probability
+  ``hyponym_share``, a hyponym's (``normalise(c̄_k + η·c(s))``: a Maltese dog among dogs), and with
+  probability ``submode_lean`` it leans toward one of the ``lean_partners`` nearest classes by U(0, 1)
+  (zero-shot's errors then come in whole sub-modes, as CLIP's do);
+* **shared appearance modes**: every sub-mode takes one of ``Q = nuisance_pool`` offsets shared by all
+  classes (backgrounds, poses), drawn on ``M = basis_dim`` directions with variances ``λ_j ∝ j^−decay``;
+  an image adds its own spread ``ν`` on the same basis and a little isotropic noise ``σ``: few directions carry
+  the variance (CLIP's participation ratio), and images of different classes in one mode are neighbours
+  (1-NN below 100 where an image leans toward another class);
+* **the cone**: a common image offset ``g_i·o_img`` and a direction ``m`` shared by images and texts
+  (``h``), so images have CLIP's mean cosine (≈ 0.5) and unrelated image–text pairs CLIP's cosine (≈ 0.16);
+* an image of class ``k`` in sub-mode ``j``: ``x = normalise(g_i·o_img + h·m + w_s·((1 − ℓ)·s_kj + ℓ·c̄_p)
+  + w_a·a_k + ζ·o_q(kj) + ν·Bz + σ·ε/√d)`` with ``ℓ = ρ_i·U(0, 1)`` toward a partner ``p``.
+
+Calibration (``laic calibrate --model clip``) fits three parameters per twin to the paper's CLIP rows: the
+number of lean partners to zero-shot NMI, ζ to k-means ACC and ρ_i to zero-shot ACC (w_a where ζ = 0 is not
+enough); the rest are fixed by the geometry targets (:data:`CLIP_DEFAULTS`, the TwinSpec defaults).
+
 Ground-truth positives are the class synsets and their hyponym closure: defined by WordNet,
 not by the generator. The calibrated generator parameters of each twin (``laic calibrate``)
 are committed in ``data/twins.json``; the calibration looks only at CLIP k-means and
@@ -31,6 +57,7 @@ zero-shot (:func:`baseline_scores`), never at a LaIC method.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
@@ -47,14 +74,47 @@ from .container import LaICData
 __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
            "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE", "class_positives",
            "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options", "remeasure",
-           "read_calibrations", "check_calibration_file"]
+           "read_calibrations", "check_calibration_file", "MODELS", "CLIP_PARAMS", "CLIP_DEFAULTS", "CALIBRATION_FILES",
+    "twin_model", "nearest_class_lists", "calibrated_twins"]
 
-TWINS_FILE = Path(__file__).with_name("data") / "twins.json"
+#: The calibration files of the two generators: ``twins.json`` the tree model's, ``twins_clip.json`` the clip
+#: model's. ``LAIC_TWIN_MODEL`` (``tree`` or ``clip``) says whose parameters the twins are drawn with.
+CALIBRATION_FILES = {"tree": Path(__file__).with_name("data") / "twins.json",
+                     "clip": Path(__file__).with_name("data") / "twins_clip.json"}
+MODEL_ENV = "LAIC_TWIN_MODEL"
+
+
+def twin_model() -> str:
+    """The generator the twins are drawn with in this process: ``$LAIC_TWIN_MODEL`` or "tree"."""
+    model = os.environ.get(MODEL_ENV, "tree") or "tree"
+    if model not in CALIBRATION_FILES:
+        raise ParameterError(f"{MODEL_ENV} must be one of {', '.join(CALIBRATION_FILES)}; got {model!r}")
+    return model
+
+
+TWINS_FILE = CALIBRATION_FILES[twin_model()]
+
+#: The generators a twin can use: "tree" (the first twins: concepts down the WordNet tree, isotropic noise) and
+#: "clip" (sub-modes, shared appearance modes, the image cone, texts that follow WordNet only locally).
+MODELS = ("tree", "clip")
 
 #: The global generator parameters a calibration may change (the rest is the dataset's identity).
 GENERATOR_PARAMS = ("semantic_weight", "appearance_weight", "ambiguity", "confusion", "confusion_appearance",
                     "nuisance_weight", "nuisance_kind", "nuisance_modes", "image_noise", "text_noise", "spread",
                     "hyponym_share", "modality_gap")
+
+#: The parameters of the "clip" model (:func:`_clip_images`); a calibration of it stores these.
+CLIP_PARAMS = ("model", "semantic_weight", "appearance_weight", "image_noise", "text_noise", "spread",
+               "hyponym_share", "image_gap", "text_gap", "shared_weight", "submodes", "hyponym_weight",
+               "submode_lean", "lean_partners", "image_lean", "nuisance_pool", "basis_dim", "basis_decay",
+               "mode_offset", "mode_noise")
+
+#: The "clip" model's starting values, set from the measured geometry of real CLIP features (book chapter
+#: "What the twins model"), never from a LaIC method: the concept spread and lexical noise give the LVIS texts'
+#: weak dependence on WordNet distance (Spearman 0.18 against 0.11) at their mean cosine (0.722 against 0.727);
+#: the offsets give the COCO images' cone (mean cosine ≈ 0.5) and image–caption cosines (≈ 0.31 / 0.16).
+CLIP_DEFAULTS = {"model": "clip", "spread": 1.5, "text_noise": 0.5, "semantic_weight": 0.6, "appearance_weight": 0.0,
+                 "image_noise": 0.25, "hyponym_share": 0.5}
 
 
 @dataclass(frozen=True)
@@ -80,6 +140,21 @@ class TwinSpec:
     spread: float = 0.5                # of the concept geometry
     hyponym_share: float = 0.5
     modality_gap: float = 1.0          # g
+    # --- the "clip" model (see _clip_world / _clip_images): CLIP's measured geometry ---
+    model: str = "tree"                # "tree": the first twins' model above; "clip": sub-modes, cone, local text
+    image_gap: float = 0.55            # g_i: the images' common offset (the cone, the modality gap)
+    text_gap: float = 1.5              # g_t: the texts' common offset
+    shared_weight: float = 0.6         # h: a direction images and texts share (image–text cosine of unrelated pairs)
+    submodes: int = 50                 # S: sub-modes per class
+    hyponym_weight: float = 0.7        # η: how much of a hyponym sub-mode's concept is the hyponym's own
+    submode_lean: float = 0.1          # p: share of sub-modes that lean toward a similar class
+    lean_partners: int = 3             # the nearest classes a lean goes toward (one drawn per sub-mode or image)
+    image_lean: float = 0.4            # ρ_i: an image leans toward a similar class by ρ_i·U(0, 1)
+    nuisance_pool: int = 16            # Q: appearance modes shared by all classes (a sub-mode takes one)
+    basis_dim: int = 64                # M: directions of the shared basis
+    basis_decay: float = 1.0           # λ_j ∝ j^(−decay): the basis directions' variances
+    mode_offset: float = 0.38          # ζ: size of an appearance mode's offset
+    mode_noise: float = 0.5            # ν: an image's own spread along the shared basis
     baseline_kmeans: tuple = (300, 20)  # (iterations, restarts) of CLIP k-means in the calibration
     reduced_train: str = ""            # why n_train is below the real dataset's, if it is
     notes: str = ""
@@ -193,6 +268,136 @@ def _positives(graph, classes: list) -> list:
     return out
 
 
+def _orthonormal(rng, n: int, d: int) -> np.ndarray:
+    """``n`` orthonormal random directions (Gram–Schmidt in fixed order)."""
+    out = []
+    for v in rng.standard_normal((n, d)):
+        for u in out:
+            v = v - fixed_dot(v, u) * u
+        out.append(_unit(v[None])[0])
+    return np.stack(out)
+
+
+def nearest_class_lists(centre: np.ndarray, n: int) -> np.ndarray:
+    """For every class, the ``n`` other classes whose centres are nearest (cosine), nearest first: where the
+    "clip" model's leaning sub-modes and images go (fixed order; ties to the lower index)."""
+    K = centre.shape[0]
+    n = max(1, min(n, K - 1))
+    out = np.empty((K, n), dtype=np.int64)
+    for k in range(K):
+        sim = fixed_dot(centre, centre[k])
+        sim[k] = -np.inf
+        out[k] = np.argsort(-sim, kind="stable")[:n]
+    return out
+
+
+def _lexical(spec: TwinSpec, C: np.ndarray, seed: int, rows=None) -> np.ndarray:
+    """The "clip" model's text concepts ``L_s = normalise(c(s) + τ·ε_s/√d)`` of synsets ``rows`` (all when None):
+    the tree concept with a word's own component (what a text encoder adds beyond the taxonomy). Drawn in
+    fixed chunks from their own stream, so a row is the same whichever rows are asked for."""
+    rng = np.random.default_rng([seed, 0x7e47])
+    n, d = C.shape
+    want = np.arange(n) if rows is None else np.asarray(rows)
+    out = np.empty((want.size, d), dtype=np.float64)
+    for a in range(0, n, 16384):
+        b = min(a + 16384, n)
+        eps = rng.standard_normal((b - a, d))
+        sel = np.flatnonzero((want >= a) & (want < b))
+        if sel.size:
+            out[sel] = _unit(C[want[sel]] + spec.text_noise * eps[want[sel] - a] / np.sqrt(d))
+    return out
+
+
+@dataclass
+class _ClipWorld:
+    """One data seed of the "clip" model: offsets, class centres and texts, sub-modes, the shared basis."""
+
+    o_img: np.ndarray
+    o_txt: np.ndarray
+    shared: np.ndarray
+    centre: np.ndarray       # (K, d) c̄_k
+    class_text: np.ndarray   # (K, d)
+    near: np.ndarray         # (K, lean_partners)
+    basis: np.ndarray        # (M, d) √λ_j-scaled shared directions
+    sub_sem: np.ndarray      # (K, S, d) a sub-mode's concept
+    sub_mode: np.ndarray     # (K, S) its appearance mode
+    pool: np.ndarray         # (Q, d) the appearance modes' offsets
+    appearance: np.ndarray   # (K, d)
+
+
+def _clip_world(spec: TwinSpec, seed: int, C: np.ndarray, classes: list, members: list, rng) -> _ClipWorld:
+    """Draw the "clip" model's world (module docstring, "The clip model")."""
+    d, K, S = spec.dim, spec.n_classes, spec.submodes
+    o_img, o_txt, shared = _orthonormal(rng, 3, d)
+    centre = _class_centres(C, classes)
+    flat = np.concatenate([np.asarray(syn) for syn in classes])
+    lex_rows = _lexical(spec, C, seed, flat)
+    ends = np.cumsum([len(syn) for syn in classes])
+    lex = _unit(np.stack([lex_rows[e - len(syn):e].mean(0) for syn, e in zip(classes, ends)]))
+    class_text = _unit(spec.text_gap * o_txt + spec.shared_weight * shared + lex)
+    near = nearest_class_lists(centre, spec.lean_partners)
+    lam = np.arange(1, spec.basis_dim + 1, dtype=np.float64) ** -spec.basis_decay
+    basis = _directions(rng, spec.basis_dim, d) * np.sqrt(lam / lam.sum())[:, None]
+    pool = fixed_mix(rng.standard_normal((spec.nuisance_pool, spec.basis_dim)), basis)
+    sub_sem = np.empty((K, S, d))
+    sub_mode = np.empty((K, S), dtype=np.int64)
+    for k, (own, hyp) in enumerate(members):
+        is_hyp = (rng.random(S) < spec.hyponym_share) & (hyp.size > 0)
+        pick = rng.choice(hyp, S) if hyp.size else np.zeros(S, dtype=np.int64)
+        base = centre[k]
+        if own.size > 1:  # a class of several synsets (CIFAR-20's superclasses): a sub-mode shows one of them
+            base = _unit(centre[k] + spec.hyponym_weight * C[rng.choice(own, S)])
+        sem = np.where(is_hyp[:, None], _unit(centre[k] + spec.hyponym_weight * C[pick]), base)
+        leans = rng.random(S) < spec.submode_lean
+        amount = rng.random((S, 1))
+        partner = near[k, rng.integers(0, near.shape[1], S)]
+        sub_sem[k] = np.where(leans[:, None], _unit((1 - amount) * sem + amount * centre[partner]), sem)
+        sub_mode[k] = rng.integers(0, spec.nuisance_pool, S)
+    appearance = _directions(rng, K, d)
+    return _ClipWorld(o_img, o_txt, shared, centre, class_text, near, basis, sub_sem, sub_mode, pool, appearance)
+
+
+def _clip_images(spec: TwinSpec, n: int, w: _ClipWorld, rng):
+    """``n`` image features of the "clip" model and their labels: an image of class ``k`` in sub-mode ``j``,
+    ``x = normalise(g_i·o_img + h·m + w_s·((1 − ℓ)·s_kj + ℓ·c̄_p) + w_a·a_k + ζ·o_q(kj) + ν·Bz + σ·ε/√d)``."""
+    d, K, S = spec.dim, spec.n_classes, spec.submodes
+    y = rng.permutation(np.arange(n) % K)
+    x = np.empty((n, d), dtype=np.float32)
+    for a in range(0, n, 8192):
+        yb = y[a:a + 8192]
+        j = rng.integers(0, S, yb.size)
+        lean = spec.image_lean * rng.random((yb.size, 1))
+        partner = w.near[yb, rng.integers(0, w.near.shape[1], yb.size)]
+        sem = (1 - lean) * w.sub_sem[yb, j] + lean * w.centre[partner]
+        xb = (spec.image_gap * w.o_img + spec.shared_weight * w.shared + spec.semantic_weight * sem
+              + spec.appearance_weight * w.appearance[yb] + spec.mode_offset * w.pool[w.sub_mode[yb, j]]
+              + spec.mode_noise * fixed_mix(rng.standard_normal((yb.size, spec.basis_dim)), w.basis)
+              + spec.image_noise * rng.standard_normal((yb.size, d)) / np.sqrt(d))
+        x[a:a + yb.size] = _unit(xb)
+    return x, y.astype(np.int64)
+
+
+def _clip_twin(spec: TwinSpec, seed: int, test_only: bool):
+    """Features of the "clip" model: (E_train, y_train, E_test, y_test, R, class_text)."""
+    rng = np.random.default_rng([seed, 0xc11b])
+    graph = wordnet_graph()
+    C = _concepts(spec.dim, spec.spread, seed)
+    classes = _class_synsets(spec, graph)
+    closures = _positives(graph, classes)
+    members = [(np.asarray(syn), np.setdiff1d(cl, syn)) for syn, cl in zip(classes, closures)]
+    w = _clip_world(spec, seed, C, classes, members, rng)
+    E_test, y_test = _clip_images(spec, spec.n_test, w, rng)
+    if test_only:
+        return E_test[:0], y_test[:0], E_test, y_test, None, w.class_text
+    E_train, y_train = _clip_images(spec, spec.n_train, w, rng)
+    R = np.empty(C.shape, dtype=np.float32)
+    lex = _lexical(spec, C, seed)
+    for a in range(0, len(graph), 16384):
+        b = min(a + 16384, len(graph))
+        R[a:b] = _unit(spec.text_gap * w.o_txt + spec.shared_weight * w.shared + lex[a:b])
+    return E_train, y_train, E_test, y_test, R, w.class_text
+
+
 def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, **overrides) -> LaICData:
     """Draw one twin (see the module docstring); ``test_only`` skips the train split and the nouns
     (what the baselines need, for calibration)."""
@@ -200,23 +405,30 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
     if overrides:
         spec = replace(spec, **overrides)
     seed = check_int(seed, "seed", minimum=0)
-    graph, C, o_img, o_txt, appearance, nuisance, rng = _world(spec, seed)
+    if spec.model not in MODELS:
+        raise ParameterError(f"unknown twin model {spec.model!r}; choose one of {', '.join(MODELS)}")
+    graph = wordnet_graph()
     classes = _class_synsets(spec, graph)
     closures = _positives(graph, classes)
-    # semantic synsets of a class: (the class synsets, their strict hyponyms)
-    members = [(np.asarray(syn), np.setdiff1d(cl, syn)) for syn, cl in zip(classes, closures)]
-    class_text = _unit(spec.modality_gap * o_txt + _class_centres(C, classes))
-    E_test, y_test = _images(spec, spec.n_test, C, members, o_img, appearance, nuisance, rng)
+    if spec.model == "clip":
+        E_train, y_train, E_test, y_test, R, class_text = _clip_twin(spec, seed, test_only)
+    else:
+        graph, C, o_img, o_txt, appearance, nuisance, rng = _world(spec, seed)
+        # semantic synsets of a class: (the class synsets, their strict hyponyms)
+        members = [(np.asarray(syn), np.setdiff1d(cl, syn)) for syn, cl in zip(classes, closures)]
+        class_text = _unit(spec.modality_gap * o_txt + _class_centres(C, classes))
+        E_test, y_test = _images(spec, spec.n_test, C, members, o_img, appearance, nuisance, rng)
+        if not test_only:
+            E_train, y_train = _images(spec, spec.n_train, C, members, o_img, appearance, nuisance, rng)
+            R = np.empty_like(C)
+            for a in range(0, len(graph), 16384):
+                b = min(a + 16384, len(graph))
+                R[a:b] = _unit(spec.modality_gap * o_txt + C[a:b]
+                               + spec.text_noise * rng.standard_normal((b - a, spec.dim)) / np.sqrt(spec.dim))
     if test_only:
         E_train, y_train = E_test[:0], y_test[:0]
         R, names, noun_class = class_text, list(spec.class_names), np.arange(spec.n_classes)
     else:
-        E_train, y_train = _images(spec, spec.n_train, C, members, o_img, appearance, nuisance, rng)
-        R = np.empty_like(C)
-        for a in range(0, len(graph), 16384):
-            b = min(a + 16384, len(graph))
-            R[a:b] = _unit(spec.modality_gap * o_txt + C[a:b]
-                           + spec.text_noise * rng.standard_normal((b - a, spec.dim)) / np.sqrt(spec.dim))
         names = [graph.lemmas[i][0] for i in range(len(graph))]
         noun_class = np.full(len(graph), -1, dtype=np.int64)
         for k, cl in enumerate(closures):
@@ -394,17 +606,24 @@ def _base_specs() -> dict:
     ]}
 
 
-def _load_calibrated() -> dict:
+def calibrated_twins(model: str) -> dict:
+    """The twins by name with the committed calibration of generator ``model`` (:data:`CALIBRATION_FILES`);
+    a twin without one has the model's uncalibrated parameters (for "clip": :data:`CLIP_DEFAULTS`)."""
+    if model not in CALIBRATION_FILES:
+        raise ParameterError(f"unknown twin model {model!r}; choose one of {', '.join(CALIBRATION_FILES)}")
     specs = _base_specs()
-    if TWINS_FILE.is_file():
-        for name, entry in json.loads(TWINS_FILE.read_text()).items():
+    if model == "clip":
+        specs = {name: replace(spec, **CLIP_DEFAULTS) for name, spec in specs.items()}
+    path = CALIBRATION_FILES[model]
+    if path.is_file():
+        for name, entry in json.loads(path.read_text()).items():
             if name in specs:
                 specs[name] = replace(specs[name], **entry["params"], calibration=entry)
     return specs
 
 
-#: The twins by name, with the calibrated generator parameters of ``data/twins.json``.
-TWIN_SPECS = _load_calibrated()
+#: The twins by name, with the calibrated generator parameters of the model ``$LAIC_TWIN_MODEL`` names.
+TWIN_SPECS = calibrated_twins(twin_model())
 
 #: The book's default datasets (results pages, comparison chapter): the seven twins of GradNorm's
 #: Tables 1–2 other than ImageNet-1K's, whose runs take hours on the project's machines.
@@ -473,9 +692,14 @@ def _zero_shot_fitter(target: float, seeds, steps: int, hi: float = 4.0):
     return lambda spec: _bisect(spec, "semantic_weight", 0.0, hi, "zeroshot", target, seeds, steps)[0]
 
 
-def check_calibration_options(fit_nmi: bool, acc_by: str) -> None:
+def check_calibration_options(fit_nmi: bool, acc_by: str, model: str = "tree") -> None:
     """Raise :class:`ParameterError` for options :func:`calibrate` cannot combine (checked by ``laic calibrate``
     before any task starts)."""
+    if model not in MODELS:
+        raise ParameterError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    if model == "clip" and (fit_nmi or acc_by != ACC_KNOBS[0]):
+        raise ParameterError("--fit-nmi and --acc-by are options of the tree model; the clip model fits its own "
+                             "parameters (ρ_i to zero-shot ACC, ζ to k-means ACC)")
     if acc_by not in ACC_KNOBS:
         raise ParameterError(f"acc_by must be one of {', '.join(ACC_KNOBS)}; got {acc_by!r}")
     if acc_by == "noise" and fit_nmi:
@@ -484,7 +708,7 @@ def check_calibration_options(fit_nmi: bool, acc_by: str) -> None:
 
 
 def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi: bool = False,
-              acc_by: str = "ambiguity", progress: bool = True) -> dict:
+              acc_by: str = "ambiguity", model: str = "tree", progress: bool = True) -> dict:
     """Fit the twin's generator to the paper's CLIP baseline rows (GradNorm Tables 1–2, ViT-B/32).
 
     k-means ACC is matched by the ambiguity ``ρ`` (an image's class terms are scaled by ``1 − ρ·U(0, 1)``,
@@ -505,13 +729,19 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
 
     from .datasets import get_dataset_spec
 
-    check_calibration_options(fit_nmi, acc_by)
+    check_calibration_options(fit_nmi, acc_by, model)
     if isinstance(spec, str):  # start from the uncalibrated twin: the result does not depend on an earlier one
         get_twin(spec)
         spec = _base_specs()[spec]
     paper = get_dataset_spec(spec.dataset).paper
     target = {"kmeans": paper["CLIP (k-means)"], "zeroshot": paper["CLIP (zero-shot)"]}
     km, zs = target["kmeans"]["ACC"], target["zeroshot"]["ACC"]
+    if model == "clip":
+        spec = replace(spec, **CLIP_DEFAULTS)
+        with tqdm(total=2 * steps, desc=f"calibrating {spec.name}", unit="k-means fit", disable=not progress) as bar:
+            spec = _calibrate_clip(spec, km, zs, seeds, steps, bar, zs_nmi=target["zeroshot"]["NMI"])
+        return {"params": {p: getattr(spec, p) for p in CLIP_PARAMS}, "seeds": list(seeds), "steps": steps,
+                "model": "clip", **_evaluation(spec, seeds, target)}
     total = 2 * steps * (2 * NMI_ROUNDS * steps if fit_nmi else 1)
     with tqdm(total=total, desc=f"calibrating {spec.name}", unit="k-means fit", disable=not progress) as bar:
         if acc_by == "noise":
@@ -548,6 +778,58 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
             spec = fit_acc(spec)
     return {"params": {p: getattr(spec, p) for p in GENERATOR_PARAMS}, "seeds": list(seeds), "steps": steps,
             "fit_nmi": fit_nmi, "acc_by": acc_by, **_evaluation(spec, seeds, target)}
+
+
+#: Search ranges of the "clip" model's calibration: the image lean ρ_i (zero-shot ACC), the appearance modes'
+#: offset ζ (k-means ACC) and, where ζ = 0 leaves k-means below the paper, the class appearance w_a.
+CLIP_RANGES = {"image_lean": (0.0, 1.5), "mode_offset": (0.0, 1.5), "appearance_weight": (0.0, 1.5)}
+
+
+#: The numbers of nearest classes a lean may go toward that the NMI fit tries (where the errors go: few
+#: partners concentrate them, which raises NMI at a given ACC; many spread them).
+PARTNER_GRID = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
+
+
+def _fit_partners(spec: TwinSpec, fit_zs, target_nmi: float, seeds, bar=None) -> TwinSpec:
+    """The number of lean partners whose zero-shot NMI, at zero-shot ACC fitted by ``fit_zs``, is nearest
+    ``target_nmi`` (a grid search of :data:`PARTNER_GRID`; zero-shot needs no k-means, so this is cheap)."""
+    best = None
+    for n in (p for p in PARTNER_GRID if p < spec.n_classes):
+        trial = fit_zs(replace(spec, lean_partners=n))
+        nmi = mean_baseline_scores(trial, seeds, ("zeroshot",))["zeroshot"]["NMI"]
+        if bar is not None:
+            bar.set_postfix({"lean_partners": n, "zeroshot NMI": f"{nmi:.1f}"})
+        if best is None or abs(nmi - target_nmi) < abs(best[1] - target_nmi):
+            best = (trial, nmi)
+        if nmi < target_nmi - TOLERANCE["NMI"]:  # more partners only spread the errors further
+            break
+    return best[0]
+
+
+def _calibrate_clip(spec: TwinSpec, km: float, zs: float, seeds, steps: int, bar, zs_nmi=None) -> TwinSpec:
+    """The "clip" model's fit: with ``zs_nmi``, first the number of lean partners to zero-shot NMI
+    (:func:`_fit_partners`); then ζ bisected to k-means ACC, at every trial ρ_i first bisected to zero-shot
+    ACC (the image lean moves zero-shot's errors, the shared appearance modes k-means'; where zero-shot stays
+    below the paper with ρ_i = 0, the share of leaning sub-modes p is lowered instead); where k-means stays
+    below the paper even at the smallest ζ, the class appearance w_a (looks k-means can use, text cannot) too."""
+    def fit_zs(trial):
+        fitted, gap = _bisect(trial, "image_lean", *CLIP_RANGES["image_lean"], "zeroshot", zs, seeds, steps + 2,
+                              increasing=False)
+        if gap < -TOLERANCE["ACC"] / 2 and fitted.image_lean < 0.05:  # zero-shot too poor with no image lean:
+            fitted, _ = _bisect(replace(fitted, image_lean=0.0), "submode_lean", 0.0, trial.submode_lean,
+                                "zeroshot", zs, seeds, steps + 2, increasing=False)  # fewer leaning sub-modes
+        return fitted
+
+    if zs_nmi is not None:
+        spec = _fit_partners(spec, fit_zs, zs_nmi, seeds, bar)
+    spec, gap = _bisect(spec, "mode_offset", *CLIP_RANGES["mode_offset"], "kmeans", km, seeds, steps, bar,
+                        increasing=False, inner=fit_zs)
+    if gap < -TOLERANCE["ACC"] / 2:  # k-means below the paper even with the smallest ζ tried
+        spec, _ = _bisect(spec, "appearance_weight", *CLIP_RANGES["appearance_weight"], "kmeans", km, seeds, steps,
+                          bar, inner=fit_zs)
+    else:
+        bar.update(steps)
+    return spec
 
 
 def _evaluation(spec: TwinSpec, seeds, target: dict) -> dict:
@@ -640,14 +922,15 @@ def write_calibration(name: str, entry: dict, path=TWINS_FILE) -> Path:
 
 
 def calibrate_task(name: str, *, seeds, steps: int, out, fit_nmi: bool = False, acc_by: str = "ambiguity",
-                   progress: bool = False) -> dict:
+                   model: str = "tree", progress: bool = False) -> dict:
     """One twin's calibration as a grid task (``laic calibrate``, here or on ``--workers/--scheduler/--cluster``):
     stored in the calibration file ``out`` as soon as it is done, so an interrupted multi-twin calibration keeps
     the twins it finished. Returns the entry with the task's status."""
     import time
 
     t0 = time.perf_counter()
-    entry = calibrate(name, seeds=tuple(seeds), steps=steps, fit_nmi=fit_nmi, acc_by=acc_by, progress=progress)
+    entry = calibrate(name, seeds=tuple(seeds), steps=steps, fit_nmi=fit_nmi, acc_by=acc_by, model=model,
+                      progress=progress)
     write_calibration(name, entry, out)
     return {"status": "done", "seconds": time.perf_counter() - t0, "entry": entry}
 

@@ -49,7 +49,10 @@ def _data_source(config: RunConfig, data) -> dict:
     if config.features:
         return {"features": config.features, "model": config.model, "pretrained": config.pretrained,
                 "nouns": config.nouns, "prompts": config.prompts}
-    return {"generator": data.meta.get("generator", "cache"), "data_seed": config.data_seed}
+    source = {"generator": data.meta.get("generator", "cache"), "data_seed": config.data_seed}
+    if data.meta.get("model", "tree") != "tree":  # a twin of the clip model (the tree model's records predate it)
+        source["twin_model"] = data.meta["model"]
+    return source
 
 
 def record_head(config: RunConfig, data) -> dict:

@@ -1,0 +1,198 @@
+"""The "clip" twin model: sub-modes, shared appearance modes, the image cone and texts that follow WordNet only
+locally; its calibration; the committed clip twins against the geometry targets of real CLIP features."""
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from laicpkg.cli import main
+from laicpkg.features import geometry as g
+from laicpkg.features.concepts import wordnet_graph
+from laicpkg.features.twins import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, DEFAULT_TWINS, TOLERANCE,
+                                    _base_specs, baseline_scores, calibrate, calibrated_twins, make_twin,
+                                    nearest_class_lists)
+
+
+def _clip(name="twin-imagenet-dogs", **kw):
+    return replace(_base_specs()[name], **{**CLIP_DEFAULTS, **kw})
+
+
+def _small(name="twin-imagenet-dogs", **kw):
+    return _clip(name, n_train=300, n_test=300, dim=64, **kw)
+
+
+def test_same_seed_same_clip_twin_and_test_only_matches():
+    a, b = make_twin(_small(), seed=3), make_twin(_small(), seed=3)
+    assert a.digest() == b.digest()
+    t = make_twin(_small(), seed=3, test_only=True)
+    np.testing.assert_array_equal(t.E_test, a.E_test)
+    np.testing.assert_array_equal(t.class_text, a.class_text)
+    assert not np.array_equal(make_twin(_small(), seed=4).E_test, a.E_test)
+    assert a.meta["model"] == "clip"
+
+
+def test_the_class_text_is_the_class_nouns_text():
+    """Zero-shot's class text and the class synset's noun in the pool are one text (one synset per class)."""
+    spec = _small()
+    d = make_twin(spec, seed=0)
+    graph = wordnet_graph()
+    for k, (_, wnids) in enumerate(spec.classes):
+        np.testing.assert_allclose(d.R[graph.synset(wnids[0])], d.class_text[k], atol=1e-6)
+        assert d.positive_mask[graph.synset(wnids[0])]
+
+
+def test_nearest_class_lists_in_order():
+    centre = np.array([[1, 0, 0], [0.9, 0.1, 0], [0.5, 0.5, 0], [0, 0, 1]], float)
+    centre /= np.linalg.norm(centre, axis=1, keepdims=True)
+    assert nearest_class_lists(centre, 2).tolist() == [[1, 2], [0, 2], [1, 0], [0, 1]]  # ties: the lower index
+    assert nearest_class_lists(centre, 99).shape == (4, 3)
+
+
+def test_clip_twin_has_clips_cone_and_image_text_cosines_and_the_tree_twin_does_not():
+    spec = _clip("twin-cifar10", n_train=2000, n_test=2000)
+    d = make_twin(spec, seed=0)
+    stats = g.image_geometry(d.E_train, d.y_train, d.E_test, d.y_test, d.class_text)
+    for stat in ("image-image cosine", "image participation ratio", "image-own class text cosine",
+                 "image-other class text cosine"):
+        assert g.GEOMETRY_TARGETS[stat].holds(stats[stat]), (stat, stats[stat])
+    tree = make_twin(replace(_base_specs()["twin-cifar10"], n_train=2000, n_test=2000, image_noise=16.0), seed=0)
+    tstats = g.image_geometry(tree.E_train, tree.y_train, tree.E_test, tree.y_test, tree.class_text)
+    assert not g.GEOMETRY_TARGETS["image-image cosine"].holds(tstats["image-image cosine"])
+
+
+def test_clip_text_follows_wordnet_only_locally():
+    """On the LVIS reference's 628 unambiguous synsets: the clip model's noun cosines barely follow WordNet's hop
+    distance (Spearman ≤ 0.35, as real CLIP text's 0.11), the tree model's strongly (0.9)."""
+    lvis, graph = g.lvis_reference(), wordnet_graph()
+    ids = [graph.index[lvis.offsets[r]] for r in lvis.single_sense()]
+    D = g.hop_distances(graph, ids)
+    clip = g.text_geometry(make_twin(_clip("twin-cifar10", n_train=10, n_test=10), seed=0).R[ids], D)
+    tree = g.text_geometry(make_twin(replace(_base_specs()["twin-cifar10"], n_train=10, n_test=10), seed=0).R[ids], D)
+    spearman, mean = "Spearman(text cosine, -hops)", "text-text cosine"
+    assert g.GEOMETRY_TARGETS[spearman].holds(clip[spearman]) and g.GEOMETRY_TARGETS[mean].holds(clip[mean]), clip
+    assert not g.GEOMETRY_TARGETS[spearman].holds(tree[spearman]), tree
+    near = D == 2                                                   # siblings stay closer than the rest
+    S = g._unit(make_twin(_clip("twin-cifar10", n_train=10, n_test=10), seed=0).R[ids])
+    S = S @ S.T
+    off = ~np.eye(len(ids), dtype=bool)
+    assert S[near & off].mean() > S[off].mean() + 0.05
+
+
+def test_image_lean_moves_zero_shot_and_the_appearance_modes_move_kmeans():
+    base = _clip("twin-cifar10", n_test=2000)
+    straight, leaning = (baseline_scores(replace(base, image_lean=r), 0, ("zeroshot",))["zeroshot"]["ACC"]
+                         for r in (0.0, 1.2))
+    assert straight > leaning + 20, (straight, leaning)
+    small, large = (baseline_scores(replace(base, mode_offset=z), 0) for z in (0.1, 0.9))
+    assert small["kmeans"]["ACC"] > large["kmeans"]["ACC"] + 20, (small, large)
+    assert abs(small["zeroshot"]["ACC"] - large["zeroshot"]["ACC"]) < 5        # text reads concepts, not looks
+
+
+def test_more_lean_partners_spread_zero_shot_errors():
+    base = _clip("twin-dtd", image_lean=1.0)
+    few, many = (baseline_scores(replace(base, lean_partners=p), 0, ("zeroshot",))["zeroshot"] for p in (1, 30))
+    assert few["NMI"] - few["ACC"] > many["NMI"] - many["ACC"] + 3, (few, many)
+
+
+def test_clip_calibration_moves_toward_the_paper(tmp_path):
+    out = tmp_path / "twins_clip.json"
+    rc = main(["calibrate", "--model", "clip", "--dataset", "twin-imagenet10", "--seeds", "1", "--steps", "2",
+               "--out", str(out)])
+    assert rc == 0
+    entry = json.loads(out.read_text())["twin-imagenet10"]
+    assert entry["model"] == "clip" and set(entry["params"]) == set(CLIP_PARAMS)
+    assert entry["params"]["model"] == "clip"
+    start = baseline_scores(_clip("twin-imagenet10"), 0)["zeroshot"]["ACC"]
+    assert abs(entry["achieved"]["zeroshot"]["ACC"] - 97.6) < abs(start - 97.6) or abs(start - 97.6) < 2
+
+
+def test_clip_options_that_do_not_combine(capsys):
+    assert main(["calibrate", "--model", "clip", "--dataset", "twin-dtd", "--fit-nmi"]) == 2
+    assert "tree model" in capsys.readouterr().err
+    assert main(["calibrate", "--model", "clip", "--check"]) == 2
+    assert "LAIC_TWIN_MODEL" in capsys.readouterr().err
+
+
+def test_unknown_twin_model_is_refused(monkeypatch):
+    from laicpkg.features.twins import twin_model
+    from laicpkg.utils.errors import ParameterError
+
+    monkeypatch.setenv("LAIC_TWIN_MODEL", "bogus")
+    with pytest.raises(ParameterError, match="LAIC_TWIN_MODEL"):
+        twin_model()
+    with pytest.raises(ParameterError, match="unknown twin model"):
+        make_twin(_small(model="bogus"))
+
+
+CLIP_TWINS = calibrated_twins("clip") if CALIBRATION_FILES["clip"].is_file() else {}
+
+
+#: Rows the clip model does not yet reach (measured; strict: the test fails once they are reached, so the
+#: list cannot outlive the miss). Its parameters move where zero-shot's errors go (the lean partners), not
+#: where k-means' go.
+CALIBRATION_MISSES = {"twin-cifar20": "k-means NMI below the paper's by more than 3 (errors spread too evenly)",
+                      "twin-imagenet-dogs": "k-means NMI above the paper's by more than 3"}
+
+
+def test_committed_clip_calibration_has_every_default_twin_and_reproduces():
+    """Every default twin has a clip calibration over data seeds 0–2, whose within-tolerance flags say what its
+    numbers say, and one re-evaluates to its recorded numbers (±1.5, any machine)."""
+    table = json.loads(CALIBRATION_FILES["clip"].read_text())
+    assert set(DEFAULT_TWINS) <= set(table), set(DEFAULT_TWINS) - set(table)
+    for name in DEFAULT_TWINS:
+        entry = table[name]
+        assert entry["seeds"] == [0, 1, 2] and entry["model"] == "clip"
+        for m in ("kmeans", "zeroshot"):
+            for k in ("ACC", "NMI"):
+                inside = abs(entry["achieved"][m][k] - entry["paper"][m][k]) <= TOLERANCE[k]
+                assert entry["within_tolerance"][m][k] == inside
+    name = "twin-imagenet-dogs"
+    runs = [baseline_scores(CLIP_TWINS[name], s) for s in table[name]["seeds"]]
+    for m in ("kmeans", "zeroshot"):
+        for k in ("ACC", "NMI"):
+            here = float(np.mean([r[m][k] for r in runs]))
+            assert abs(here - table[name]["achieved"][m][k]) <= 1.5, (m, k, here)
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=CALIBRATION_MISSES[n]))
+                                  if n in CALIBRATION_MISSES else n for n in DEFAULT_TWINS])
+def test_committed_clip_twin_meets_the_paper_rows(name):
+    """CLIP k-means and zero-shot within ±2 ACC / ±3 NMI of the paper (mean over three data seeds)."""
+    entry = json.loads(CALIBRATION_FILES["clip"].read_text())[name]
+    for m in ("kmeans", "zeroshot"):
+        for k in ("ACC", "NMI"):
+            assert abs(entry["achieved"][m][k] - entry["paper"][m][k]) <= TOLERANCE[k], (m, k)
+
+
+#: Geometry targets a committed clip twin misses (measured, strict as above).
+GEOMETRY_MISSES = {"twin-imagenet10": "image-own class text cosine 0.40 against 0.31 ± 0.05: its images lean "
+                                      "little (zero-shot 97.6 %), so they sit close to their class text"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=GEOMETRY_MISSES[n]))
+                                  if n in GEOMETRY_MISSES else n for n in DEFAULT_TWINS])
+def test_committed_clip_twins_meet_the_geometry_targets(name):
+    """Each default clip twin (data seed 0) against every geometry target and its 1-NN reference."""
+    table = g.geometry_table([CLIP_TWINS[name]])
+    for stat, row in table.loc[name].iterrows():
+        assert row["holds"] in ("yes", "—"), (name, stat, row["twin value"], row["target"])
+
+
+def test_a_clip_twins_record_names_its_model_and_a_tree_twins_is_unchanged():
+    from laicpkg.run.config import resolve_config
+    from laicpkg.run.records import record_head
+
+    config = resolve_config("twin-imagenet-dogs", "kmeans", seed=0)
+    clip = record_head(config, make_twin(_small(), seed=0))
+    tree = record_head(config, make_twin(replace(_base_specs()["twin-imagenet-dogs"], n_train=300, n_test=300,
+                                                 dim=64), seed=0))
+    assert clip["data_source"]["twin_model"] == "clip"
+    assert set(tree["data_source"]) == {"generator", "data_seed"}  # the tree twins' records keep their fingerprints
+
+
+def test_a_twin_without_a_clip_calibration_is_an_uncalibrated_clip_twin():
+    twins = calibrated_twins("clip")
+    assert all(t.model == "clip" for t in twins.values())
+    assert not twins["twin-imagenet"].calibration and twins["twin-imagenet"].spread == CLIP_DEFAULTS["spread"]
