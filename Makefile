@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 
 .PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare contact-sheet \
-	idcl-digits final-assign twins-geometry
+	idcl-digits final-assign twins-geometry twins-geometry-clip
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
 # Debian's wordnet-base unpacked into .cache (no root needed to unpack).
@@ -108,6 +108,11 @@ compare: $(STAMP)
 TWINS7 := twin-cifar10,twin-cifar20,twin-stl10,twin-imagenet10,twin-imagenet-dogs,twin-dtd,twin-ucf101
 twins-geometry: $(STAMP)
 	$(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 1 --geometry-out book/results/twins_geometry.csv
+
+# The same for the clip model's twins, mean over three data seeds.
+twins-geometry-clip: $(STAMP)
+	LAIC_TWIN_MODEL=clip $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
+	  --geometry-out book/results/twins_geometry_clip.csv
 
 idcl-digits: $(STAMP)
 	scripts/idcl_digits.sh

@@ -199,3 +199,21 @@ def test_results_page_leads_with_its_figure_and_shows_no_nan(tmp_path):
     assert "NaN" not in page and "nan" not in page.replace("Financ", "")
     assert "90.1 (90.0)" in page                                    # twin (paper), CIFAR-10 zero-shot
     assert ":::{dropdown}" in page                                  # the long tables are folded
+
+
+def test_geometry_targets_met_counts_held_targets_per_twin_and_table():
+    import pandas as pd
+
+    from laicpkg.book.tables import geometry_targets_met
+
+    def table(holds):
+        rows = [{"twin": t, "statistic": s, "twin value": 0.0, "real CLIP": 0.0, "target": "x", "holds": h}
+                for (t, s), h in holds.items()]
+        return pd.DataFrame(rows).set_index(["twin", "statistic"])
+
+    tree = table({("twin-cifar10", "a"): "no", ("twin-cifar10", "b"): "yes", ("twin-cifar10", "c"): "—",
+                  ("twin-dtd", "a"): "no", ("twin-dtd", "b"): "no"})
+    clip = table({("twin-cifar10", "a"): "yes", ("twin-cifar10", "b"): "yes", ("twin-cifar10", "c"): "—",
+                  ("twin-dtd", "a"): "yes", ("twin-dtd", "b"): "no"})
+    out = geometry_targets_met(tree=tree, clip=clip)
+    assert out.loc["CIFAR-10"].tolist() == ["1 of 2", "2 of 2"] and out.loc["DTD"].tolist() == ["0 of 2", "1 of 2"]

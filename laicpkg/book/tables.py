@@ -16,7 +16,7 @@ __all__ = ["results_table", "tsne_embed", "counterpart_tsne", "comparison_table"
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
            "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
-           "naming_table", "cluster_names_table", "filter_table", "record_nouns_table"]
+           "naming_table", "cluster_names_table", "filter_table", "record_nouns_table", "geometry_targets_met"]
 
 
 def results_table(records) -> pd.DataFrame:
@@ -279,16 +279,31 @@ def geometry_summary(geometry: pd.DataFrame) -> pd.DataFrame:
     def joined(column, fmt):  # one value per statistic, or each twin's where they differ (the 1-NN references)
         parts = {}
         for stat, rows in g.groupby("statistic"):
-            vals = [(r["twin"], r[column]) for _, r in rows.iterrows() if not pd.isna(r[column]) and r[column] != "—"]
-            distinct = list(dict.fromkeys(v for _, v in vals))
-            parts[stat] = ("—" if not distinct else fmt(distinct[0]) if len(distinct) == 1 else
-                           "; ".join(f"{fmt(v)} ({dataset_title(t)})" for t, v in vals))
+            vals = [(r["twin"], fmt(r[column])) for _, r in rows.iterrows()
+                    if not pd.isna(r[column]) and r[column] != "—"]
+            distinct = list(dict.fromkeys(v for _, v in vals))  # as shown: equal to the digits shown
+            parts[stat] = ("—" if not distinct else distinct[0] if len(distinct) == 1 else
+                           "; ".join(f"{v} ({dataset_title(t)})" for t, v in vals))
         return [parts.get(stat, "—") for stat in out.index]
 
     out["real CLIP"] = joined("real CLIP", lambda v: f"{v:.3g}")
     out["target"] = joined("target", str)
     order = list(dict.fromkeys(g["statistic"]))
     return out.loc[order]
+
+
+def geometry_targets_met(**tables) -> pd.DataFrame:
+    """How many of its geometry targets each twin meets, one column per geometry table (``name=table`` of
+    ``features.geometry.geometry_table``, e.g. one per twin model): "k of n".
+
+    Explained in: notebooks/09_twins."""
+    cols = {}
+    for name, geometry in tables.items():
+        holds = geometry.reset_index().groupby("twin", sort=False)["holds"]
+        cols[name] = holds.apply(lambda h: f"{int((h == 'yes').sum())} of {int((h != '—').sum())}")
+    out = pd.DataFrame(cols)
+    out.index = [dataset_title(t) for t in out.index]
+    return out
 
 
 def dataset_title(dataset: str) -> str:
@@ -467,16 +482,19 @@ def twin_baseline_table(twins, seeds=(0, 1, 2)) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["twin", "baseline"])
 
 
-def twin_calibration_table() -> pd.DataFrame:
+def twin_calibration_table(model: str | None = None) -> pd.DataFrame:
     """The committed calibrations (``laic calibrate``): per twin and baseline, the twin's ACC/NMI (mean over
     the calibration's seeds), the paper's, whether each lies within the tolerance, and the ACC of each data
     seed (how much one drawn twin can differ from the mean), the lean toward the nearest class (confusion c,
     its appearance share a; 0 where NMI was not fitted) and what lowers k-means' ACC (the ambiguity ρ, or the
-    image noise σ with ρ = 0: ``laic calibrate --acc-by noise``). Reads, never runs."""
-    from ..features.twins import TWIN_SPECS
+    image noise σ with ρ = 0: ``laic calibrate --acc-by noise``). ``model`` "clip": the clip model's
+    calibration, with its fitted parameters instead (lean partners, image lean ρ_i, appearance modes' offset ζ,
+    class appearance w_a). Reads, never runs."""
+    from ..features.twins import TWIN_SPECS, calibrated_twins
 
+    specs = TWIN_SPECS if model is None else calibrated_twins(model)
     rows = []
-    for name, twin in TWIN_SPECS.items():
+    for name, twin in specs.items():
         entry = twin.calibration
         if not entry:
             continue
@@ -488,8 +506,12 @@ def twin_calibration_table() -> pd.DataFrame:
                           f"{k} ok": "✓" if entry["within_tolerance"][method][k] else "✗"})
             per_seed = entry.get("per_seed", {}).get(method, {}).get("ACC")
             r["ACC per data seed"] = " / ".join(f"{v:.1f}" for v in per_seed) if per_seed else ""
-            r["lean c / a"] = f"{twin.confusion:.2f} / {twin.confusion_appearance:.2f}"
-            r["ρ / σ"] = f"{twin.ambiguity:.2f} / {twin.image_noise:g}"
+            if twin.model == "clip":
+                r["partners / ρ_i"] = f"{twin.lean_partners} / {twin.image_lean:.2f}"
+                r["ζ / w_a"] = f"{twin.mode_offset:.2f} / {twin.appearance_weight:.2f}"
+            else:
+                r["lean c / a"] = f"{twin.confusion:.2f} / {twin.confusion_appearance:.2f}"
+                r["ρ / σ"] = f"{twin.ambiguity:.2f} / {twin.image_noise:g}"
             rows.append(r)
     return pd.DataFrame(rows).set_index(["twin", "baseline"])
 
