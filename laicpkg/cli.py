@@ -125,7 +125,7 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
 
 
 def _full_parser(parser, sub) -> argparse.ArgumentParser:
-    from .features.twins import ACC_KNOBS, DEFAULT_TWINS
+    from .features.twins import ACC_KNOBS, DEFAULT_TWINS, MODELS
     from .run.experiments import COMPARISON_DATASETS, COMPARISON_SEEDS
 
     r = sub.add_parser("run", help=COMMANDS["run"])
@@ -240,7 +240,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     cal.add_argument("--acc-by", choices=ACC_KNOBS, default=ACC_KNOBS[0],
                      help="what lowers k-means ACC to the paper's: the ambiguity rho (some images lose their class "
                           "terms) or the image noise sigma with rho = 0 (errors spread over all classes) [ambiguity]")
-    cal.add_argument("--model", choices=("tree", "clip"), default=None,
+    cal.add_argument("--model", choices=MODELS, default=None,
                      help="the generator to fit: tree (the first twins) or clip (sub-modes, the image cone, texts "
                           "that follow WordNet only locally: CLIP's measured geometry) [$LAIC_TWIN_MODEL or tree]; "
                           "--check and --remeasure use the twins of $LAIC_TWIN_MODEL")
@@ -510,7 +510,7 @@ def _cmd_calibrate(args) -> int:
     from .book.tables import twin_baseline_table
     from .features.twins import (CALIBRATION_FILES, TWIN_SPECS, calibrate_task, check_calibration_file,
                                   check_calibration_options, get_twin, merge_calibrations, remeasure,
-                                  write_calibration)
+                                  twin_model, write_calibration)
     from .run.grid import Task, execute
     from .run.config import check_seed
     from .run.records import check_record_path
@@ -528,8 +528,6 @@ def _cmd_calibrate(args) -> int:
         if getattr(args, flag) < 1:
             raise ParameterError(f"--{flag} must be at least 1; got {getattr(args, flag)}")
     check_seed(args.seeds - 1, "--seeds - 1")
-    from .features.twins import twin_model
-
     if args.model and args.model != twin_model() and (args.check or args.remeasure):
         raise ParameterError(f"--check and --remeasure use the twins of LAIC_TWIN_MODEL={twin_model()}; set it to "
                              f"{args.model} instead of --model")
@@ -552,7 +550,7 @@ def _cmd_calibrate(args) -> int:
             print(f"wrote {args.geometry_out}")
         return 0
     out = check_calibration_file(check_record_path(args.out or CALIBRATION_FILES[args.model],
-                                                                 what="the calibration")).resolve()
+                                                   what="the calibration")).resolve()
     grid = _grid_options(args)
     if grid is None:
         return 0

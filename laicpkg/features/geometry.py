@@ -257,8 +257,9 @@ def twin_geometry(name, seed: int = 0) -> dict:
 
 
 def geometry_table(names, seeds=(0,)) -> "pd.DataFrame":
-    """Each twin's (``names``: twin names or TwinSpecs) statistics (mean over the data ``seeds``) beside the real CLIP reference and the targets:
-    one row per (twin, statistic) with the twin's value, the target, its source and whether it holds."""
+    """Each twin's statistics (``names``: twin names or TwinSpecs; mean over the data ``seeds``) beside the real
+    CLIP reference and the targets: one row per (twin, statistic) with the twin's value, the target, its source
+    and whether it holds."""
     import pandas as pd
 
     ref = reference_statistics()

@@ -51,7 +51,7 @@ enough); the rest are fixed by the geometry targets (:data:`CLIP_DEFAULTS`, the 
 
 Ground-truth positives are the class synsets and their hyponym closure: defined by WordNet,
 not by the generator. The calibrated generator parameters of each twin (``laic calibrate``)
-are committed in ``data/twins.json``; the calibration looks only at CLIP k-means and
+are committed in ``data/twins.json`` (the clip model's in ``data/twins_clip.json``); the calibration looks only at CLIP k-means and
 zero-shot (:func:`baseline_scores`), never at a LaIC method.
 """
 from __future__ import annotations
@@ -74,14 +74,24 @@ from .container import LaICData
 __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate",
            "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE", "class_positives",
            "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options", "remeasure",
-           "read_calibrations", "check_calibration_file", "MODELS", "CLIP_PARAMS", "CLIP_DEFAULTS", "CALIBRATION_FILES",
-    "twin_model", "nearest_class_lists", "calibrated_twins"]
+           "read_calibrations", "check_calibration_file", "MODELS", "CLIP_PARAMS", "CLIP_DEFAULTS",
+           "CALIBRATION_FILES", "twin_model", "nearest_class_lists", "calibrated_twins"]
 
 #: The calibration files of the two generators: ``twins.json`` the tree model's, ``twins_clip.json`` the clip
 #: model's. ``LAIC_TWIN_MODEL`` (``tree`` or ``clip``) says whose parameters the twins are drawn with.
 CALIBRATION_FILES = {"tree": Path(__file__).with_name("data") / "twins.json",
                      "clip": Path(__file__).with_name("data") / "twins_clip.json"}
 MODEL_ENV = "LAIC_TWIN_MODEL"
+
+#: The generators a twin can use: "tree" (the first twins: concepts down the WordNet tree, isotropic noise) and
+#: "clip" (sub-modes, shared appearance modes, the image cone, texts that follow WordNet only locally).
+MODELS = tuple(CALIBRATION_FILES)
+
+
+def _check_model(model: str) -> str:
+    if model not in MODELS:
+        raise ParameterError(f"unknown twin model {model!r}; choose one of {', '.join(MODELS)}")
+    return model
 
 
 def twin_model() -> str:
@@ -93,10 +103,6 @@ def twin_model() -> str:
 
 
 TWINS_FILE = CALIBRATION_FILES[twin_model()]
-
-#: The generators a twin can use: "tree" (the first twins: concepts down the WordNet tree, isotropic noise) and
-#: "clip" (sub-modes, shared appearance modes, the image cone, texts that follow WordNet only locally).
-MODELS = ("tree", "clip")
 
 #: The global generator parameters a calibration may change (the rest is the dataset's identity).
 GENERATOR_PARAMS = ("semantic_weight", "appearance_weight", "ambiguity", "confusion", "confusion_appearance",
@@ -111,7 +117,7 @@ CLIP_PARAMS = ("model", "semantic_weight", "appearance_weight", "image_noise", "
 
 #: The "clip" model's starting values, set from the measured geometry of real CLIP features (book chapter
 #: "What the twins model"), never from a LaIC method: the concept spread and lexical noise give the LVIS texts'
-#: weak dependence on WordNet distance (Spearman 0.18 against 0.11) at their mean cosine (0.722 against 0.727);
+#: weak dependence on WordNet distance (Spearman 0.125 against 0.113) at their mean cosine (0.724 against 0.727);
 #: the offsets give the COCO images' cone (mean cosine ≈ 0.5) and image–caption cosines (≈ 0.31 / 0.16).
 CLIP_DEFAULTS = {"model": "clip", "spread": 1.5, "text_noise": 0.5, "semantic_weight": 0.6, "appearance_weight": 0.0,
                  "image_noise": 0.25, "hyponym_share": 0.5}
@@ -330,10 +336,9 @@ def _clip_world(spec: TwinSpec, seed: int, C: np.ndarray, classes: list, members
     d, K, S = spec.dim, spec.n_classes, spec.submodes
     o_img, o_txt, shared = _orthonormal(rng, 3, d)
     centre = _class_centres(C, classes)
-    flat = np.concatenate([np.asarray(syn) for syn in classes])
-    lex_rows = _lexical(spec, C, seed, flat)
-    ends = np.cumsum([len(syn) for syn in classes])
-    lex = _unit(np.stack([lex_rows[e - len(syn):e].mean(0) for syn, e in zip(classes, ends)]))
+    lex_rows = _lexical(spec, C, seed, np.concatenate([np.asarray(syn) for syn in classes]))  # one pass for all
+    per_class = np.split(lex_rows, np.cumsum([len(syn) for syn in classes])[:-1])
+    lex = _unit(np.stack([rows.mean(0) for rows in per_class]))
     class_text = _unit(spec.text_gap * o_txt + spec.shared_weight * shared + lex)
     near = nearest_class_lists(centre, spec.lean_partners)
     lam = np.arange(1, spec.basis_dim + 1, dtype=np.float64) ** -spec.basis_decay
@@ -377,13 +382,11 @@ def _clip_images(spec: TwinSpec, n: int, w: _ClipWorld, rng):
     return x, y.astype(np.int64)
 
 
-def _clip_twin(spec: TwinSpec, seed: int, test_only: bool):
-    """Features of the "clip" model: (E_train, y_train, E_test, y_test, R, class_text)."""
+def _clip_twin(spec: TwinSpec, seed: int, test_only: bool, classes: list, closures: list):
+    """Features of the "clip" model (``classes``: each class's synsets, ``closures``: their positives):
+    (E_train, y_train, E_test, y_test, R, class_text)."""
     rng = np.random.default_rng([seed, 0xc11b])
-    graph = wordnet_graph()
     C = _concepts(spec.dim, spec.spread, seed)
-    classes = _class_synsets(spec, graph)
-    closures = _positives(graph, classes)
     members = [(np.asarray(syn), np.setdiff1d(cl, syn)) for syn, cl in zip(classes, closures)]
     w = _clip_world(spec, seed, C, classes, members, rng)
     E_test, y_test = _clip_images(spec, spec.n_test, w, rng)
@@ -392,8 +395,8 @@ def _clip_twin(spec: TwinSpec, seed: int, test_only: bool):
     E_train, y_train = _clip_images(spec, spec.n_train, w, rng)
     R = np.empty(C.shape, dtype=np.float32)
     lex = _lexical(spec, C, seed)
-    for a in range(0, len(graph), 16384):
-        b = min(a + 16384, len(graph))
+    for a in range(0, len(C), 16384):
+        b = min(a + 16384, len(C))
         R[a:b] = _unit(spec.text_gap * w.o_txt + spec.shared_weight * w.shared + lex[a:b])
     return E_train, y_train, E_test, y_test, R, w.class_text
 
@@ -405,13 +408,12 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
     if overrides:
         spec = replace(spec, **overrides)
     seed = check_int(seed, "seed", minimum=0)
-    if spec.model not in MODELS:
-        raise ParameterError(f"unknown twin model {spec.model!r}; choose one of {', '.join(MODELS)}")
+    _check_model(spec.model)
     graph = wordnet_graph()
     classes = _class_synsets(spec, graph)
     closures = _positives(graph, classes)
     if spec.model == "clip":
-        E_train, y_train, E_test, y_test, R, class_text = _clip_twin(spec, seed, test_only)
+        E_train, y_train, E_test, y_test, R, class_text = _clip_twin(spec, seed, test_only, classes, closures)
     else:
         graph, C, o_img, o_txt, appearance, nuisance, rng = _world(spec, seed)
         # semantic synsets of a class: (the class synsets, their strict hyponyms)
@@ -609,8 +611,7 @@ def _base_specs() -> dict:
 def calibrated_twins(model: str) -> dict:
     """The twins by name with the committed calibration of generator ``model`` (:data:`CALIBRATION_FILES`);
     a twin without one has the model's uncalibrated parameters (for "clip": :data:`CLIP_DEFAULTS`)."""
-    if model not in CALIBRATION_FILES:
-        raise ParameterError(f"unknown twin model {model!r}; choose one of {', '.join(CALIBRATION_FILES)}")
+    _check_model(model)
     specs = _base_specs()
     if model == "clip":
         specs = {name: replace(spec, **CLIP_DEFAULTS) for name, spec in specs.items()}
@@ -695,9 +696,7 @@ def _zero_shot_fitter(target: float, seeds, steps: int, hi: float = 4.0):
 def check_calibration_options(fit_nmi: bool, acc_by: str, model: str = "tree") -> None:
     """Raise :class:`ParameterError` for options :func:`calibrate` cannot combine (checked by ``laic calibrate``
     before any task starts)."""
-    if model not in MODELS:
-        raise ParameterError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
-    if model == "clip" and (fit_nmi or acc_by != ACC_KNOBS[0]):
+    if _check_model(model) == "clip" and (fit_nmi or acc_by != ACC_KNOBS[0]):
         raise ParameterError("--fit-nmi and --acc-by are options of the tree model; the clip model fits its own "
                              "parameters (ρ_i to zero-shot ACC, ζ to k-means ACC)")
     if acc_by not in ACC_KNOBS:
