@@ -173,6 +173,9 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     c.add_argument("--seeds", type=int, default=COMPARISON_SEEDS, help=f"seeds 0..N-1 [{COMPARISON_SEEDS}]")
     c.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
     c.add_argument("--records-dir", default="book/results/comparison/records")
+    c.add_argument("--data-seeds", default="paired", metavar="paired|N",
+                   help="data seed of a generated twin: the run's seed (the draws it was calibrated on) or N for "
+                        "every seed [paired]")
     _add_grid_args(c)
 
     e = sub.add_parser("extract", help=COMMANDS["extract"])
@@ -233,7 +236,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     cal.add_argument("--dataset", default=None, help="twin name(s), comma-separated [with --check: every twin]")
     cal.add_argument("--seeds", type=int, default=3, help="data seeds 0..N-1 averaged [3]")
     cal.add_argument("--steps", type=int, default=7, help="bisection steps per searched parameter [7]")
-    cal.add_argument("--out", default=None, metavar="PATH", help="calibration file [the package's data/twins.json]")
+    cal.add_argument("--out", default=None, metavar="PATH", help="calibration file [the model's: data/twins_clip.json or data/twins.json]")
     cal.add_argument("--fit-nmi", action="store_true",
                      help="also fit NMI: the confusion c (nearest-class leaning) to zero-shot NMI, its appearance "
                           "share to k-means NMI (4 × --steps times longer)")
@@ -433,18 +436,19 @@ def _cmd_cluster(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from .run.experiments import COMPARISON_METHODS, compare
+    from .run.experiments import COMPARISON_METHODS, compare, data_seed_rule
     from .book.tables import comparison_table
     from .run.records import check_output_dir
 
     datasets, methods = _grid_arguments(args, COMPARISON_METHODS)
+    data_seed_rule(args.data_seeds)  # checked before any run starts
     check_output_dir(args.records_dir)
     grid = _grid_options(args)
     if grid is None:
         return 0
     report = []
     records = compare(datasets, methods, range(args.seeds), records_dir=args.records_dir, features=args.features,
-                      grid=grid, report=report)
+                      grid=grid, report=report, data_seeds=args.data_seeds)
     if records:
         table = comparison_table(records, order=methods)
         print(table[["ACC", "ACC std", "NMI", "ARI", "seeds"]].round(1).to_string())

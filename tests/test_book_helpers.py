@@ -54,6 +54,28 @@ def test_paper_vs_twin_and_the_ordering_question():
     assert order.loc["twin-dtd", "ordering holds"] == "yes" and order.loc["twin-dtd", "in the paper"] == "yes"
 
 
+def test_two_twin_models_beside_the_paper():
+    """Paper vs twin for two twin models: each model's ACC and Δ in one row per paper row, and the summary's
+    mean |Δ| of the predicted rows (SIC, TAC, GradNorm), of the CLIP rows, and the ordering count.
+    CIFAR-10 in the paper: zero-shot 90.0, k-means 74.2, TAC 90.1, GradNorm 91.1."""
+    from laicpkg.book.tables import twin_models_summary, twin_models_versus_paper
+
+    near = comparison_table([_rec("twin-cifar10", m, 0, a) for m, a in
+                             (("zeroshot", 90.0), ("kmeans", 75.2), ("tac", 89.1), ("gradnorm", 92.1))])
+    far = comparison_table([_rec("twin-cifar10", m, 0, a) for m, a in
+                            (("zeroshot", 91.0), ("kmeans", 74.2), ("tac", 80.1), ("gradnorm", 71.1))])
+    both = twin_models_versus_paper({"near": near, "far": far})
+    row = both.loc[("twin-cifar10", "GradNorm (ours)")]
+    assert row["paper ACC"] == 91.1 and row["near ACC"] == 92.1 and row["far Δ"] == pytest.approx(-20.0)
+    assert list(both.columns) == ["paper ACC", "near ACC", "near Δ", "far ACC", "far Δ"]
+    summary = twin_models_summary({"near": near, "far": far})
+    assert summary.loc["near", "predicted rows: mean |Δ ACC|"] == 1.0  # |92.1 − 91.1|, |89.1 − 90.1|
+    assert summary.loc["far", "predicted rows: mean |Δ ACC|"] == 15.0 and summary.loc["far", "largest |Δ ACC|"] == 20.0
+    assert summary.loc["near", "CLIP rows: mean |Δ ACC|"] == 0.5 and summary.loc["far", "below the paper"] == "2 of 2"
+    assert summary.loc["near", "ordering holds on"] == "1 of 1 twins"
+    assert summary.loc["far", "ordering holds on"] == "0 of 1 twins"
+
+
 def test_filter_and_record_nouns_tables():
     """Stage 1's numbers averaged per dataset and method; kept nouns of a twin run marked ✓ by WordNet."""
     from laicpkg.book.tables import filter_table, record_nouns_table

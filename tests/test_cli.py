@@ -134,6 +134,24 @@ def test_compare_writes_one_record_per_run_and_reuses_them(tmp_path, capsys):
     assert (tmp_path / files[0]).stat().st_mtime_ns == stamp
 
 
+def test_compare_draws_data_seed_equal_to_the_run_seed_unless_fixed(tmp_path, capsys):
+    """--data-seeds paired (the default): seed s runs on data seed s, a different draw of the generated data;
+    --data-seeds 0 keeps one draw; anything else is refused before a run starts."""
+    base = ["compare", "--datasets", "synthetic-dogs", "--methods", "kmeans", "--seeds", "2"]
+    assert main(base + ["--records-dir", str(tmp_path / "paired")]) == 0
+    paired = [json.loads((tmp_path / "paired" / f"synthetic-dogs__kmeans__seed{s}.json").read_text()) for s in (0, 1)]
+    assert [r["data_seed"] for r in paired] == [0, 1] and paired[0]["data_sha256"] != paired[1]["data_sha256"]
+    assert main(base + ["--records-dir", str(tmp_path / "fixed"), "--data-seeds", "0"]) == 0
+    fixed = [json.loads((tmp_path / "fixed" / f"synthetic-dogs__kmeans__seed{s}.json").read_text()) for s in (0, 1)]
+    assert [r["data_seed"] for r in fixed] == [0, 0] and fixed[1]["data_sha256"] == paired[0]["data_sha256"]
+    capsys.readouterr()
+    for bad in ("-1", "pair", "1.5"):
+        assert main(base + ["--records-dir", str(tmp_path / "bad"), "--data-seeds", bad]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "data seeds must be 'paired'" in err
+    assert not (tmp_path / "bad").exists()
+
+
 def test_comparison_and_idcl_tables():
     from laicpkg.book.tables import comparison_table, idcl_table
 

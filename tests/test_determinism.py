@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from laicpkg.features.synthetic import make_synthetic
-from laicpkg.features.twins import make_twin
+from laicpkg.features.twins import calibrated_twins, make_twin
 from laicpkg.utils.fixedmath import fixed_dot, fixed_gram_argmax, fixed_mix, fixed_unit
 
-#: Digests of small twins and a preset, generated on the project machine (OpenBLAS Haswell kernels, 2 threads);
+#: Digests of small tree-model twins, a clip-model twin and a preset, generated on the project machine (OpenBLAS Haswell kernels, 2 threads);
 #: with BLAS in the generators, OpenBLAS' Prescott kernels gave another digest for the DTD twin.
 COMMITTED = {"twin-cifar20": "c6f3d59bb5a0dc87", "twin-dtd": "93cd45b0c73f5846", "synthetic-dogs": "413c1bfca9b7d195",
              "clip-dogs": "7f8e44b8276a1e3a"}
@@ -20,10 +20,12 @@ SCRIPT = """
 import json
 from dataclasses import replace
 from laicpkg.features.synthetic import make_synthetic
-from laicpkg.features.twins import CLIP_DEFAULTS, _base_specs, make_twin
+from laicpkg.features.twins import CLIP_DEFAULTS, _base_specs, calibrated_twins, make_twin
 clip = replace(_base_specs()["twin-imagenet-dogs"], **CLIP_DEFAULTS)
-print(json.dumps({"clip-dogs": make_twin(clip, seed=0, n_train=300, n_test=200, dim=32).digest(),"twin-cifar20": make_twin("twin-cifar20", seed=1, n_train=300, n_test=200, dim=32).digest(),
-                  "twin-dtd": make_twin("twin-dtd", seed=0, n_train=300, n_test=200, dim=32).digest(),
+tree = calibrated_twins("tree")
+print(json.dumps({"clip-dogs": make_twin(clip, seed=0, n_train=300, n_test=200, dim=32).digest(),
+                  "twin-cifar20": make_twin(tree["twin-cifar20"], seed=1, n_train=300, n_test=200, dim=32).digest(),
+                  "twin-dtd": make_twin(tree["twin-dtd"], seed=0, n_train=300, n_test=200, dim=32).digest(),
                   "synthetic-dogs": make_synthetic("synthetic-dogs", seed=0, n_train=300, n_test=150, n_nouns=2000,
                                                    dim=32).digest()}))
 """
@@ -36,8 +38,9 @@ def _digests(env: dict) -> dict:
 
 
 def test_small_twins_have_their_committed_digests():
-    assert make_twin("twin-cifar20", seed=1, n_train=300, n_test=200, dim=32).digest() == COMMITTED["twin-cifar20"]
-    assert make_twin("twin-dtd", seed=0, n_train=300, n_test=200, dim=32).digest() == COMMITTED["twin-dtd"]
+    tree = calibrated_twins("tree")  # the first twins' model
+    assert make_twin(tree["twin-cifar20"], seed=1, n_train=300, n_test=200, dim=32).digest() == COMMITTED["twin-cifar20"]
+    assert make_twin(tree["twin-dtd"], seed=0, n_train=300, n_test=200, dim=32).digest() == COMMITTED["twin-dtd"]
     assert make_synthetic("synthetic-dogs", seed=0, n_train=300, n_test=150, n_nouns=2000,
                           dim=32).digest() == COMMITTED["synthetic-dogs"]
     from dataclasses import replace

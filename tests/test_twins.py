@@ -8,8 +8,13 @@ import pytest
 from laicpkg.cli import main
 from laicpkg.features.concepts import wordnet_graph
 from laicpkg.features.datasets import get_dataset_spec, load_dataset
-from laicpkg.features.twins import (DEFAULT_TWINS, TOLERANCE, TWIN_SPECS, TWINS_FILE, baseline_scores, calibrate,
-                                    make_twin, write_calibration)
+from laicpkg.features import twins
+from laicpkg.features.twins import (CALIBRATION_FILES, DEFAULT_TWINS, TOLERANCE, baseline_scores, calibrate,
+                                    calibrated_twins, make_twin, write_calibration)
+
+# The tree model's twins (the first ones; the clip model's have their own tests in test_twins_clip.py).
+TWIN_SPECS = calibrated_twins("tree")
+TWINS_FILE = CALIBRATION_FILES["tree"]
 
 
 def _small(name="twin-imagenet-dogs", **kw):
@@ -17,7 +22,7 @@ def _small(name="twin-imagenet-dogs", **kw):
 
 
 def test_twins_have_the_real_datasets_shape():
-    for name, twin in TWIN_SPECS.items():
+    for name, twin in twins.TWIN_SPECS.items():  # the dataset registry's twins: this process's model
         real = get_dataset_spec(twin.dataset)
         spec = get_dataset_spec(name)
         assert (twin.n_classes, twin.n_test) == (real.n_classes, real.n_test)
@@ -120,7 +125,7 @@ def test_load_dataset_and_cli_errors(capsys):
     assert main(["calibrate"]) == 2 and "--dataset is required" in capsys.readouterr().err
     assert main(["calibrate", "--dataset", "twin-nope"]) == 2 and "unknown twin" in capsys.readouterr().err
     assert main(["calibrate", "--dataset", "twin-imagenet10", "--seeds", "0"]) == 2
-    assert main(["calibrate", "--dataset", "twin-imagenet10", "--fit-nmi", "--acc-by", "noise"]) == 2
+    assert main(["calibrate", "--dataset", "twin-imagenet10", "--model", "tree", "--fit-nmi", "--acc-by", "noise"]) == 2
     assert "choose one" in capsys.readouterr().err
 
 
@@ -177,14 +182,14 @@ def test_book_tables_of_the_twins():
     assert t.loc["Maltese dog", "positive nouns"] == 1 and len(t) == 15
     assert t.loc["dog", "positive nouns"] > 100 if "dog" in t.index else True
     cal = twin_calibration_table()
-    assert set(cal.index.get_level_values(0)) == {n for n, s in TWIN_SPECS.items() if s.calibration}
+    assert set(cal.index.get_level_values(0)) == {n for n, s in twins.TWIN_SPECS.items() if s.calibration}
     assert set(cal["ACC ok"]) <= {"✓", "✗"}
 
 
 def test_laic_calibrate_writes_one_entry_and_keeps_the_others(tmp_path, capsys):
     out = tmp_path / "twins.json"
     out.write_text(json.dumps({"twin-other": {"params": {}}}))
-    rc = main(["calibrate", "--dataset", "twin-imagenet10", "--seeds", "1", "--steps", "1",
+    rc = main(["calibrate", "--dataset", "twin-imagenet10", "--model", "tree", "--seeds", "1", "--steps", "1",
                "--out", str(out)])
     text = capsys.readouterr().out
     assert rc == 0 and "twin-imagenet10 kmeans" in text and "1 done" in text
@@ -263,7 +268,7 @@ def test_remeasure_keeps_the_parameters_and_measures_the_numbers_again(tmp_path,
     out = tmp_path / "twins.json"
     assert main(["calibrate", "--dataset", "twin-imagenet10", "--remeasure", "--out", str(out)]) == 0
     entry = json.loads(out.read_text())["twin-imagenet10"]
-    committed = TWIN_SPECS["twin-imagenet10"].calibration
+    committed = twins.TWIN_SPECS["twin-imagenet10"].calibration  # the twins of this process's model
     assert entry["params"] == committed["params"] and entry["seeds"] == committed["seeds"]
     for m in ("kmeans", "zeroshot"):  # the committed numbers were measured on this generator (k-means: any CPU)
         for k in ("ACC", "NMI"):

@@ -16,7 +16,8 @@ __all__ = ["results_table", "tsne_embed", "counterpart_tsne", "comparison_table"
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
            "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
-           "naming_table", "cluster_names_table", "filter_table", "record_nouns_table", "geometry_targets_met"]
+           "naming_table", "cluster_names_table", "filter_table", "record_nouns_table", "geometry_targets_met",
+           "twin_models_versus_paper", "twin_models_summary"]
 
 
 def results_table(records) -> pd.DataFrame:
@@ -231,17 +232,53 @@ def ordering_table(table: pd.DataFrame, metric: str = "ACC",
     return pd.DataFrame(rows).set_index("dataset") if rows else pd.DataFrame()
 
 
-#: The names a reader knows for the methods that have a row in GradNorm's Tables 1–2.
-READER_NAMES = {"kmeans": "CLIP k-means", "zeroshot": "CLIP zero-shot", "sic": "SIC", "tac": "TAC",
-                "gradnorm": "GradNorm", "gradnorm-centroid": "GradNorm (centroid)", "tac-star": "TAC*",
-                "gradnorm-literal": "GradNorm (literal)", "gradnorm-tac-star": "GradNorm → TAC*"}
 #: The rows a twin predicts (the CLIP rows are its calibration targets).
 PREDICTED = ("sic", "tac", "gradnorm")
 
 
-def dataset_seed_means(records_dir, dataset: str, methods, *, data_seed: int = 0) -> pd.DataFrame | None:
+def twin_models_versus_paper(tables: dict, metric: str = "ACC") -> pd.DataFrame:
+    """Paper vs twin under several twin models side by side: one row per (dataset, paper row), the paper's
+    ``metric`` and, for every ``label → comparison_table`` of ``tables``, the twin's mean and Δ = twin − paper.
+
+    Explained in: notebooks/09_twins ("What CLIP's geometry changed")."""
+    parts = []
+    for label, table in tables.items():
+        pvt = paper_vs_twin(table, metrics=(metric,))
+        if not parts:
+            parts.append(pvt[[f"{metric} (paper)"]].rename(columns={f"{metric} (paper)": f"paper {metric}"}))
+        parts.append(pvt[[metric, f"Δ {metric}"]].rename(columns={metric: f"{label} {metric}",
+                                                                   f"Δ {metric}": f"{label} Δ"}))
+    return pd.concat(parts, axis=1)
+
+
+def twin_models_summary(tables: dict, metric: str = "ACC") -> pd.DataFrame:
+    """Per twin model (``label → comparison_table``), :func:`headline`'s numbers: the mean and largest
+    |Δ ``metric``| of the rows a twin predicts (SIC, TAC, GradNorm), how many of them fall below the paper, the
+    mean |Δ| of its calibrated CLIP rows, and on how many twins the paper's ordering (GradNorm > TAC > CLIP
+    k-means) holds.
+
+    Explained in: notebooks/09_twins ("What CLIP's geometry changed")."""
+    rows = {}
+    for label, table in tables.items():
+        h = headline(table, metric)
+        rows[label] = {f"predicted rows: mean |Δ {metric}|": round(h["predicted_mean_abs"], 1),
+                       f"largest |Δ {metric}|": round(h["predicted_max_abs"], 1),
+                       "below the paper": f"{h['predicted_below']} of {h['predicted_rows']}",
+                       f"CLIP rows: mean |Δ {metric}|": round(h["calibrated_mean_abs"], 1),
+                       "ordering holds on": f"{len(h['ordering_holds_on'])} of {h['ordering_twins']} twins"}
+    return pd.DataFrame(rows).T
+
+
+#: The names a reader knows for the methods that have a row in GradNorm's Tables 1–2.
+READER_NAMES = {"kmeans": "CLIP k-means", "zeroshot": "CLIP zero-shot", "sic": "SIC", "tac": "TAC",
+                "gradnorm": "GradNorm", "gradnorm-centroid": "GradNorm (centroid)", "tac-star": "TAC*",
+                "gradnorm-literal": "GradNorm (literal)", "gradnorm-tac-star": "GradNorm → TAC*"}
+
+
+def dataset_seed_means(records_dir, dataset: str, methods, *, data_seed: int | None = None) -> pd.DataFrame | None:
     """Mean ± std over seeds of ``dataset``'s runs under ``records_dir`` (the comparison runs), with the
-    paper's ACC / NMI / ARI beside; None when there are none (a dataset outside the comparison).
+    paper's ACC / NMI / ARI beside; None when there are none (a dataset outside the comparison). Every data seed
+    counts (the comparison draws data seed = run seed) unless ``data_seed`` names one.
 
     Explained in: notebooks/05_pipeline (every dataset page shows the chapters' numbers beside its run)."""
     from pathlib import Path
@@ -252,7 +289,7 @@ def dataset_seed_means(records_dir, dataset: str, methods, *, data_seed: int = 0
     if not Path(records_dir).is_dir():
         return None
     recs = [r for r in load_records(records_dir, methods=list(methods), datasets=[dataset])
-            if r.get("data_seed", 0) == data_seed]
+            if data_seed is None or r.get("data_seed", 0) == data_seed]
     if not recs:
         return None
     out = mean_std_table(comparison_table(recs, order=list(methods)).loc[dataset])

@@ -20,7 +20,7 @@ from ..features.datasets import load_dataset
 from ..features.twins import DEFAULT_TWINS
 from .records import read_record, write_record
 from .runner import run
-from ..utils.errors import LaicError
+from ..utils.errors import LaicError, ParameterError
 
 __all__ = ["run_methods", "sweep", "seed_spread", "load_records", "COMPARISON_METHODS", "compare", "compare_task",
            "final_assign_experiment"]
@@ -101,15 +101,15 @@ def seed_spread(data: LaICData, method: str, param: str, values, seeds=range(5),
     return out
 
 
-def _cached_dataset(name: str, features, fields: tuple) -> LaICData:
+def _cached_dataset(name: str, features, fields: tuple, data_seed: int = 0) -> LaICData:
     """The data of a grid's tasks, loaded once per process (per worker on a cluster) and loaded again when a
     cache file under ``features`` changed."""
-    return _load_once(name, features, fields, _stamp(features))
+    return _load_once(name, features, fields, _stamp(features), data_seed)
 
 
 @lru_cache(maxsize=2)
-def _load_once(name: str, features, fields: tuple, stamp: tuple) -> LaICData:
-    return load_dataset(name, features=features, **dict(fields))
+def _load_once(name: str, features, fields: tuple, stamp: tuple, data_seed: int = 0) -> LaICData:
+    return load_dataset(name, features=features, data_seed=data_seed, **dict(fields))
 
 
 def _stamp(features) -> tuple:
@@ -120,7 +120,7 @@ def _stamp(features) -> tuple:
 
 
 def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=None, overrides=None,
-                 fields: tuple = ()) -> dict:
+                 fields: tuple = (), data_seed: int = 0) -> dict:
     """One run of :func:`compare`: write ``<records_dir>/<dataset>__<method>__seed<seed>.json``.
 
     Skipped when that file already holds a record with this run's fingerprint (same config, data,
@@ -129,8 +129,9 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     from .records import fingerprint, record_head
 
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
-    data = _cached_dataset(dataset, features, tuple(fields))
-    cfg = resolve_config(dataset, method, overrides=overrides, seed=seed, features=features, **dict(fields))
+    data = _cached_dataset(dataset, features, tuple(fields), data_seed)
+    cfg = resolve_config(dataset, method, overrides=overrides, seed=seed, data_seed=data_seed, features=features,
+                         **dict(fields))
     old = read_record(path) if path.is_file() else None  # anything but a whole record is recomputed
     if old is not None and old["fingerprint"] == fingerprint(record_head(cfg, data)):
         return {"status": "skipped", "path": str(path)}
@@ -146,12 +147,16 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
 
 def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_SEEDS), *,
             records_dir="book/results/comparison/records", features=None, overrides: dict | None = None,
-            progress: bool = True, grid: dict | None = None, report: list | None = None, **fields) -> list[dict]:
+            progress: bool = True, grid: dict | None = None, report: list | None = None,
+            data_seeds: int | str = "paired", **fields) -> list[dict]:
     """Run every method on every dataset with every seed; one record file per run.
 
     Records are written as ``<records_dir>/<dataset>__<method>__seed<seed>.json``; a run whose file
-    already holds a record with the same fingerprint is not repeated. The data are the same for every
-    seed (``data_seed`` fixed); the seed drives each method's k-means, initialisation and batches.
+    already holds a record with the same fingerprint is not repeated. The seed drives each method's k-means,
+    initialisation and batches. ``data_seeds="paired"`` (the default) draws a generated dataset with data
+    seed = run seed, so the three seeds see the three draws a twin was calibrated on (its baseline rows are
+    the mean over data seeds 0–2, :func:`laicpkg.features.twins.calibrate_twin`) and the comparison's CLIP rows
+    are those targets; an integer keeps one draw for every seed (real features have one draw anyway).
     ``grid`` holds :func:`laicpkg.run.grid.execute`'s options (``workers``, ``scheduler``, ``cluster``, …);
     without it the runs go one after another in this process. Returns the records of the runs that
     succeeded; ``report`` (a list) receives the :class:`~laicpkg.run.grid.GridReport`.
@@ -160,9 +165,10 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
 
     methods = list(methods or COMPARISON_METHODS)
     fields_t = tuple(sorted(fields.items()))
+    data_seed_of = data_seed_rule(data_seeds)
     tasks = [Task(f"{d}/{m}/seed{s}", compare_task,
                   {"dataset": d, "method": m, "seed": s, "records_dir": str(records_dir), "features": features,
-                   "overrides": overrides, "fields": fields_t})
+                   "overrides": overrides, "fields": fields_t, "data_seed": data_seed_of(s)})
              for d in datasets for s in seeds for m in methods]
     result = execute(tasks, progress=progress, desc="comparison runs", **(grid or {}))
     if report is not None:
@@ -171,6 +177,19 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     records = [read_record(Path(records_dir) / f"{t.kwargs['dataset']}__{t.kwargs['method']}__seed{t.kwargs['seed']}"
                                                ".json") for t in tasks if t.name not in failed]
     return [r for r in records if r is not None]
+
+
+def data_seed_rule(data_seeds):
+    """run seed → data seed: the seed itself for ``"paired"``, else the given integer for every seed."""
+    if data_seeds == "paired":
+        return lambda s: int(s)
+    try:
+        fixed = int(data_seeds)
+    except (TypeError, ValueError):
+        fixed = -1
+    if isinstance(data_seeds, bool) or fixed < 0 or str(fixed) != str(data_seeds).strip():
+        raise ParameterError(f"data seeds must be 'paired' or an integer >= 0; got {data_seeds!r}")
+    return lambda s: fixed
 
 
 def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), seeds=range(5),
