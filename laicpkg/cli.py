@@ -236,7 +236,8 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     cal.add_argument("--dataset", default=None, help="twin name(s), comma-separated [with --check: every twin]")
     cal.add_argument("--seeds", type=int, default=3, help="data seeds 0..N-1 averaged [3]")
     cal.add_argument("--steps", type=int, default=7, help="bisection steps per searched parameter [7]")
-    cal.add_argument("--out", default=None, metavar="PATH", help="calibration file [the model's: data/twins_clip.json or data/twins.json]")
+    cal.add_argument("--out", default=None, metavar="PATH",
+                     help="calibration file [the model's: data/twins_clip.json or data/twins.json]")
     cal.add_argument("--fit-nmi", action="store_true",
                      help="also fit NMI: the confusion c (nearest-class leaning) to zero-shot NMI, its appearance "
                           "share to k-means NMI (4 × --steps times longer)")

@@ -11,8 +11,8 @@ from laicpkg.features.synthetic import make_synthetic
 from laicpkg.features.twins import calibrated_twins, make_twin
 from laicpkg.utils.fixedmath import fixed_dot, fixed_gram_argmax, fixed_mix, fixed_unit
 
-#: Digests of small tree-model twins, a clip-model twin and a preset, generated on the project machine (OpenBLAS Haswell kernels, 2 threads);
-#: with BLAS in the generators, OpenBLAS' Prescott kernels gave another digest for the DTD twin.
+#: Digests of small tree-model twins, a clip-model twin and a preset, generated on the project machine (OpenBLAS
+#: Haswell kernels, 2 threads); with BLAS in the generators, OpenBLAS' Prescott kernels gave another digest for the DTD twin.
 COMMITTED = {"twin-cifar20": "c6f3d59bb5a0dc87", "twin-dtd": "93cd45b0c73f5846", "synthetic-dogs": "413c1bfca9b7d195",
              "clip-dogs": "7f8e44b8276a1e3a"}
 

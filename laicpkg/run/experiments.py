@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import resolve_config
+from .config import check_seed, resolve_config
 from ..features.container import LaICData
 from ..features.datasets import load_dataset
 from ..features.twins import DEFAULT_TWINS
@@ -180,15 +180,14 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
 
 
 def data_seed_rule(data_seeds):
-    """run seed → data seed: the seed itself for ``"paired"``, else the given integer for every seed."""
-    if data_seeds == "paired":
-        return lambda s: int(s)
-    try:
-        fixed = int(data_seeds)
-    except (TypeError, ValueError):
-        fixed = -1
-    if isinstance(data_seeds, bool) or fixed < 0 or str(fixed) != str(data_seeds).strip():
+    """run seed → data seed: the seed itself for ``"paired"``, else the given integer for every seed
+    (checked as a seed, :func:`~laicpkg.run.config.check_seed`)."""
+    text = str(data_seeds).strip()
+    if text == "paired":
+        return int
+    if isinstance(data_seeds, bool) or not text.isdigit():
         raise ParameterError(f"data seeds must be 'paired' or an integer >= 0; got {data_seeds!r}")
+    fixed = check_seed(int(text), "--data-seeds")
     return lambda s: fixed
 
 
