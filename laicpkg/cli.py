@@ -246,7 +246,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
                           "terms) or the image noise sigma with rho = 0 (errors spread over all classes) [ambiguity]")
     cal.add_argument("--model", choices=MODELS, default=None,
                      help="the generator to fit: tree (the first twins) or clip (sub-modes, the image cone, texts "
-                          "that follow WordNet only locally: CLIP's measured geometry) [$LAIC_TWIN_MODEL or tree]; "
+                          "that follow WordNet only locally: CLIP's measured geometry) [$LAIC_TWIN_MODEL or clip]; "
                           "--check and --remeasure use the twins of $LAIC_TWIN_MODEL")
     cal.add_argument("--remeasure", action="store_true",
                      help="measure the committed parameters again on the current generator and store the numbers "

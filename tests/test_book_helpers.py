@@ -58,7 +58,7 @@ def test_two_twin_models_beside_the_paper():
     """Paper vs twin for two twin models: each model's ACC and Δ in one row per paper row, and the summary's
     mean |Δ| of the predicted rows (SIC, TAC, GradNorm), of the CLIP rows, and the ordering count.
     CIFAR-10 in the paper: zero-shot 90.0, k-means 74.2, TAC 90.1, GradNorm 91.1."""
-    from laicpkg.book.tables import twin_models_summary, twin_models_versus_paper
+    from laicpkg.book.tables import twin_models_by_twin, twin_models_summary, twin_models_versus_paper
 
     near = comparison_table([_rec("twin-cifar10", m, 0, a) for m, a in
                              (("zeroshot", 90.0), ("kmeans", 75.2), ("tac", 89.1), ("gradnorm", 92.1))])
@@ -74,6 +74,8 @@ def test_two_twin_models_beside_the_paper():
     assert summary.loc["near", "CLIP rows: mean |Δ ACC|"] == 0.5 and summary.loc["far", "below the paper"] == "2 of 2"
     assert summary.loc["near", "ordering holds on"] == "1 of 1 twins"
     assert summary.loc["far", "ordering holds on"] == "0 of 1 twins"
+    per_twin = twin_models_by_twin({"near": near, "far": far})
+    assert per_twin.loc["CIFAR-10", "near"] == pytest.approx(1.0) and per_twin.loc["CIFAR-10", "far"] == pytest.approx(15.0)
 
 
 def test_filter_and_record_nouns_tables():

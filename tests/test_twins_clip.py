@@ -128,6 +128,18 @@ def test_unknown_twin_model_is_refused(monkeypatch):
         make_twin(_small(model="bogus"))
 
 
+def test_the_clip_model_is_the_default_and_tree_is_chosen_by_name(monkeypatch):
+    """Unset or empty, LAIC_TWIN_MODEL means the clip model (the book's twins); "tree" picks the first twins."""
+    from laicpkg.features.twins import DEFAULT_MODEL, twin_model
+
+    monkeypatch.delenv("LAIC_TWIN_MODEL", raising=False)
+    assert DEFAULT_MODEL == "clip" and twin_model() == "clip"
+    monkeypatch.setenv("LAIC_TWIN_MODEL", "")
+    assert twin_model() == "clip"
+    monkeypatch.setenv("LAIC_TWIN_MODEL", "tree")
+    assert twin_model() == "tree"
+
+
 CLIP_TWINS = calibrated_twins("clip") if CALIBRATION_FILES["clip"].is_file() else {}
 
 

@@ -17,7 +17,7 @@ __all__ = ["results_table", "tsne_embed", "counterpart_tsne", "comparison_table"
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
            "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
            "naming_table", "cluster_names_table", "filter_table", "record_nouns_table", "geometry_targets_met",
-           "twin_models_versus_paper", "twin_models_summary"]
+           "twin_models_versus_paper", "twin_models_summary", "twin_models_by_twin"]
 
 
 def results_table(records) -> pd.DataFrame:
@@ -267,6 +267,26 @@ def twin_models_summary(tables: dict, metric: str = "ACC") -> pd.DataFrame:
                        f"CLIP rows: mean |Δ {metric}|": round(h["calibrated_mean_abs"], 1),
                        "ordering holds on": f"{len(h['ordering_holds_on'])} of {h['ordering_twins']} twins"}
     return pd.DataFrame(rows).T
+
+
+def twin_models_by_twin(tables: dict, metric: str = "ACC") -> pd.DataFrame:
+    """Per twin (rows, the real dataset's name) and twin model (columns, ``label → comparison_table``): the mean
+    |Δ ``metric``| = |twin − paper| of the rows a twin predicts (SIC, TAC, GradNorm); NaN where a model has no
+    such row for the twin.
+
+    Explained in: notebooks/09_twins ("What CLIP's geometry changed")."""
+    from ..book.paper_results import METHOD_TO_PAPER_ROW
+
+    predicted = {METHOD_TO_PAPER_ROW[m] for m in PREDICTED}
+    cols = {}
+    for label, table in tables.items():
+        delta = paper_vs_twin(table, metrics=(metric,))[f"Δ {metric}"].dropna()
+        delta = delta[[r in predicted for r in delta.index.get_level_values(1)]]
+        cols[label] = delta.abs().groupby(level=0).mean()
+    out = pd.DataFrame(cols)
+    out.index = [dataset_title(d) for d in out.index]
+    out.index.name = f"predicted rows: mean |Δ {metric}|"
+    return out
 
 
 #: The names a reader knows for the methods that have a row in GradNorm's Tables 1–2.

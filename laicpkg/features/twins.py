@@ -75,13 +75,16 @@ __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores
            "write_calibration", "calibrate_task", "merge_calibrations", "get_twin", "TOLERANCE", "class_positives",
            "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options", "remeasure",
            "read_calibrations", "check_calibration_file", "MODELS", "CLIP_PARAMS", "CLIP_DEFAULTS",
-           "CALIBRATION_FILES", "twin_model", "nearest_class_lists", "calibrated_twins"]
+           "CALIBRATION_FILES", "DEFAULT_MODEL", "twin_model", "nearest_class_lists", "calibrated_twins"]
 
 #: The calibration files of the two generators: ``twins.json`` the tree model's, ``twins_clip.json`` the clip
 #: model's. ``LAIC_TWIN_MODEL`` (``tree`` or ``clip``) says whose parameters the twins are drawn with.
 CALIBRATION_FILES = {"tree": Path(__file__).with_name("data") / "twins.json",
                      "clip": Path(__file__).with_name("data") / "twins_clip.json"}
 MODEL_ENV = "LAIC_TWIN_MODEL"
+#: The model the twins are drawn with when ``LAIC_TWIN_MODEL`` is unset: the clip model, whose calibration meets
+#: CLIP's measured geometry as well as its baseline rows (book chapter "What the twins model").
+DEFAULT_MODEL = "clip"
 
 #: The generators a twin can use: "tree" (the first twins: concepts down the WordNet tree, isotropic noise) and
 #: "clip" (sub-modes, shared appearance modes, the image cone, texts that follow WordNet only locally).
@@ -95,8 +98,8 @@ def _check_model(model: str) -> str:
 
 
 def twin_model() -> str:
-    """The generator the twins are drawn with in this process: ``$LAIC_TWIN_MODEL`` or "tree"."""
-    model = os.environ.get(MODEL_ENV, "tree") or "tree"
+    """The generator the twins are drawn with in this process: ``$LAIC_TWIN_MODEL`` or :data:`DEFAULT_MODEL`."""
+    model = os.environ.get(MODEL_ENV, DEFAULT_MODEL) or DEFAULT_MODEL
     if model not in CALIBRATION_FILES:
         raise ParameterError(f"{MODEL_ENV} must be one of {', '.join(CALIBRATION_FILES)}; got {model!r}")
     return model
