@@ -104,12 +104,12 @@ book: $(STAMP)
 compare: $(STAMP)
 	$(VENV)/bin/laic compare
 
-# CLIP's geometry of the seven default twins beside real CLIP's (the twins chapter reads the table).
+# CLIP's geometry of the tree model's twins beside real CLIP's, data seed 0 (the twins chapter reads the table).
 TWINS7 := twin-cifar10,twin-cifar20,twin-stl10,twin-imagenet10,twin-imagenet-dogs,twin-dtd,twin-ucf101
 twins-geometry: $(STAMP)
-	$(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 1 --geometry-out book/results/twins_geometry.csv
+	LAIC_TWIN_MODEL=tree $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 1 --geometry-out book/results/twins_geometry.csv
 
-# The same for the clip model's twins, mean over three data seeds.
+# The same for the clip model's twins (the default), mean over three data seeds.
 twins-geometry-clip: $(STAMP)
 	LAIC_TWIN_MODEL=clip $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
 	  --geometry-out book/results/twins_geometry_clip.csv

@@ -55,8 +55,9 @@ Markdown(f"""
   {h['predicted_mean_abs']:.1f} points from the paper ({h['predicted_below']} of {h['predicted_rows']} rows
   below it; the largest miss {h['predicted_max_abs']:.1f} points, {worst_row} on {worst_ds}), and the paper's
   ordering GradNorm > TAC > CLIP k-means holds on {len(h['ordering_holds_on'])} of {h['ordering_twins']}
-  twins ({', '.join(h['ordering_holds_on']) or 'none'}) — a statement about the twins' geometry, which
-  lacks what real CLIP features have ({{doc}}`09_twins`, {{doc}}`08_comparison`).
+  twins ({', '.join(h['ordering_holds_on']) or 'none'}). The twins also have CLIP's measured geometry (image
+  neighbourhoods, the image cone, image–text cosines, how class texts relate), but they are not the real
+  datasets: these rows are what such features predict ({{doc}}`09_twins`, {{doc}}`08_comparison`).
 * **What has never been run here.** Real CLIP features of the paper's datasets (no pretrained weights or
   images on the machines that built this book) and a GPU (the CUDA paths are written and untested);
   IDCL does not reproduce its paper on DIGITS ({{doc}}`07_idcl`; all of it: {{doc}}`../book/status`).
@@ -92,8 +93,9 @@ paper_cells(table)
 # ## Where the numbers come from
 #
 # The default build runs on *synthetic twins* of the paper's datasets: the real K, class names, split
-# sizes and WordNet's 82,115-noun pool, with a geometry built from WordNet and calibrated so that CLIP
-# k-means and zero-shot match the paper's rows ({doc}`09_twins`). On a twin every noun's relation to every
+# sizes and WordNet's 82,115-noun pool, with the geometry measured on real CLIP features (sub-modes within
+# each class, appearance shared across classes, the image cone, texts that follow WordNet only among close
+# relatives) and calibrated so that CLIP k-means and zero-shot match the paper's rows ({doc}`09_twins`). On a twin every noun's relation to every
 # class is known, so the filters' precision and recall, the clusters' names and the quantities of the
 # paper's theorems can be measured; the theory chapters use three small presets of the same kind. The same
 # notebooks run on real CLIP features when you have them (`laic extract`, then `laic batch --features`;

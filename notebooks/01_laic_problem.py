@@ -125,34 +125,33 @@ print(check_reference(closeness, REFERENCE, "closeness by kind", {"count": TOLER
 #
 # The presets above are small and easy; the twins stand closer to the real datasets. A twin has the real
 # dataset's K, class names and split sizes, and its concepts come from WordNet: every one of WordNet's
-# 82,115 noun synsets gets a vector built down the hypernym tree (a child is its parents' mean plus a
-# random perturbation), so sibling concepts are close, cousins less, unrelated branches nearly orthogonal.
-# Each class is its WordNet synset; its images are drawn around the class concept or one of its hyponyms
-# (plus class appearance, both scaled down for some images by the ambiguity ρ, a Gaussian nuisance spread
-# shared by all classes, noise and the image modality offset); the wild pool is WordNet's real
-# pool, named by first lemmas; the positives of a class are its synset and every hyponym below it, so the
-# selected-noun tables and the clusters' names are English words checked against WordNet. What twins cannot
-# model: CLIP's actual errors (a twin confuses what WordNet puts close, not what looks alike), prompt
-# effects, and concepts outside WordNet's nouns. The twins are the book's defaults: the results pages (one
-# per twin), the comparison chapter ({doc}`08_comparison`) and {doc}`09_twins` run on them; the theory and
-# ablation chapters keep the small presets, whose pool has the explicit kinds of nouns counted above. The
-# positives of CIFAR-10's twin:
+# 82,115 noun synsets gets a vector drawn down the hypernym tree with a large spread, plus a component of
+# its own, so that a noun's text resembles its close relatives and hardly its distant ones, as real CLIP
+# text does. Each class is its WordNet synset and a mixture of 50 sub-modes (the class or one of its
+# hyponyms; a few lean toward a similar class, so zero-shot's errors come in groups); images take
+# appearance modes shared by all classes on a few directions of decaying variance, and a common offset
+# (CLIP's image cone and modality gap). These pieces are set from real CLIP features (image–image and
+# image–text cosines, effective dimension, 1-NN accuracy, the texts' dependence on WordNet distance:
+# {doc}`09_twins`). The wild pool is WordNet's real pool, named by first lemmas; the positives of a class
+# are its synset and every hyponym below it, so the selected-noun tables and the clusters' names are English
+# words checked against WordNet. What twins cannot model: CLIP's actual errors (a twin confuses the similar
+# classes its sub-modes lean toward, not what looks alike in real photographs), prompt effects, and concepts
+# outside WordNet's nouns. The twins are the book's defaults: the results pages (one per twin), the
+# comparison chapter ({doc}`08_comparison`) and {doc}`09_twins` run on them; the theory and ablation
+# chapters keep the small presets, whose pool has the explicit kinds of nouns counted above. The positives
+# of CIFAR-10's twin:
 
 # %% tags=["nbval-check-output"]
 twin_positives_table("twin-cifar10")
 
 # %% [markdown]
-# `laic calibrate` fits three global generator parameters of each twin (the semantic weight, the
-# ambiguity ρ and, where needed, the appearance weight) so that CLIP zero-shot and CLIP k-means on the twin
-# land on the paper's rows (GradNorm's Tables 1–2, ViT-B/32), mean over three data seeds; it never looks at
-# a LaIC method, so GradNorm's, TAC's and SIC's numbers on a twin are predictions ({doc}`09_twins` sets
-# them beside the paper's). The CIFAR-20, DTD, ImageNet-Dogs and UCF-101 twins are also fitted to the two NMI
-# numbers (`--fit-nmi`): their ambiguous images lean toward the nearest class (the confusion c, with a share
-# a of that class's appearance), so their errors fall on class pairs as CLIP's do. The CIFAR-10 and STL-10
-# twins have no ambiguous images (ρ = 0) but strong image noise (`--acc-by noise`), which spreads k-means'
-# errors over all classes as CLIP's are on those datasets ({doc}`../book/implementation`, "Synthetic
-# twins"). The committed calibrations, with ✓ where the twin is within ±2 ACC / ±3 NMI points of the paper,
-# and the ACC of each data seed:
+# `laic calibrate` fits three parameters of each twin so that CLIP zero-shot and CLIP k-means on the twin
+# land on the paper's rows (GradNorm's Tables 1–2, ViT-B/32), mean over three data seeds: how many similar
+# classes the leaning sub-modes go toward (to zero-shot NMI), the offset of the shared appearance modes (to
+# k-means ACC) and how far images lean (to zero-shot ACC). It never looks at a LaIC method, so GradNorm's,
+# TAC's and SIC's numbers on a twin are predictions ({doc}`09_twins` sets them beside the paper's). The
+# committed calibrations, with ✓ where the twin is within ±2 ACC / ±3 NMI points of the paper, and the ACC
+# of each data seed:
 
 # %% tags=["nbval-check-output"]
 twin_calibration_table()

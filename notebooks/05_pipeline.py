@@ -97,10 +97,11 @@ versus.round(1) if versus is not None else "no paper numbers: not one of the pap
 
 # %% [markdown]
 # The same rows as means over three seeds, from the runs of {doc}`/notebooks/08_comparison` (the numbers of
-# the chapters and of the results page; ± one standard deviation over the seeds):
+# the chapters and of the results page; run seed s draws the twin's data seed s, the three draws its
+# calibration averaged; ± one standard deviation over the seeds):
 
 # %% tags=["nbval-check-output"]
-seed_means = dataset_seed_means(spread_records, dataset, method_list, data_seed=data_seed)
+seed_means = dataset_seed_means(spread_records, dataset, method_list)
 seed_means if seed_means is not None else "no three-seed runs of this dataset"
 
 # %% [markdown]

@@ -30,10 +30,11 @@
 #
 # The runs are made by `make compare` (`laic compare`: the nine methods on the seven synthetic twins of
 # GradNorm's datasets, {doc}`01_laic_problem`, with three seeds; one record per twin, method and seed under
-# `book/results/comparison/records`; the data are those of data seed 0 and the seed drives each method's
-# k-means, initialisation and batches) and this page reads the records. No choice in any method looks at
-# test labels: the trained heads are those of the last epoch. The twins' CLIP rows were calibrated to the
-# paper's; every other number here is a prediction of the twins, not a measurement on real data.
+# `book/results/comparison/records`; run seed s draws the twin's data seed s, the three draws its calibration
+# averaged, and drives each method's k-means, initialisation and batches) and this page reads the records.
+# No choice in any method looks at test labels: the trained heads are those of the last epoch. The twins'
+# CLIP rows were calibrated to the paper's; every other number here is a prediction of the twins, not a
+# measurement on real data.
 
 # %% tags=["remove-cell"]
 from laicpkg.book.display import for_readers
@@ -48,7 +49,8 @@ REFERENCE = "../book/results/reference/08_comparison.json"
 from laicpkg.book.checks import TOLERANCES, check_seed_means
 from laicpkg.features.datasets import load_dataset
 from laicpkg.run.experiments import COMPARISON_METHODS, load_records, seed_spread
-from laicpkg.book.tables import comparison_table, mean_std_table, paper_comparison
+from laicpkg.book.tables import READER_NAMES, comparison_table, dataset_title, mean_std_table, paper_comparison
+from IPython.display import Markdown
 from laicpkg.book.plotting import plot_loss_curves, plot_method_bars
 
 records = load_records(records_dir, methods=COMPARISON_METHODS)
@@ -71,25 +73,31 @@ beside_paper.round(1) if len(beside_paper) else "no records of the paper's datas
 
 # %% [markdown]
 # On the twins (and only there; these are predictions of the twins, not claims about real data):
-#
-# * **Trained heads lead.** Of the methods that do not know the class names, TAC\*'s heads are the best on
-#   five twins (CIFAR-10 89.8, CIFAR-20 54.0, ImageNet-Dogs 82.2, ImageNet-10 99.5, STL-10 97.7) and SIC on
-#   the other two (DTD 64.3, UCF-101 71.3). Feeding TAC\*'s heads GradNorm's nouns instead of TAC's changes
-#   little on three twins (within 0.4 points: ImageNet-10, STL-10, UCF-101) and costs 2.7 to 4.4 points on
-#   the other four (CIFAR-10 4.4, CIFAR-20 3.3, ImageNet-Dogs 3.0, DTD 2.7).
-# * **GradNorm against TAC** (both training-free, the comparison of the GradNorm paper): GradNorm is above
-#   on ImageNet-Dogs (62.4 vs 61.0), DTD (40.5 vs 39.1) and UCF-101 (56.3 vs 54.6), below on CIFAR-10 (70.3
-#   vs 76.5), CIFAR-20 (43.5 vs 46.5), ImageNet-10 (96.9 vs 97.8) and STL-10 (83.2 vs 84.8). Both fall below
-#   CLIP k-means on four twins (DTD, ImageNet-10, STL-10, UCF-101); TAC is above it on CIFAR-10 and
-#   CIFAR-20, both are on ImageNet-Dogs.
-# * **Seed spread.** GradNorm's result depends on the seed (std up to 4.0, on ImageNet-Dogs; 4.4 for the
-#   centroid classifier on CIFAR-10): Stage 1's k-means trains on faiss' subsample of 256 points per
-#   pseudo-class, as every reference implementation does (the ablations chapter shows what that does to
-#   the spread); so does CLIP k-means (std 3.7 on ImageNet-Dogs).
-# * **Eq. 9 read literally** (`gradnorm-literal`, unnormalised $\mathbf v_i$) moves GradNorm by at most 0.7
-#   points on six twins and by 5.9 on STL-10 (89.1 ± 4.7 against 83.2 ± 1.2).
-#
-# Zero-shot CLIP knows the class names and is deterministic (std 0).
+
+# %% tags=["remove-input", "nbval-check-output"]
+acc, std = table["ACC"].unstack(0), table["ACC std"].unstack(0)
+blind = acc.drop(index="zeroshot")  # the methods that do not know the class names
+above, below = acc.columns[acc.loc["gradnorm"] > acc.loc["tac"]], acc.columns[acc.loc["gradnorm"] <= acc.loc["tac"]]
+under_kmeans = acc.columns[(acc.loc["gradnorm"] < acc.loc["kmeans"]) & (acc.loc["tac"] < acc.loc["kmeans"])]
+heads = acc.loc["gradnorm-tac-star"] - acc.loc["tac-star"]
+literal = (acc.loc["gradnorm-literal"] - acc.loc["gradnorm"]).abs()
+Markdown(f"""
+* **The best method without the class names**, per twin: {', '.join(
+    f"{dataset_title(d)} {READER_NAMES[blind[d].idxmax()]} {blind[d].max():.1f}" for d in blind.columns)}.
+  Feeding TAC\\*'s heads GradNorm's nouns instead of TAC's moves them by {heads.abs().min():.1f} to
+  {heads.abs().max():.1f} points ({', '.join(f"{dataset_title(d)} {round(v, 1) + 0.0:+.1f}" for d, v in heads.items())}).
+* **GradNorm against TAC** (both training-free, the comparison of the GradNorm paper): GradNorm is above on
+  {', '.join(f"{dataset_title(d)} ({acc.loc['gradnorm', d]:.2f} vs {acc.loc['tac', d]:.2f})" for d in above) or 'no twin'},
+  not above on {', '.join(f"{dataset_title(d)} ({acc.loc['gradnorm', d]:.2f} vs {acc.loc['tac', d]:.2f})" for d in below) or 'no twin'}.
+  Both fall below CLIP k-means on {', '.join(dataset_title(d) for d in under_kmeans) or 'no twin'}.
+* **Seed spread.** GradNorm's ACC varies with the seed by up to {std.loc['gradnorm'].max():.1f} points (std, on
+  {dataset_title(std.loc['gradnorm'].idxmax())}), CLIP k-means' by up to {std.loc['kmeans'].max():.1f} (on
+  {dataset_title(std.loc['kmeans'].idxmax())}): each seed draws another twin (data seed = run seed) as well as
+  the k-means initialisation, and Stage 1's k-means trains on faiss' subsample of 256 points per
+  pseudo-class, as every reference implementation does (the ablations chapter shows what that does).
+* **Eq. 9 read literally** (`gradnorm-literal`, unnormalised $\\mathbf v_i$) moves GradNorm by at most
+  {literal.max():.1f} points (on {dataset_title(literal.idxmax())}).
+""")
 
 # %% mystnb={"figure": {"caption": "ACC of the nine whole methods on the seven twins, mean over three seeds with ± one standard deviation.", "name": "fig-comparison-bars"}}
 flat = table.reset_index()
@@ -108,10 +116,13 @@ fig = plot_loss_curves(records, ["tac-star", "gradnorm-tac-star", "sic"])
 # %% [markdown]
 # ## Cost
 #
-# Mean seconds per run (method only, data loading excluded) on the project's 2-core CPU, one thread per run;
-# the 189 runs took 84 minutes of method time and 65 minutes of wall time (two `laic compare` processes side
-# by side, sharing the machine with other jobs), so read them as orders of magnitude; the benchmarks in
-# `benchmarks/` measure speed properly.
+# Mean seconds per run (method only, data loading excluded) on the project's 2-core CPU, one thread per run,
+# two runs side by side on a machine shared with other jobs, so read them as orders of magnitude; the
+# benchmarks in `benchmarks/` measure speed properly.
+
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(f"The {len(records)} runs took {(table['seconds'] * table['seeds']).sum() / 60:.0f} minutes of method "
+         "time in all.")
 
 # %% tags=["nbval-check-output"]
 table["seconds"].unstack(0).reindex(COMPARISON_METHODS).round(1)
@@ -123,10 +134,9 @@ table["seconds"].unstack(0).reindex(COMPARISON_METHODS).round(1)
 # its code feeds CLIP's unnormalised features (and initialises the head from k-means centres of those,
 # Eq. 8–9). The feature caches keep unit vectors, so `laicpkg` feeds the head $s\,\mathbf u_i$ with
 # $s = 10$ (`--sic-input-scale`; an assumed order of ViT-B/32's feature norms, which could not be measured
-# without the weights). With $s = 1$ Eq. 8–9's initial logits differ by at most $4\tau_m = 0.2$ and the head
-# barely leaves the uniform assignment. SIC on the DTD twin for four scales, mean and standard deviation
-# over five seeds (at scale 5 single runs differ by up to 10 ARI points between seeds and between thread
-# counts):
+# without the weights). With $s = 1$ Eq. 8–9's initial logits differ by at most $4\tau_m = 0.2$: the head
+# starts near the uniform assignment. SIC on the DTD twin (data seed 0) for four scales, mean and standard
+# deviation over five seeds:
 
 # %%
 data = load_dataset("twin-dtd")
@@ -137,10 +147,14 @@ scale.round(1)
 print(check_seed_means(scale, REFERENCE, "SIC input scale, five-seed means",
                        {"ACC": TOLERANCES["metrics"], "NMI": TOLERANCES["metrics"], "ARI": TOLERANCES["ari"]}))
 
-# %% [markdown]
-# With unit features SIC ends at chance (chance is 1/47 = 2.1 % ACC); from scale 5 on the head leaves the
-# uniform assignment and SIC reaches the accuracy of the comparison above. The head's input scale, not
-# SIC's losses, decides whether SIC clusters at all on unit-norm features.
+# %% tags=["remove-input"]
+spread = scale["ACC"].max() - scale["ACC"].min()
+Markdown(f"With unit features ($s = 1$) SIC reaches {scale.loc[1.0, 'ACC']:.1f} % ACC (chance is 1/47 = 2.1 %), "
+         + ", ".join(f"at $s = {s:g}$ {a:.1f} %" for s, a in scale["ACC"].items() if s != 1.0)
+         + f": over these scales SIC's mean ACC moves by {spread:.1f} points "
+         + ("(more than twice its largest standard deviation over seeds)."
+            if spread > 2 * scale["ACC std"].max() else
+            "(within twice its largest standard deviation over seeds)."))
 
 # %% [markdown]
 # ## Where the papers are ambiguous, and what we chose
