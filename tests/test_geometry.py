@@ -61,6 +61,17 @@ def test_reference_statistics_are_the_sources_values():
         assert target.holds(ref[stat]), (stat, ref[stat], target.describe())
 
 
+def test_linear_probe_separates_what_is_linearly_separable_and_not_noise():
+    """The probe is right on two classes split by a hyperplane and at chance on labels that ignore the features."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 8))
+    y = (X[:, 0] > 0).astype(int)
+    X[:, 0] += np.where(y == 1, 1.0, -1.0)  # a margin around the hyperplane x_0 = 0
+    assert g.linear_probe_accuracy(X[:200], y[:200], X[200:], y[200:]) == 100.0
+    noise = rng.integers(0, 2, size=400)
+    assert abs(g.linear_probe_accuracy(X[:200], noise[:200], X[200:], noise[200:]) - 50.0) < 15.0
+
+
 def test_targets_can_fail():
     t = g.GEOMETRY_TARGETS["image-image cosine"]
     assert t.holds(0.5) and not t.holds(0.02) and not t.holds(0.7)
@@ -74,6 +85,8 @@ def test_geometry_table_of_a_twin_states_each_target():
     assert set(t.loc["twin-cifar10"].index) >= set(g.GEOMETRY_TARGETS) | {"1-NN accuracy"}
     row = t.loc[("twin-cifar10", "1-NN accuracy")]
     assert row["real CLIP"] == 91.9 and row["holds"] in ("yes", "no")
+    probe = t.loc[("twin-cifar10", "linear-probe accuracy")]
+    assert probe["real CLIP"] == 94.85 and probe["holds"] == ("yes" if abs(probe["twin value"] - 94.85) <= 5 else "no")
     for stat, target in g.GEOMETRY_TARGETS.items():
         r = t.loc[("twin-cifar10", stat)]
         assert r["holds"] == ("yes" if target.holds(r["twin value"]) else "no")
