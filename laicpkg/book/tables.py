@@ -236,6 +236,15 @@ def ordering_table(table: pd.DataFrame, metric: str = "ACC",
 PREDICTED = ("sic", "tac", "gradnorm")
 
 
+def _paper_deltas(table: pd.DataFrame, metric: str, methods) -> pd.Series:
+    """twin − paper in ``metric`` for the paper rows of ``methods`` (:func:`paper_vs_twin`), per (dataset, row)."""
+    from ..book.paper_results import METHOD_TO_PAPER_ROW
+
+    rows = {METHOD_TO_PAPER_ROW[m] for m in methods}
+    delta = paper_vs_twin(table, metrics=(metric,))[f"Δ {metric}"].dropna()
+    return delta[[r in rows for r in delta.index.get_level_values(1)]]
+
+
 def twin_models_versus_paper(tables: dict, metric: str = "ACC") -> pd.DataFrame:
     """Paper vs twin under several twin models side by side: one row per (dataset, paper row), the paper's
     ``metric`` and, for every ``label → comparison_table`` of ``tables``, the twin's mean and Δ = twin − paper.
@@ -275,15 +284,8 @@ def twin_models_by_twin(tables: dict, metric: str = "ACC") -> pd.DataFrame:
     such row for the twin.
 
     Explained in: notebooks/09_twins ("What CLIP's geometry changed")."""
-    from ..book.paper_results import METHOD_TO_PAPER_ROW
-
-    predicted = {METHOD_TO_PAPER_ROW[m] for m in PREDICTED}
-    cols = {}
-    for label, table in tables.items():
-        delta = paper_vs_twin(table, metrics=(metric,))[f"Δ {metric}"].dropna()
-        delta = delta[[r in predicted for r in delta.index.get_level_values(1)]]
-        cols[label] = delta.abs().groupby(level=0).mean()
-    out = pd.DataFrame(cols)
+    out = pd.DataFrame({label: _paper_deltas(table, metric, PREDICTED).abs().groupby(level=0).mean()
+                        for label, table in tables.items()})
     out.index = [dataset_title(d) for d in out.index]
     out.index.name = f"predicted rows: mean |Δ {metric}|"
     return out
@@ -295,10 +297,10 @@ READER_NAMES = {"kmeans": "CLIP k-means", "zeroshot": "CLIP zero-shot", "sic": "
                 "gradnorm-literal": "GradNorm (literal)", "gradnorm-tac-star": "GradNorm → TAC*"}
 
 
-def dataset_seed_means(records_dir, dataset: str, methods, *, data_seed: int | None = None) -> pd.DataFrame | None:
+def dataset_seed_means(records_dir, dataset: str, methods) -> pd.DataFrame | None:
     """Mean ± std over seeds of ``dataset``'s runs under ``records_dir`` (the comparison runs), with the
     paper's ACC / NMI / ARI beside; None when there are none (a dataset outside the comparison). Every data seed
-    counts (the comparison draws data seed = run seed) unless ``data_seed`` names one.
+    counts (the comparison draws data seed = run seed).
 
     Explained in: notebooks/05_pipeline (every dataset page shows the chapters' numbers beside its run)."""
     from pathlib import Path
@@ -308,8 +310,7 @@ def dataset_seed_means(records_dir, dataset: str, methods, *, data_seed: int | N
 
     if not Path(records_dir).is_dir():
         return None
-    recs = [r for r in load_records(records_dir, methods=list(methods), datasets=[dataset])
-            if data_seed is None or r.get("data_seed", 0) == data_seed]
+    recs = load_records(records_dir, methods=list(methods), datasets=[dataset])
     if not recs:
         return None
     out = mean_std_table(comparison_table(recs, order=list(methods)).loc[dataset])
@@ -404,11 +405,8 @@ def headline(table: pd.DataFrame, metric: str = "ACC") -> dict:
     CLIP k-means) holds; the number of twins and of seeds."""
     from ..book.paper_results import METHOD_TO_PAPER_ROW
 
-    pvt = paper_vs_twin(table, metrics=(metric,))
-    delta = pvt[f"Δ {metric}"].dropna()
-    rows = delta.index.get_level_values(1)
-    predicted = delta[[r in {METHOD_TO_PAPER_ROW[m] for m in PREDICTED} for r in rows]]
-    calibrated = delta[[r in {METHOD_TO_PAPER_ROW[m] for m in ("kmeans", "zeroshot")} for r in rows]]
+    predicted = _paper_deltas(table, metric, PREDICTED)
+    calibrated = _paper_deltas(table, metric, ("kmeans", "zeroshot"))
     reader = {METHOD_TO_PAPER_ROW[m]: READER_NAMES[m] for m in METHOD_TO_PAPER_ROW}
     order = ordering_table(table, metric)
     holds = [dataset_title(d) for d, v in order["ordering holds"].items() if v == "yes"] if len(order) else []

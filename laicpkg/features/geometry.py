@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["REFERENCE_DIR", "mean_pairwise_cosine", "mean_vector_norm", "participation_ratio",
-           "class_text_cosines", "nn_accuracy", "linear_probe_accuracy", "hop_distances", "wordnet_dependence", "lvis_reference",
-           "reference_statistics", "image_geometry", "text_geometry", "GeometryTarget", "GEOMETRY_TARGETS",
+           "class_text_cosines", "nn_accuracy", "linear_probe_accuracy", "hop_distances", "wordnet_dependence",
+           "lvis_reference", "reference_statistics", "image_geometry", "text_geometry", "GeometryTarget", "GEOMETRY_TARGETS",
            "NN_TARGETS", "PROBE_TARGETS", "twin_geometry", "geometry_table"]
 
 REFERENCE_DIR = Path(__file__).parent / "data" / "clip_reference"
