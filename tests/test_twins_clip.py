@@ -10,8 +10,8 @@ from laicpkg.cli import main
 from laicpkg.features import geometry as g
 from laicpkg.features.concepts import wordnet_graph
 from laicpkg.features.twins import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, DEFAULT_TWINS, TOLERANCE,
-                                    _base_specs, baseline_scores, calibrate, calibrated_twins, make_twin,
-                                    nearest_class_lists)
+                                    _base_specs, _fit_image_text, baseline_scores, calibrate, calibrated_twins,
+                                    image_text_geometry, make_twin, nearest_class_lists)
 
 
 def _clip(name="twin-imagenet-dogs", **kw):
@@ -93,6 +93,25 @@ def test_more_lean_partners_spread_zero_shot_errors():
     base = _clip("twin-dtd", image_lean=1.0)
     few, many = (baseline_scores(replace(base, lean_partners=p), 0, ("zeroshot",))["zeroshot"] for p in (1, 30))
     assert few["NMI"] - few["ACC"] > many["NMI"] - many["ACC"] + 3, (few, many)
+
+
+def test_the_image_text_fit_brings_an_own_text_cosine_into_clips_range_and_keeps_the_cone():
+    """Images that are mostly their concept (no lean, small appearance modes) sit near their class text; the
+    geometry fit moves the isotropic noise σ and the image offset g_i until the image–own-class-text cosine is
+    CLIP's (±0.05) and the image–image cosine the COCO images' (±0.03); a twin already in range is returned as
+    it is."""
+    key = "image-own class text cosine"
+    close = _clip("twin-imagenet10", image_lean=0.0, submode_lean=0.0, mode_offset=0.1)
+    before = image_text_geometry(close, (0,))
+    assert before[key] > 0.36, before
+    fitted = _fit_image_text(close, (0,), 3)
+    after = image_text_geometry(fitted, (0,))
+    assert abs(after[key] - 0.31) <= 0.05, after
+    assert abs(after["image-image cosine"] - g.reference_statistics()["image-image cosine"]) <= 0.03, after
+    assert fitted.image_noise > close.image_noise and fitted.image_gap != close.image_gap
+    inside = replace(fitted, image_lean=0.2)
+    assert g.GEOMETRY_TARGETS[key].holds(image_text_geometry(inside, (0,))[key])
+    assert _fit_image_text(inside, (0,), 3) is inside
 
 
 def test_clip_calibration_moves_toward_the_paper(tmp_path):
