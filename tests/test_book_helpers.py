@@ -241,3 +241,18 @@ def test_geometry_targets_met_counts_held_targets_per_twin_and_table():
                   ("twin-dtd", "a"): "yes", ("twin-dtd", "b"): "no"})
     out = geometry_targets_met(tree=tree, clip=clip)
     assert out.loc["CIFAR-10"].tolist() == ["1 of 2", "2 of 2"] and out.loc["DTD"].tolist() == ["0 of 2", "1 of 2"]
+
+
+def test_geometry_misses_lists_exactly_the_missed_targets_by_dataset_name():
+    import pandas as pd
+
+    from laicpkg.book.tables import geometry_misses
+
+    rows = [("twin-cifar10", "a", 0.5, "yes"), ("twin-cifar10", "b", 72.5, "no"), ("twin-dtd", "a", 0.4, "—"),
+            ("twin-dtd", "b", 0.2, "no")]
+    geometry = pd.DataFrame([{"twin": t, "statistic": s, "twin value": v, "real CLIP": 0.0, "target": "0.3 ± 0.05",
+                              "holds": h} for t, s, v, h in rows]).set_index(["twin", "statistic"])
+    out = geometry_misses(geometry)
+    assert out[["twin", "statistic"]].values.tolist() == [["CIFAR-10", "b"], ["DTD", "b"]]
+    assert out["twin value"].tolist() == [72.5, 0.2]
+    assert geometry_misses(geometry.assign(holds="yes")).empty

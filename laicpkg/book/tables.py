@@ -17,6 +17,7 @@ __all__ = ["results_table", "tsne_embed", "counterpart_tsne", "comparison_table"
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
            "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
            "naming_table", "cluster_names_table", "filter_table", "record_nouns_table", "geometry_targets_met",
+           "geometry_misses",
            "twin_models_versus_paper", "twin_models_summary", "twin_models_by_twin"]
 
 
@@ -350,6 +351,17 @@ def geometry_summary(geometry: pd.DataFrame) -> pd.DataFrame:
     return out.loc[order]
 
 
+def geometry_misses(geometry: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a geometry table (``features.geometry.geometry_table``) whose twin misses its target: the
+    real dataset's name, the statistic, the twin's value and the target (empty where every target holds).
+
+    Explained in: notebooks/09_twins."""
+    g = geometry.reset_index()
+    miss = g[g["holds"] == "no"]
+    return pd.DataFrame({"twin": [dataset_title(t) for t in miss["twin"]], "statistic": list(miss["statistic"]),
+                         "twin value": list(miss["twin value"]), "target": list(miss["target"])})
+
+
 def geometry_targets_met(**tables) -> pd.DataFrame:
     """How many of its geometry targets each twin meets, one column per geometry table (``name=table`` of
     ``features.geometry.geometry_table``, e.g. one per twin model): "k of n".
@@ -544,7 +556,8 @@ def twin_calibration_table(model: str | None = None) -> pd.DataFrame:
     its appearance share a; 0 where NMI was not fitted) and what lowers k-means' ACC (the ambiguity ρ, or the
     image noise σ with ρ = 0: ``laic calibrate --acc-by noise``). ``model`` "clip": the clip model's
     calibration, with its fitted parameters instead (lean partners, image lean ρ_i, appearance modes' offset ζ,
-    class appearance w_a). Reads, never runs."""
+    class appearance w_a, and the image noise σ and image offset g_i, fitted to the image-side geometry where
+    the defaults miss it). Reads, never runs."""
     from ..features.twins import TWIN_SPECS, calibrated_twins
 
     specs = TWIN_SPECS if model is None else calibrated_twins(model)
@@ -564,6 +577,7 @@ def twin_calibration_table(model: str | None = None) -> pd.DataFrame:
             if twin.model == "clip":
                 r["partners / ρ_i"] = f"{twin.lean_partners} / {twin.image_lean:.2f}"
                 r["ζ / w_a"] = f"{twin.mode_offset:.2f} / {twin.appearance_weight:.2f}"
+                r["σ / g_i"] = f"{twin.image_noise:.2f} / {twin.image_gap:.2f}"
             else:
                 r["lean c / a"] = f"{twin.confusion:.2f} / {twin.confusion_appearance:.2f}"
                 r["ρ / σ"] = f"{twin.ambiguity:.2f} / {twin.image_noise:g}"
