@@ -90,6 +90,12 @@ def test_check_against_records(tmp_path):
     other_seed = check_against_records({"gradnorm": _Result(_record(acc=10.0))}, tmp_path, "ds", seed=1,
                                        data_seed=0)
     assert other_seed.loc["gradnorm", "checked"] == "no record for this seed"
+    same = dict(_record(), data_sha256="aaaa")
+    (tmp_path / "ds" / "gradnorm.json").write_text(json.dumps(same))
+    check_against_records({"gradnorm": _Result(same)}, tmp_path, "ds", seed=0, data_seed=0)
+    with pytest.raises(ReferenceMismatch, match=r"other data \(aaaa vs bbbb: the dataset changed; remove"):
+        check_against_records({"gradnorm": _Result(dict(same, data_sha256="bbbb"))}, tmp_path, "ds", seed=0,
+                              data_seed=0)
 
 
 def test_committed_records_pass_their_own_check():

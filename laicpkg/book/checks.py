@@ -219,8 +219,8 @@ def check_against_records(results: dict, records_dir, dataset: str, *, seed: int
     (the comparison records, three seeds per method), each tolerance is widened to what the method's own seeds
     measured (:func:`seed_spread_of_records`): a method whose filter lands elsewhere with every seed cannot be
     held to one seed's nouns on another CPU, and a stable one stays held to the stated tolerance. Returns one row
-    per method; raises :class:`ReferenceMismatch` otherwise. Methods without a matching record are listed as
-    not checked.
+    per method; raises :class:`ReferenceMismatch` otherwise, and where a record was made on other data (another
+    ``data_sha256``: the dataset itself changed). Methods without a matching record are listed as not checked.
     """
     folder = Path(records_dir) / dataset
     rows, bad = [], []
@@ -229,6 +229,13 @@ def check_against_records(results: dict, records_dir, dataset: str, *, seed: int
         ref = read_record(path) if path.is_file() else None
         if ref is None or ref.get("seed") != seed or ref.get("data_seed") != data_seed:
             rows.append({"method": method, "checked": "no record for this seed"})
+            continue
+        if ref.get("data_sha256") and result.record.get("data_sha256") not in (None, ref["data_sha256"]):
+            # generated data is the same bit for bit on every machine: other data means the dataset itself
+            # changed (a recalibrated twin), and its old records are no reference for the new one
+            bad.append(f"{method}'s record was made on other data ({ref['data_sha256']} vs "
+                       f"{result.record['data_sha256']}: the dataset changed; remove {folder} to record new "
+                       "references)")
             continue
         spread = seed_spread_of_records(spread_dir, dataset, method) if spread_dir else {}
 
