@@ -356,10 +356,8 @@ def geometry_misses(geometry: pd.DataFrame) -> pd.DataFrame:
     real dataset's name, the statistic, the twin's value and the target (empty where every target holds).
 
     Explained in: notebooks/09_twins."""
-    g = geometry.reset_index()
-    miss = g[g["holds"] == "no"]
-    return pd.DataFrame({"twin": [dataset_title(t) for t in miss["twin"]], "statistic": list(miss["statistic"]),
-                         "twin value": list(miss["twin value"]), "target": list(miss["target"])})
+    miss = geometry.reset_index().query("holds == 'no'").reset_index(drop=True)
+    return miss.assign(twin=miss["twin"].map(dataset_title))[["twin", "statistic", "twin value", "target"]]
 
 
 def geometry_targets_met(**tables) -> pd.DataFrame:
