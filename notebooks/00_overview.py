@@ -32,12 +32,13 @@ records_dir = "../book/results/comparison/records"
 from IPython.display import Markdown
 
 from laicpkg.book.plotting import plot_paper_vs_twin_rows
-from laicpkg.book.tables import comparison_table, headline, paper_cells
+from laicpkg.book.tables import comparison_table, headline, narrow_orderings, paper_cells
 from laicpkg.run.experiments import load_records
 
 ROWS = ["zeroshot", "kmeans", "sic", "tac", "gradnorm"]
 table = comparison_table(load_records(records_dir, methods=ROWS), order=ROWS)
 h = headline(table)
+narrow = narrow_orderings(table)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "GradNorm's Tables 1–2 (open circles: the paper, real CLIP ViT-B/32 features) against the same rows on the synthetic twins of the seven datasets (filled: mean over three seeds, bar: ± one standard deviation). The two CLIP rows are what the twins were calibrated to; SIC, TAC and GradNorm are what the twins predict.", "name": "fig-headline"}}
 fig = plot_paper_vs_twin_rows(table)
@@ -55,7 +56,7 @@ Markdown(f"""
   {h['predicted_mean_abs']:.1f} points from the paper ({h['predicted_below']} of {h['predicted_rows']} rows
   below it; the largest miss {h['predicted_max_abs']:.1f} points, {worst_row} on {worst_ds}), and the paper's
   ordering GradNorm > TAC > CLIP k-means holds on {len(h['ordering_holds_on'])} of {h['ordering_twins']}
-  twins ({', '.join(h['ordering_holds_on']) or 'none'}). The twins also have CLIP's measured geometry (image
+  twins ({', '.join(h['ordering_holds_on']) or 'none'}{'; on ' + str(narrow.index.nunique()) + ' of them a step of it is smaller than its standard error over the seeds' if len(narrow) else ''}). The twins also have CLIP's measured geometry (image
   neighbourhoods, the image cone, image–text cosines, how class texts relate), but they are not the real
   datasets: these rows are what such features predict ({{doc}}`09_twins`, {{doc}}`08_comparison`).
 * **What has never been run here.** Real CLIP features of the paper's datasets (no pretrained weights or

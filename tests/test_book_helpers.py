@@ -54,6 +54,24 @@ def test_paper_vs_twin_and_the_ordering_question():
     assert order.loc["twin-dtd", "ordering holds"] == "yes" and order.loc["twin-dtd", "in the paper"] == "yes"
 
 
+def test_narrow_orderings_lists_the_steps_that_hold_by_less_than_their_standard_error():
+    """GradNorm 90 ± 2 (seeds 88, 92) over TAC 89 ± 1 (88, 90): margin 1, standard error √(4 + 1) = 2.24 > 1, so
+    the step is narrow; TAC over k-means (70, 70) by 19 is not. A dataset where the ordering fails is not listed,
+    nor one where every step is wide."""
+    from laicpkg.book.tables import narrow_orderings
+
+    recs = [_rec("twin-cifar10", m, s, a) for m, accs in (("gradnorm", (88.0, 92.0)), ("tac", (88.0, 90.0)),
+                                                          ("kmeans", (70.0, 70.0))) for s, a in enumerate(accs)]
+    recs += [_rec("twin-dtd", m, s, a) for m, accs in (("gradnorm", (60.0, 61.0)), ("tac", (50.0, 51.0)),
+                                                       ("kmeans", (40.0, 41.0))) for s, a in enumerate(accs)]
+    recs += [_rec("twin-stl10", m, s, a) for m, accs in (("gradnorm", (80.0, 81.0)), ("tac", (85.0, 85.0)),
+                                                         ("kmeans", (84.0, 84.0))) for s, a in enumerate(accs)]
+    out = narrow_orderings(comparison_table(recs))
+    assert list(out.index) == ["twin-cifar10"] and out.iloc[0]["step"] == "gradnorm > tac"
+    assert out.iloc[0]["margin"] == pytest.approx(1.0)
+    assert out.iloc[0]["standard error"] == pytest.approx(np.sqrt(5.0))
+
+
 def test_two_twin_models_beside_the_paper():
     """Paper vs twin for two twin models: each model's ACC and Δ in one row per paper row, and the summary's
     mean |Δ| of the predicted rows (SIC, TAC, GradNorm), of the CLIP rows, and the ordering count.

@@ -16,6 +16,7 @@ __all__ = ["results_table", "tsne_embed", "counterpart_tsne", "comparison_table"
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
            "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
+           "narrow_orderings",
            "naming_table", "cluster_names_table", "filter_table", "record_nouns_table", "geometry_targets_met",
            "geometry_misses",
            "twin_models_versus_paper", "twin_models_summary", "twin_models_by_twin"]
@@ -231,6 +232,30 @@ def ordering_table(table: pd.DataFrame, metric: str = "ACC",
             row["in the paper"] = "yes" if all(p[a] > p[b] for a, b in zip(order, order[1:])) else "no"
         rows.append(row)
     return pd.DataFrame(rows).set_index("dataset") if rows else pd.DataFrame()
+
+
+def narrow_orderings(table: pd.DataFrame, metric: str = "ACC",
+                     order=("gradnorm", "tac", "kmeans")) -> pd.DataFrame:
+    """The steps of the paper's ordering that hold on a dataset of ``table`` (:func:`comparison_table` means)
+    by less than their standard error: the margin ``mean_a − mean_b`` and the standard error of that difference
+    of two means over seeds, ``√(s_a² / (n_a − 1) + s_b² / (n_b − 1))`` (``s`` the population std the table
+    holds, ``n`` its seeds). One row per such step (columns ``step``, ``margin``, ``standard error``).
+
+    Explained in: notebooks/09_twins ("Does the paper's ordering hold on the twins?")."""
+    rows = []
+    for ds, r in ordering_table(table, metric, order).iterrows():
+        if r["ordering holds"] != "yes":
+            continue
+        for a, b in zip(order, order[1:]):
+            ra, rb = table.loc[(ds, a)], table.loc[(ds, b)]
+            if min(ra["seeds"], rb["seeds"]) < 2:
+                continue
+            se = float(np.sqrt(ra[f"{metric} std"] ** 2 / (ra["seeds"] - 1)
+                               + rb[f"{metric} std"] ** 2 / (rb["seeds"] - 1)))
+            margin = float(ra[metric] - rb[metric])
+            if margin < se:
+                rows.append({"dataset": ds, "step": f"{a} > {b}", "margin": margin, "standard error": se})
+    return pd.DataFrame(rows, columns=["dataset", "step", "margin", "standard error"]).set_index("dataset")
 
 
 #: The rows a twin predicts (the CLIP rows are its calibration targets).
