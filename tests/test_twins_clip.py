@@ -10,8 +10,8 @@ from laicpkg.cli import main
 from laicpkg.features import geometry as g
 from laicpkg.features.concepts import wordnet_graph
 from laicpkg.features.twins import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, DEFAULT_TWINS, TOLERANCE,
-                                    _base_specs, _clip_world, _concepts, _fine_synsets, _fit_image_text,
-                                    _positives, _class_synsets, baseline_scores, calibrate, calibrated_twins,
+                                    _base_specs, _class_synsets, _draw_clip_world, _fine_synsets, _fit_image_text,
+                                    _positives, baseline_scores, calibrate, calibrated_twins,
                                     image_text_geometry, make_twin, nearest_class_lists)
 
 
@@ -94,10 +94,8 @@ def _world(spec, seed=0):
     """The clip world of one data seed of ``spec`` and its classes' (synsets, strict hyponyms)."""
     graph = wordnet_graph()
     classes = _class_synsets(spec, graph)
-    members = [(np.asarray(syn), np.setdiff1d(cl, syn)) for syn, cl in zip(classes, _positives(graph, classes))]
-    C = _concepts(spec.dim, spec.spread, seed)
-    rng = np.random.default_rng([seed, 0xc11b])
-    return _clip_world(spec, seed, C, classes, members, rng, _fine_synsets(graph, members)), members
+    w, members, _, _ = _draw_clip_world(spec, seed, classes, _positives(graph, classes))
+    return w, members
 
 
 def test_synset_modes_give_the_sub_modes_of_one_fine_class_its_own_few_appearance_modes():

@@ -414,14 +414,20 @@ def _clip_images(spec: TwinSpec, n: int, w: _ClipWorld, rng):
     return x, y.astype(np.int64)
 
 
-def _clip_twin(spec: TwinSpec, seed: int, test_only: bool, classes: list, closures: list):
-    """Features of the "clip" model (``classes``: each class's synsets, ``closures``: their positives):
-    (E_train, y_train, E_test, y_test, R, class_text)."""
+def _draw_clip_world(spec: TwinSpec, seed: int, classes: list, closures: list):
+    """One data seed's concepts ``C`` and clip world, the classes' (synsets, strict hyponyms) ``members``, and the
+    generator, positioned to draw the images: (world, members, C, rng)."""
     rng = np.random.default_rng([seed, 0xc11b])
     C = _concepts(spec.dim, spec.spread, seed)
     members = [(np.asarray(syn), np.setdiff1d(cl, syn)) for syn, cl in zip(classes, closures)]
-    hyp_synset = _fine_synsets(wordnet_graph(), members)
-    w = _clip_world(spec, seed, C, classes, members, rng, hyp_synset)
+    w = _clip_world(spec, seed, C, classes, members, rng, _fine_synsets(wordnet_graph(), members))
+    return w, members, C, rng
+
+
+def _clip_twin(spec: TwinSpec, seed: int, test_only: bool, classes: list, closures: list):
+    """Features of the "clip" model (``classes``: each class's synsets, ``closures``: their positives):
+    (E_train, y_train, E_test, y_test, R, class_text)."""
+    w, members, C, rng = _draw_clip_world(spec, seed, classes, closures)
     E_test, y_test = _clip_images(spec, spec.n_test, w, rng)
     if test_only:
         return E_test[:0], y_test[:0], E_test, y_test, None, w.class_text
