@@ -9,9 +9,9 @@ import pytest
 from laicpkg.cli import main
 from laicpkg.features import geometry as g
 from laicpkg.features.concepts import wordnet_graph
-from laicpkg.features.twins import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, DEFAULT_TWINS, TOLERANCE,
-                                    _base_specs, _class_synsets, _draw_clip_world, _fine_synsets, _fit_image_text,
-                                    _positives, baseline_scores, calibrate, calibrated_twins,
+from laicpkg.features.twins import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, CLIP_STRUCTURE, DEFAULT_TWINS,
+                                    TOLERANCE, _base_specs, _class_synsets, _draw_clip_world, _fine_synsets,
+                                    _fit_image_text, _positives, baseline_scores, calibrate, calibrated_twins,
                                     image_text_geometry, make_twin, nearest_class_lists)
 
 
@@ -269,8 +269,6 @@ def test_committed_clip_twin_meets_the_paper_rows(name):
 def test_each_committed_clip_twin_was_calibrated_with_its_structure():
     """The structure :data:`CLIP_STRUCTURE` gives a twin is in its committed calibration (and a twin without one
     has the defaults: no synset modes, no images that show another class)."""
-    from laicpkg.features.twins import CLIP_STRUCTURE
-
     committed = json.loads(CALIBRATION_FILES["clip"].read_text())
     for name, entry in committed.items():
         for key, value in CLIP_STRUCTURE.get(name, {}).items():

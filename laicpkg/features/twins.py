@@ -173,7 +173,7 @@ class TwinSpec:
     mode_offset: float = 0.38          # ζ: size of an appearance mode's offset
     mode_noise: float = 0.5            # ν: an image's own spread along the shared basis
     synset_modes: int = 0              # m: in a class of several synsets, each synset's own appearance modes
-    image_overlap: float = 0.0         # q: share of a class's images that show one of its lean partners instead
+    image_overlap: float = 0.0         # q: share of a class's images drawn as images of its nearest class
     baseline_kmeans: tuple = (300, 20)  # (iterations, restarts) of CLIP k-means in the calibration
     reduced_train: str = ""            # why n_train is below the real dataset's, if it is
     notes: str = ""
@@ -841,7 +841,7 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
 #: does on CLIP's features (NMI above ACC). That alone made every fine class locally pure (1-NN 92.3 % against
 #: the 70.8 ± 5 of CIFAR-100, which stands in); a share of images that show the most similar class
 #: (``image_overlap``) brings 1-NN down: at the fit, 0.10 left it at 76.8 %, 0.13 at 75.7 % (75.9 % on data
-#: seed 0), 0.15 at 73.2 %. Where those images went to any of five lean partners, both NMIs fell outside
+#: seed 0), 0.15 at 73.2 % (72.1 % once refitted). Where those images went to any of five lean partners, both NMIs fell outside
 #: (k-means 43.8, zero-shot 52.0); with the nearest class, the partner grid's 3 put zero-shot NMI outside (60.2)
 #: and its 5 k-means NMI (45.6): ``lean_partners`` = 4, between them, is fixed here instead of searched.
 #: ImageNet-Dogs: with 16 shared appearance modes k-means' NMI came out too high for its ACC (43.4 at 37.0
