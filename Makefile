@@ -7,16 +7,20 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 
-.PHONY: env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare contact-sheet \
+.PHONY: gpu-check env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare contact-sheet \
 	idcl-digits final-assign twins-geometry twins-geometry-clip
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
 # Debian's wordnet-base unpacked into .cache (no root needed to unpack).
 WORDNET_DIR ?= $(if $(wildcard /usr/share/wordnet/data.noun),/usr/share/wordnet,$(CURDIR)/.cache/wordnet-base/usr/share/wordnet)
 
+# FAISS_GPU=faiss-gpu-cu12 installs that GPU build of faiss instead of the lock's faiss-cpu; an environment that has
+# a faiss-gpu* wheel already keeps it (scripts/install_lock.py says so in one line).
+FAISS_GPU ?=
+
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r $(LOCK)
+	$(PY) scripts/install_lock.py $(LOCK) $(if $(FAISS_GPU),--faiss-gpu $(FAISS_GPU),)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
@@ -81,6 +85,11 @@ contact-sheet: $(STAMP)
 	$(PY) scripts/demo_photos.py _build/demo-photos --per-group 40
 	$(VENV)/bin/laic cluster _build/demo-photos --n-clusters 3 --out _build/contact-sheet --model laic-tiny \
 	  --pretrained none --device cpu --nouns _build/demo-photos.nouns.txt --prompts photo
+
+# On a machine with a CUDA GPU: extraction, faiss k-means, GradNorm and the trained methods on the GPU against the
+# CPU, within the tolerances stated in the script (under 8 minutes); writes _build/gpu-check.json.
+gpu-check: $(STAMP)
+	$(PY) scripts/gpu_check.py --device cuda --out _build/gpu-check.json
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"

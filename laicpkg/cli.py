@@ -39,19 +39,37 @@ class _Deprecated(argparse.Action):
 
 
 def _add_params(p: argparse.ArgumentParser) -> None:
-    """One flag per parameter of :data:`laicpkg.run.config.PARAMS` (the estimators' arguments)."""
-    from .run.config import PARAMS
+    """One flag per parameter of :data:`laicpkg.run.config.PARAMS` (the estimators' arguments), read from the
+    catalog (:mod:`laicpkg.cli_catalog`) so that parsing imports no numeric library."""
+    from .cli_catalog import load_catalog
 
+    params = {q["name"]: q for q in load_catalog()["params"]}
     g = p.add_argument_group("hyper-parameters (default: the paper's; see `laic list`)")
-    for name, spec in PARAMS.items():
+    for name, spec in params.items():
         flag = "--" + name.replace("_", "-")
-        if spec.type is bool:
-            g.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=spec.help)
+        if spec["type"] is bool:
+            g.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=spec["help"])
         else:
-            g.add_argument(flag, dest=name, type=spec.type, default=None, metavar=spec.type.__name__.upper(),
-                           help=f"{spec.help} [default: {spec.default}]")
+            g.add_argument(flag, dest=name, type=spec["type"], default=None, metavar=spec["type"].__name__.upper(),
+                           help=f"{spec['help']} [default: {spec['default']}]")
     for old, name in DEPRECATED_FLAGS.items():
-        g.add_argument(old, dest=name, type=PARAMS[name].type, action=_Deprecated, help=argparse.SUPPRESS)
+        g.add_argument(old, dest=name, type=params[name]["type"], action=_Deprecated, help=argparse.SUPPRESS)
+
+
+def _add_cache_args(p: argparse.ArgumentParser) -> None:
+    """--model, --pretrained, --nouns, --prompts: which cache of a --features folder to read, given as to
+    `laic extract` (a checkpoint file, a noun file) or by name; each defaults to the folder's only one."""
+    g = p.add_argument_group("which features of --features DIR (as given to `laic extract`; default: the only "
+                             "cache of the dataset there)")
+    g.add_argument("--model", default=None, help="CLIP model, e.g. ViT-B-32")
+    g.add_argument("--pretrained", default=None, metavar="TAG|FILE", help="weights tag or checkpoint file")
+    g.add_argument("--nouns", default=None, metavar="LIST|FILE", help="noun list name or noun file")
+    g.add_argument("--prompts", default=None, help="prompt set (ensemble7, photo)")
+
+
+def _cache_fields(args) -> dict:
+    """The cache-naming flags the user gave (None ones left out: resolved from the folder)."""
+    return {k: getattr(args, k) for k in ("model", "pretrained", "nouns", "prompts") if getattr(args, k) is not None}
 
 
 def _add_grid_args(p: argparse.ArgumentParser) -> None:
@@ -125,8 +143,11 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
 
 
 def _full_parser(parser, sub) -> argparse.ArgumentParser:
-    from .features.twins import ACC_KNOBS, DEFAULT_TWINS, MODELS
-    from .run.experiments import COMPARISON_DATASETS, COMPARISON_SEEDS
+    from .cli_catalog import load_catalog
+
+    catalog = load_catalog()
+    ACC_KNOBS, DEFAULT_TWINS, MODELS = catalog["acc_knobs"], catalog["default_twins"], catalog["twin_models"]
+    COMPARISON_DATASETS, COMPARISON_SEEDS = catalog["comparison_datasets"], catalog["comparison_seeds"]
 
     r = sub.add_parser("run", help=COMMANDS["run"])
     r.add_argument("--dataset", required=True, help="synthetic preset or real dataset name (see `laic list`)")
@@ -136,10 +157,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     r.add_argument("--preset", default="paper", help="parameter preset: paper (default) or official-code")
     r.add_argument("--features", "--data-root", dest="features", default=None, metavar="DIR",
                    help="feature cache folder (from `laic extract`); for raw-image datasets (IDCL), their folder")
-    r.add_argument("--model", default="ViT-B-32", help="CLIP model of the cached features [ViT-B-32]")
-    r.add_argument("--pretrained", default="openai", help="pretrained tag of the cached features [openai]")
-    r.add_argument("--nouns", default="wordnet", help="noun list of the cached text features [wordnet]")
-    r.add_argument("--prompts", default="ensemble7", help="prompt set of the cached text features [ensemble7]")
+    _add_cache_args(r)
     r.add_argument("--out", default=None, metavar="PATH",
                    help="run record path [runs/<dataset>/<method>-seed<seed>.json]")
     r.add_argument("--json", action="store_true", help="print the whole record as JSON instead of a table")
@@ -154,7 +172,9 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
                    help="where clusters.csv, clusters.json, index.html (contact sheet) and record.json go")
     k.add_argument("--method", default="gradnorm", help="a LaIC method (see `laic list`) [gradnorm]")
     k.add_argument("--model", default="ViT-B-32", help="open_clip model [ViT-B-32]")
-    k.add_argument("--pretrained", default=None, help="open_clip tag, a checkpoint file, or 'none' [openai]")
+    k.add_argument("--pretrained", default=None, metavar="TAG|FILE",
+                   help="open_clip tag, a checkpoint file, or 'none' for random weights [openai for ViT-B-32, "
+                        "ViT-B-16, ViT-L-14 and RN50; required for any other model]")
     k.add_argument("--nouns", default="wordnet", help="noun pool: wordnet, wordnet-unique, wordnet-senses or a file")
     k.add_argument("--prompts", default="ensemble7", help="ensemble7 (default) or photo")
     k.add_argument("--cache", default=None, metavar="DIR", help="feature cache folder [DIR/features]")
@@ -164,6 +184,9 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     k.add_argument("--seed", type=int, default=0, help="seed of the method [0]")
     k.add_argument("--sheet-images", type=int, default=60, metavar="N",
                    help="thumbnails per cluster on the contact sheet, most central first [60]")
+    k.add_argument("--export", default=None, metavar="DIR",
+                   help="also put every photo into one folder per cluster under DIR (symbolic links)")
+    k.add_argument("--export-copy", action="store_true", help="with --export: copy the photos instead of linking")
     _add_params(k)
 
     c = sub.add_parser("compare", help=COMMANDS["compare"])
@@ -172,6 +195,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     c.add_argument("--methods", default=None, help="comma-separated methods [the comparison chapter's nine]")
     c.add_argument("--seeds", type=int, default=COMPARISON_SEEDS, help=f"seeds 0..N-1 [{COMPARISON_SEEDS}]")
     c.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
+    _add_cache_args(c)
     c.add_argument("--records-dir", default="book/results/comparison/records")
     c.add_argument("--data-seeds", default="paired", metavar="paired|N",
                    help="data seed of a generated twin: the run's seed (the draws it was calibrated on) or N for "
@@ -184,7 +208,9 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, metavar="DIR", help="feature cache folder")
     e.add_argument("--model", default="ViT-B-32", help="ViT-B-32 (paper), ViT-B-16, ViT-L-14, RN50, or any "
                    "open_clip name")
-    e.add_argument("--pretrained", default=None, help="open_clip tag, a checkpoint file, or 'none' [openai]")
+    e.add_argument("--pretrained", default=None, metavar="TAG|FILE",
+                   help="open_clip tag, a checkpoint file, or 'none' for random weights [openai for ViT-B-32, "
+                        "ViT-B-16, ViT-L-14 and RN50; required for any other model]")
     e.add_argument("--cache-tag", default=None, help="name of the weights in the cache [the tag]")
     e.add_argument("--nouns", default="wordnet", help="wordnet, wordnet-unique, wordnet-senses or a file")
     e.add_argument("--prompts", default="ensemble7", help="ensemble7 (default) or photo ('a photo of a {}.')")
@@ -220,8 +246,11 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     b.add_argument("--datasets", default=",".join(DEFAULT_TWINS),
                    help="comma-separated dataset names [the seven default twins]")
     b.add_argument("--features", default=None, metavar="DIR", help="feature cache for real datasets")
-    b.add_argument("--notebook", default="notebooks/05_pipeline.ipynb")
-    b.add_argument("--out-dir", default="book/results")
+    _add_cache_args(b)
+    b.add_argument("--notebook", default=None, help="the pipeline notebook to execute [the package's]")
+    b.add_argument("--out-dir", default=None, metavar="DIR",
+                   help="where the pages, records and summary.md go; required for real datasets [the twins: the "
+                        "source checkout's book/results]")
     b.add_argument("--seed", type=int, default=0)
     _add_grid_args(b)
 
@@ -262,30 +291,52 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     return parser
 
 
+def _check_notebook(path) -> None:
+    """--notebook must be a Jupyter notebook (JSON with cells), checked before papermill starts."""
+    import json as _json
+
+    p = Path(path)
+    try:
+        nb = _json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LaicError(f"--notebook {path}: no such file") from None
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise LaicError(f"--notebook {path} is not a Jupyter notebook ({type(exc).__name__})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise LaicError(f"--notebook {path} is not a Jupyter notebook (no cells)")
+
+
 def _cmd_batch(args) -> int:
-    from .book.batch import run_batch
+    from .book.batch import default_out_dir, run_batch
     from .run.config import check_seed
     from .run.records import check_output_dir
 
     check_seed(args.seed)
-    check_output_dir(args.out_dir)
+    datasets = _names(args.datasets, "--datasets")
+    _check_feature_datasets(datasets, "batch")
+    out_dir = check_output_dir(args.out_dir if args.out_dir is not None else default_out_dir(datasets))
+    if args.notebook is not None:
+        _check_notebook(args.notebook)
+    fields = _cache_fields(args)
+    if args.features:
+        _resolve_caches(datasets, args.features, fields)
     grid = _grid_options(args)
     if grid is None:
         return 0
-    datasets = _names(args.datasets, "--datasets")
-    _check_feature_datasets(datasets, "batch")
     report = []
-    for p in run_batch(datasets, notebook=args.notebook, out_dir=args.out_dir,
-                       features=args.features, seed=args.seed, grid=grid, report=report):
+    for p in run_batch(datasets, notebook=args.notebook, out_dir=out_dir, features=args.features, seed=args.seed,
+                       grid=grid, report=report, **fields):
         print(f"wrote {p}")
     return _report_grid(report[0])
 
 
 def _cmd_extract(args) -> int:
-    from .features.extract import check_text_inputs, extract_image_features, extract_text_features
+    from .features.extract import (check_text_inputs, default_weights, extract_class_texts, extract_image_features,
+                                   extract_text_features)
 
     if args.no_text and args.text_only:
         raise LaicError("--no-text and --text-only exclude each other")
+    default_weights(args.model, args.pretrained)  # no silent random weights: fails before anything is read
     if not args.no_text:  # a bad noun list or prompt set fails before any image is encoded
         check_text_inputs(args.nouns, args.prompts, args.average)
     written = []
@@ -300,7 +351,11 @@ def _cmd_extract(args) -> int:
     if not args.no_text:
         written.append(extract_text_features(args.out, nouns=args.nouns, prompts=args.prompts, model=args.model,
                                              pretrained=args.pretrained, device=args.device,
-                                             average=args.average, cache_name=args.cache_tag))
+                                             average=args.average, cache_name=args.cache_tag, reuse=True))
+        if not args.text_only:  # the class names, for zero-shot CLIP
+            written.append(extract_class_texts(args.dataset, args.out, prompts=args.prompts, model=args.model,
+                                               pretrained=args.pretrained, device=args.device,
+                                               average=args.average, cache_name=args.cache_tag))
     for p in written:
         print(f"wrote {p}")
     return 0
@@ -395,9 +450,11 @@ def _cmd_run(args) -> int:
     if get_dataset_spec(args.dataset).kind == "images" and not method.estimator.accepts_images:
         raise UnknownNameError(f"{args.dataset} holds raw images: only --method idcl runs on it")
     overrides = {k: getattr(args, k) for k in PARAMS}
+    fields = _cache_fields(args)
+    if args.features and get_dataset_spec(args.dataset).kind == "features":  # a missing cache fails before any work
+        _resolve_caches([args.dataset], args.features, fields)
     cfg = resolve_config(args.dataset, args.method, overrides=overrides, preset=args.preset, seed=args.seed,
-                         data_seed=args.data_seed, features=args.features, model=args.model,
-                         pretrained=args.pretrained, nouns=args.nouns, prompts=args.prompts)
+                         data_seed=args.data_seed, features=args.features, **fields)
     out = check_record_path(args.out or Path("runs") / args.dataset / f"{args.method}-seed{args.seed}.json")
     labels_path = check_record_path(out.with_suffix(".labels.csv"), what="the labels") if args.save_labels else None
     result = run(cfg, progress=None)
@@ -414,7 +471,7 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_cluster(args) -> int:
-    from .book.contact_sheet import write_cluster_outputs
+    from .book.contact_sheet import check_export_dir, export_clusters, write_cluster_outputs
     from .run.cluster import cluster_folder
     from .run.config import PARAMS, check_seed
 
@@ -424,6 +481,10 @@ def _cmd_cluster(args) -> int:
             raise ParameterError(f"--{flag.replace('_', '-')} must be at least 1; got {getattr(args, flag)}")
     if args.workers < 0:
         raise ParameterError(f"--workers must be at least 0; got {args.workers}")
+    if args.export_copy and not args.export:
+        raise ParameterError("--export-copy needs --export DIR")
+    if args.export:
+        check_export_dir(args.export)
     result = cluster_folder(args.images, args.n_clusters, args.out, method=args.method, model=args.model,
                             pretrained=args.pretrained, device=args.device or "auto", nouns=args.nouns,
                             prompts=args.prompts,
@@ -433,6 +494,9 @@ def _cmd_cluster(args) -> int:
     print(result.summary(), flush=True)  # shown before anything is written
     for p in write_cluster_outputs(result, args.out, per_cluster=args.sheet_images):
         print(f"wrote {p}")
+    if args.export:
+        print(f"wrote {export_clusters(result, args.export, copy=args.export_copy)} (one folder per cluster, "
+              f"{'copies' if args.export_copy else 'links'})")
     return 0
 
 
@@ -447,9 +511,12 @@ def _cmd_compare(args) -> int:
     grid = _grid_options(args)
     if grid is None:
         return 0
+    fields = _cache_fields(args)
+    if args.features:
+        _resolve_caches(datasets, args.features, fields)
     report = []
     records = compare(datasets, methods, range(args.seeds), records_dir=args.records_dir, features=args.features,
-                      grid=grid, report=report, data_seeds=args.data_seeds)
+                      grid=grid, report=report, data_seeds=args.data_seeds, **fields)
     if records:
         table = comparison_table(records, order=methods)
         print(table[["ACC", "ACC std", "NMI", "ARI", "seeds"]].round(1).to_string())
@@ -482,6 +549,15 @@ def _check_feature_datasets(datasets, command: str) -> None:
         if get_dataset_spec(d).kind != "features":
             raise ParameterError(f"{d} holds raw images; laic {command} runs on CLIP features (IDCL on raw images: "
                                  f"laic run --dataset {d} --method idcl)")
+
+
+def _resolve_caches(datasets, features, fields: dict) -> None:
+    """Every dataset's cache in ``features`` is found (one clear error listing the folder's caches if not)."""
+    from .features.cache import resolve_cache_names
+    from .features.datasets import get_dataset_spec
+
+    for d in datasets:
+        resolve_cache_names(features, d, train_from=get_dataset_spec(d).train_from, **fields)
 
 
 def _names(text: str, flag: str) -> list:
@@ -590,26 +666,25 @@ def _print_calibration(name: str, entry: dict) -> None:
 
 
 def _cmd_list(_args) -> int:
-    from .run.config import PARAMS
-    from .features.datasets import DATASETS
-    from .methods.registry import METHODS
+    from .cli_catalog import load_catalog
 
+    catalog = load_catalog()
     print("datasets:")
-    for d in DATASETS.values():
-        if d.kind == "features":
-            sizes = f"{d.n_train}/{d.n_test}" if d.n_train else f"-/{d.n_test}" if d.n_test else "-"
-            print(f"  {d.name:<20} K={d.n_classes:<5} train/test {sizes:<16} {d.source}")
+    for d in catalog["datasets"]:
+        if d["kind"] == "features":
+            sizes = f"{d['n_train']}/{d['n_test']}" if d["n_train"] else f"-/{d['n_test']}" if d["n_test"] else "-"
+            print(f"  {d['name']:<20} K={d['n_classes']:<5} train/test {sizes:<16} {d['source']}")
     print("raw-image datasets (IDCL):")
-    for d in DATASETS.values():
-        if d.kind == "images":
-            print(f"  {d.name:<20} K={d.n_classes:<5} n={d.n_test:<7} {'x'.join(map(str, d.image_shape)):<10} "
-                  f"{d.source}{' (--data-root)' if d.images is not None and d.name != 'digits' else ''}")
+    for d in catalog["datasets"]:
+        if d["kind"] == "images":
+            print(f"  {d['name']:<20} K={d['n_classes']:<5} n={d['n_test']:<7} {'x'.join(map(str, d['image_shape'])):<10} "
+                  f"{d['source']}{' (--data-root)' if d['data_root'] else ''}")
     print("methods:")
-    for m in METHODS.values():
-        print(f"  {m.name:<20} {m.description}")
+    for m in catalog["methods"]:
+        print(f"  {m['name']:<20} {m['description']}")
     print("parameters:")
-    for p in PARAMS.values():
-        print(f"  --{p.name.replace('_', '-'):<24} {str(p.default):<10} {p.help} ({p.source})")
+    for p in catalog["params"]:
+        print(f"  --{p['name'].replace('_', '-'):<24} {str(p['default']):<10} {p['help']} ({p['source']})")
     return 0
 
 

@@ -30,6 +30,7 @@ for_readers()  # whole tables, "—" for a missing value
 # %% tags=["parameters", "remove-cell"]
 dataset = "twin-dtd"
 features = None  # folder of cached real features (laic extract); None for synthetic data
+model = pretrained = nouns = prompts = None  # which cache of that folder (as given to laic extract); None: its only one
 methods = "zeroshot,kmeans,sic,tac,gradnorm,gradnorm-centroid"
 tau = None  # None: the paper's 1/0.08
 kappa = None  # None: the paper's 0.006
@@ -53,7 +54,8 @@ from laicpkg.features.datasets import load_dataset
 from laicpkg.run.experiments import run_methods
 
 pd.set_option("display.max_colwidth", None)
-data = load_dataset(dataset, features=features, data_seed=data_seed)
+cache = {"model": model, "pretrained": pretrained, "nouns": nouns, "prompts": prompts}
+data = load_dataset(dataset, features=features, data_seed=data_seed, **cache)
 method_list = [m for m in methods.split(",") if m and (m != "zeroshot" or data.class_text is not None)]
 
 # %% tags=["nbval-check-output"]
@@ -67,8 +69,10 @@ pd.Series(data.describe())
 # synsets and their WordNet hyponym closure), and the naming accuracy of the final clusters.
 
 # %%
+failures = []
 results = run_methods(dataset, method_list, data=data, features=features, seed=seed, data_seed=data_seed,
-                      overrides={"tau": tau, "kappa": kappa, "beta": beta}, records_dir=records_dir)
+                      overrides={"tau": tau, "kappa": kappa, "beta": beta}, records_dir=records_dir,
+                      failures=failures, **cache)
 records = [r.record for r in results.values()]
 results_table(records).round(1)
 
@@ -85,13 +89,19 @@ agreement = check_against_records(results, reference_records, dataset, seed=seed
 agreement
 
 # %% [markdown]
+# Methods that stopped with an error (none, when the table above has every method):
+
+# %% tags=["nbval-check-output"]
+pd.DataFrame(failures, columns=["method", "error"]).set_index("method") if failures else "none"
+
+# %% [markdown]
 # ## Paper vs this run
 #
 # The GradNorm paper's numbers for the real dataset (Tables 1–2, ViT-B/32) beside this run's, and the
 # difference Δ = run − paper in points (one seed here; {doc}`/notebooks/08_comparison` has three seeds).
 
 # %%
-table = comparison_table(records, order=method_list)
+table = comparison_table(records, order=list(results))
 versus = paper_vs_twin(table) if paper_table(dataset) is not None else None
 versus.round(1) if versus is not None else "no paper numbers: not one of the paper's datasets"
 
@@ -117,7 +127,7 @@ ordering_table(table)
 # WordNet positive of one of the classes.
 
 # %%
-record_nouns_table(results["gradnorm"].record, max_groups=8)
+record_nouns_table(results["gradnorm"].record, max_groups=8) if "gradnorm" in results else "GradNorm did not run"
 
 # %% [markdown]
 # ## Clusters that name themselves
@@ -130,7 +140,7 @@ record_nouns_table(results["gradnorm"].record, max_groups=8)
 naming_table(records)
 
 # %%
-cluster_names_table(results["gradnorm"].record, max_clusters=20)
+cluster_names_table(results["gradnorm"].record, max_clusters=20) if "gradnorm" in results else "GradNorm did not run"
 
 # %% [markdown]
 # ## Image features, text counterparts and their concatenation (Fig. 1)
@@ -140,5 +150,6 @@ cluster_names_table(results["gradnorm"].record, max_clusters=20)
 # colours are the ground-truth classes.
 
 # %% mystnb={"figure": {"caption": "t-SNE of the test images' features e, their text counterparts v (Eq. 9, GradNorm's nouns) and the concatenation [e; v] that the final k-means clusters; colours are the true classes."}}
-panels, idx = counterpart_tsne(data.E_test, results["gradnorm"].model.text_counterparts_, n_samples=tsne_points)
-fig = plot_tsne_panels(panels, data.y_test[idx], class_names=data.class_names)
+if "gradnorm" in results:
+    panels, idx = counterpart_tsne(data.E_test, results["gradnorm"].model.text_counterparts_, n_samples=tsne_points)
+    fig = plot_tsne_panels(panels, data.y_test[idx], class_names=data.class_names)

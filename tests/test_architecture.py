@@ -17,7 +17,7 @@ from laicpkg.run.config import PARAM_INFO, PARAMS
 
 PKG = Path(laicpkg.__file__).parent
 #: Layers from the bottom; a module may import from its own layer or any layer below.
-LAYERS = ["_version", "utils", "core", "features", "methods", "theory", "run", "book", "cli"]
+LAYERS = ["_version", "utils", "core", "features", "methods", "theory", "run", "book", "cli_catalog", "cli"]
 
 
 def _layer(module: str) -> int:

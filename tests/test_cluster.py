@@ -39,8 +39,8 @@ def test_cluster_end_to_end(photos, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "120 images in 3 clusters" in printed
     rows = list(csv.DictReader((out / "clusters.csv").open()))
-    files = sorted(str(p) for p in photos.rglob("*.png"))
-    assert sorted(r["path"] for r in rows) == files  # one row per image, every image in exactly one cluster
+    files = sorted(p.relative_to(photos).as_posix() for p in photos.rglob("*.png"))
+    assert sorted(r["path"] for r in rows) == files  # one row per image (relative to the folder), each in one cluster
     assert set(rows[0]) == {"path", "cluster", "cluster_name", "similarity", "noun_1", "noun_2", "noun_3"}
     groups = Counter((Path(r["path"]).parent.name, r["cluster"]) for r in rows)
     assert len(groups) == 3 and set(groups.values()) == {40}  # the random encoder separates the three groups
@@ -107,7 +107,9 @@ def test_cluster_unreadable_image(tmp_path, capsys, photos):
     assert main(base + ["--skip-bad-images"]) == 0
     rows = list(csv.DictReader((tmp_path / "o" / "clusters.csv").open()))
     assert len(rows) == 12 and not any(r["path"].endswith("broken.jpg") for r in rows)
-    assert json.loads((tmp_path / "o" / "clusters.json").read_text())["skipped_images"][0].endswith("broken.jpg")
+    assert json.loads((tmp_path / "o" / "clusters.json").read_text())["skipped_images"] == ["broken.jpg"]
+    page = (tmp_path / "o" / "index.html").read_text()
+    assert '<section id="skipped">' in page and "<li>broken.jpg</li>" in page  # the sheet lists it
 
 
 def test_run_save_labels_writes_one_label_per_test_image(tmp_path, capsys):

@@ -20,12 +20,29 @@ from ..features.datasets import get_dataset_spec
 from ..features.twins import DEFAULT_TWINS
 from ..utils.errors import LaicError, one_line
 from ..run.experiments import COMPARISON_METHODS, load_records
+from ..run.records import read_failures
 from .paper_results import METHOD_TO_PAPER_ROW, PAPER_TABLES
 
-__all__ = ["run_batch", "summary_frame", "write_summary", "DEFAULT_DATASETS", "PIPELINE_NOTEBOOK"]
+__all__ = ["run_batch", "summary_frame", "write_summary", "DEFAULT_DATASETS", "PIPELINE_NOTEBOOK", "default_out_dir"]
 
 DEFAULT_DATASETS = DEFAULT_TWINS
-PIPELINE_NOTEBOOK = Path("notebooks") / "05_pipeline.ipynb"
+#: The pipeline notebook, found through the package (a link to ``notebooks/05_pipeline.ipynb`` in a source
+#: checkout; the notebook itself in an installed wheel), so ``laic batch`` runs from any folder.
+PIPELINE_NOTEBOOK = Path(__file__).with_name("pipeline.ipynb")
+#: The book's results folder of a source checkout (``make book`` writes the twins' pages there).
+BOOK_RESULTS = Path(__file__).resolve().parents[2] / "book" / "results"
+
+
+def default_out_dir(datasets) -> Path:
+    """Where ``laic batch`` writes without ``--out-dir``: the book's results folder, for the synthetic datasets of
+    a source checkout only. Real features' pages never go into the repository unasked."""
+    real = [d for d in datasets if get_dataset_spec(d).synthetic is None]
+    if real:
+        raise LaicError(f"--out-dir is required for real datasets ({', '.join(real)}): the folder for their pages, "
+                        "records and summary (e.g. --out-dir laic-results)")
+    if not BOOK_RESULTS.parent.is_dir():
+        raise LaicError("--out-dir is required (no source checkout with a book/ folder beside this package)")
+    return BOOK_RESULTS
 
 
 def pipeline_task(notebook: str, target: str, parameters: dict) -> dict:
@@ -49,6 +66,10 @@ def pipeline_task(notebook: str, target: str, parameters: dict) -> dict:
                         f"{one_line(str(exc), limit=400)}") from None
     _for_the_reader(tmp, parameters["dataset"])
     tmp.replace(target)
+    failed = read_failures(parameters["records_dir"], [parameters["dataset"]]) if parameters.get("records_dir") else []
+    if failed:  # the page shows the other methods; the batch still fails, naming these
+        raise LaicError(f"{len(failed)} method(s) failed on {parameters['dataset']} (its page {target} shows the "
+                        "others): " + "; ".join(f"{m}: {one_line(why, limit=200)}" for _, m, why in failed))
     return {"status": "done", "path": str(target), "seconds": time.perf_counter() - t0}
 
 
@@ -88,22 +109,26 @@ def _snapshot(records: Path, out_dir: Path) -> Path:
     return copy
 
 
-def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir="book/results", features=None,
+def run_batch(datasets=DEFAULT_DATASETS, *, notebook=None, out_dir=None, features=None,
               seed: int = 0, extra_parameters: dict | None = None, progress: bool | None = None,
-              grid: dict | None = None, report: list | None = None) -> list[Path]:
+              grid: dict | None = None, report: list | None = None, **fields) -> list[Path]:
     """Run the parametrised pipeline notebook for each dataset; returns the written notebooks and summary page.
 
+    ``notebook``: default :data:`PIPELINE_NOTEBOOK`; ``out_dir``: default :func:`default_out_dir`; ``fields``:
+    ``model``, ``pretrained``, ``nouns``, ``prompts`` of the feature cache (None: the folder's only one).
     ``grid``: :func:`laicpkg.run.grid.execute`'s options to run the executions on Dask workers; ``report`` (a
-    list) receives the :class:`~laicpkg.run.grid.GridReport`. The summary page covers the records present.
+    list) receives the :class:`~laicpkg.run.grid.GridReport`. A method that fails on a dataset is shown on its
+    page and in the summary while the other methods' results stay; that dataset's task then fails, naming it.
+    The summary page covers the records present.
     """
     from ..run.grid import Task, execute
 
-    notebook = Path(notebook)
+    notebook = Path(notebook) if notebook is not None else PIPELINE_NOTEBOOK
     if not notebook.is_file():
-        raise LaicError(f"pipeline notebook {notebook} not found (run from the repository root)")
+        raise LaicError(f"pipeline notebook {notebook} not found")
     for ds in datasets:
         get_dataset_spec(ds)  # unknown names fail before anything runs
-    out_dir = Path(out_dir).resolve()
+    out_dir = Path(out_dir if out_dir is not None else default_out_dir(datasets)).resolve()
     records = out_dir / "records"
     # the pages check their runs against the records as they were before this batch, never against themselves
     reference = _snapshot(records, out_dir)
@@ -112,7 +137,7 @@ def run_batch(datasets=DEFAULT_DATASETS, *, notebook=PIPELINE_NOTEBOOK, out_dir=
         params = {"dataset": ds, "features": str(Path(features).resolve()) if features else None,
                   "records_dir": str(records), "reference_records": str(reference),
                   "spread_records": str(out_dir / "comparison" / "records"), "seed": seed,
-                  **(extra_parameters or {})}
+                  **{k: v for k, v in fields.items() if v is not None}, **(extra_parameters or {})}
         tasks.append(Task(ds, pipeline_task, {"notebook": str(notebook.resolve()),
                                               "target": str(out_dir / "datasets" / f"{ds}.ipynb"),
                                               "parameters": params}))
@@ -178,13 +203,15 @@ def write_summary(records_dir, path, comparison_dir=None) -> Path:
 
     records = load_records(records_dir)
     df = summary_frame(records)
-    if df.empty:
+    failures = read_failures(records_dir)
+    if df.empty and not failures:
         raise LaicError(f"no run records under {records_dir}")
     path = Path(path)
     comparison_dir = Path(comparison_dir) if comparison_dir is not None else Path(records_dir).parent / "comparison" / "records"
-    order = [m for m in COMPARISON_METHODS if m in set(df["method"])]
-    order += sorted(set(df["method"]) - set(order))
-    df = df.sort_values(["dataset", "method"], key=lambda c: c.map(order.index) if c.name == "method" else c)
+    if not df.empty:
+        order = [m for m in COMPARISON_METHODS if m in set(df["method"])]
+        order += sorted(set(df["method"]) - set(order))
+        df = df.sort_values(["dataset", "method"], key=lambda c: c.map(order.index) if c.name == "method" else c)
     seeded = load_records(comparison_dir) if comparison_dir.is_dir() else []
     rows = ["zeroshot", "kmeans", "sic", "tac", "gradnorm"]
     sections = ["# Results across datasets\n"]
@@ -195,7 +222,9 @@ def write_summary(records_dir, path, comparison_dir=None) -> Path:
         png = path.with_name("summary_paper_vs_twin.png")
         _save_figure(plot_paper_vs_twin_rows(paper_rows), png)
         holds = ", ".join(h["ordering_holds_on"]) or "none"
-        sections.append(f"""```{{figure}} {png.name}
+        twins = all(get_dataset_spec(d).synthetic is not None for d in {r["dataset"] for r in seeded})
+        if twins:
+            sections.append(f"""```{{figure}} {png.name}
 :name: fig-results-paper-vs-twin
 :width: 100%
 GradNorm's Tables 1–2 (open circles: the paper, real CLIP ViT-B/32 features) against the same rows on the
@@ -208,10 +237,23 @@ the predicted rows by {h['predicted_mean_abs']:.1f} points on average ({h['predi
 {h['predicted_rows']} below the paper); the paper's ordering GradNorm > TAC > CLIP k-means holds on
 {len(h['ordering_holds_on'])} of {h['ordering_twins']} twins ({holds}). These are the runs of
 {{doc}}`/notebooks/08_comparison` and {{doc}}`/notebooks/09_twins` (`make compare`, {h['seeds']} seeds each).
+""")
+        else:
+            sections.append(f"""```{{figure}} {png.name}
+:name: fig-results-paper-vs-twin
+:width: 100%
+GradNorm's Tables 1–2 (open circles: the paper) against the same rows on these features (filled: mean over
+{h['seeds']} seeds of `laic compare`, bar: ± one standard deviation).
+```
 
-## The paper's table, twin beside paper
+Mean |run − paper| over the CLIP rows: {h['calibrated_mean_abs']:.1f} ACC points; over SIC, TAC and GradNorm:
+{h['predicted_mean_abs']:.1f} ({h['predicted_below']} of {h['predicted_rows']} below the paper). The paper's
+ordering GradNorm > TAC > CLIP k-means holds on {len(h['ordering_holds_on'])} of {h['ordering_twins']}
+datasets ({holds}).
+""")
+        sections.append(f"""## The paper's table, {"twin" if twins else "these features"} beside paper
 
-ACC in percent, mean over seeds on the twin, the paper's number in brackets (its real dataset's):
+ACC in percent, mean over seeds{" on the twin" if twins else ""}, the paper's number in brackets{" (its real dataset's)" if twins else ""}:
 
 {_markdown(paper_cells(table, "ACC", rows).reset_index())}
 
@@ -224,7 +266,7 @@ NMI:
         if len(ordering):
             sections.append(f"""## Does the paper's ordering hold?
 
-Per twin: is GradNorm above TAC above CLIP k-means (ACC, means over seeds), and is it in the paper's table?
+Per {"twin" if twins else "dataset"}: is GradNorm above TAC above CLIP k-means (ACC, means over seeds), and is it in the paper's table?
 
 {_markdown(ordering.reset_index())}
 """)
@@ -238,6 +280,15 @@ The share of final clusters whose best name (the selected noun of highest mean E
 cluster's images) is a positive of the class the cluster is matched to (the runs of the dataset pages).
 
 {_markdown(naming)}
+""")
+    if failures:
+        rows = pd.DataFrame(failures, columns=["dataset", "method", "error"])
+        sections.append(f"""## Runs that failed
+
+These methods stopped with an error on the dataset pages' runs; the other methods' results above and below are
+complete.
+
+{rows.to_markdown(index=False)}
 """)
     sections.append(f"""## The dataset pages' runs
 

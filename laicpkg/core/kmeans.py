@@ -87,11 +87,12 @@ class KMeans:
         Initial centroids (one run from them; ``nredo`` is then ignored). Warm starts keep
         cluster identities from one call to the next (IDCL re-clusters every epoch).
     device : {"cpu", "cuda", "auto"}, default "cpu"
-        ``"cuda"`` trains on the GPU through faiss' GPU index (a faiss build with GPU support is needed:
-        faiss-gpu-cu12 in place of faiss-cpu); same semantics and seeds as on the CPU.
+        ``"cuda"`` trains and assigns on the GPU through faiss' GPU index (a faiss build with GPU support is
+        needed: faiss-gpu-cu12 in place of faiss-cpu); same semantics and seeds as on the CPU.
 
     Attributes
     ----------
+    on_gpu_ : bool — whether faiss ran on the GPU
     cluster_centers_ : ndarray of shape (n_clusters, n_features)
     labels_ : ndarray of shape (n_samples,)
     n_iter_ : int — Lloyd iterations faiss ran, summed over the ``nredo`` runs
@@ -131,6 +132,7 @@ class KMeans:
                 raise ParameterError(f"init must have shape ({k}, {d}), got {init.shape}")
             nredo = 1
         gpu = kmeans_on_gpu(self.device)
+        self.on_gpu_ = gpu
         km = faiss.Kmeans(d, k, niter=niter, nredo=nredo, spherical=self.spherical, seed=seed, verbose=False,
                           min_points_per_centroid=1, max_points_per_centroid=max(mppc, 1), gpu=gpu)
         rows = _faiss_subsample(n, k * max(mppc, 1), seed)
@@ -166,6 +168,8 @@ class KMeans:
         import faiss
 
         index = faiss.IndexFlatIP(X.shape[1]) if self.spherical else faiss.IndexFlatL2(X.shape[1])
+        if getattr(self, "on_gpu_", False):  # the assignment on the GPU too, where the training ran
+            index = faiss.index_cpu_to_all_gpus(index)
         index.add(centers)
         labels = np.empty(X.shape[0], dtype=np.int64)
         total = 0.0

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import images as img
 from . import synthetic, twins
-from .cache import image_cache_path, load_cache, text_cache_path
+from .cache import class_text_cache_path, image_cache_path, load_cache, resolve_cache_names, text_cache_path
 from .container import ImageData, LaICData
 from .imagesets import digits_images, torchvision_images
 from ..utils.errors import CacheError, DatasetError, UnknownNameError, did_you_mean
@@ -231,13 +231,16 @@ def get_dataset_spec(name: str) -> DatasetSpec:
     return DATASETS[name]
 
 
-def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str = "ViT-B-32",
-                 pretrained: str = "openai", nouns: str = "wordnet", prompts: str = "ensemble7"):
+def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str | None = None,
+                 pretrained: str | None = None, nouns: str | None = None, prompts: str | None = None):
     """Load a dataset: generated (synthetic), from the feature cache (real), or raw images (IDCL).
 
     With ``features`` given, a cache is used for any features dataset (also a synthetic
     one that was saved); without it, real datasets raise a :class:`CacheError` that says
-    how to make the cache. For raw-image datasets ``features`` is the folder of the
+    how to make the cache. ``model``, ``pretrained``, ``nouns`` and ``prompts`` are what ``laic extract`` was
+    given (a checkpoint file, a noun file or their cache names), or None for the only cache the folder holds
+    (:func:`~laicpkg.features.cache.resolve_cache_names`). The class names' text features (zero-shot CLIP) are
+    read when the folder has them. For raw-image datasets ``features`` is the folder of the
     torchvision files. Returns :class:`LaICData` or :class:`ImageData`.
     """
     spec = get_dataset_spec(name)
@@ -247,13 +250,17 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str = "
         if spec.synthetic is not None:
             return spec.synthetic.generate(seed=data_seed)
         raise CacheError(f"dataset {name!r} needs image and text features: run `laic extract --dataset {name} "
-                         f"--model {model} --out DIR` on a machine with the images, then pass --features DIR")
+                         f"--root IMAGES --out DIR --pretrained …` on a machine with the images, then pass "
+                         "--features DIR")
+    names = resolve_cache_names(features, name, train_from=spec.train_from, model=model, pretrained=pretrained,
+                                nouns=nouns, prompts=prompts)
+    model, pretrained = names["model"], names["pretrained"]
     ident = {"model": model, "pretrained": pretrained}
     sources = {"train": spec.train_from or name, "test": name}
     parts = {split: load_cache(image_cache_path(features, model, pretrained, src, split),
                                expect={**ident, "dataset": src, "split": split}) for split, src in sources.items()}
-    text = load_cache(text_cache_path(features, model, pretrained, nouns, prompts),
-                      expect={**ident, "nouns": nouns, "prompts": prompts})
+    text = load_cache(text_cache_path(features, model, pretrained, names["nouns"], names["prompts"]),
+                      expect={**ident, "nouns": names["nouns"], "prompts": names["prompts"]})
     for split, part in parts.items():
         if part["labels"] is None:
             raise CacheError(f"{name} {split} cache has no labels")
@@ -261,14 +268,23 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str = "
     if text["names"] is None:
         raise CacheError("text cache has no noun names")
     class_names = _class_names(spec, parts["test"])
+    class_path = class_text_cache_path(features, model, pretrained, name, names["prompts"])
+    class_text = None
+    if class_path.is_file():
+        classes = load_cache(class_path, expect={**ident, "dataset": name, "prompts": names["prompts"]})
+        if classes["names"] != list(class_names):
+            raise CacheError(f"{class_path} encodes the classes {classes['names'][:3]}…, but the image cache names "
+                             f"{list(class_names)[:3]}…; extract the dataset again")
+        class_text = classes["features"]
     # Text caches of synthetic data carry the class of each positive noun (-1: negative) as labels.
     noun_class = text["labels"]
     positive_mask = None if noun_class is None else noun_class >= 0
+    caches = {s: p["meta"] for s, p in parts.items()} | {"text": text["meta"]}
     return LaICData(name=name, class_names=list(class_names), E_train=parts["train"]["features"],
                     y_train=parts["train"]["labels"], E_test=parts["test"]["features"],
                     y_test=parts["test"]["labels"], R=text["features"], nouns=text["names"],
-                    positive_mask=positive_mask, noun_class=noun_class,
-                    meta={"cache": {s: p["meta"] for s, p in parts.items()} | {"text": text["meta"]}})
+                    positive_mask=positive_mask, noun_class=noun_class, class_text=class_text,
+                    meta={"cache": caches, "feature_names": names})
 
 
 def _load_images(spec: DatasetSpec, root) -> ImageData:
@@ -341,4 +357,8 @@ def save_dataset_cache(data: LaICData, root, *, model: str = "ViT-B-32", pretrai
                                 extra={"class_names": list(data.class_names)}))
     paths.append(save_cache(text_cache_path(root, model, pretrained, nouns, prompts), data.R, names=data.nouns,
                             labels=data.noun_class, identity={**ident, "nouns": nouns, "prompts": prompts}))
+    if data.class_text is not None:
+        paths.append(save_cache(class_text_cache_path(root, model, pretrained, data.name, prompts), data.class_text,
+                                names=list(data.class_names),
+                                identity={**ident, "dataset": data.name, "prompts": prompts}))
     return paths

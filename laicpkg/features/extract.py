@@ -30,14 +30,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .cache import image_cache_path, load_cache, save_cache, text_cache_path
+from .cache import (RANDOM_TAGS, class_text_cache_path, image_cache_path, load_cache, nouns_name, save_cache,
+                    text_cache_path, weights_name)
 from ..utils.errors import CacheError, DatasetError, ParameterError, UnknownNameError, WeightsUnavailableError
 from .nouns import NOUN_LISTS, PROMPT_SETS, load_nouns, prompt_texts
 from ..utils.validation import check_choice, check_int, resolve_device
 
 __all__ = ["MODELS", "load_clip", "extract_image_features", "extract_text_features", "read_noun_file",
            "resolve_nouns", "cache_tag", "check_text_inputs", "image_list_digest", "weights_identity", "item_name",
-           "encode_image_set"]
+           "encode_image_set", "default_weights", "extract_class_texts"]
 
 #: Readable name → (open_clip model name, default pretrained tag).
 MODELS = {
@@ -47,7 +48,6 @@ MODELS = {
     "RN50": ("RN50", "openai"),
     "laic-tiny": ("laic-tiny", "none"),  # tiny random architecture for tests (laicpkg/data/open_clip)
 }
-RANDOM_TAGS = ("none", "random")
 _CONFIG_DIR = Path(__file__).with_name("data") / "open_clip"
 _registered = False
 
@@ -62,10 +62,25 @@ def _open_clip():
     return open_clip
 
 
-def cache_tag(pretrained: str) -> str:
-    """The name a pretrained tag gets in cache identities (a checkpoint path becomes ``file-<stem>``)."""
-    p = Path(str(pretrained))
-    return f"file-{p.stem}" if p.suffix and p.is_file() else str(pretrained)
+#: The name weights get in cache identities (a checkpoint path becomes ``file-<stem>``).
+cache_tag = weights_name
+
+
+def default_weights(model: str, pretrained: str | None) -> str:
+    """The weights to load: ``pretrained`` as given; without it the :data:`MODELS` entry's tag. A model outside
+    that table without ``pretrained`` is an error, never silently random weights (``none`` asks for those)."""
+    if pretrained is not None:
+        return str(pretrained)
+    if model in MODELS:
+        return MODELS[model][1]
+    tags = []
+    try:
+        tags = [t for m, t in _open_clip().list_pretrained() if m == model]
+    except Exception:  # the message stays useful without open_clip's list
+        pass
+    raise ParameterError(f"--model {model} has no default weights here: pass --pretrained with an open_clip tag"
+                         f"{' (' + ', '.join(tags[:6]) + ')' if tags else ''}, a checkpoint file, or 'none' for "
+                         "random weights")
 
 
 def _reachable(host: str, timeout: float) -> bool:
@@ -112,11 +127,11 @@ def load_clip(model: str = "ViT-B-32", pretrained: str | None = None, *, device:
     cached nor reachable, and with one line when a checkpoint cannot be read.
     """
     oc = _open_clip()
-    name, default_tag = MODELS.get(model, (model, None))
+    name = MODELS.get(model, (model, None))[0]
     if name not in oc.list_models():
         raise UnknownNameError(f"unknown CLIP model {model!r}; choose one of {', '.join(MODELS)} or any "
                                "open_clip model name")
-    tag = pretrained if pretrained is not None else (default_tag or "none")
+    tag = default_weights(model, pretrained)
     if tag in RANDOM_TAGS:
         arg = None
     elif Path(tag).suffix and Path(tag).exists():
@@ -187,10 +202,12 @@ def read_noun_file(path) -> list[str]:
 
 
 def resolve_nouns(nouns: str) -> tuple[str, list[str]]:
-    """``(list name, nouns)`` for a shipped list name or a file path (named by its stem)."""
+    """``(list name, nouns)`` for a shipped list name or a file path (named by
+    :func:`~laicpkg.features.cache.nouns_name`: its stem and a hash of its content)."""
     if nouns in NOUN_LISTS:
         return nouns, load_nouns(nouns)
-    return Path(nouns).stem, read_noun_file(nouns)
+    words = read_noun_file(nouns)
+    return nouns_name(nouns), words
 
 
 def check_text_inputs(nouns: str, prompts: str, average: str = "normalized") -> tuple[str, list[str]]:
@@ -344,8 +361,7 @@ def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", 
     batch_size = check_int(batch_size, "batch_size")
     num_workers = check_int(num_workers, "num_workers", minimum=0)
     shard_size = check_int(shard_size, "shard_size")
-    name, tag0 = MODELS.get(model, (model, None))
-    tag = pretrained if pretrained is not None else (tag0 or "none")
+    tag = default_weights(model, pretrained)
     ctag = cache_name or cache_tag(tag)
     # Build the datasets first: a wrong root fails before any model is loaded.
     sets = {split: build_image_dataset(dataset, root, split, None, check_size=check_size) for split in splits}
@@ -464,8 +480,7 @@ def extract_text_features(out, *, nouns: str = "wordnet", prompts: str = "ensemb
     this identity (model, weights, nouns, prompts) is kept and nothing is encoded."""
     list_name, words = check_text_inputs(nouns, prompts, average)
     device = resolve_device(device)
-    name, tag0 = MODELS.get(model, (model, None))
-    tag = pretrained if pretrained is not None else (tag0 or "none")
+    tag = default_weights(model, pretrained)
     ctag = cache_name or cache_tag(tag)
     unique = list(dict.fromkeys(words))  # duplicates share one embedding
     prompt_name = prompts if average == "normalized" else f"{prompts}-raw"
@@ -495,3 +510,34 @@ def extract_text_features(out, *, nouns: str = "wordnet", prompts: str = "ensemb
                       extra={"n_unique": len(unique), "templates": list(PROMPT_SETS[prompts]), "average": average})
     _remove_shards(final.with_suffix(".shards"))
     return path
+
+
+def extract_class_texts(dataset: str, out, *, prompts: str = "ensemble7", model: str = "ViT-B-32",
+                        pretrained: str | None = None, device: str = "auto", average: str = "normalized",
+                        cache_name: str | None = None, init_seed: int = 0) -> Path:
+    """Encode the class names of ``dataset`` (as its image cache lists them: the dataset files' own names, e.g.
+    CIFAR-100's 20 coarse names for CIFAR-20) with a prompt set, for zero-shot CLIP (GradNorm Eq. 1); written
+    to the cache's ``classes__<dataset>__<prompts>.npz``. Needs the dataset's image cache (test split, or train
+    where only that was extracted)."""
+    check_choice(average, "average", ("normalized", "raw"))
+    if prompts not in PROMPT_SETS:
+        raise UnknownNameError(f"unknown prompt set {prompts!r}; choose one of {', '.join(PROMPT_SETS)}")
+    device = resolve_device(device)
+    tag = default_weights(model, pretrained)
+    ctag = cache_name or cache_tag(tag)
+    names = None
+    for split in ("test", "train"):
+        path = image_cache_path(out, model, ctag, dataset, split)
+        if path.is_file():
+            names = load_cache(path)["meta"].get("class_names")
+            break
+    if not names:
+        raise CacheError(f"no image cache of {dataset} under {out} that names its classes; extract its images first")
+    prompt_name = prompts if average == "normalized" else f"{prompts}-raw"
+    net, _, tokenizer = load_clip(model, tag, device=device, init_seed=init_seed)
+    feats = encode_texts(net, tokenizer, [prompt_texts(str(n), prompts) for n in names], device=device,
+                         average=average)
+    identity = {"model": model, "pretrained": ctag, "dataset": dataset, "prompts": prompt_name,
+                "weights": weights_identity(tag, init_seed)}
+    return save_cache(class_text_cache_path(out, model, ctag, dataset, prompt_name), feats, names=list(names),
+                      identity=identity, extra={"templates": list(PROMPT_SETS[prompts]), "average": average})

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..utils.errors import DatasetError
 
-__all__ = ["wnid_names", "check_size", "cifar10", "cifar20", "torchvision_split", "imagenet_subset",
+__all__ = ["load_oriented", "Photos", "wnid_names", "check_size", "cifar10", "cifar20", "torchvision_split", "imagenet_subset",
            "imagenet_folder", "image_folder"]
 
 _DATA = Path(__file__).with_name("data")
@@ -85,14 +85,25 @@ class _Folder:
         return (self.transform(img) if self.transform else img), label
 
 
+def load_oriented(path) -> "Image.Image":
+    """An RGB image turned upright by its EXIF orientation tag (phone cameras store portraits sideways and set the
+    tag); images without the tag are unchanged."""
+    from PIL import Image, ImageOps
+
+    with open(path, "rb") as fh:
+        img = Image.open(fh)
+        return ImageOps.exif_transpose(img).convert("RGB")
+
+
 class Photos:
     """Every image under ``root``, searched recursively, in path order; no labels and no split (``laic cluster``).
 
     A file counts when its extension is one torchvision's ImageFolder reads (``.jpg``, ``.png``, ``.webp``, …);
-    hidden folders and files (a leading dot) are left out."""
+    hidden folders and files (a leading dot) are left out. Images are read upright (:func:`load_oriented`): what
+    the model sees is what a photo viewer shows."""
 
     def __init__(self, root, transform=None):
-        from torchvision.datasets.folder import IMG_EXTENSIONS, default_loader, has_file_allowed_extension
+        from torchvision.datasets.folder import IMG_EXTENSIONS, has_file_allowed_extension
 
         root = Path(root)
         if not root.is_dir():
@@ -107,7 +118,7 @@ class Photos:
         self.targets = [0] * len(files)
         self.class_names = ["(unlabelled)"]
         self.transform = transform
-        self.loader = default_loader
+        self.loader = load_oriented
 
     def __len__(self):
         return len(self.samples)

@@ -49,6 +49,10 @@ class ClusterResult:
     def n_clusters(self) -> int:
         return len(self.names)
 
+    def relative(self, path) -> str:
+        """A file's path relative to the image folder (POSIX separators): what the CSV and JSON list."""
+        return Path(path).relative_to(self.root).as_posix()
+
     def summary(self, per_cluster: int = 3) -> str:
         """One line per cluster: size, names, and its most central files."""
         lines = [f"{len(self.files)} images in {self.n_clusters} clusters"
@@ -94,18 +98,18 @@ def _features(photos, cache: Path, *, model, pretrained, device, batch_size, num
               nouns, prompts, progress):
     """The folder's image features (reused from ``cache`` when its identity matches) and the noun pool's."""
     from ..features.cache import image_cache_path, load_cache
-    from ..features.extract import (MODELS, cache_tag, encode_image_set, extract_text_features, image_list_digest,
-                                    load_clip, weights_identity)
+    from ..features.extract import (cache_tag, default_weights, encode_image_set, extract_text_features,
+                                    image_list_digest, load_clip, weights_identity)
     from ..utils.errors import CacheError
     from ..utils.validation import resolve_device
 
     device = resolve_device(device)
-    tag = pretrained if pretrained is not None else (MODELS.get(model, (model, None))[1] or "none")
+    tag = default_weights(model, pretrained)
     ctag = cache_tag(tag)
     final = image_cache_path(cache, model, ctag, folder_cache_name(photos.root), "all")
     identity = {"model": model, "pretrained": ctag, "dataset": PHOTOS, "split": "all",
                 "root": str(photos.root.resolve()), "images": image_list_digest(photos),
-                "weights": weights_identity(tag)}
+                "weights": weights_identity(tag), "orientation": "exif"}
     try:
         image = load_cache(final, expect=identity)
         reused = True
@@ -132,7 +136,7 @@ def cluster_folder(images, n_clusters: int, out, *, method: str = "gradnorm", mo
     """
     from ..core.counterparts import KAPPA, cluster_noun_weights
     from ..features.container import LaICData
-    from ..features.extract import check_text_inputs
+    from ..features.extract import check_text_inputs, default_weights
     from ..methods.registry import get_method
     from .config import resolve_config
     from .records import fingerprint, record_head
@@ -140,6 +144,7 @@ def cluster_folder(images, n_clusters: int, out, *, method: str = "gradnorm", mo
     photos = check_cluster_inputs(images, n_clusters, method, out)
     cfg = resolve_config(PHOTOS, method, overrides=overrides, seed=seed)  # bad parameters fail before extraction
     check_text_inputs(nouns, prompts)
+    default_weights(model, pretrained)  # a model without known weights needs --pretrained: before any encoding
     cache = Path(cache) if cache is not None else Path(out) / "features"
     timings = {}
     t0 = time.perf_counter()

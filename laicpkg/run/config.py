@@ -24,7 +24,8 @@ from ..features.datasets import DATASETS, get_dataset_spec
 from ..methods.registry import get_method, parameter_defaults
 from ..utils.errors import ParameterError, UnknownNameError
 
-__all__ = ["Param", "PARAMS", "PARAM_INFO", "PARAMETER_PRESETS", "RunConfig", "resolve_config",
+__all__ = ["Param", "PARAMS", "PARAM_INFO", "PARAMETER_PRESETS", "RunConfig", "resolve_config", "FEATURE_FIELDS",
+           "with_feature_names",
            "check_seed", "stage1_dataset", "INT_MAX"]
 
 #: Largest integer a parameter or seed may take: faiss and torch take C ``int`` (signed 32-bit) arguments.
@@ -297,10 +298,10 @@ class RunConfig:
     data_seed: int = 0
     preset: str = "paper"
     features: str | None = None
-    model: str = "ViT-B-32"
-    pretrained: str = "openai"
-    nouns: str = "wordnet"
-    prompts: str = "ensemble7"
+    model: str | None = None  # the feature cache's names (None: the only cache of the dataset in ``features``)
+    pretrained: str | None = None
+    nouns: str | None = None
+    prompts: str | None = None
     params: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
 
@@ -309,6 +310,20 @@ class RunConfig:
                 "preset": self.preset, "features": self.features, "model": self.model,
                 "pretrained": self.pretrained, "nouns": self.nouns, "prompts": self.prompts,
                 "params": dict(self.params), "sources": dict(self.sources)}
+
+
+#: The fields of a configuration that name a feature cache (what ``laic extract`` was given).
+FEATURE_FIELDS = ("model", "pretrained", "nouns", "prompts")
+
+
+def with_feature_names(config: RunConfig, data) -> RunConfig:
+    """``config`` with the cache names its data were actually read from (a feature folder's cache found by
+    :func:`~laicpkg.features.cache.resolve_cache_names`), so that its record names them; unchanged for
+    generated data."""
+    from dataclasses import replace
+
+    names = getattr(data, "meta", {}).get("feature_names") if config.features else None
+    return replace(config, **{k: names[k] for k in FEATURE_FIELDS}) if names else config
 
 
 def resolve_config(dataset: str, method: str, *, overrides: dict | None = None, preset: str = "paper",

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import check_seed, resolve_config
+from .config import check_seed, resolve_config, with_feature_names
 from ..features.container import LaICData
 from ..features.datasets import load_dataset
 from ..features.twins import DEFAULT_TWINS
@@ -34,21 +34,37 @@ COMPARISON_METHODS = ["zeroshot", "kmeans", "sic", "tac", "tac-star", "gradnorm"
 
 
 def run_methods(dataset: str, methods, *, data: LaICData | None = None, features=None, seed: int = 0,
-                data_seed: int = 0, overrides: dict | None = None, records_dir=None, **fields):
+                data_seed: int = 0, overrides: dict | None = None, records_dir=None, failures: list | None = None,
+                **fields):
     """Run every method on one dataset (same data, same seed); write records when ``records_dir`` is set.
 
     Returns a dict method → :class:`~laicpkg.run.runner.RunResult`
-    (:func:`laicpkg.book.tables.results_table` turns their records into a table).
+    (:func:`laicpkg.book.tables.results_table` turns their records into a table). With ``failures`` (a list), a
+    method that fails with a :class:`LaicError` is appended to it as ``(method, message)`` and noted beside the
+    records (:func:`~laicpkg.run.records.write_failure`) while the other methods go on; without it, it raises.
     """
+    from .records import FAILED_SUFFIX, write_failure
+
+    fields = {k: v for k, v in fields.items() if v is not None}  # None: the feature folder's only cache
     if data is None:
         data = load_dataset(dataset, features=features, data_seed=data_seed, **fields)
     results = {}
     for m in methods:
-        cfg = resolve_config(dataset, m, overrides=overrides, seed=seed, data_seed=data_seed, features=features,
-                             **fields)
-        results[m] = run(cfg, data=data)
+        try:
+            cfg = resolve_config(dataset, m, overrides=overrides, seed=seed, data_seed=data_seed, features=features,
+                                 **fields)
+            results[m] = run(cfg, data=data)
+        except Exception as exc:  # noqa: BLE001 — with ``failures``, any method's error is reported, not fatal
+            if failures is None:
+                raise
+            why = str(exc) if isinstance(exc, LaicError) else f"{type(exc).__name__}: {exc}"
+            failures.append((m, why))
+            if records_dir is not None:
+                write_failure(records_dir, dataset, m, why)
+            continue
         if records_dir is not None:
             write_record(results[m].record, Path(records_dir) / dataset / f"{m}.json")
+            (Path(records_dir) / dataset / f"{m}{FAILED_SUFFIX}").unlink(missing_ok=True)
     return results
 
 
@@ -130,8 +146,8 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
 
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
     data = _cached_dataset(dataset, features, tuple(fields), data_seed)
-    cfg = resolve_config(dataset, method, overrides=overrides, seed=seed, data_seed=data_seed, features=features,
-                         **dict(fields))
+    cfg = with_feature_names(resolve_config(dataset, method, overrides=overrides, seed=seed, data_seed=data_seed,
+                                            features=features, **dict(fields)), data)
     old = read_record(path) if path.is_file() else None  # anything but a whole record is recomputed
     if old is not None and old["fingerprint"] == fingerprint(record_head(cfg, data)):
         return {"status": "skipped", "path": str(path)}
@@ -164,7 +180,7 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     from .grid import Task, execute
 
     methods = list(methods or COMPARISON_METHODS)
-    fields_t = tuple(sorted(fields.items()))
+    fields_t = tuple(sorted((k, v) for k, v in fields.items() if v is not None))
     data_seed_of = data_seed_rule(data_seeds)
     tasks = [Task(f"{d}/{m}/seed{s}", compare_task,
                   {"dataset": d, "method": m, "seed": s, "records_dir": str(records_dir), "features": features,

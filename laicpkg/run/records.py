@@ -133,6 +133,19 @@ def _cluster_names(model, data, labels) -> dict:
     return out
 
 
+def devices_used(device: str) -> dict:
+    """What ``device`` (the ``--device`` parameter, e.g. ``auto``) became on this machine: torch's device and
+    whether faiss' k-means ran on the GPU."""
+    from ..core.kmeans import kmeans_on_gpu
+    from ..utils.validation import resolve_device
+
+    try:
+        faiss_gpu = kmeans_on_gpu(device)
+    except LaicError:
+        faiss_gpu = False
+    return {"requested": device, "torch": resolve_device(device), "faiss": "gpu" if faiss_gpu else "cpu"}
+
+
 def build_record(config: RunConfig, data, model, labels, timings: dict) -> dict:
     """The run record of a finished run (every path: features, raw images, grid workers)."""
     record = record_head(config, data)
@@ -147,6 +160,8 @@ def build_record(config: RunConfig, data, model, labels, timings: dict) -> dict:
         record.update(_cluster_names(model, data, labels))
     record["predictions_sha256"] = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()
     record["fingerprint"] = fingerprint(record)
+    if "device" in config.params:
+        record["devices"] = devices_used(config.params["device"])
     record["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
     return record
 
@@ -237,3 +252,32 @@ def write_labels(result, path) -> Path:
     except OSError as exc:
         raise LaicError(f"cannot write the labels to {path}: {exc.strerror or exc}") from None
     return path
+
+
+#: The file beside a dataset's run records that says why one method failed (``laic batch``'s pages).
+FAILED_SUFFIX = ".failed"
+
+
+def write_failure(records_dir, dataset: str, method: str, message: str) -> Path:
+    """Note that ``method`` failed on ``dataset`` (one line, ``<records_dir>/<dataset>/<method>.failed``), for the
+    results page and the batch's exit status."""
+    path = Path(records_dir) / dataset / f"{method}{FAILED_SUFFIX}"
+    try:
+        with atomic_open(path, "w") as fh:
+            fh.write(message.strip().splitlines()[0] if message.strip() else "failed")
+            fh.write("\n")
+    except OSError as exc:
+        raise LaicError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def read_failures(records_dir, datasets=None) -> list[tuple]:
+    """``(dataset, method, message)`` of every failure note under ``records_dir`` (of ``datasets`` when given)."""
+    out = []
+    for p in sorted(Path(records_dir).glob(f"*/*{FAILED_SUFFIX}")):
+        if datasets is None or p.parent.name in datasets:
+            try:
+                out.append((p.parent.name, p.name[:-len(FAILED_SUFFIX)], p.read_text(errors="replace").strip()))
+            except OSError:
+                continue
+    return out

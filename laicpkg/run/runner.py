@@ -18,7 +18,7 @@ import numpy as np
 from ..features.datasets import load_dataset
 from ..methods.registry import get_method
 from ..utils.timing import timed
-from .config import RunConfig
+from .config import RunConfig, with_feature_names
 from .records import build_record
 
 __all__ = ["RunResult", "run"]
@@ -52,6 +52,7 @@ def run(config: RunConfig, data=None, progress: bool | None = False) -> RunResul
             data = load_dataset(config.dataset, features=config.features, data_seed=config.data_seed,
                                 model=config.model, pretrained=config.pretrained, nouns=config.nouns,
                                 prompts=config.prompts)
+    config = with_feature_names(config, data)
     _seed_everything(config.seed)
     model = method.build(config.params, data.n_classes, config.seed, progress=progress)
     t0 = time.perf_counter()

@@ -15,11 +15,11 @@ import platform
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LOCK_FILE", "package_versions", "lock_status", "read_lock"]
+__all__ = ["LOCK_FILE", "package_versions", "lock_status", "read_lock", "faiss_distribution"]
 
 #: The lock file of a source checkout (absent when the package was installed from a wheel).
 LOCK_FILE = Path(__file__).resolve().parents[2] / "requirements" / "lock.txt"
-_RECORDED = ("numpy", "scipy", "scikit-learn", "faiss-cpu", "faiss-gpu", "torch", "open_clip_torch")
+_RECORDED = ("numpy", "scipy", "scikit-learn", "faiss", "torch", "open_clip_torch")
 
 
 def _norm(name: str) -> str:
@@ -62,8 +62,21 @@ def package_versions() -> dict:
 
     out = {"python": platform.python_version(), "laicpkg": __version__}
     for pkg in _RECORDED:
+        if pkg == "faiss":  # whichever wheel provides the module: faiss-cpu, faiss-gpu-cu12, …
+            name = faiss_distribution()
+            if name:
+                out[name] = md.version(name)
+            continue
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
             pass
     return out
+
+
+@lru_cache(maxsize=1)
+def faiss_distribution() -> str | None:
+    """The installed distribution that provides the ``faiss`` module (``faiss-cpu``, ``faiss-gpu-cu12``, conda's
+    ``faiss-gpu``, …), or None."""
+    names = md.packages_distributions().get("faiss", [])
+    return sorted(names, key=lambda n: (not n.lower().startswith("faiss"), n))[0] if names else None
