@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .utils.errors import LaicError, ParameterError, UnknownNameError
+from .utils.errors import LaicError, ParameterError, UnknownNameError, one_line
 
 __all__ = ["main", "build_parser"]
 
@@ -458,21 +458,33 @@ def _cmd_run(args) -> int:
     out = check_record_path(args.out or Path("runs") / args.dataset / f"{args.method}-seed{args.seed}.json")
     labels_path = check_record_path(out.with_suffix(".labels.csv"), what="the labels") if args.save_labels else None
     result = run(cfg, progress=None)
-    # The results are shown before the record is written, so a failing write loses nothing the user saw.
-    print(json.dumps(result.record, indent=2) if args.json else _fmt_table(result.record), flush=True)
-    write_record(result.record, out)
-    info = sys.stderr if args.json else sys.stdout  # stdout stays one JSON document
-    print(f"record: {out}", file=info)
-    if labels_path is not None:
-        from .run.records import write_labels
+    shown = json.dumps(result.record, indent=2) if args.json else _fmt_table(result.record)
+    # The files are written before anything is printed (a closed or full standard output loses nothing); a failing
+    # write shows the results first, so nothing the run found is lost either.
+    from .run.records import write_labels
 
-        print(f"labels: {write_labels(result, labels_path)}", file=info)
+    written = _write_or_show(lambda: [write_record(result.record, out)] + (
+        [write_labels(result, labels_path)] if labels_path is not None else []), shown)
+    print(shown, flush=True)
+    info = sys.stderr if args.json else sys.stdout  # stdout stays one JSON document
+    print(f"record: {written[0]}", file=info)
+    if labels_path is not None:
+        print(f"labels: {written[1]}", file=info)
     return 0
+
+
+def _write_or_show(write, shown: str):
+    """``write()``; if it fails, print ``shown`` (the results) before the error goes on."""
+    try:
+        return write()
+    except LaicError:
+        print(shown, flush=True)
+        raise
 
 
 def _cmd_cluster(args) -> int:
     from .book.contact_sheet import check_export_dir, export_clusters, write_cluster_outputs
-    from .run.cluster import cluster_folder
+    from .run.cluster import cluster_folder, locked_output
     from .run.config import PARAMS, check_seed
 
     check_seed(args.seed)
@@ -485,18 +497,20 @@ def _cmd_cluster(args) -> int:
         raise ParameterError("--export-copy needs --export DIR")
     if args.export:
         check_export_dir(args.export)
-    result = cluster_folder(args.images, args.n_clusters, args.out, method=args.method, model=args.model,
-                            pretrained=args.pretrained, device=args.device or "auto", nouns=args.nouns,
-                            prompts=args.prompts,
-                            cache=args.cache, batch_size=args.extract_batch_size, num_workers=args.workers,
-                            skip_bad_images=args.skip_bad_images, seed=args.seed,
-                            overrides={k: getattr(args, k) for k in PARAMS}, progress=None)
-    print(result.summary(), flush=True)  # shown before anything is written
-    for p in write_cluster_outputs(result, args.out, per_cluster=args.sheet_images):
+    with locked_output(args.out):  # a second run into the same --out refuses with one line
+        result = cluster_folder(args.images, args.n_clusters, args.out, method=args.method, model=args.model,
+                                pretrained=args.pretrained, device=args.device or "auto", nouns=args.nouns,
+                                prompts=args.prompts, cache=args.cache, batch_size=args.extract_batch_size,
+                                num_workers=args.workers, skip_bad_images=args.skip_bad_images, seed=args.seed,
+                                overrides={k: getattr(args, k) for k in PARAMS}, progress=None)
+        shown = result.summary()
+        written = _write_or_show(lambda: write_cluster_outputs(result, args.out, per_cluster=args.sheet_images),
+                                 shown)
+        if args.export:
+            written.append(_write_or_show(lambda: export_clusters(result, args.export, copy=args.export_copy), shown))
+    print(shown, flush=True)  # after the files: a closed or full standard output loses nothing
+    for p in written:
         print(f"wrote {p}")
-    if args.export:
-        print(f"wrote {export_clusters(result, args.export, copy=args.export_copy)} (one folder per cluster, "
-              f"{'copies' if args.export_copy else 'links'})")
     return 0
 
 
@@ -746,11 +760,41 @@ def main(argv=None) -> int:
         print(f"laic: error: out of memory ({first[:200]}); a size you asked for (a dimension, a batch, a "
               "count) needs more memory than this machine has", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+    except BrokenPipeError:  # output piped into `head` and the like (the results were written first): stop quietly
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # noqa: BLE001 — what a user's path, file or device causes: one line, never a traceback
+        why = _boundary_error(exc)
+        if why is None:
+            raise
+        try:
+            print(f"laic: error: {why}", file=sys.stderr)
+        except OSError:
+            pass
+        return 2
+
+
+def _boundary_error(exc: BaseException) -> str | None:
+    """The one line for an error that a path, a file or a device causes (an OS error, a file name or text that is
+    not valid UTF-8, an image PIL refuses), or None for anything else (a bug: its traceback is shown)."""
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else None
+        if where is None and getattr(exc, "errno", None) is not None and exc.errno in (28, 5):  # ENOSPC, EIO on a stream
+            where = "standard output"
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
+        text = exc.strerror or str(exc) or type(exc).__name__
+        return f"{ascii(str(where))[1:-1] + ': ' if where is not None else ''}{text}"
+    if isinstance(exc, UnicodeError):
+        bad = getattr(exc, "object", b"")
+        shown = ascii(bad[:80]) if isinstance(bad, (str, bytes)) else ""
+        return f"a file name or text that is not valid UTF-8 ({exc.reason}): {shown}; rename the file"
+    if type(exc).__name__ == "DecompressionBombError":  # PIL: an image with more pixels than it opens
+        return f"an image too large to open safely: {one_line(str(exc), limit=300)}"
+    return None
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils.errors import EmptyClusterError, ParameterError
-from ..utils.validation import _BLOCK, as_features, check_choice, check_int, check_n_clusters, nonzero_norms, unit_rows
+from ..utils.validation import _BLOCK, as_features, check_fitted, check_choice, check_int, check_n_clusters, nonzero_norms, unit_rows
 
 __all__ = ["KMeans", "k_means", "inertia", "kmeans_on_gpu"]
 
@@ -123,7 +123,7 @@ class KMeans:
         niter = check_int(self.niter, "niter")
         nredo = check_int(self.nredo, "nredo")
         check_choice(self.on_empty, "on_empty", ("raise", "ignore"))
-        seed = check_int(self.random_state, "random_state", minimum=0)
+        seed = check_int(self.random_state, "random_state", minimum=0, maximum=2 ** 31 - 1)  # faiss: a C int
         mppc = n if self.max_points_per_centroid is None else check_int(self.max_points_per_centroid, "max_points_per_centroid")
         init = None
         if self.init is not None:
@@ -182,6 +182,7 @@ class KMeans:
 
     def predict(self, X) -> np.ndarray:
         """Assign new samples to the nearest learned centre."""
+        check_fitted(self, "cluster_centers_")
         X = as_features(X, "k-means input", normalize=False)
         norms = nonzero_norms(X, "k-means input") if self.spherical else None
         return self._assign(X, norms, self.cluster_centers_)

@@ -70,6 +70,9 @@ def default_weights(model: str, pretrained: str | None) -> str:
     """The weights to load: ``pretrained`` as given; without it the :data:`MODELS` entry's tag. A model outside
     that table without ``pretrained`` is an error, never silently random weights (``none`` asks for those)."""
     if pretrained is not None:
+        if Path(str(pretrained)).is_dir():
+            raise WeightsUnavailableError(f"--pretrained {pretrained} is a folder; give the checkpoint file in it "
+                                          "(e.g. open_clip_pytorch_model.bin or a .pt file) or a weights tag")
         return str(pretrained)
     if model in MODELS:
         return MODELS[model][1]

@@ -99,17 +99,36 @@ class Photos:
     """Every image under ``root``, searched recursively, in path order; no labels and no split (``laic cluster``).
 
     A file counts when its extension is one torchvision's ImageFolder reads (``.jpg``, ``.png``, ``.webp``, …);
-    hidden folders and files (a leading dot) are left out. Images are read upright (:func:`load_oriented`): what
-    the model sees is what a photo viewer shows."""
+    hidden folders and files (a leading dot) are left out, and so are the folders in ``exclude`` (``laic
+    cluster``'s own output and cache, when they lie inside the image folder). A sub-folder that cannot be read,
+    or a file name that is not valid UTF-8, stops with one line naming it. Images are read upright
+    (:func:`load_oriented`): what the model sees is what a photo viewer shows."""
 
-    def __init__(self, root, transform=None):
+    def __init__(self, root, transform=None, *, exclude=()):
+        import os
+
         from torchvision.datasets.folder import IMG_EXTENSIONS, has_file_allowed_extension
 
         root = Path(root)
         if not root.is_dir():
             raise DatasetError(f"{root} is not a folder of images")
-        files = sorted(p for p in root.rglob("*") if p.is_file() and has_file_allowed_extension(p.name, IMG_EXTENSIONS)
-                       and not any(part.startswith(".") for part in p.relative_to(root).parts))
+        skip = {Path(e).resolve() for e in exclude}
+        unreadable = []
+        files = []
+        for folder, dirs, names in os.walk(root, onerror=unreadable.append):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skip)
+            files += [here / n for n in names if not n.startswith(".") and has_file_allowed_extension(n, IMG_EXTENSIONS)]
+        if unreadable:
+            e = unreadable[0]
+            raise DatasetError(f"cannot read the folder {e.filename} ({e.strerror}); make it readable or move it out "
+                               f"of {root}")
+        files.sort()
+        for f in files:
+            try:
+                str(f).encode("utf-8")
+            except UnicodeEncodeError:
+                raise DatasetError(f"the file name {ascii(str(f))} is not valid UTF-8; rename the file") from None
         if not files:
             raise DatasetError(f"no images under {root} (looked for {', '.join(IMG_EXTENSIONS[:6])}, … in every "
                                "sub-folder)")

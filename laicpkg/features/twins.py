@@ -1029,17 +1029,17 @@ def check_calibration_file(path) -> Path:
 
 @contextmanager
 def _locked(path: Path):
-    """An exclusive lock on ``<path>.lock`` for a read-modify-write of the calibration file (two calibrations
-    writing one file keep both updates)."""
+    """An exclusive lock on the calibration file's folder for a read-modify-write of the file (two calibrations
+    writing one file keep both updates; an interrupted one leaves no lock file behind)."""
     import fcntl
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{path}.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    fd = os.open(path.parent, os.O_RDONLY)  # the folder itself is locked: no lock file to leave behind
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def write_calibration(name: str, entry: dict, path=TWINS_FILE) -> Path:

@@ -30,7 +30,7 @@ from ..core.kmeans import KMeans
 from ..utils.errors import ParameterError
 from ..utils.timing import timed
 from ..utils.validation import as_features, check_n_clusters, check_same_dim, resolve_device
-from sklearn.utils.validation import check_is_fitted
+from ..utils.validation import check_fitted
 
 __all__ = ["Estimator", "NounSelector", "TwoStage", "max_points"]
 
@@ -215,7 +215,7 @@ class TwoStage(NounSelector):
 
     def transform(self, E) -> np.ndarray:
         """Text counterparts v (Eq. 9) of images ``E`` from the fitted D_pos."""
-        check_is_fitted(self, "R_pos_")
+        check_fitted(self, "R_pos_")
         E = as_features(E, "image features")
         check_same_dim(E, self.R_pos_, "image features", "noun features")
         return text_counterparts(E, self.R_pos_, self.kappa, normalize=self.normalize_counterparts,
@@ -223,7 +223,7 @@ class TwoStage(NounSelector):
 
     def predict(self, E) -> np.ndarray:
         """Stage 2: cluster images ``E`` into K groups by spherical k-means on ``[e; v]``."""
-        check_is_fitted(self, "R_pos_")
+        check_fitted(self, "R_pos_")
         E = as_features(E, "image features")
         K = check_n_clusters(self.n_clusters, E.shape[0], "n_clusters (K)", "images to cluster")
         with timed(self.timings_, "counterparts"):

@@ -10,7 +10,7 @@ from ..core.counterparts import final_clustering
 from ..core.zeroshot import zero_shot_predict
 from ..utils.validation import as_features
 from .base import Estimator, max_points
-from sklearn.utils.validation import check_is_fitted
+from ..utils.validation import check_fitted
 
 __all__ = ["CLIPKMeans", "ZeroShot"]
 
@@ -69,7 +69,7 @@ class ZeroShot(Estimator):
         return self
 
     def predict(self, E) -> np.ndarray:
-        check_is_fitted(self, "class_text_")
+        check_fitted(self, "class_text_")
         return zero_shot_predict(E, self.class_text_)
 
     def cluster(self, data) -> np.ndarray:

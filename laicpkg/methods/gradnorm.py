@@ -78,6 +78,8 @@ class GradNorm(TwoStage):
     filter_name = "gradnorm"
     #: the classifier is chosen by the method's name (gradnorm, gradnorm-centroid), not by a flag
     not_configured = TwoStage.not_configured + ("classifier",)
+    #: The C rule's images per pseudo-class (Sec. 5.1.2: C = N/600 when N/K > 600, else 3K).
+    SAMPLES_PER_PSEUDO_CLASS = 600
     stage1_params = ("n_pseudo_classes", "tau", "beta", "classifier", "erm_epochs", "erm_batch_size", "erm_lr",
                      "kmeans_niter", "kmeans_nredo", "kmeans_max_points", "score_dtype", "device")
 
@@ -108,7 +110,7 @@ class GradNorm(TwoStage):
         self.random_state = random_state
 
     def _select(self, E, R):
-        C = self._pseudo_classes(E.shape[0], 600)
+        C = self._pseudo_classes(E.shape[0], self.SAMPLES_PER_PSEUDO_CLASS)
         beta = check_int(self.beta, "beta")
         tau = check_positive(self.tau, "tau")
         check_choice(self.classifier, "classifier", ("erm", "centroid"))

@@ -83,7 +83,7 @@ from ..utils.validation import (as_features, check_choice, check_finite_loss, ch
                                 check_positive, resolve_device)
 from .base import NounSelector
 from .tac import mine_neighbors
-from sklearn.utils.validation import check_is_fitted
+from ..utils.validation import check_fitted
 
 __all__ = ["sic_neighbors", "SIC", "semantic_centers", "sic_losses", "negative_entropy"]
 
@@ -372,14 +372,14 @@ class SIC(NounSelector):
         return self
 
     def predict_proba(self, E) -> np.ndarray:
-        check_is_fitted(self, "head_")
+        check_fitted(self, "head_")
         E = as_features(E, "image features")
         dev = self.head_.weight.device
         return self._proba(torch.from_numpy(E).to(dev) * float(self.input_scale)).cpu().numpy()
 
     def predict(self, E) -> np.ndarray:
         """Clusters ``argmax_l q_il`` of the trained head (SIC Algorithm 1, output)."""
-        check_is_fitted(self, "head_")
+        check_fitted(self, "head_")
         with timed(self.timings_, "predict"):
             labels = self.predict_proba(E).argmax(1).astype(np.int64)
         self.labels_ = labels

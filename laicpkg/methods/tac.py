@@ -41,7 +41,7 @@ from ..utils.timing import bar_disabled, timed, torch_threads
 from ..utils.validation import (as_features, check_choice, check_finite_loss, check_int, check_n_clusters, check_positive,
                                 resolve_device)
 from .base import NounSelector, TwoStage
-from sklearn.utils.validation import check_is_fitted
+from ..utils.validation import check_fitted
 
 __all__ = ["TAC_KAPPA", "TAC", "TACStar", "ClusterHead", "cluster_contrastive_loss", "pair_consistency_loss", "mean_entropy",
            "mine_neighbors"]
@@ -155,6 +155,8 @@ class TAC(TwoStage):
     config_prefix = "tac_"
     config_shared = ("kmeans_niter", "kmeans_max_points", "final_nredo", "final_assign", "normalize_counterparts",
                      "device")
+    #: TAC's code: C = N/300 when N/K > 300, else 3K.
+    SAMPLES_PER_PSEUDO_CLASS = 300
     stage1_params = ("n_pseudo_classes", "top_k", "temperature", "score_dtype", "kmeans_niter", "kmeans_nredo", "kmeans_max_points",
                      "device")
 
@@ -179,7 +181,7 @@ class TAC(TwoStage):
         self.random_state = random_state
 
     def _select(self, E, R):
-        C = self._pseudo_classes(E.shape[0], 300)
+        C = self._pseudo_classes(E.shape[0], self.SAMPLES_PER_PSEUDO_CLASS)
         top_k = check_int(self.top_k, "top_k")
         temperature = check_positive(self.temperature, "temperature")
         device = resolve_device(self.device)
@@ -253,7 +255,7 @@ class TACStar(NounSelector):
 
     def transform(self, E) -> np.ndarray:
         """Text counterparts v (Eq. 9, normalised as in TAC's code) of images ``E``."""
-        check_is_fitted(self, "R_pos_")
+        check_fitted(self, "R_pos_")
         E = as_features(E, "image features")
         return text_counterparts(E, self.R_pos_, self.kappa, normalize=True, device=resolve_device(self.device))
 
@@ -331,7 +333,7 @@ class TACStar(NounSelector):
     @torch.no_grad()
     def predict_proba(self, E) -> np.ndarray:
         """Image-head assignment probabilities (n, K)."""
-        check_is_fitted(self, "head_image_")
+        check_fitted(self, "head_image_")
         E = as_features(E, "image features")
         self.head_image_.eval()
         dev = next(self.head_image_.parameters()).device
@@ -340,7 +342,7 @@ class TACStar(NounSelector):
 
     def predict(self, E) -> np.ndarray:
         """TAC* clusters: the image head's argmax (TAC code)."""
-        check_is_fitted(self, "head_image_")
+        check_fitted(self, "head_image_")
         with timed(self.timings_, "predict"):
             labels = self.predict_proba(E).argmax(1).astype(np.int64)
         self.labels_ = labels

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..utils.errors import ParameterError
+from ..utils.errors import LaicError, ParameterError
 
-__all__ = ["PHOTOS", "ClusterResult", "check_cluster_inputs", "cluster_folder", "folder_cache_name", "NAMES"]
+__all__ = ["PHOTOS", "ClusterResult", "check_cluster_inputs", "cluster_folder", "folder_cache_name", "NAMES",
+           "locked_output", "check_writable", "files_digest"]
 
 #: The dataset name of a folder of unlabelled images in configurations and records.
 PHOTOS = "photos"
@@ -70,9 +72,76 @@ def folder_cache_name(root) -> str:
     return f"{PHOTOS}-{root.name}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
 
 
-def check_cluster_inputs(images, n_clusters, method: str, out):
+@contextmanager
+def locked_output(out):
+    """Hold an exclusive lock on the folder ``out`` while a run writes it; a second run into it meanwhile stops
+    with one line instead of mixing its files with this one's."""
+    import fcntl
+    import os
+
+    from .records import check_output_dir
+
+    out = check_output_dir(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out, os.O_RDONLY)
+    except OSError as exc:
+        raise LaicError(f"cannot use {out} as --out: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LaicError(f"another laic cluster is writing into {out}; wait for it to finish or choose another "
+                            "--out") from None
+        yield out
+    finally:
+        os.close(fd)  # closing the folder releases the lock
+
+
+def check_writable(folder, flag: str) -> Path:
+    """``folder`` exists or can be made, and a file can be written in it (a probe file is made and removed)."""
+    import tempfile
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".laic-probe-"):
+            pass
+    except OSError as exc:
+        raise LaicError(f"{flag} {folder} cannot be written: {exc.strerror or exc}") from None
+    return folder
+
+
+def files_digest(photos) -> str:
+    """SHA-256 (16 hex digits) of every image's path, size and modification time: an edited or replaced photo
+    changes the cache's identity, so its features are encoded again."""
+    h = hashlib.sha256()
+    for path, _ in photos.samples:
+        st = Path(path).stat()
+        h.update(f"{path}|{st.st_size}|{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()[:16]
+
+
+def _check_pseudo_classes(est, n: int) -> None:
+    """A method's Stage 1 needs at most one pseudo-class per image: C (or 3K by default) against the ``n`` images,
+    before any is encoded."""
+    for f in (est, getattr(est, "noun_filter", None)):
+        spc = getattr(f, "SAMPLES_PER_PSEUDO_CLASS", None)
+        if spc is None:
+            continue
+        try:
+            f._pseudo_classes(n, spc)
+        except ParameterError as exc:
+            flag = "--" + type(f).config_name("n_pseudo_classes").replace("_", "-")
+            raise ParameterError(f"{exc} under the folder: Stage 1 needs C <= {n} pseudo-classes (by default 3K = "
+                                 f"{3 * est.n_clusters}); lower --n-clusters or set {flag} to at most {n}") from None
+
+
+def check_cluster_inputs(images, n_clusters, method: str, out, cache=None):
     """Everything checked before any image is encoded: the folder holds images, the method clusters CLIP features
-    without class names, ``2 <= K <= the number of images``, and ``out`` can be a folder. Returns the image set."""
+    without class names, ``2 <= K <= the number of images``, and ``out`` (and ``cache``) can be written. The
+    folders ``out`` and ``cache`` are left out of the images when they lie inside the image folder. Returns the
+    image set."""
     from ..features.images import Photos
     from ..methods.registry import get_method
     from .config import INT_MAX
@@ -85,7 +154,10 @@ def check_cluster_inputs(images, n_clusters, method: str, out):
     if method == "zeroshot":
         raise ParameterError("--method zeroshot needs the true class names, which unlabelled images do not have")
     check_output_dir(out)
-    photos = Photos(images)
+    check_writable(out, "--out")
+    if cache is not None:
+        check_writable(cache, "--cache")
+    photos = Photos(images, exclude=[p for p in (out, cache) if p is not None])
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, int) or not 2 <= n_clusters <= INT_MAX:
         raise ParameterError(f"--n-clusters must be an integer of at least 2; got {n_clusters!r}")
     if n_clusters > len(photos):
@@ -109,7 +181,7 @@ def _features(photos, cache: Path, *, model, pretrained, device, batch_size, num
     final = image_cache_path(cache, model, ctag, folder_cache_name(photos.root), "all")
     identity = {"model": model, "pretrained": ctag, "dataset": PHOTOS, "split": "all",
                 "root": str(photos.root.resolve()), "images": image_list_digest(photos),
-                "weights": weights_identity(tag), "orientation": "exif"}
+                "weights": weights_identity(tag), "orientation": "exif", "files": files_digest(photos)}
     try:
         image = load_cache(final, expect=identity)
         reused = True
@@ -141,11 +213,12 @@ def cluster_folder(images, n_clusters: int, out, *, method: str = "gradnorm", mo
     from .config import resolve_config
     from .records import fingerprint, record_head
 
-    photos = check_cluster_inputs(images, n_clusters, method, out)
+    cache = Path(cache) if cache is not None else Path(out) / "features"
+    photos = check_cluster_inputs(images, n_clusters, method, out, cache)
     cfg = resolve_config(PHOTOS, method, overrides=overrides, seed=seed)  # bad parameters fail before extraction
+    _check_pseudo_classes(get_method(method).build(cfg.params, n_clusters, seed, progress=False), len(photos))
     check_text_inputs(nouns, prompts)
     default_weights(model, pretrained)  # a model without known weights needs --pretrained: before any encoding
-    cache = Path(cache) if cache is not None else Path(out) / "features"
     timings = {}
     t0 = time.perf_counter()
     image, text, reused = _features(photos, cache, model=model, pretrained=pretrained, device=device,

@@ -34,6 +34,10 @@ class DatasetError(LaicError):
     """Image data that is missing or does not match the dataset's expected layout and sizes."""
 
 
+class NotFittedError(LaicError, AttributeError):
+    """An estimator used before ``fit`` (scikit-learn's convention: a ValueError and an AttributeError)."""
+
+
 class WeightsUnavailableError(LaicError):
     """Pretrained CLIP weights that cannot be fetched (offline) or loaded."""
 

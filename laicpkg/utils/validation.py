@@ -110,6 +110,14 @@ def check_same_dim(A: np.ndarray, B: np.ndarray, name_a: str, name_b: str) -> No
         )
 
 
+def check_fitted(estimator, attribute: str) -> None:
+    """Raise :class:`~laicpkg.utils.errors.NotFittedError` unless ``estimator`` has the fitted ``attribute``."""
+    from .errors import NotFittedError
+
+    if getattr(estimator, attribute, None) is None:
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet: call fit before using it")
+
+
 def check_int(value, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
     """Return ``value`` as int after checking ``minimum <= value <= maximum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
