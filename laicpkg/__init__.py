@@ -4,6 +4,7 @@ Every computation of the LaIC book lives here; notebooks only call it. The layer
 importing only from those below it::
 
     cli                      the `laic` command
+    cli_catalog              what the parser and `laic list` show, as JSON (so `--help` needs no torch)
     book                     paper numbers, tables, figures, notebook checks, results pages
     run                      configuration, run records, runner, sweeps, the Dask grid
     theory                   the quantities of Theorems 1-2

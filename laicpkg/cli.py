@@ -221,7 +221,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     e.add_argument("--text-only", action="store_true", help="only the noun pool")
     e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     e.add_argument("--batch-size", type=int, default=256)
-    e.add_argument("--workers", type=int, default=4, help="DataLoader workers [4]")
+    e.add_argument("--workers", type=int, default=None, help="DataLoader workers [4, at most the CPUs here]")
     e.add_argument("--allow-size-mismatch", action="store_true", help="do not check split sizes (Table 7)")
     e.add_argument("--skip-bad-images", action="store_true",
                    help="leave out unreadable images (listed in the cache's metadata) instead of stopping")
@@ -346,7 +346,7 @@ def _cmd_extract(args) -> int:
         written += extract_image_features(args.dataset, args.root, args.out, model=args.model,
                                           pretrained=args.pretrained, splits=tuple(args.splits.split(",")),
                                           device=args.device, batch_size=args.batch_size,
-                                          num_workers=args.workers, check_size=not args.allow_size_mismatch,
+                                          num_workers=_workers(args.workers), check_size=not args.allow_size_mismatch,
                                           cache_name=args.cache_tag, skip_bad_images=args.skip_bad_images)
     if not args.no_text:
         written.append(extract_text_features(args.out, nouns=args.nouns, prompts=args.prompts, model=args.model,
@@ -359,6 +359,13 @@ def _cmd_extract(args) -> int:
     for p in written:
         print(f"wrote {p}")
     return 0
+
+
+def _workers(n: int | None) -> int:
+    """DataLoader workers: as given, else 4 but no more than this machine's CPUs (torch warns beyond them)."""
+    import os
+
+    return n if n is not None else min(4, os.cpu_count() or 1)
 
 
 def _cmd_nouns(args) -> int:

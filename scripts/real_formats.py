@@ -207,6 +207,8 @@ def main(argv=None) -> int:
     p.add_argument("folder")
     p.add_argument("--per-class", type=int, default=4, help="test images per class (train: five times as many)")
     p.add_argument("--model", default="laic-tiny", help="open_clip architecture of the checkpoint [laic-tiny]")
+    p.add_argument("--wordnet-nouns", type=int, default=0, metavar="N",
+                   help="write N WordNet nouns (evenly spaced over the 82,115) as the noun list instead of the 24")
     p.add_argument("--run-readme", default=None, metavar="README",
                    help="then run that README's real-data block on these files and print the seconds per command")
     args = p.parse_args(argv)
@@ -217,7 +219,13 @@ def main(argv=None) -> int:
     write_imagenet10(root / "data" / "imagenet", args.per_class, rng)
     write_photos(root / "data" / "photos", max(12, 2 * args.per_class), rng)
     write_checkpoint(root / "weights" / f"{args.model}.pt", args.model)
-    (root / "my-nouns.txt").write_text("\n".join(NOUNS) + "\n")
+    nouns = NOUNS
+    if args.wordnet_nouns:
+        from laicpkg.features.nouns import load_nouns
+
+        pool = list(dict.fromkeys(load_nouns("wordnet")))
+        nouns = pool[::max(len(pool) // args.wordnet_nouns, 1)][:args.wordnet_nouns]
+    (root / "my-nouns.txt").write_text("\n".join(nouns) + "\n")
     print(f"wrote CIFAR-10, STL-10, ImageNet-10 and photos under {root / 'data'}, the checkpoint "
           f"{root / 'weights' / (args.model + '.pt')} and the noun list {root / 'my-nouns.txt'}")
     if args.run_readme:
