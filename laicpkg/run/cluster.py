@@ -75,13 +75,15 @@ def folder_cache_name(root) -> str:
 @contextmanager
 def locked_output(out):
     """Hold an exclusive lock on the folder ``out`` while a run writes it; a second run into it meanwhile stops
-    with one line instead of mixing its files with this one's."""
+    with one line instead of mixing its files with this one's. A folder made here and still empty when the run
+    fails is removed again (bad input leaves nothing behind)."""
     import fcntl
     import os
 
     from .records import check_output_dir
 
     out = check_output_dir(out)
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
         fd = os.open(out, os.O_RDONLY)
@@ -94,18 +96,25 @@ def locked_output(out):
             raise LaicError(f"another laic cluster is writing into {out}; wait for it to finish or choose another "
                             "--out") from None
         yield out
+    except BaseException:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     finally:
         os.close(fd)  # closing the folder releases the lock
 
 
 def check_writable(folder, flag: str) -> Path:
-    """``folder`` exists or can be made, and a file can be written in it (a probe file is made and removed)."""
+    """A file can be written in ``folder``, or in the nearest existing folder above it where it does not exist yet
+    (a probe file is made and removed there; nothing else is created)."""
     import tempfile
 
     folder = Path(folder)
+    probe = next((p for p in (folder, *folder.absolute().parents) if p.exists()), None)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".laic-probe-"):
+        if probe is None or not probe.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(probe))
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".laic-probe-"):
             pass
     except OSError as exc:
         raise LaicError(f"{flag} {folder} cannot be written: {exc.strerror or exc}") from None

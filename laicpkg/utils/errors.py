@@ -34,10 +34,6 @@ class DatasetError(LaicError):
     """Image data that is missing or does not match the dataset's expected layout and sizes."""
 
 
-class NotFittedError(LaicError, AttributeError):
-    """An estimator used before ``fit`` (scikit-learn's convention: a ValueError and an AttributeError)."""
-
-
 class WeightsUnavailableError(LaicError):
     """Pretrained CLIP weights that cannot be fetched (offline) or loaded."""
 
@@ -57,3 +53,17 @@ def one_line(text, limit: int | None = None) -> str:
 
     text = " / ".join(line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(text)).splitlines() if line.strip())
     return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+
+
+def __getattr__(name: str):
+    """``NotFittedError``: an estimator used before ``fit``; both a :class:`LaicError` and scikit-learn's
+    ``NotFittedError`` (so callers catching either get it). Made on first use, so importing this module (as
+    ``laic --help`` does) does not load scikit-learn."""
+    if name == "NotFittedError":
+        from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+
+        cls = type("NotFittedError", (LaicError, _SklearnNotFitted),
+                   {"__module__": __name__, "__doc__": "An estimator used before ``fit``."})
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
