@@ -225,10 +225,22 @@ def test_a_failing_method_is_reported_and_the_others_stay(tmp_path, monkeypatch)
     assert [name for name, _ in done.failed] == ["synthetic-dogs"] and "no-such-method" in done.failed[0][1]
     page = tmp_path / "out" / "datasets" / "synthetic-dogs.ipynb"
     assert page.is_file() and "no-such-method" in page.read_text()
+    assert str(tmp_path) not in page.read_text()  # the page names no folder of this machine
     assert (tmp_path / "out" / "records" / "synthetic-dogs" / "kmeans.json").is_file()
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "## Runs that failed" in summary and "no-such-method" in summary
     assert tmp_path / "out" / "summary.md" in written
+
+
+def test_committed_pages_hold_no_absolute_path():
+    import os
+
+    for page in sorted((ROOT / "book" / "results" / "datasets").glob("*.ipynb")):
+        nb = json.loads(page.read_text())
+        meta = nb["metadata"]["papermill"]
+        values = [meta["input_path"], meta["output_path"], *meta["parameters"].values()]
+        assert not any(isinstance(v, str) and os.path.isabs(v) for v in values), page.name
+        assert str(ROOT) not in page.read_text(), page.name
 
 
 # --- the contact sheet ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ summary page only reads run records; it never recomputes.
 """
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -77,10 +78,34 @@ def pipeline_task(notebook: str, target: str, parameters: dict) -> dict:
 PIPELINE_TITLE = "# The pipeline on one dataset"
 
 
+def _relative_paths(nb, folder: Path, final_name: str) -> None:
+    """The paths papermill wrote into a page (its injected parameters and its metadata) made relative to the page's
+    ``folder``, so a downloaded page names no folder of the machine that made it. The records snapshot the page was
+    checked against is named by the records folder it copied (the snapshot itself is removed after the batch)."""
+    import os
+
+    def rel(value):
+        return os.path.relpath(value, folder) if isinstance(value, str) and os.path.isabs(value) else value
+
+    meta = nb.metadata.get("papermill", {})
+    params = meta.get("parameters", {})
+    if params.get("reference_records") and params.get("records_dir"):
+        params["reference_records"] = params["records_dir"]
+    for key in list(params):
+        params[key] = rel(params[key])
+    for key in ("input_path", "output_path"):
+        if key in meta:
+            meta[key] = rel(meta[key]) if key == "input_path" else final_name
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = "# Parameters\n" + "".join(
+                f"{k} = {json.dumps(v) if isinstance(v, str) else repr(v)}\n" for k, v in params.items())
+
+
 def _for_the_reader(path: Path, dataset: str) -> None:
-    """An executed pipeline page as the book shows it: titled by its dataset, and the parameter cells (the
-    template's and the one papermill injected, with this machine's paths) hidden with Jupyter Book's
-    ``remove-cell`` tag."""
+    """An executed pipeline page as the book shows it: titled by its dataset, the parameter cells (the template's
+    and the one papermill injected) hidden with Jupyter Book's ``remove-cell`` tag, and every path in it relative
+    to the page (:func:`_relative_paths`)."""
     import nbformat
 
     from ..features.datasets import get_dataset_spec
@@ -94,6 +119,7 @@ def _for_the_reader(path: Path, dataset: str) -> None:
             cell.source = cell.source.replace(PIPELINE_TITLE, f"# {title}: the pipeline on `{dataset}`", 1)
         if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
+    _relative_paths(nb, path.resolve().parent, path.name.replace(".tmp.ipynb", ".ipynb"))
     nbformat.write(nb, path)
 
 
