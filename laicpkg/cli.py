@@ -69,7 +69,9 @@ def _add_cache_args(p: argparse.ArgumentParser) -> None:
 
 def _cache_fields(args) -> dict:
     """The cache-naming flags the user gave (None ones left out: resolved from the folder)."""
-    return {k: getattr(args, k) for k in ("model", "pretrained", "nouns", "prompts") if getattr(args, k) is not None}
+    from .run.config import FEATURE_FIELDS
+
+    return {k: getattr(args, k) for k in FEATURE_FIELDS if getattr(args, k) is not None}
 
 
 def _add_grid_args(p: argparse.ArgumentParser) -> None:

@@ -81,10 +81,11 @@ def _write_json(result, path: Path) -> Path:
 
 
 def _thumb_name(src: str) -> str:
-    """A thumbnail's file name: a hash of the photo's path, size and modification time, so a photo edited or
+    """A thumbnail's file name: a hash of the photo's :func:`~laicpkg.run.cluster.file_stamp`, so a photo edited or
     replaced in place gets a new thumbnail and two runs on other folders never share one."""
-    st = os.stat(src)
-    return hashlib.sha256(f"{Path(src).resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:20] + ".jpg"
+    from ..run.cluster import file_stamp
+
+    return hashlib.sha256(file_stamp(src).encode("utf-8", "surrogateescape")).hexdigest()[:20] + ".jpg"
 
 
 def _thumbnail(src: str, dst: Path) -> bool:

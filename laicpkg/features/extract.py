@@ -213,11 +213,17 @@ def resolve_nouns(nouns: str) -> tuple[str, list[str]]:
     return nouns_name(nouns), words
 
 
-def check_text_inputs(nouns: str, prompts: str, average: str = "normalized") -> tuple[str, list[str]]:
-    """Validate the noun list, the prompt set and the averaging (before any image is encoded)."""
+def _prompt_set_name(prompts: str, average: str) -> str:
+    """The prompt set and the averaging, checked, as a cache names them (``ensemble7``, ``ensemble7-raw``)."""
     if prompts not in PROMPT_SETS:
         raise UnknownNameError(f"unknown prompt set {prompts!r}; choose one of {', '.join(PROMPT_SETS)}")
     check_choice(average, "average", ("normalized", "raw"))
+    return prompts if average == "normalized" else f"{prompts}-raw"
+
+
+def check_text_inputs(nouns: str, prompts: str, average: str = "normalized") -> tuple[str, list[str]]:
+    """Validate the noun list, the prompt set and the averaging (before any image is encoded)."""
+    _prompt_set_name(prompts, average)
     list_name, words = resolve_nouns(nouns)
     if not words:
         raise ParameterError(f"noun list {nouns!r} is empty")
@@ -486,7 +492,7 @@ def extract_text_features(out, *, nouns: str = "wordnet", prompts: str = "ensemb
     tag = default_weights(model, pretrained)
     ctag = cache_name or cache_tag(tag)
     unique = list(dict.fromkeys(words))  # duplicates share one embedding
-    prompt_name = prompts if average == "normalized" else f"{prompts}-raw"
+    prompt_name = _prompt_set_name(prompts, average)
     final = text_cache_path(out, model, ctag, list_name, prompt_name)
     _remove_orphans(final.parent, final.name + ".*.tmp")
     identity = {"model": model, "pretrained": ctag, "nouns": list_name, "prompts": prompt_name,
@@ -522,9 +528,7 @@ def extract_class_texts(dataset: str, out, *, prompts: str = "ensemble7", model:
     CIFAR-100's 20 coarse names for CIFAR-20) with a prompt set, for zero-shot CLIP (GradNorm Eq. 1); written
     to the cache's ``classes__<dataset>__<prompts>.npz``. Needs the dataset's image cache (test split, or train
     where only that was extracted)."""
-    check_choice(average, "average", ("normalized", "raw"))
-    if prompts not in PROMPT_SETS:
-        raise UnknownNameError(f"unknown prompt set {prompts!r}; choose one of {', '.join(PROMPT_SETS)}")
+    prompt_name = _prompt_set_name(prompts, average)
     device = resolve_device(device)
     tag = default_weights(model, pretrained)
     ctag = cache_name or cache_tag(tag)
@@ -536,7 +540,6 @@ def extract_class_texts(dataset: str, out, *, prompts: str = "ensemble7", model:
             break
     if not names:
         raise CacheError(f"no image cache of {dataset} under {out} that names its classes; extract its images first")
-    prompt_name = prompts if average == "normalized" else f"{prompts}-raw"
     net, _, tokenizer = load_clip(model, tag, device=device, init_seed=init_seed)
     feats = encode_texts(net, tokenizer, [prompt_texts(str(n), prompts) for n in names], device=device,
                          average=average)

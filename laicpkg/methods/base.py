@@ -115,6 +115,11 @@ class NounSelector(Estimator):
         self.group_sizes_ = sizes
         self.short_groups_ = np.flatnonzero(sizes < k).astype(np.int64)
 
+    def pseudo_classes_for(self, n: int) -> int:
+        """C for ``n`` training images (``SAMPLES_PER_PSEUDO_CLASS`` of the class: GradNorm 600, TAC 300); raises
+        :class:`ParameterError` when C or K exceeds ``n`` (checked before Stage 1, e.g. before images are encoded)."""
+        return self._pseudo_classes(n, self.SAMPLES_PER_PSEUDO_CLASS)
+
     def _pseudo_classes(self, n: int, samples_per_class: int) -> int:
         """C: ``n_pseudo_classes`` or the C rule of TAC and GradNorm (Sec. 5.1.2), checked against ``n`` images."""
         k = check_n_clusters(self.n_clusters, n, "n_clusters (K)", "training images")

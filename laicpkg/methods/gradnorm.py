@@ -110,7 +110,7 @@ class GradNorm(TwoStage):
         self.random_state = random_state
 
     def _select(self, E, R):
-        C = self._pseudo_classes(E.shape[0], self.SAMPLES_PER_PSEUDO_CLASS)
+        C = self.pseudo_classes_for(E.shape[0])
         beta = check_int(self.beta, "beta")
         tau = check_positive(self.tau, "tau")
         check_choice(self.classifier, "classifier", ("erm", "centroid"))

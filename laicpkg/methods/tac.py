@@ -181,7 +181,7 @@ class TAC(TwoStage):
         self.random_state = random_state
 
     def _select(self, E, R):
-        C = self._pseudo_classes(E.shape[0], self.SAMPLES_PER_PSEUDO_CLASS)
+        C = self.pseudo_classes_for(E.shape[0])
         top_k = check_int(self.top_k, "top_k")
         temperature = check_positive(self.temperature, "temperature")
         device = resolve_device(self.device)

@@ -23,7 +23,7 @@ import numpy as np
 from ..utils.errors import LaicError, ParameterError
 
 __all__ = ["PHOTOS", "ClusterResult", "check_cluster_inputs", "cluster_folder", "folder_cache_name", "NAMES",
-           "locked_output", "check_writable", "files_digest"]
+           "locked_output", "check_writable", "files_digest", "file_stamp"]
 
 #: The dataset name of a folder of unlabelled images in configurations and records.
 PHOTOS = "photos"
@@ -121,13 +121,19 @@ def check_writable(folder, flag: str) -> Path:
     return folder
 
 
+def file_stamp(path) -> str:
+    """A photo as the cache and the thumbnails know it: its absolute path, size and modification time (an edited
+    or replaced photo gets another stamp)."""
+    st = Path(path).stat()
+    return f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
 def files_digest(photos) -> str:
-    """SHA-256 (16 hex digits) of every image's path, size and modification time: an edited or replaced photo
-    changes the cache's identity, so its features are encoded again."""
+    """SHA-256 (16 hex digits) of every image's :func:`file_stamp`: an edited or replaced photo changes the cache's
+    identity, so its features are encoded again."""
     h = hashlib.sha256()
     for path, _ in photos.samples:
-        st = Path(path).stat()
-        h.update(f"{path}|{st.st_size}|{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        h.update(f"{file_stamp(path)}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:16]
 
 
@@ -135,11 +141,10 @@ def _check_pseudo_classes(est, n: int) -> None:
     """A method's Stage 1 needs at most one pseudo-class per image: C (or 3K by default) against the ``n`` images,
     before any is encoded."""
     for f in (est, getattr(est, "noun_filter", None)):
-        spc = getattr(f, "SAMPLES_PER_PSEUDO_CLASS", None)
-        if spc is None:
+        if not hasattr(f, "SAMPLES_PER_PSEUDO_CLASS"):
             continue
         try:
-            f._pseudo_classes(n, spc)
+            f.pseudo_classes_for(n)
         except ParameterError as exc:
             flag = "--" + type(f).config_name("n_pseudo_classes").replace("_", "-")
             raise ParameterError(f"{exc} under the folder: Stage 1 needs C <= {n} pseudo-classes (by default 3K = "

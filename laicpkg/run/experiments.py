@@ -40,7 +40,7 @@ def run_methods(dataset: str, methods, *, data: LaICData | None = None, features
 
     Returns a dict method → :class:`~laicpkg.run.runner.RunResult`
     (:func:`laicpkg.book.tables.results_table` turns their records into a table). With ``failures`` (a list), a
-    method that fails with a :class:`LaicError` is appended to it as ``(method, message)`` and noted beside the
+    method that fails (with any error) is appended to it as ``(method, message)`` and noted beside the
     records (:func:`~laicpkg.run.records.write_failure`) while the other methods go on; without it, it raises.
     """
     from .records import FAILED_SUFFIX, write_failure

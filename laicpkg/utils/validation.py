@@ -114,7 +114,7 @@ def check_fitted(estimator, attribute: str) -> None:
     """Raise :class:`~laicpkg.utils.errors.NotFittedError` unless ``estimator`` has the fitted ``attribute``."""
     from .errors import NotFittedError
 
-    if getattr(estimator, attribute, None) is None:
+    if not hasattr(estimator, attribute):  # presence, as scikit-learn's check_is_fitted (a fitted None is fitted)
         raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet: call fit before using it")
 
 
