@@ -83,19 +83,21 @@ __all__ = ["TwinSpec", "TWIN_SPECS", "TWINS_FILE", "make_twin", "baseline_scores
            "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options", "remeasure",
            "read_calibrations", "check_calibration_file", "MODELS", "CLIP_PARAMS", "CLIP_DEFAULTS",
            "CALIBRATION_FILES", "DEFAULT_MODEL", "twin_model", "nearest_class_lists", "calibrated_twins",
-           "CLIP_STRUCTURE"]
+           "CLIP_STRUCTURE", "REAL_PARAMS", "REAL_DEFAULTS"]
 
 #: The calibration files of the two generators: ``twins.json`` the tree model's, ``twins_clip.json`` the clip
 #: model's. ``LAIC_TWIN_MODEL`` (``tree`` or ``clip``) says whose parameters the twins are drawn with.
 CALIBRATION_FILES = {"tree": Path(__file__).with_name("data") / "twins.json",
-                     "clip": Path(__file__).with_name("data") / "twins_clip.json"}
+                     "clip": Path(__file__).with_name("data") / "twins_clip.json",
+                     "real": Path(__file__).with_name("data") / "twins_real.json"}
 MODEL_ENV = "LAIC_TWIN_MODEL"
 #: The model the twins are drawn with when ``LAIC_TWIN_MODEL`` is unset: the clip model, whose calibration meets
 #: CLIP's measured geometry as well as its baseline rows (book chapter "What the twins model").
 DEFAULT_MODEL = "clip"
 
-#: The generators a twin can use: "tree" (the first twins: concepts down the WordNet tree, isotropic noise) and
-#: "clip" (sub-modes, shared appearance modes, the image cone, texts that follow WordNet only locally).
+#: The generators a twin can use: "tree" (the first twins: concepts down the WordNet tree, isotropic noise),
+#: "clip" (sub-modes, shared appearance modes, the image cone, texts that follow WordNet only locally) and "real"
+#: (real CLIP texts for the nouns and class names, images drawn around them: :mod:`laicpkg.features.realtwin`).
 MODELS = tuple(CALIBRATION_FILES)
 
 
@@ -125,6 +127,19 @@ CLIP_PARAMS = ("model", "semantic_weight", "appearance_weight", "image_noise", "
                "hyponym_share", "image_gap", "text_gap", "shared_weight", "submodes", "hyponym_weight",
                "submode_lean", "lean_partners", "image_lean", "nuisance_pool", "basis_dim", "basis_decay",
                "mode_offset", "mode_noise", "synset_modes", "image_overlap")
+
+#: The parameters of the "real" model (:mod:`laicpkg.features.realtwin`); a calibration of it stores these.
+REAL_PARAMS = ("model", "text_mean", "image_gap", "semantic_weight", "appearance_weight", "mode_offset", "mode_noise",
+               "image_noise", "aligned_noise", "image_lean", "hyponym_share", "hyponym_weight", "image_overlap",
+               "nuisance_pool", "basis_dim", "basis_decay", "lean_partners")
+
+#: The "real" model's starting values: fitted to CLIP's measurements on 500 real CIFAR-10 test images
+#: (:data:`~laicpkg.features.geometry.REAL_CIFAR10`) and to the paper's CLIP k-means row of CIFAR-10
+#: (``laic calibrate --model real``).
+REAL_DEFAULTS = {"model": "real", "text_mean": 0.216, "image_gap": 0.9, "semantic_weight": 0.2,
+                 "appearance_weight": 0.45, "mode_offset": 0.24, "mode_noise": 0.35, "image_noise": 0.15,
+                 "aligned_noise": 0.039, "image_lean": 0.24, "hyponym_share": 0.5, "hyponym_weight": 1.37,
+                 "image_overlap": 0.15, "nuisance_pool": 16, "basis_dim": 64, "basis_decay": 1.0, "lean_partners": 3}
 
 #: The "clip" model's starting values, set from the measured geometry of real CLIP features (book chapter
 #: "What the twins model"), never from a LaIC method: the concept spread and lexical noise give the LVIS texts'
@@ -174,6 +189,9 @@ class TwinSpec:
     mode_noise: float = 0.5            # ν: an image's own spread along the shared basis
     synset_modes: int = 0              # m: in a class of several synsets, each synset's own appearance modes
     image_overlap: float = 0.0         # q: share of a class's images drawn as images of its nearest class
+    # --- the "real" model (laicpkg.features.realtwin): real CLIP texts, images drawn around them ---
+    text_mean: float = 0.22            # c_t: weight of the texts' mean direction in an image
+    aligned_noise: float = 0.0         # τ_a: noise inside the span of the real texts
     baseline_kmeans: tuple = (300, 20)  # (iterations, restarts) of CLIP k-means in the calibration
     reduced_train: str = ""            # why n_train is below the real dataset's, if it is
     notes: str = ""
@@ -450,6 +468,21 @@ def _clip_twin(spec: TwinSpec, seed: int, test_only: bool, classes: list, closur
     return E_train, y_train, E_test, y_test, R, w.class_text
 
 
+def _real_twin(spec: TwinSpec, seed: int, test_only: bool, closures: list, graph):
+    """Features of the "real" model (:mod:`laicpkg.features.realtwin`): (E_train, y_train, E_test, y_test, R,
+    class_text), R the real noun pool's texts."""
+    from .realtext import real_text_pool
+    from .realtwin import real_images, real_world
+
+    w = real_world(spec, seed, closures, graph)
+    rng = np.random.default_rng([seed, 0x4ea2])
+    E_test, y_test = real_images(spec, spec.n_test, w, rng)
+    if test_only:
+        return E_test[:0], y_test[:0], E_test, y_test, None, w.class_text
+    E_train, y_train = real_images(spec, spec.n_train, w, rng)
+    return E_train, y_train, E_test, y_test, real_text_pool().features.astype(np.float32), w.class_text
+
+
 def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, **overrides) -> LaICData:
     """Draw one twin (see the module docstring); ``test_only`` skips the train split and the nouns
     (what the baselines need, for calibration)."""
@@ -464,7 +497,9 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
     graph = wordnet_graph()
     classes = _class_synsets(spec, graph)
     closures = _positives(graph, classes)
-    if spec.model == "clip":
+    if spec.model == "real":
+        E_train, y_train, E_test, y_test, R, class_text = _real_twin(spec, seed, test_only, closures, graph)
+    elif spec.model == "clip":
         E_train, y_train, E_test, y_test, R, class_text = _clip_twin(spec, seed, test_only, classes, closures)
     else:
         graph, C, o_img, o_txt, appearance, nuisance, rng = _world(spec, seed)
@@ -482,6 +517,10 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
     if test_only:
         E_train, y_train = E_test[:0], y_test[:0]
         R, names, noun_class = class_text, list(spec.class_names), np.arange(spec.n_classes)
+    elif spec.model == "real":
+        from .realtwin import real_nouns
+
+        names, noun_class = real_nouns(closures, graph)
     else:
         names = [graph.lemmas[i][0] for i in range(len(graph))]
         noun_class = np.full(len(graph), -1, dtype=np.int64)
@@ -664,7 +703,14 @@ def calibrated_twins(model: str) -> dict:
     """The twins by name with the committed calibration of generator ``model`` (:data:`CALIBRATION_FILES`);
     a twin without one has the model's uncalibrated parameters (for "clip": :data:`CLIP_DEFAULTS`)."""
     _check_model(model)
-    specs = _base_specs()
+    if model == "real":  # real text where a dataset's class names have it, the clip model's twins elsewhere
+        from .realtwin import REAL_DATASETS
+
+        specs = calibrated_twins("clip")
+        specs.update({name: replace(spec, **REAL_DEFAULTS, calibration={}) for name, spec in specs.items()
+                      if spec.dataset in REAL_DATASETS and name != "twin-imagenet"})
+    else:
+        specs = _base_specs()
     if model == "clip":
         specs = {name: replace(spec, **CLIP_DEFAULTS) for name, spec in specs.items()}
     path = CALIBRATION_FILES[model]

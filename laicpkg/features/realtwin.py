@@ -1,0 +1,170 @@
+"""The "real" twin model: real CLIP text, images drawn around it.
+
+Explained in: notebooks/09_twins ("Twins on real CLIP text") and book/implementation.md ("Synthetic twins").
+
+The nouns are the real CLIP ViT-B/32 texts of :func:`~laicpkg.features.realtext.real_text_pool` (1,959 nouns,
+one per WordNet synset), and a class's text is its name's real text
+(:func:`~laicpkg.features.realtext.real_class_rows`). Only the images are drawn. With ``μ`` the unit mean of the
+pool's texts and ``r(t) = normalise(t − (tᵀμ)μ)`` what a text says beyond that mean, an image of class ``k``:
+
+``x = normalise(c_t·μ + g_i·o + w_s·s + w_a·a + ζ·o_q + ν·Bz + σ·ε/√d + τ_a·Tz')``
+
+* ``s`` is the class's own ``r(t_k)`` or, with probability ``hyponym_share``, ``normalise(r(t_k) + η·r(t_h))``
+  for a real text ``t_h`` among the class's positives (a Chihuahua among dogs: its image sits near "Chihuahua"
+  as well as near "dog", as real CLIP images do); the image leans toward the class whose text is nearest,
+  ``s ← (1 − ℓ)·s + ℓ·r(t_p)``, ``ℓ = ρ_i·U(0, 1)``;
+* ``a = (1 − ℓ)·a_k' + ℓ·a_p`` the class's appearance direction, where ``k' = k`` or, with probability
+  ``image_overlap``, one of the ``lean_partners`` classes nearest in text: an image that looks like another
+  class, its label kept;
+* ``c_t·μ`` (``text_mean``) gives every image CLIP's cosine to any text; ``g_i·o`` (``image_gap``) the image
+  cone; ``o_q`` one of ``nuisance_pool`` appearance modes shared by all classes and ``ν·Bz`` an image's
+  own spread on the same ``basis_dim`` directions (variances ``∝ j^−basis_decay``); ``σ·ε/√d`` isotropic noise;
+* ``τ_a·Tz'`` (``aligned_noise``) noise inside the text subspace: 64 random mixtures of the pool's ``r(t)``
+  (covariance that of the real texts), so part of an image's noise moves its cosines to the texts.
+
+``o``, the ``a_k`` and the basis ``B`` are drawn orthogonal to ``μ`` and the class texts: what sets an image's
+cosines to the class texts (zero-shot) is its semantic part, its lean and its noise, not a data seed's draw of
+directions that carry no meaning.
+
+Every parameter is fitted to CLIP's own measurements on real CIFAR-10 features (``laic calibrate --model real``;
+the targets in :data:`~laicpkg.features.geometry.REAL_CIFAR10`), never to a LaIC method. Arithmetic is in
+float64 in a fixed order (``laicpkg.utils.fixedmath``), so a data seed gives the same features on every machine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..utils.errors import ParameterError
+from ..utils.fixedmath import fixed_dot, fixed_mix, fixed_unit
+from .realtext import real_class_rows, real_text_pool
+
+__all__ = ["REAL_DATASETS", "TEXT_NOISE_RANK", "real_world", "real_images", "real_nouns"]
+
+#: Datasets whose every class name has a real CLIP text. CIFAR-20 is not one: its superclasses are no single
+#: nouns, and two of them (people, trees) have no real text of any of their classes in the pool.
+REAL_DATASETS = ("cifar10", "stl10", "imagenet10", "imagenet-dogs")
+
+#: Random mixtures of the pool's texts spanning the aligned noise.
+TEXT_NOISE_RANK = 64
+
+
+def _orthonormal_span(V: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the rows of ``V`` (Gram–Schmidt in row order, fixed arithmetic)."""
+    out = []
+    for v in np.asarray(V, dtype=np.float64):
+        for u in out:
+            v = v - fixed_dot(v, u) * u
+        out.append(fixed_unit(v[None])[0])
+    return np.stack(out)
+
+
+def _without(V: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """The rows of ``V`` less their components in the orthonormal ``span``, made unit."""
+    V = np.array(V, dtype=np.float64)
+    for u in span:
+        V -= fixed_dot(V, u)[:, None] * u
+    return fixed_unit(V)
+
+
+def _residual(T: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``r(t) = normalise(t − (tᵀμ)μ)`` row by row."""
+    return fixed_unit(T - fixed_dot(T, mu)[:, None] * mu)
+
+
+@dataclass
+class RealWorld:
+    """One data seed of the "real" model: class texts and directions, anchors, the shared basis and noise."""
+
+    mu: np.ndarray           # (d,) unit mean of the pool's texts
+    o_img: np.ndarray        # (d,) the image offset, ⟂ μ
+    class_text: np.ndarray   # (K, d) real class texts
+    class_dir: np.ndarray    # (K, d) r(t_k)
+    anchors: list            # per class, the pool rows of its positives
+    pool_dir: np.ndarray     # (n_pool, d) r(t) of the pool
+    nearest: np.ndarray      # (K, lean_partners) classes nearest in text, nearest first
+    appearance: np.ndarray   # (K, d)
+    basis: np.ndarray        # (M, d) √λ-scaled shared directions
+    modes: np.ndarray        # (Q, d) appearance modes
+    text_basis: np.ndarray   # (TEXT_NOISE_RANK, d) mixtures of the pool's r(t)
+
+
+def _class_texts(spec) -> np.ndarray:
+    """The real texts of ``spec``'s class names (:func:`~laicpkg.features.realtext.real_class_rows`)."""
+    if spec.dataset not in REAL_DATASETS:
+        raise ParameterError(f"{spec.name}: the 'real' twin model needs real CLIP texts of the class names; "
+                             f"{spec.dataset} has none (real-text datasets: {', '.join(REAL_DATASETS)})")
+    return real_class_rows(spec.dataset, [wnids[0] for _, wnids in spec.classes])
+
+
+def real_nouns(closures, graph):
+    """The pool's names and, per noun, the class it is a positive of (-1: none): positives are the pool's texts
+    whose synset lies in a class's hyponym ``closures`` (graph ids), as for every twin."""
+    pool = real_text_pool()
+    noun_class = np.full(len(pool), -1, dtype=np.int64)
+    owner = {}
+    for k, cl in enumerate(closures):
+        for s in cl:
+            owner.setdefault(graph.offsets[int(s)], k)
+    for i, off in enumerate(pool.offsets):
+        noun_class[i] = owner.get(off, -1)
+    return list(pool.names), noun_class
+
+
+def real_world(spec, seed: int, closures, graph) -> RealWorld:
+    """Draw one data seed's world of the "real" model (module docstring)."""
+    from .twins import nearest_class_lists
+
+    if spec.dim != 512:
+        raise ParameterError(f"the 'real' twin model draws around real CLIP ViT-B/32 texts: dim must be 512, got "
+                             f"{spec.dim}")
+    pool = real_text_pool()
+    rng = np.random.default_rng([seed, 0x4ea1])
+    d, K = spec.dim, spec.n_classes
+    mu = fixed_unit(pool.features.mean(0)[None])[0]
+    class_text = _class_texts(spec)
+    text_span = _orthonormal_span(np.vstack([mu[None], class_text]))
+    o_img = _without(rng.standard_normal((1, d)), text_span)[0]
+    pool_dir = _residual(pool.features, mu)
+    _, noun_class = real_nouns(closures, graph)
+    anchors = [np.flatnonzero(noun_class == k) for k in range(K)]
+    lam = np.arange(1, spec.basis_dim + 1, dtype=np.float64) ** -spec.basis_decay
+    basis = _without(rng.standard_normal((spec.basis_dim, d)), text_span) * np.sqrt(lam / lam.sum())[:, None]
+    modes = fixed_mix(rng.standard_normal((spec.nuisance_pool, spec.basis_dim)), basis)
+    text_basis = fixed_mix(rng.standard_normal((TEXT_NOISE_RANK, len(pool))), pool_dir) / np.sqrt(len(pool))
+    return RealWorld(mu, o_img, class_text, _residual(class_text, mu), anchors, pool_dir,
+                     nearest_class_lists(class_text, spec.lean_partners), _without(rng.standard_normal((K, d)), text_span),
+                     basis, modes, text_basis)
+
+
+def real_images(spec, n: int, w: RealWorld, rng):
+    """``n`` image features of the "real" model and their labels (module docstring)."""
+    d, K = spec.dim, spec.n_classes
+    y = rng.permutation(np.arange(n) % K)
+    x = np.empty((n, d), dtype=np.float32)
+    for a in range(0, n, 8192):
+        yb = y[a:a + 8192]
+        m = yb.size
+        sem = w.class_dir[yb]
+        hyp = rng.random(m) < spec.hyponym_share
+        pick = rng.random(m)
+        for k in range(K):
+            rows = np.flatnonzero(hyp & (yb == k))
+            if rows.size and w.anchors[k].size:
+                h = w.anchors[k][(pick[rows] * w.anchors[k].size).astype(np.int64)]
+                sem[rows] = fixed_unit(w.class_dir[k] + spec.hyponym_weight * w.pool_dir[h])
+        lean = spec.image_lean * rng.random((m, 1))
+        partner = w.nearest[yb, 0]
+        sem = (1 - lean) * sem + lean * w.class_dir[partner]
+        looks = np.where(rng.random(m) < spec.image_overlap,
+                         w.nearest[yb, rng.integers(0, w.nearest.shape[1], m)], yb)
+        app = (1 - lean) * w.appearance[looks] + lean * w.appearance[partner]
+        xb = (spec.text_mean * w.mu + spec.image_gap * w.o_img + spec.semantic_weight * sem
+              + spec.appearance_weight * app + spec.mode_offset * w.modes[rng.integers(0, spec.nuisance_pool, m)]
+              + spec.mode_noise * fixed_mix(rng.standard_normal((m, spec.basis_dim)), w.basis)
+              + spec.image_noise * rng.standard_normal((m, d)) / np.sqrt(d)
+              + spec.aligned_noise * fixed_mix(rng.standard_normal((m, TEXT_NOISE_RANK)), w.text_basis)
+              / np.sqrt(TEXT_NOISE_RANK))
+        x[a:a + m] = fixed_unit(xb)
+    return x, y.astype(np.int64)

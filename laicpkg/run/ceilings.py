@@ -1,0 +1,52 @@
+"""What a dataset lets Stage 2 show: Stage 2 fed the right nouns, and fed random ones.
+
+Explained in: notebooks/09_twins ("Can a twin tell the filters apart?").
+
+GradNorm and TAC differ only in Stage 1, the noun filter; Stage 2 (GradNorm Eq. 9 and the final k-means on
+``[e; v]``, Sec. 4) is the same. A filter can only show its worth in accuracy if Stage 2 rewards good nouns: if
+Stage 2 fed the class names, or every ground-truth positive, clusters no better than Stage 2 fed random nouns,
+no filter can beat another on that data. :func:`stage2_ceilings` measures both ends on a dataset's test split:
+
+* ``class names``: ``D_pos`` = the class-name texts (an oracle filter that keeps exactly the K names);
+* ``all positives``: ``D_pos`` = every noun of the pool that is a positive of some class;
+* ``random nouns``: ``D_pos`` = as many nouns as there are positives, drawn uniformly from the pool (mean over
+  ``draws``);
+
+beside CLIP k-means on ``e`` alone and zero-shot (Eq. 1). Every Stage 2 uses GradNorm's κ and final k-means.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.counterparts import KAPPA, final_clustering, text_counterparts, concat_features
+from ..core.metrics import cluster_accuracy
+from ..core.zeroshot import zero_shot_predict
+from ..utils.errors import ParameterError
+
+__all__ = ["stage2_accuracy", "stage2_ceilings"]
+
+
+def stage2_accuracy(data, R_pos, *, seed: int = 0, kappa: float = KAPPA) -> float:
+    """ACC (percent) of GradNorm's Stage 2 on ``data``'s test split with the noun features ``R_pos`` as D_pos."""
+    V = text_counterparts(data.E_test, R_pos, kappa)
+    labels = final_clustering(concat_features(data.E_test, V), data.n_classes, random_state=seed)
+    return 100.0 * cluster_accuracy(data.y_test, labels)
+
+
+def stage2_ceilings(data, *, seed: int = 0, draws: int = 3) -> dict:
+    """ACC (percent) on ``data``'s test split of CLIP k-means, zero-shot, and Stage 2 with the class names, with
+    every positive noun and with random nouns (module docstring); ``n_positives`` says how many nouns the last
+    two use. Needs a dataset with known positives and class texts (a twin)."""
+    if data.positive_mask is None or data.class_text is None:
+        raise ParameterError(f"{data.name}: Stage 2's ceilings need the positive nouns and the class texts")
+    positives = np.flatnonzero(data.positive_mask)
+    rng = np.random.default_rng([seed, 0x5ce1])
+    random = [stage2_accuracy(data, data.R[np.sort(rng.choice(len(data.R), positives.size, replace=False))],
+                              seed=seed) for _ in range(draws)]
+    kmeans = final_clustering(data.E_test, data.n_classes, random_state=seed)
+    return {"CLIP k-means": 100.0 * cluster_accuracy(data.y_test, kmeans),
+            "zero-shot": 100.0 * cluster_accuracy(data.y_test, zero_shot_predict(data.E_test, data.class_text)),
+            "class names": stage2_accuracy(data, data.class_text, seed=seed),
+            "all positives": stage2_accuracy(data, data.R[positives], seed=seed),
+            "random nouns": float(np.mean(random)), "random nouns (sd)": float(np.std(random, ddof=1)),
+            "n_positives": int(positives.size)}

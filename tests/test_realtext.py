@@ -1,0 +1,121 @@
+"""Real CLIP text: the noun pool, the class texts, the "real" twin model drawn around them, Stage 2's ceilings."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from laicpkg.features.realtext import CLASS_TEXTS, real_class_rows, real_text_pool
+from laicpkg.features.realtwin import REAL_DATASETS
+from laicpkg.features.twins import REAL_DEFAULTS, calibrated_twins, class_positives, make_twin
+from laicpkg.utils.errors import ParameterError
+
+REAL = calibrated_twins("real")
+
+
+def _dogs_wnids():
+    from pathlib import Path
+
+    import laicpkg.features
+
+    return (Path(laicpkg.features.__file__).with_name("data") / "imagenet_dogs_wnids.txt").read_text().split()
+
+
+def test_pool_is_one_real_text_per_synset_in_the_documented_order():
+    pool = real_text_pool()
+    assert len(pool) == 1959
+    assert pool.source[:1000] == ("imagenet",) * 1000
+    assert pool.source.count("lvis") == 956 and pool.source.count("coco") == 3
+    assert list(pool.source) == sorted(pool.source, key=("imagenet", "lvis", "coco").index)  # three blocks in order
+    offsets = [o for o in pool.offsets if o]
+    assert len(offsets) == len(set(offsets))  # one text per WordNet synset
+    assert np.allclose(np.linalg.norm(pool.features, axis=1), 1.0)
+    assert pool.names[0] == "tench" and pool.names[151] == "Chihuahua"
+
+
+def test_imagenet_texts_are_in_class_order():
+    """Two producers, one encoder: an ImageNet class whose name is an LVIS category has the same text there
+    (cosine 1) exactly when the rows are matched by synset; a shifted ImageNet order matches none."""
+    from laicpkg.features.geometry import REFERENCE_DIR
+    from laicpkg.features.realtext import _lvis_rows
+
+    pool = real_text_pool()
+    lvis = np.load(REFERENCE_DIR / "lvis1203_vitb32_text_a.npy").astype(np.float64)
+    lvis /= np.linalg.norm(lvis, axis=1, keepdims=True)
+    pairs = [(pool.row_of(r["offset"]), i) for i, r in enumerate(_lvis_rows())
+             if r["offset"] and (pool.row_of(r["offset"]) or 1000) < 1000
+             and pool.names[pool.row_of(r["offset"])].lower() == r["name"].lower()]
+    same = [float(pool.features[j] @ lvis[i]) for j, i in pairs]
+    shifted = [float(pool.features[(j + 1) % 1000] @ lvis[i]) for j, i in pairs]
+    assert sum(s >= 0.9999 for s in same) >= 120
+    assert max(shifted) < 0.9999
+
+
+def test_class_texts_are_real_and_have_clips_crowding():
+    T = real_class_rows("cifar10")
+    C = T @ T.T
+    assert C[~np.eye(10, dtype=bool)].mean() == pytest.approx(0.8513, abs=1e-3)
+    dogs = real_class_rows("imagenet-dogs", _dogs_wnids())
+    C = dogs @ dogs.T
+    assert C[~np.eye(15, dtype=bool)].mean() == pytest.approx(0.565, abs=1e-3)  # 0.74 in the clip model's twin
+    assert set(CLASS_TEXTS) < set(REAL_DATASETS)
+    with pytest.raises(ParameterError, match="no real CLIP text"):
+        real_class_rows("dtd", ["n02784732"])
+
+
+def test_real_twins_read_real_text_and_keep_their_positives():
+    spec = replace(REAL["twin-cifar10"], n_train=200, n_test=100)
+    data = make_twin(spec, seed=0)
+    pool = real_text_pool()
+    assert np.allclose(data.R, pool.features, atol=1e-6) and data.nouns == list(pool.names)
+    assert np.allclose(data.class_text, real_class_rows("cifar10"), atol=1e-7)
+    dog = data.class_names.index("dog")
+    named = {data.nouns[i] for i in np.flatnonzero(data.noun_class == dog)}
+    assert {"Chihuahua", "dog", "Maltese_dog"} <= named and "tabby" not in named
+    assert data.positive_mask.sum() == (data.noun_class >= 0).sum() > 200
+    assert {name: s.model for name, s in REAL.items()} == {
+        "twin-cifar10": "real", "twin-cifar20": "clip", "twin-dtd": "clip", "twin-stl10": "real",
+        "twin-imagenet10": "real", "twin-imagenet-dogs": "real", "twin-ucf101": "clip", "twin-imagenet": "clip"}
+    with pytest.raises(ParameterError, match="real CLIP texts of the class names"):
+        make_twin(replace(REAL["twin-dtd"], **REAL_DEFAULTS), seed=0, n_train=50, n_test=50)
+    with pytest.raises(ParameterError, match="dim must be 512"):
+        make_twin(replace(spec, dim=64), seed=0)
+
+
+def test_every_real_twin_draws():
+    for name in ("twin-stl10", "twin-imagenet10", "twin-imagenet-dogs"):
+        data = make_twin(replace(REAL[name], n_train=100, n_test=100), seed=0)
+        assert data.E_test.shape == (100, 512) and np.isfinite(data.E_test).all()
+        assert (data.noun_class[data.positive_mask] < data.n_classes).all()
+
+
+def test_real_twin_is_deterministic_and_seeds_differ():
+    spec = replace(REAL["twin-stl10"], n_train=300, n_test=200)
+    a, b, c = make_twin(spec, seed=0), make_twin(spec, seed=0), make_twin(spec, seed=1)
+    assert a.digest() == b.digest() != c.digest()
+
+
+def test_image_directions_carry_no_class_text():
+    """o, a_k and the basis are drawn orthogonal to μ and the class texts: with no semantic part, no lean and no
+    noise, every image has the same cosine to every class text up to the text's own angle to μ."""
+    spec = replace(REAL["twin-cifar10"], n_train=20, n_test=200, semantic_weight=0.0, image_lean=0.0,
+                   image_noise=0.0, aligned_noise=0.0)
+    data = make_twin(spec, seed=0, test_only=True)
+    S = data.E_test.astype(np.float64) @ data.class_text.astype(np.float64).T
+    assert np.ptp(S / S[:, :1], axis=0).max() < 1e-5
+
+
+def test_image_text_table_measures_what_it_says():
+    from laicpkg.features.geometry import image_text_table
+
+    rng = np.random.default_rng(0)
+    T = np.eye(4, 16)
+    y = np.repeat(np.arange(4), 25)
+    E = T[y] + 0.05 * rng.standard_normal((100, 16))
+    table = image_text_table(E, y, T, kmeans_seeds=2)
+    assert table["zero-shot ACC"] == 100.0 and table["leave-one-out 1-NN ACC"] == 100.0
+    assert table["P(zero-shot wrong | k-means right)"] == 0.0
+    assert table["same-class image cosine"] > 0.9 > table["other-class image cosine"]
+    wrong = np.where(np.arange(100) < 10, (y + 1) % 4, y)  # ten images whose text is another class's
+    assert np.isnan(table["P(zero-shot wrong | k-means wrong)"])  # k-means never wrong: nothing to condition on
+    assert image_text_table(T[wrong] + 0.05 * rng.standard_normal((100, 16)), y, T,
+                            kmeans_seeds=2)["zero-shot ACC"] == 90.0
