@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 
 .PHONY: gpu-check env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare contact-sheet \
-	idcl-digits final-assign twins-geometry twins-geometry-clip
+	idcl-digits final-assign twins-geometry twins-geometry-clip twins-real
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
 # Debian's wordnet-base unpacked into .cache (no root needed to unpack).
@@ -122,6 +122,17 @@ twins-geometry: $(STAMP)
 twins-geometry-clip: $(STAMP)
 	LAIC_TWIN_MODEL=clip $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
 	  --geometry-out book/results/twins_geometry_clip.csv
+
+# The real-text twins (real CLIP texts, images drawn around them): calibration check, geometry, and beside the
+# clip twins the real CIFAR-10 table and Stage 2's ceilings, three data seeds (rows already written are kept).
+twins-real: $(STAMP)
+	LAIC_TWIN_MODEL=real $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
+	  --geometry-out book/results/twins_geometry_real.csv --real-table-out book/results/twins_real_table.csv \
+	  --ceilings-out book/results/twins_ceilings.csv
+	LAIC_TWIN_MODEL=clip $(VENV)/bin/laic calibrate --check --dataset twin-cifar10,twin-stl10 --seeds 3 \
+	  --real-table-out book/results/twins_real_table.csv
+	LAIC_TWIN_MODEL=clip $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
+	  --ceilings-out book/results/twins_ceilings.csv
 
 idcl-digits: $(STAMP)
 	scripts/idcl_digits.sh

@@ -287,6 +287,13 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
                           "geometry (cone, dimension, 1-NN, image-text and text statistics) beside its targets")
     cal.add_argument("--geometry-out", default=None, metavar="CSV",
                      help="with --check: also write the geometry table to CSV (the twins chapter reads it)")
+    cal.add_argument("--real-table-out", default=None, metavar="CSV",
+                     help="with --check: also write the statistics real CLIP features of 500 CIFAR-10 images give "
+                          "(features.geometry.REAL_CIFAR10), measured on the CIFAR-10 and STL-10 twins, into CSV "
+                          "(rows of other twins or models kept)")
+    cal.add_argument("--ceilings-out", default=None, metavar="CSV",
+                     help="with --check: also measure Stage 2's ceilings of each twin (class names, all positives, "
+                          "random nouns; run.ceilings) into CSV, keeping the rows it holds (resumable)")
     _add_grid_args(cal)
 
     sub.add_parser("list", help=COMMANDS["list"])
@@ -619,10 +626,11 @@ def _cmd_calibrate(args) -> int:
     from .run.config import check_seed
     from .run.records import check_record_path
 
-    if args.geometry_out and not args.check:
-        raise ParameterError("--geometry-out needs --check")
-    if args.geometry_out:
-        check_record_path(args.geometry_out, what="the geometry table")
+    for flag in ("geometry_out", "ceilings_out", "real_table_out"):
+        if getattr(args, flag) and not args.check:
+            raise ParameterError(f"--{flag.replace('_', '-')} needs --check")
+        if getattr(args, flag):
+            check_record_path(getattr(args, flag), what=f"the {flag.split('_')[0]} table")
     names = [n for n in (args.dataset or "").split(",") if n] or ([] if not args.check else list(TWIN_SPECS))
     if not names:
         raise ParameterError("--dataset is required (a twin name; see `laic list`), or use --check")
@@ -652,6 +660,21 @@ def _cmd_calibrate(args) -> int:
             with atomic_open(args.geometry_out, "w") as fh:
                 geometry.to_csv(fh)
             print(f"wrote {args.geometry_out}")
+        if args.real_table_out:
+            from .features.realtwin import real_table_frame
+
+            specs = [get_twin(n) for n in names if get_twin(n).dataset in ("cifar10", "stl10")]
+            real = real_table_frame(specs, seeds, args.real_table_out)
+            print("\nReal CIFAR-10's CLIP statistics (features.geometry.REAL_CIFAR10), measured on the twins")
+            print(real.round(3).to_string(index=False))
+            print(f"wrote {args.real_table_out}")
+        if args.ceilings_out:
+            from .run.ceilings import ceilings_table
+
+            ceilings = ceilings_table([get_twin(n) for n in names], seeds, args.ceilings_out)
+            print("\nStage 2's ceilings (run.ceilings): ACC with the class names, all positives, random nouns")
+            print(ceilings.round(1).to_string(index=False))
+            print(f"wrote {args.ceilings_out}")
         return 0
     out = check_calibration_file(check_record_path(args.out or CALIBRATION_FILES[args.model],
                                                    what="the calibration")).resolve()

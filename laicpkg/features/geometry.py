@@ -329,8 +329,8 @@ PER_TWIN_TARGETS = {"1-NN accuracy": NN_TARGETS, "linear-probe accuracy": PROBE_
 
 def twin_geometry(name, seed: int = 0) -> dict:
     """:func:`image_geometry` of a twin (a name or a TwinSpec; data seed ``seed``) and :func:`text_geometry` of
-    its noun features for the LVIS reference's unambiguous synsets (the twin's pool holds every WordNet noun
-    synset)."""
+    its noun features for the LVIS reference's unambiguous synsets (a drawn pool holds every WordNet noun synset;
+    the "real" model's pool, real texts, those of the synsets it holds)."""
     from .concepts import wordnet_graph
     from .twins import make_twin
 
@@ -341,10 +341,18 @@ def twin_geometry(name, seed: int = 0) -> dict:
         out["linear-probe accuracy"] = linear_probe_accuracy(data.E_train, data.y_train, data.E_test, data.y_test)
     lvis = lvis_reference()
     graph = wordnet_graph()
-    ids = [graph.index[lvis.offsets[r]] for r in lvis.single_sense()]
-    if len(data.nouns) != len(graph) or any(data.nouns[i] != graph.lemmas[i][0] for i in ids[:20]):
-        raise ValueError(f"{name}'s noun pool is not WordNet's synset list; its text geometry cannot be measured")
-    out.update(text_geometry(data.R[ids], hop_distances(graph, ids)))
+    offsets = [lvis.offsets[r] for r in lvis.single_sense()]
+    if data.meta.get("model") == "real":  # the real pool: the real texts of those synsets it holds
+        from .realtext import real_text_pool
+
+        pool = real_text_pool()
+        offsets = [o for o in offsets if pool.row_of(o) is not None]
+        rows = [pool.row_of(o) for o in offsets]
+    else:
+        rows = [graph.index[o] for o in offsets]
+        if len(data.nouns) != len(graph) or any(data.nouns[i] != graph.lemmas[i][0] for i in rows[:20]):
+            raise ValueError(f"{name}'s noun pool is not WordNet's synset list; its text geometry cannot be measured")
+    out.update(text_geometry(data.R[rows], hop_distances(graph, [graph.index[o] for o in offsets])))
     return out
 
 

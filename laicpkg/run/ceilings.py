@@ -16,6 +16,8 @@ beside CLIP k-means on ``e`` alone and zero-shot (Eq. 1). Every Stage 2 uses Gra
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..core.counterparts import KAPPA, final_clustering, text_counterparts, concat_features
@@ -23,7 +25,7 @@ from ..core.metrics import cluster_accuracy
 from ..core.zeroshot import zero_shot_predict
 from ..utils.errors import ParameterError
 
-__all__ = ["stage2_accuracy", "stage2_ceilings"]
+__all__ = ["stage2_accuracy", "stage2_ceilings", "twin_ceilings", "ceilings_table", "CEILING_COLUMNS"]
 
 
 def stage2_accuracy(data, R_pos, *, seed: int = 0, kappa: float = KAPPA) -> float:
@@ -50,3 +52,40 @@ def stage2_ceilings(data, *, seed: int = 0, draws: int = 3) -> dict:
             "all positives": stage2_accuracy(data, data.R[positives], seed=seed),
             "random nouns": float(np.mean(random)), "random nouns (sd)": float(np.std(random, ddof=1)),
             "n_positives": int(positives.size)}
+
+
+#: The columns of a ceilings table, after (twin, model, data seed).
+CEILING_COLUMNS = ("CLIP k-means", "zero-shot", "class names", "all positives", "random nouns", "random nouns (sd)",
+                   "n_positives")
+
+
+def twin_ceilings(spec, seed: int) -> dict:
+    """:func:`stage2_ceilings` of a twin (a TwinSpec) on data seed ``seed``; the train split, which Stage 2's
+    ceilings do not read, is drawn at its smallest (one image per class)."""
+    from ..features.twins import make_twin
+
+    return stage2_ceilings(make_twin(spec, seed=seed, n_train=spec.n_classes), seed=seed)
+
+
+def ceilings_table(specs, seeds, path=None, progress: bool = True) -> "pd.DataFrame":
+    """Stage 2's ceilings of every twin in ``specs`` (TwinSpecs) on every data seed, one row per (twin, model,
+    seed). With ``path`` (a CSV) the rows already there are kept and each new row is added to the file as soon
+    as it is measured (written whole to a temporary file and renamed): an interrupted run resumes."""
+    import pandas as pd
+    from tqdm import tqdm
+
+    from ..utils.atomic import atomic_open
+
+    keys = ["twin", "model", "data seed"]
+    done = pd.read_csv(path) if path is not None and Path(path).is_file() else pd.DataFrame(columns=keys)
+    have = {tuple(r) for r in done[keys].itertuples(index=False)}
+    todo = [(spec, s) for spec in specs for s in seeds if (spec.name, spec.model, s) not in have]
+    rows = done.to_dict("records")
+    for spec, seed in tqdm(todo, desc="Stage 2 ceilings", unit="twin", disable=not progress):
+        rows.append({"twin": spec.name, "model": spec.model, "data seed": seed, **twin_ceilings(spec, seed)})
+        if path is not None:
+            with atomic_open(path, "w") as fh:
+                pd.DataFrame(rows).to_csv(fh, index=False)
+    want = {(spec.name, spec.model, s) for spec in specs for s in seeds}
+    table = pd.DataFrame(rows)
+    return table[[tuple(r) in want for r in table[keys].itertuples(index=False)]].reset_index(drop=True)

@@ -1,0 +1,97 @@
+"""The twins chapter's tables and figures: what a twin lets Stage 2 show, and how close it sits to real CLIP.
+
+Explained in: notebooks/09_twins ("Can a twin tell the noun filters apart?", "Twins on real CLIP text").
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MODEL_NAMES", "ceilings_summary", "plot_ceilings", "real_table_comparison", "ceiling_margins"]
+
+#: The twin models as a reader meets them.
+MODEL_NAMES = {"tree": "tree twin", "clip": "clip twin", "real": "real-text twin"}
+
+_STAGES = ("random nouns", "all positives", "class names")
+
+
+def _title(twin: str) -> str:
+    from .tables import dataset_title
+
+    return dataset_title(twin)
+
+
+def ceilings_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean ACC over data seeds of :func:`~laicpkg.run.ceilings.ceilings_table`'s rows, per twin and model, with
+    the margin of Stage 2 fed the class names over Stage 2 fed random nouns (paired by data seed: mean and
+    standard error, ``n − 1`` in the standard deviation) and the paper's TAC and GradNorm rows for the real
+    dataset."""
+    from ..features.datasets import get_dataset_spec
+    from ..features.twins import calibrated_twins
+
+    rows = []
+    for (twin, model), g in table.groupby(["twin", "model"], sort=False):
+        margin = g["class names"] - g["random nouns"]
+        paper = get_dataset_spec(calibrated_twins("clip")[twin].dataset).paper
+        n = len(g)
+        rows.append({"dataset": _title(twin), "twin": MODEL_NAMES.get(model, model), "seeds": n,
+                     "CLIP k-means": g["CLIP k-means"].mean(), "zero-shot": g["zero-shot"].mean(),
+                     **{s: g[s].mean() for s in _STAGES},
+                     "class names − random": margin.mean(),
+                     "± SE": margin.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+                     "paper TAC": paper["TAC (ICML24)"]["ACC"], "paper GradNorm": paper["GradNorm (ours)"]["ACC"]})
+    return pd.DataFrame(rows).set_index(["dataset", "twin"])
+
+
+def ceiling_margins(summary: pd.DataFrame) -> pd.Series:
+    """Per dataset and twin, "class names − random" in standard errors (a margin of 2 SE or more is resolved)."""
+    return summary["class names − random"] / summary["± SE"]
+
+
+def plot_ceilings(summary: pd.DataFrame):
+    """Stage 2's ACC with random nouns, all positives and the class names, per dataset (rows) and twin model
+    (panels), beside CLIP k-means and the paper's GradNorm: where the right nouns lift Stage 2 above random ones,
+    a twin can tell noun filters apart."""
+    from .plotting import _plt
+
+    plt = _plt()
+    models = list(dict.fromkeys(summary.index.get_level_values("twin")))
+    datasets = list(dict.fromkeys(summary.index.get_level_values("dataset")))
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models) + 1.6, 0.55 * len(datasets) + 1.6),
+                             sharey=True, squeeze=False, dpi=150)
+    style = {"random nouns": ("o", "none", "tab:gray"), "all positives": ("^", "tab:blue", "tab:blue"),
+             "class names": ("o", "tab:green", "tab:green"), "CLIP k-means": ("|", "black", "black"),
+             "paper GradNorm": ("*", "tab:red", "tab:red")}
+    y = np.arange(len(datasets))[::-1]
+    for ax, model in zip(axes[0], models):
+        part = summary.xs(model, level="twin").reindex(datasets)
+        ax.hlines(y, part[list(_STAGES)].min(axis=1), part[list(_STAGES)].max(axis=1), color="0.8", lw=3)
+        for column, (marker, face, edge) in style.items():
+            ax.scatter(part[column], y, marker=marker, facecolors=face, edgecolors=edge, s=60 if marker != "|" else 160,
+                       label=column, zorder=3)
+        ax.set_title(model, fontsize=10)
+        ax.set_xlabel("ACC (%)", fontsize=9)
+        ax.tick_params(labelsize=9)
+    axes[0][0].set_yticks(y, datasets)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center right", fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1 - 1.5 / fig.get_figwidth(), 1))
+    return fig
+
+
+def real_table_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """The real CIFAR-10 statistics (:data:`~laicpkg.features.geometry.REAL_CIFAR10`) beside each twin's (rows of
+    ``table``: twin, model, statistic, value — the mean over data seeds), with the tolerance and whether the
+    twin is within it."""
+    from ..features.geometry import REAL_CIFAR10
+
+    out = pd.DataFrame({"real CLIP": {k: t.value for k, t in REAL_CIFAR10.items()},
+                        "tolerance": {k: f"± {t.tolerance:g}" for k, t in REAL_CIFAR10.items()}})
+    for (twin, model), g in table.groupby(["twin", "model"], sort=False):
+        name = f"{_title(twin)}, {MODEL_NAMES.get(model, model)}"
+        values = g.set_index("statistic")["value"]
+        out[name] = values.reindex(out.index)
+        out[f"{name}: within"] = ["✓" if abs(values[k] - t.value) <= t.tolerance else "✗"
+                                  for k, t in REAL_CIFAR10.items()]
+    out.index.name = "statistic (500 images)"
+    return out
