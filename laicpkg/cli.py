@@ -620,7 +620,7 @@ def _cmd_final_assign(args) -> int:
 def _cmd_calibrate(args) -> int:
     from .book.tables import twin_baseline_table
     from .features.twins import (CALIBRATION_FILES, TWIN_SPECS, calibrate_task, check_calibration_file,
-                                  check_calibration_options, get_twin, merge_calibrations, remeasure,
+                                  check_calibration_options, check_model_covers, get_twin, merge_calibrations, remeasure,
                                   twin_model, write_calibration)
     from .run.grid import Task, execute
     from .run.config import check_seed
@@ -645,9 +645,12 @@ def _cmd_calibrate(args) -> int:
                              f"{args.model} instead of --model")
     args.model = args.model or twin_model()
     check_calibration_options(args.fit_nmi, args.acc_by, args.model)
+    if not args.check:
+        for n in names:
+            check_model_covers(get_twin(n), args.model)
     seeds = tuple(range(args.seeds))
     if args.check:
-        from .features.geometry import geometry_table
+        from .features.twins import geometry_table
 
         print(twin_baseline_table([get_twin(n) for n in names], seeds).to_string())
         print("\nCLIP's geometry (features.geometry): each twin's mean over the data seeds, the real CLIP value, "
@@ -661,7 +664,7 @@ def _cmd_calibrate(args) -> int:
                 geometry.to_csv(fh)
             print(f"wrote {args.geometry_out}")
         if args.real_table_out:
-            from .features.realtwin import real_table_frame
+            from .features.twins import real_table_frame
 
             specs = [get_twin(n) for n in names if get_twin(n).dataset in ("cifar10", "stl10")]
             real = real_table_frame(specs, seeds, args.real_table_out)

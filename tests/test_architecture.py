@@ -190,3 +190,62 @@ def test_repository_is_self_contained():
         if path.is_file() and pattern.search(path.read_text(errors="ignore")):
             hits.append(str(path.relative_to(root)))
     assert not hits, hits
+
+
+def _graph(prefixes) -> dict:
+    """Which of the modules named by ``prefixes`` import which (any depth, function-level imports included); a
+    package's ``__init__`` (its re-exporting face) is left out."""
+    graph = {}
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(PKG).with_suffix("")
+        name = ".".join(rel.parts)
+        if rel.parts[-1] == "__init__" or not name.startswith(prefixes):
+            continue
+        graph[name] = {t for t in _imports(path) if t.startswith(prefixes) and t != name}
+    return graph
+
+
+def _cycle(graph: dict):
+    """A cycle of ``graph`` as a list of modules, or None."""
+    state = {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == "open":
+                return path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
+            if nxt not in state:
+                found = visit(nxt, path + [nxt])
+                if found:
+                    return found
+        state[node] = "done"
+        return None
+
+    for node in graph:
+        if node not in state:
+            found = visit(node, [node])
+            if found:
+                return found
+    return None
+
+
+def test_no_import_circle_between_datasets_twins_and_geometry():
+    graph = _graph(("features.datasets", "features.geometry", "features.twins"))
+    assert {"features.twins.spec", "features.twins.recipes", "features.twins.calibration"} <= set(graph)
+    assert _cycle(graph) is None, _cycle(graph)
+    assert not {t for t in graph["features.geometry"] if t.startswith(("features.twins", "features.datasets"))}
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]  # the check can fail
+
+
+def test_the_twins_read_no_environment_variable_at_import():
+    """LAIC_TWIN_MODEL is read when a twin is asked for: a bad value fails then, with its name, not at import."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import laicpkg.features.datasets, laicpkg.features.twins as t\n"
+            "try:\n    t.get_twin('twin-cifar10')\nexcept Exception as e:\n    print('ERR', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "LAIC_TWIN_MODEL": "bogus"})
+    assert out.returncode == 0, out.stderr
+    assert "ERR" in out.stdout and "LAIC_TWIN_MODEL" in out.stdout

@@ -455,3 +455,14 @@ def test_geometry_out_needs_check_and_a_file(capsys, tmp_path):
                    "--geometry-out needs --check")
     one_line_error(capsys, ["calibrate", "--check", "--dataset", "twin-cifar10", "--geometry-out", str(tmp_path)],
                    "is a folder")
+
+
+@pytest.mark.parametrize("flag", ["--ceilings-out", "--real-table-out"])
+def test_twin_tables_need_check_and_a_file(capsys, tmp_path, flag):
+    one_line_error(capsys, ["calibrate", "--dataset", "twin-cifar10", flag, str(tmp_path / "t.csv")],
+                   f"{flag} needs --check")
+    one_line_error(capsys, ["calibrate", "--check", "--dataset", "twin-cifar10", flag, str(tmp_path)], "is a folder")
+
+
+def test_real_model_refuses_twins_without_real_text(capsys):
+    one_line_error(capsys, ["calibrate", "--model", "real", "--dataset", "twin-dtd"], "keeps the clip model")

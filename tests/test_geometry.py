@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from laicpkg.features import geometry as g
+from laicpkg.features import twins
 
 
 def test_cone_statistics_on_known_cases():
@@ -81,7 +82,7 @@ def test_targets_can_fail():
 
 @pytest.mark.slow
 def test_geometry_table_of_a_twin_states_each_target():
-    t = g.geometry_table(["twin-cifar10"])
+    t = twins.geometry_table(["twin-cifar10"])
     assert set(t.loc["twin-cifar10"].index) >= set(g.GEOMETRY_TARGETS) | {"1-NN accuracy"}
     row = t.loc[("twin-cifar10", "1-NN accuracy")]
     assert row["real CLIP"] == 91.9 and row["holds"] in ("yes", "no")

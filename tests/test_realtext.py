@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from laicpkg.features.realtext import CLASS_TEXTS, real_class_rows, real_text_pool
-from laicpkg.features.realtwin import REAL_DATASETS
+from laicpkg.features.twins import REAL_DATASETS
 from laicpkg.features.twins import REAL_DEFAULTS, calibrated_twins, class_positives, make_twin
 from laicpkg.utils.errors import ParameterError
 
@@ -126,7 +126,7 @@ def test_real_cifar10_twin_meets_real_clips_table():
     every row within its tolerance (zero-shot ±3, cosines ±0.03, 1-NN ±4, participation ratio ±6, the two
     conditional error rates ±4)."""
     from laicpkg.features.geometry import REAL_CIFAR10
-    from laicpkg.features.realtwin import mean_real_table
+    from laicpkg.features.twins import mean_real_table
 
     table = mean_real_table(REAL["twin-cifar10"], (0, 1, 2))
     outside = {k: round(table[k], 3) for k, t in REAL_CIFAR10.items() if not t.holds(table[k])}

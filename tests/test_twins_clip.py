@@ -8,11 +8,14 @@ import pytest
 
 from laicpkg.cli import main
 from laicpkg.features import geometry as g
+from laicpkg.features import twins
 from laicpkg.features.concepts import wordnet_graph
 from laicpkg.features.twins import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, CLIP_STRUCTURE, DEFAULT_TWINS,
-                                    TOLERANCE, _base_specs, _class_synsets, _draw_clip_world, _fine_synsets,
-                                    _fit_image_text, _positives, baseline_scores, calibrate, calibrated_twins,
+                                    TOLERANCE, _base_specs, baseline_scores, calibrate, calibrated_twins,
                                     image_text_geometry, make_twin, nearest_class_lists)
+from laicpkg.features.twins.calibration import _fit_image_text
+from laicpkg.features.twins.clip import _draw_clip_world, _fine_synsets
+from laicpkg.features.twins.draw import _class_synsets, _positives
 
 
 def _clip(name="twin-imagenet-dogs", **kw):
@@ -286,7 +289,7 @@ GEOMETRY_MISSES: dict = {}
                                   if n in GEOMETRY_MISSES else n for n in DEFAULT_TWINS])
 def test_committed_clip_twins_meet_the_geometry_targets(name):
     """Each default clip twin (data seed 0) against every geometry target and its 1-NN reference."""
-    table = g.geometry_table([CLIP_TWINS[name]])
+    table = twins.geometry_table([CLIP_TWINS[name]])
     for stat, row in table.loc[name].iterrows():
         assert row["holds"] in ("yes", "—"), (name, stat, row["twin value"], row["target"])
 

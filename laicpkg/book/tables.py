@@ -351,7 +351,7 @@ def dataset_seed_means(records_dir, dataset: str, methods) -> pd.DataFrame | Non
 
 
 def geometry_summary(geometry: pd.DataFrame) -> pd.DataFrame:
-    """The geometry table (``features.geometry.geometry_table``, one row per twin and statistic) as statistics ×
+    """The geometry table (``features.twins.geometry_table``, one row per twin and statistic) as statistics ×
     twins with the real CLIP value and the target beside, each twin's value marked ✓ where it meets its
     target.
 
@@ -377,7 +377,7 @@ def geometry_summary(geometry: pd.DataFrame) -> pd.DataFrame:
 
 
 def geometry_misses(geometry: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a geometry table (``features.geometry.geometry_table``) whose twin misses its target: the
+    """The rows of a geometry table (``features.twins.geometry_table``) whose twin misses its target: the
     real dataset's name, the statistic, the twin's value and the target (empty where every target holds).
 
     Explained in: notebooks/09_twins."""
@@ -387,7 +387,7 @@ def geometry_misses(geometry: pd.DataFrame) -> pd.DataFrame:
 
 def geometry_targets_met(**tables) -> pd.DataFrame:
     """How many of its geometry targets each twin meets, one column per geometry table (``name=table`` of
-    ``features.geometry.geometry_table``, e.g. one per twin model): "k of n".
+    ``features.twins.geometry_table``, e.g. one per twin model): "k of n".
 
     Explained in: notebooks/09_twins."""
     cols = {}

@@ -19,7 +19,8 @@ from typing import Callable
 import numpy as np
 
 from . import images as img
-from . import synthetic, twins
+from . import synthetic
+from .twins.recipes import base_specs as _twin_recipes
 from .cache import class_text_cache_path, image_cache_path, load_cache, resolve_cache_names, text_cache_path
 from .container import ImageData, LaICData
 from .imagesets import digits_images, torchvision_images
@@ -197,7 +198,7 @@ DATASETS = {d.name: d for d in [
                   "laicpkg.features.twins", t.notes, synthetic=t,
                   settings=tuple((v, f"{src} ({t.dataset}, twinned)") for v, src in _REAL[t.dataset].settings),
                   presets=_REAL[t.dataset].presets, paper=_REAL[t.dataset].paper)
-      for t in twins.TWIN_SPECS.values()],
+      for t in _twin_recipes().values()],
     # Raw-image datasets of IDCL's Table 1 (pixels, train and test joined; nothing is downloaded).
     DatasetSpec("digits", "DIGITS", 10, None, 1797, "scikit-learn load_digits (UCI optdigits)", kind="images",
                 images=digits_images, image_shape=(1, 8, 8),
@@ -247,6 +248,11 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str | N
     if spec.kind == "images":
         return _load_images(spec, features)
     if features is None:
+        if spec.twin_of:  # a twin: the calibration of this process's model, read now
+            from .twins.draw import make_twin
+            from .twins.store import get_twin
+
+            return make_twin(get_twin(name), seed=data_seed)
         if spec.synthetic is not None:
             return spec.synthetic.generate(seed=data_seed)
         raise CacheError(f"dataset {name!r} needs image and text features: run `laic extract --dataset {name} "

@@ -34,7 +34,7 @@ import numpy as np
 __all__ = ["REFERENCE_DIR", "mean_pairwise_cosine", "mean_vector_norm", "participation_ratio",
            "class_text_cosines", "nn_accuracy", "linear_probe_accuracy", "hop_distances", "wordnet_dependence",
            "lvis_reference", "reference_statistics", "image_geometry", "text_geometry", "GeometryTarget", "GEOMETRY_TARGETS",
-           "NN_TARGETS", "PROBE_TARGETS", "twin_geometry", "geometry_table", "REAL_CIFAR10", "table_sample",
+           "NN_TARGETS", "PROBE_TARGETS", "PER_TWIN_TARGETS", "REAL_CIFAR10", "table_sample",
            "image_text_table"]
 
 REFERENCE_DIR = Path(__file__).parent / "data" / "clip_reference"
@@ -325,58 +325,3 @@ def _mean_or_nan(values) -> float:
 
 #: The statistics whose reference is per twin, and their references.
 PER_TWIN_TARGETS = {"1-NN accuracy": NN_TARGETS, "linear-probe accuracy": PROBE_TARGETS}
-
-
-def twin_geometry(name, seed: int = 0) -> dict:
-    """:func:`image_geometry` of a twin (a name or a TwinSpec; data seed ``seed``) and :func:`text_geometry` of
-    its noun features for the LVIS reference's unambiguous synsets (a drawn pool holds every WordNet noun synset;
-    the "real" model's pool, real texts, those of the synsets it holds)."""
-    from .concepts import wordnet_graph
-    from .twins import make_twin
-
-    data = make_twin(name, seed=seed)
-    name = getattr(name, "name", name)
-    out = image_geometry(data.E_train, data.y_train, data.E_test, data.y_test, data.class_text)
-    if name in PROBE_TARGETS:  # a probe costs a fit; measured where a reference exists
-        out["linear-probe accuracy"] = linear_probe_accuracy(data.E_train, data.y_train, data.E_test, data.y_test)
-    lvis = lvis_reference()
-    graph = wordnet_graph()
-    offsets = [lvis.offsets[r] for r in lvis.single_sense()]
-    if data.meta.get("model") == "real":  # the real pool: the real texts of those synsets it holds
-        from .realtext import real_text_pool
-
-        pool = real_text_pool()
-        offsets = [o for o in offsets if pool.row_of(o) is not None]
-        rows = [pool.row_of(o) for o in offsets]
-    else:
-        rows = [graph.index[o] for o in offsets]
-        if len(data.nouns) != len(graph) or any(data.nouns[i] != graph.lemmas[i][0] for i in rows[:20]):
-            raise ValueError(f"{name}'s noun pool is not WordNet's synset list; its text geometry cannot be measured")
-    out.update(text_geometry(data.R[rows], hop_distances(graph, [graph.index[o] for o in offsets])))
-    return out
-
-
-def geometry_table(names, seeds=(0,)) -> "pd.DataFrame":
-    """Each twin's statistics (``names``: twin names or TwinSpecs; mean over the data ``seeds``) beside the real
-    CLIP reference and the targets: one row per (twin, statistic) with the twin's value, the target, its source
-    and whether it holds."""
-    import pandas as pd
-
-    ref = reference_statistics()
-    rows = []
-    for twin in names:
-        runs = [twin_geometry(twin, s) for s in seeds]
-        name = getattr(twin, "name", twin)
-        mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
-        for stat, value in mean.items():
-            target = GEOMETRY_TARGETS.get(stat)
-            per_twin = PER_TWIN_TARGETS.get(stat)
-            if per_twin is not None and name in per_twin:
-                v, src = per_twin[name]
-                target = GeometryTarget(v, tolerance=5.0, source=src)
-            rows.append({"twin": name, "statistic": stat, "twin value": value,
-                         "real CLIP": ref.get(stat, np.nan) if per_twin is None else
-                         (per_twin[name][0] if name in per_twin else np.nan),
-                         "target": target.describe() if target else "—",
-                         "holds": ("yes" if target.holds(value) else "no") if target else "—"})
-    return pd.DataFrame(rows).set_index(["twin", "statistic"])

@@ -22,6 +22,7 @@ pool's texts and ``r(t) = normalise(t − (tᵀμ)μ)`` what a text says beyond 
 * ``τ_a·Tz'`` (``aligned_noise``) noise inside the text subspace: 64 random mixtures of the pool's ``r(t)``
   (covariance that of the real texts), so part of an image's noise moves its cosines to the texts.
 
+
 ``o``, the ``a_k`` and the basis ``B`` are drawn orthogonal to ``μ`` and the class texts: what sets an image's
 cosines to the class texts (zero-shot) is its semantic part, its lean and its noise, not a data seed's draw of
 directions that carry no meaning.
@@ -36,11 +37,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..utils.errors import ParameterError
-from ..utils.fixedmath import fixed_dot, fixed_mix, fixed_unit
-from .realtext import real_class_rows, real_text_pool
-
-__all__ = ["REAL_DATASETS", "TEXT_NOISE_RANK", "real_world", "real_images", "real_nouns"]
+from ...utils.errors import ParameterError
+from ...utils.fixedmath import fixed_dot, fixed_mix, fixed_unit
+from ..realtext import real_class_rows, real_text_pool
+from .clip import nearest_class_lists
+from .spec import TwinSpec
 
 #: Datasets whose every class name has a real CLIP text. CIFAR-20 is not one: its superclasses are no single
 #: nouns, and two of them (people, trees) have no real text of any of their classes in the pool.
@@ -114,8 +115,6 @@ def real_nouns(closures, graph):
 
 def real_world(spec, seed: int, closures, graph) -> RealWorld:
     """Draw one data seed's world of the "real" model (module docstring)."""
-    from .twins import nearest_class_lists
-
     if spec.dim != 512:
         raise ParameterError(f"the 'real' twin model draws around real CLIP ViT-B/32 texts: dim must be 512, got "
                              f"{spec.dim}")
@@ -170,90 +169,16 @@ def real_images(spec, n: int, w: RealWorld, rng):
     return x, y.astype(np.int64)
 
 
-#: The parameters :func:`fit_real_table` moves, and the factors it tries on each in a round.
-TABLE_KNOBS = ("text_mean", "image_gap", "semantic_weight", "appearance_weight", "mode_offset", "mode_noise",
-               "image_noise", "aligned_noise", "image_lean", "hyponym_share", "hyponym_weight", "image_overlap")
-TABLE_FACTORS = (0.7, 0.85, 1.2, 1.45)
-#: Knobs that are shares of the images (at most 1).
-_SHARES = ("hyponym_share", "image_overlap")
+def _real_twin(spec: TwinSpec, seed: int, test_only: bool, closures: list, graph):
+    """Features of the "real" model (:mod:`laicpkg.features.twins.real`): (E_train, y_train, E_test, y_test, R,
+    class_text), R the real noun pool's texts."""
+    from ..realtext import real_text_pool
+    from .real import real_images, real_world
 
-
-def real_table(spec, seed: int) -> dict:
-    """:func:`~laicpkg.features.geometry.image_text_table` of a twin's test split (50 images per class), and CLIP
-    k-means' ACC on the whole test split (``"CLIP k-means ACC"``, the twin's baseline k-means settings)."""
-    from ..core.counterparts import final_clustering
-    from ..core.metrics import cluster_accuracy
-    from .geometry import image_text_table, table_sample
-    from .twins import make_twin
-
-    data = make_twin(spec, seed=seed, test_only=True)
-    rows = table_sample(data.y_test)
-    out = image_text_table(data.E_test[rows], data.y_test[rows], data.class_text)
-    niter, nredo = spec.baseline_kmeans
-    labels = final_clustering(data.E_test, spec.n_classes, niter=niter, nredo=nredo, random_state=seed)
-    out["CLIP k-means ACC"] = 100.0 * cluster_accuracy(data.y_test, labels)
-    return out
-
-
-def mean_real_table(spec, seeds) -> dict:
-    """:func:`real_table` averaged over the data ``seeds``."""
-    runs = [real_table(spec, s) for s in seeds]
-    return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
-
-
-def table_loss(table: dict, kmeans_acc: float, kmeans_tolerance: float) -> float:
-    """Σ ((statistic − target) / tolerance)² over :data:`~laicpkg.features.geometry.REAL_CIFAR10` and CLIP
-    k-means' ACC against the paper's row: below the number of statistics when every one is, on average, inside
-    its tolerance."""
-    from .geometry import REAL_CIFAR10
-
-    loss = sum(((table[k] - t.value) / t.tolerance) ** 2 for k, t in REAL_CIFAR10.items())
-    return float(loss + ((table["CLIP k-means ACC"] - kmeans_acc) / kmeans_tolerance) ** 2)
-
-
-def fit_real_table(spec, kmeans_acc: float, kmeans_tolerance: float, seeds, rounds: int, bar=None):
-    """Fit the "real" model to real CIFAR-10's CLIP table and the paper's CLIP k-means row: coordinate search,
-    each round trying every :data:`TABLE_KNOBS` knob at :data:`TABLE_FACTORS` times its value and keeping any
-    trial that lowers :func:`table_loss` (mean over the data ``seeds``). Returns (spec, table, loss)."""
-    from dataclasses import replace
-
-    table = mean_real_table(spec, seeds)
-    best = table_loss(table, kmeans_acc, kmeans_tolerance)
-    for _ in range(rounds):
-        for knob in TABLE_KNOBS:
-            for factor in TABLE_FACTORS:
-                value = round(getattr(spec, knob) * factor, 4)
-                if knob in _SHARES:
-                    value = min(value, 1.0)
-                trial = replace(spec, **{knob: value})
-                trial_table = mean_real_table(trial, seeds)
-                loss = table_loss(trial_table, kmeans_acc, kmeans_tolerance)
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{min(loss, best):.2f}")
-                if loss < best:
-                    spec, table, best = trial, trial_table, loss
-    return spec, table, best
-
-
-def real_table_frame(specs, seeds, path=None) -> "pd.DataFrame":
-    """:func:`mean_real_table` of every twin in ``specs`` (TwinSpecs), one row per (twin, model, statistic) with
-    the mean ``value`` over the data ``seeds``. With ``path`` (a CSV) the rows of other twins or models already
-    there are kept, and the file is rewritten whole after each twin (temporary file and rename)."""
-    from pathlib import Path
-
-    import pandas as pd
-
-    from ..utils.atomic import atomic_open
-
-    keys = ["twin", "model"]
-    old = pd.read_csv(path) if path is not None and Path(path).is_file() else pd.DataFrame(
-        columns=keys + ["statistic", "value"])
-    for spec in specs:
-        table = mean_real_table(spec, seeds)
-        new = pd.DataFrame({"twin": spec.name, "model": spec.model, "statistic": list(table), "value": list(table.values())})
-        old = pd.concat([old[(old["twin"] != spec.name) | (old["model"] != spec.model)], new], ignore_index=True)
-        if path is not None:
-            with atomic_open(path, "w") as fh:
-                old.to_csv(fh, index=False)
-    return old
+    w = real_world(spec, seed, closures, graph)
+    rng = np.random.default_rng([seed, 0x4ea2])
+    E_test, y_test = real_images(spec, spec.n_test, w, rng)
+    if test_only:
+        return E_test[:0], y_test[:0], E_test, y_test, None, w.class_text
+    E_train, y_train = real_images(spec, spec.n_train, w, rng)
+    return E_train, y_train, E_test, y_test, real_text_pool().features.astype(np.float32), w.class_text
