@@ -266,9 +266,9 @@ def test_batch_names_the_failing_cell_and_its_error(capsys, tmp_path):
 
 # -- calibration files ---------------------------------------------------------------------------------------------
 def _no_calibration(monkeypatch):
-    import laicpkg.features.twins as twins
+    from laicpkg.features.twins import calibration
 
-    monkeypatch.setattr(twins, "calibrate", lambda *a, **k: pytest.fail("calibration started"))
+    monkeypatch.setattr(calibration, "calibrate", lambda *a, **k: pytest.fail("calibration started"))
 
 
 CAL = ["calibrate", "--dataset", "twin-imagenet10", "--seeds", "1", "--steps", "1"]
@@ -309,14 +309,14 @@ def _fake_calibration(name, **kwargs):
 def test_calibration_write_failure_prints_the_result_and_loses_nothing(capsys, tmp_path, monkeypatch):
     import errno
 
-    import laicpkg.features.twins as twins
+    from laicpkg.features.twins import calibration, store
 
-    monkeypatch.setattr(twins, "calibrate", _fake_calibration)
+    monkeypatch.setattr(calibration, "calibrate", _fake_calibration)
 
     def fail(*a, **k):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(twins.json, "dump", fail)
+    monkeypatch.setattr(store.json, "dump", fail)
     rc = main(CAL + ["--out", str(tmp_path / "t.json")])
     cap = capsys.readouterr()
     assert rc == 2 and "wrote" not in cap.out
@@ -325,14 +325,14 @@ def test_calibration_write_failure_prints_the_result_and_loses_nothing(capsys, t
 
 
 def test_an_interrupted_multi_twin_calibration_keeps_the_finished_twins(capsys, tmp_path, monkeypatch):
-    import laicpkg.features.twins as twins
+    from laicpkg.features.twins import calibration
 
     def calibrate(name, **kwargs):
         if name == "twin-stl10":
             raise KeyboardInterrupt
         return _fake_calibration(name)
 
-    monkeypatch.setattr(twins, "calibrate", calibrate)
+    monkeypatch.setattr(calibration, "calibrate", calibrate)
     out = tmp_path / "t.json"
     rc = main(["calibrate", "--dataset", "twin-imagenet10,twin-stl10", "--seeds", "1", "--out", str(out)])
     assert rc == 130

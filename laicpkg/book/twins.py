@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["MODEL_NAMES", "ceilings_summary", "plot_ceilings", "real_table_comparison", "ceiling_margins"]
+__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "plot_ceilings", "real_table_comparison",
+           "ceiling_margins"]
 
 #: The twin models as a reader meets them.
 MODEL_NAMES = {"tree": "tree twin", "clip": "clip twin", "real": "real-text twin"}
@@ -24,8 +25,7 @@ def _title(twin: str) -> str:
 def ceilings_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean ACC over data seeds of :func:`~laicpkg.run.ceilings.ceilings_table`'s rows, per twin and model, with
     the margin of Stage 2 fed the class names over Stage 2 fed random nouns (paired by data seed: mean and
-    standard error, ``n − 1`` in the standard deviation) and the paper's TAC and GradNorm rows for the real
-    dataset."""
+    standard error, ``n − 1`` in the standard deviation) and the paper's GradNorm row for the real dataset."""
     from ..features.datasets import get_dataset_spec
     from ..features.twins import calibrated_twins
 
@@ -39,8 +39,17 @@ def ceilings_summary(table: pd.DataFrame) -> pd.DataFrame:
                      **{s: g[s].mean() for s in _STAGES},
                      "class names − random": margin.mean(),
                      "± SE": margin.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
-                     "paper TAC": paper["TAC (ICML24)"]["ACC"], "paper GradNorm": paper["GradNorm (ours)"]["ACC"]})
+                     "paper GradNorm": paper["GradNorm (ours)"]["ACC"]})
     return pd.DataFrame(rows).set_index(["dataset", "twin"])
+
+
+def ceilings_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`ceilings_summary` for reading: ACC to one decimal, the margin with its standard error in one
+    column."""
+    out = summary.drop(columns=["class names − random", "± SE"]).round(1)
+    out["class names − random"] = [f"{m:+.1f} ± {se:.1f}" for m, se in
+                                   zip(summary["class names − random"], summary["± SE"])]
+    return out
 
 
 def ceiling_margins(summary: pd.DataFrame) -> pd.Series:
@@ -67,8 +76,11 @@ def plot_ceilings(summary: pd.DataFrame):
         part = summary.xs(model, level="twin").reindex(datasets)
         ax.hlines(y, part[list(_STAGES)].min(axis=1), part[list(_STAGES)].max(axis=1), color="0.8", lw=3)
         for column, (marker, face, edge) in style.items():
-            ax.scatter(part[column], y, marker=marker, facecolors=face, edgecolors=edge, s=60 if marker != "|" else 160,
-                       label=column, zorder=3)
+            if marker == "|":  # a line marker has no face
+                ax.scatter(part[column], y, marker=marker, color=edge, s=160, label=column, zorder=3)
+            else:
+                ax.scatter(part[column], y, marker=marker, facecolors=face, edgecolors=edge, s=60, label=column,
+                           zorder=3)
         ax.set_title(model, fontsize=10)
         ax.set_xlabel("ACC (%)", fontsize=9)
         ax.tick_params(labelsize=9)
@@ -81,17 +93,14 @@ def plot_ceilings(summary: pd.DataFrame):
 
 def real_table_comparison(table: pd.DataFrame) -> pd.DataFrame:
     """The real CIFAR-10 statistics (:data:`~laicpkg.features.geometry.REAL_CIFAR10`) beside each twin's (rows of
-    ``table``: twin, model, statistic, value — the mean over data seeds), with the tolerance and whether the
-    twin is within it."""
+    ``table``: twin, model, statistic, value — the mean over data seeds): real CLIP's value ± the tolerance, and
+    each twin's value marked ✓ where it lies within it."""
     from ..features.geometry import REAL_CIFAR10
 
-    out = pd.DataFrame({"real CLIP": {k: t.value for k, t in REAL_CIFAR10.items()},
-                        "tolerance": {k: f"± {t.tolerance:g}" for k, t in REAL_CIFAR10.items()}})
+    out = pd.DataFrame({"real CLIP": {k: f"{t.value:g} ± {t.tolerance:g}" for k, t in REAL_CIFAR10.items()}})
     for (twin, model), g in table.groupby(["twin", "model"], sort=False):
-        name = f"{_title(twin)}, {MODEL_NAMES.get(model, model)}"
         values = g.set_index("statistic")["value"]
-        out[name] = values.reindex(out.index)
-        out[f"{name}: within"] = ["✓" if abs(values[k] - t.value) <= t.tolerance else "✗"
-                                  for k, t in REAL_CIFAR10.items()]
+        out[f"{_title(twin)}, {MODEL_NAMES.get(model, model)}"] = [
+            f"{values[k]:.3g} {'✓' if t.holds(values[k]) else '✗'}" for k, t in REAL_CIFAR10.items()]
     out.index.name = "statistic (500 images)"
     return out
