@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "plot_ceilings", "real_table_comparison",
+__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "plot_ceilings", "real_table_comparison", "paired_differences",
            "ceiling_margins"]
 
 #: The twin models as a reader meets them.
@@ -104,3 +104,31 @@ def real_table_comparison(table: pd.DataFrame) -> pd.DataFrame:
             f"{values[k]:.3g} {'✓' if t.holds(values[k]) else '✗'}" for k, t in REAL_CIFAR10.items()]
     out.index.name = "statistic (500 images)"
     return out
+
+
+def paired_differences(records, first: str = "gradnorm", second: str = "tac") -> pd.DataFrame:
+    """Per dataset, the mean ACC of CLIP k-means, zero-shot, ``second`` and ``first`` over the seeds both ran,
+    and ``first − second`` paired by seed (the same twin draw and seed for both): its mean, standard error
+    (``n − 1`` in the standard deviation), each seed's value, and the verdict — a difference of two standard
+    errors or more is resolved."""
+    from .tables import READER_NAMES
+
+    rows = [{"dataset": r["dataset"], "method": r["method"], "seed": r["seed"], "ACC": r["metrics"]["ACC"]}
+            for r in records]
+    df = pd.DataFrame(rows)
+    out = []
+    for dataset, g in df.groupby("dataset", sort=False):
+        acc = g.pivot(index="seed", columns="method", values="ACC")
+        if first not in acc or second not in acc:
+            continue
+        d = (acc[first] - acc[second]).dropna()
+        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
+        a, b = READER_NAMES.get(first, first), READER_NAMES.get(second, second)
+        verdict = (f"{a} better" if d.mean() - 2 * se > 0 else f"{b} better" if d.mean() + 2 * se < 0
+                   else "not resolved")
+        out.append({"dataset": _title(dataset), "seeds": len(d),
+                    **{READER_NAMES.get(m, m): acc[m].mean() for m in ("kmeans", "zeroshot", second, first)
+                       if m in acc},
+                    f"{a} − {b}": f"{d.mean():+.2f} ± {se:.2f}", "per seed": " / ".join(f"{x:+.1f}" for x in d),
+                    "verdict": verdict})
+    return pd.DataFrame(out).set_index("dataset").round(1)
