@@ -20,8 +20,8 @@ SCRIPT = """
 import json
 from dataclasses import replace
 from laicpkg.features.synthetic import make_synthetic
-from laicpkg.features.twins import CLIP_DEFAULTS, _base_specs, calibrated_twins, make_twin
-clip = replace(_base_specs()["twin-imagenet-dogs"], **CLIP_DEFAULTS)
+from laicpkg.features.twins import CLIP_DEFAULTS, base_specs, calibrated_twins, make_twin
+clip = replace(base_specs()["twin-imagenet-dogs"], **CLIP_DEFAULTS)
 tree = calibrated_twins("tree")
 print(json.dumps({"clip-dogs": make_twin(clip, seed=0, n_train=300, n_test=200, dim=32).digest(),
                   "twin-cifar20": make_twin(tree["twin-cifar20"], seed=1, n_train=300, n_test=200, dim=32).digest(),
@@ -45,9 +45,9 @@ def test_small_twins_have_their_committed_digests():
                           dim=32).digest() == COMMITTED["synthetic-dogs"]
     from dataclasses import replace
 
-    from laicpkg.features.twins import CLIP_DEFAULTS, _base_specs
+    from laicpkg.features.twins import CLIP_DEFAULTS, base_specs
 
-    clip = replace(_base_specs()["twin-imagenet-dogs"], **CLIP_DEFAULTS)  # the clip model: same bits everywhere too
+    clip = replace(base_specs()["twin-imagenet-dogs"], **CLIP_DEFAULTS)  # the clip model: same bits everywhere too
     assert make_twin(clip, seed=0, n_train=300, n_test=200, dim=32).digest() == COMMITTED["clip-dogs"]
 
 

@@ -11,7 +11,7 @@ from laicpkg.features import geometry as g
 from laicpkg.features import twins
 from laicpkg.features.concepts import wordnet_graph
 from laicpkg.features.twins import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, CLIP_STRUCTURE, DEFAULT_TWINS,
-                                    TOLERANCE, _base_specs, baseline_scores, calibrate, calibrated_twins,
+                                    TOLERANCE, base_specs, baseline_scores, calibrate, calibrated_twins,
                                     image_text_geometry, make_twin, nearest_class_lists)
 from laicpkg.features.twins.calibration import _fit_image_text
 from laicpkg.features.twins.clip import _draw_clip_world, _fine_synsets
@@ -19,7 +19,7 @@ from laicpkg.features.twins.draw import _class_synsets, _positives
 
 
 def _clip(name="twin-imagenet-dogs", **kw):
-    return replace(_base_specs()[name], **{**CLIP_DEFAULTS, **kw})
+    return replace(base_specs()[name], **{**CLIP_DEFAULTS, **kw})
 
 
 def _small(name="twin-imagenet-dogs", **kw):
@@ -60,7 +60,7 @@ def test_clip_twin_has_clips_cone_and_image_text_cosines_and_the_tree_twin_does_
     for stat in ("image-image cosine", "image participation ratio", "image-own class text cosine",
                  "image-other class text cosine"):
         assert g.GEOMETRY_TARGETS[stat].holds(stats[stat]), (stat, stats[stat])
-    tree = make_twin(replace(_base_specs()["twin-cifar10"], n_train=2000, n_test=2000, image_noise=16.0), seed=0)
+    tree = make_twin(replace(base_specs()["twin-cifar10"], n_train=2000, n_test=2000, image_noise=16.0), seed=0)
     tstats = g.image_geometry(tree.E_train, tree.y_train, tree.E_test, tree.y_test, tree.class_text)
     assert not g.GEOMETRY_TARGETS["image-image cosine"].holds(tstats["image-image cosine"])
 
@@ -72,7 +72,7 @@ def test_clip_text_follows_wordnet_only_locally():
     ids = [graph.index[lvis.offsets[r]] for r in lvis.single_sense()]
     D = g.hop_distances(graph, ids)
     clip = g.text_geometry(make_twin(_clip("twin-cifar10", n_train=10, n_test=10), seed=0).R[ids], D)
-    tree = g.text_geometry(make_twin(replace(_base_specs()["twin-cifar10"], n_train=10, n_test=10), seed=0).R[ids], D)
+    tree = g.text_geometry(make_twin(replace(base_specs()["twin-cifar10"], n_train=10, n_test=10), seed=0).R[ids], D)
     spearman, mean = "Spearman(text cosine, -hops)", "text-text cosine"
     assert g.GEOMETRY_TARGETS[spearman].holds(clip[spearman]) and g.GEOMETRY_TARGETS[mean].holds(clip[mean]), clip
     assert not g.GEOMETRY_TARGETS[spearman].holds(tree[spearman]), tree
@@ -300,7 +300,7 @@ def test_a_clip_twins_record_names_its_model_and_a_tree_twins_is_unchanged():
 
     config = resolve_config("twin-imagenet-dogs", "kmeans", seed=0)
     clip = record_head(config, make_twin(_small(), seed=0))
-    tree = record_head(config, make_twin(replace(_base_specs()["twin-imagenet-dogs"], n_train=300, n_test=300,
+    tree = record_head(config, make_twin(replace(base_specs()["twin-imagenet-dogs"], n_train=300, n_test=300,
                                                  dim=64), seed=0))
     assert clip["data_source"]["twin_model"] == "clip"
     assert set(tree["data_source"]) == {"generator", "data_seed"}  # the tree twins' records keep their fingerprints

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "plot_ceilings", "real_table_comparison", "paired_differences",
-           "ceiling_margins"]
+__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "plot_ceilings", "real_table_comparison",
+           "paired_differences"]
 
 #: The twin models as a reader meets them.
 MODEL_NAMES = {"tree": "tree twin", "clip": "clip twin", "real": "real-text twin"}
@@ -50,11 +50,6 @@ def ceilings_display(summary: pd.DataFrame) -> pd.DataFrame:
     out["class names − random"] = [f"{m:+.1f} ± {se:.1f}" for m, se in
                                    zip(summary["class names − random"], summary["± SE"])]
     return out
-
-
-def ceiling_margins(summary: pd.DataFrame) -> pd.Series:
-    """Per dataset and twin, "class names − random" in standard errors (a margin of 2 SE or more is resolved)."""
-    return summary["class names − random"] / summary["± SE"]
 
 
 def plot_ceilings(summary: pd.DataFrame):

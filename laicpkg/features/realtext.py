@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -31,7 +31,8 @@ from ..utils.errors import ParameterError
 from ..utils.fixedmath import fixed_dot, fixed_unit
 from .geometry import REFERENCE_DIR
 
-__all__ = ["RealTextPool", "real_text_pool", "COCO_NAMES", "COCO_SYNSETS", "CLASS_TEXTS", "real_class_rows"]
+__all__ = ["RealTextPool", "real_text_pool", "COCO_NAMES", "COCO_SYNSETS", "CLASS_TEXTS", "real_class_rows",
+           "imagenet1k_wnids"]
 
 #: The 80 COCO categories in id order (the rows of ``coco80_vitb32_text_a.npy``).
 COCO_NAMES = (
@@ -54,6 +55,10 @@ COCO_SYNSETS = {
     "cell_phone": "02992529", "teddy_bear": "04399382", "hair_drier": "03483316",
 }
 
+#: The three files of real CLIP ViT-B/32 noun texts in the reference folder.
+IMAGENET_TEXTS, LVIS_TEXTS, COCO_TEXTS = ("imagenet1k_vitb32_text_a.npy", "lvis1203_vitb32_text_a.npy",
+                                          "coco80_vitb32_text_a.npy")
+
 #: Texts at or above this cosine are the same text (one name through one encoder; float16 storage).
 SAME_TEXT = 0.9999
 
@@ -75,17 +80,28 @@ class RealTextPool:
         """The row whose synset is ``offset`` (8 digits), or None."""
         return self._index.get(offset)
 
-    @property
+    @cached_property
     def _index(self) -> dict:
         return {o: i for i, o in enumerate(self.offsets) if o}
 
 
-def _imagenet_offsets() -> list:
+@lru_cache(maxsize=1)
+def imagenet1k_wnids() -> tuple:
+    """ImageNet-1K's 1,000 WordNet ids in class order (its sorted wnid folders), as listed by timm (a dependency
+    of open_clip; ``timm/data/_info/imagenet_synsets.txt``)."""
     from importlib.util import find_spec
     from pathlib import Path
 
-    root = Path(find_spec("timm").submodule_search_locations[0])  # found, not imported
-    return [w[1:] for w in (root / "data" / "_info" / "imagenet_synsets.txt").read_text().split()]
+    root = Path(find_spec("timm").submodule_search_locations[0])  # found, not imported (timm imports tqdm.auto)
+    return tuple((root / "data" / "_info" / "imagenet_synsets.txt").read_text().split())
+
+
+@lru_cache(maxsize=None)
+def _unit_texts(file: str) -> np.ndarray:
+    """The text features of ``file`` in the reference folder as unit float64 rows (read once, read-only)."""
+    out = fixed_unit(np.load(REFERENCE_DIR / file))
+    out.flags.writeable = False
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -108,19 +124,16 @@ def real_text_pool() -> RealTextPool:
         offsets.append(offset)
         source.append(src)
 
-    imagenet = fixed_unit(np.load(REFERENCE_DIR / "imagenet1k_vitb32_text_a.npy"))
-    for x, off in zip(imagenet, _imagenet_offsets()):
+    for x, off in zip(_unit_texts(IMAGENET_TEXTS), (w[1:] for w in imagenet1k_wnids())):
         add(x, graph.lemmas[graph.index[off]][0], off, "imagenet")
     seen = set(offsets)
-    lvis = fixed_unit(np.load(REFERENCE_DIR / "lvis1203_vitb32_text_a.npy"))
-    for x, row in zip(lvis, _lvis_rows()):
+    for x, row in zip(_unit_texts(LVIS_TEXTS), _lvis_rows()):
         if row["offset"] and row["offset"] in seen:
             continue
         seen.add(row["offset"])
         add(x, row["name"], row["offset"], "lvis")
-    coco = fixed_unit(np.load(REFERENCE_DIR / "coco80_vitb32_text_a.npy"))
     kept = np.stack(feats)
-    for x, name in zip(coco, COCO_NAMES):
+    for x, name in zip(_unit_texts(COCO_TEXTS), COCO_NAMES):
         if fixed_dot(kept, x).max() >= SAME_TEXT:
             continue
         if name not in COCO_SYNSETS:
@@ -149,12 +162,10 @@ def real_class_rows(dataset: str, wnids=()) -> np.ndarray:
     :data:`CLASS_TEXTS`, else the ImageNet-1K class texts of ``wnids`` (an ImageNet subset's classes)."""
     if dataset in CLASS_TEXTS:
         index = {row["name"]: i for i, row in enumerate(_lvis_rows())}
-        lvis = fixed_unit(np.load(REFERENCE_DIR / "lvis1203_vitb32_text_a.npy"))
-        return lvis[[index[name] for name in CLASS_TEXTS[dataset]]]
-    order = {off: i for i, off in enumerate(_imagenet_offsets())}
-    missing = [w for w in wnids if w.lstrip("n") not in order]
+        return _unit_texts(LVIS_TEXTS)[[index[name] for name in CLASS_TEXTS[dataset]]]
+    order = {w: i for i, w in enumerate(imagenet1k_wnids())}
+    missing = [w for w in wnids if w not in order]
     if not wnids or missing:
         raise ParameterError(f"{dataset}: no real CLIP text for its classes "
                              f"({', '.join(missing) if missing else 'no ImageNet ids'})")
-    imagenet = fixed_unit(np.load(REFERENCE_DIR / "imagenet1k_vitb32_text_a.npy"))
-    return imagenet[[order[w.lstrip("n")] for w in wnids]]
+    return _unit_texts(IMAGENET_TEXTS)[[order[w] for w in wnids]]

@@ -19,13 +19,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from tqdm import tqdm
 
-from ..core.counterparts import KAPPA, final_clustering, text_counterparts, concat_features
+from ..core.counterparts import KAPPA, concat_features, final_clustering, text_counterparts
 from ..core.metrics import cluster_accuracy
 from ..core.zeroshot import zero_shot_predict
+from ..features.twins import make_twin
+from ..utils.atomic import atomic_open
 from ..utils.errors import ParameterError
 
-__all__ = ["stage2_accuracy", "stage2_ceilings", "twin_ceilings", "ceilings_table", "CEILING_COLUMNS"]
+__all__ = ["stage2_accuracy", "stage2_ceilings", "twin_ceilings", "ceilings_table"]
 
 
 def stage2_accuracy(data, R_pos, *, seed: int = 0, kappa: float = KAPPA) -> float:
@@ -54,28 +58,16 @@ def stage2_ceilings(data, *, seed: int = 0, draws: int = 3) -> dict:
             "n_positives": int(positives.size)}
 
 
-#: The columns of a ceilings table, after (twin, model, data seed).
-CEILING_COLUMNS = ("CLIP k-means", "zero-shot", "class names", "all positives", "random nouns", "random nouns (sd)",
-                   "n_positives")
-
-
 def twin_ceilings(spec, seed: int) -> dict:
     """:func:`stage2_ceilings` of a twin (a TwinSpec) on data seed ``seed``; the train split, which Stage 2's
     ceilings do not read, is drawn at its smallest (one image per class)."""
-    from ..features.twins import make_twin
-
     return stage2_ceilings(make_twin(spec, seed=seed, n_train=spec.n_classes), seed=seed)
 
 
-def ceilings_table(specs, seeds, path=None, progress: bool = True) -> "pd.DataFrame":
+def ceilings_table(specs, seeds, path=None, progress: bool = True) -> pd.DataFrame:
     """Stage 2's ceilings of every twin in ``specs`` (TwinSpecs) on every data seed, one row per (twin, model,
     seed). With ``path`` (a CSV) the rows already there are kept and each new row is added to the file as soon
     as it is measured (written whole to a temporary file and renamed): an interrupted run resumes."""
-    import pandas as pd
-    from tqdm import tqdm
-
-    from ..utils.atomic import atomic_open
-
     keys = ["twin", "model", "data seed"]
     done = pd.read_csv(path) if path is not None and Path(path).is_file() else pd.DataFrame(columns=keys)
     have = {tuple(r) for r in done[keys].itertuples(index=False)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fixed_dot", "fixed_norms", "fixed_unit", "fixed_mix", "fixed_gram_argmax"]
+__all__ = ["fixed_dot", "fixed_norms", "fixed_unit", "fixed_mix", "fixed_orthonormal", "fixed_gram_argmax"]
 
 
 def fixed_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -42,6 +42,16 @@ def fixed_mix(z: np.ndarray, basis: np.ndarray) -> np.ndarray:
     for j in range(1, basis.shape[0]):
         out += z[:, j:j + 1] * basis[j]
     return out
+
+
+def fixed_orthonormal(V: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the rows of ``V``: Gram–Schmidt in row order, float64, fixed order."""
+    out = []
+    for v in np.asarray(V, dtype=np.float64):
+        for u in out:
+            v = v - fixed_dot(v, u) * u
+        out.append(fixed_unit(v[None])[0])
+    return np.stack(out)
 
 
 def fixed_gram_argmax(x: np.ndarray, exclude_self: bool = True) -> np.ndarray:

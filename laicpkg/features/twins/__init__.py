@@ -81,7 +81,7 @@ from .clip import nearest_class_lists
 from .draw import baseline_scores, class_positives, make_twin
 from .measure import geometry_table, mean_real_table, real_table, real_table_frame, twin_geometry
 from .real import REAL_DATASETS
-from .recipes import CLIP_STRUCTURE, _base_specs, base_specs
+from .recipes import CLIP_STRUCTURE, base_specs
 from .spec import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, DEFAULT_MODEL, GENERATOR_PARAMS, MODEL_ENV, MODELS,
                    REAL_DEFAULTS, REAL_PARAMS, TwinSpec, twin_model)
 from .store import (DEFAULT_TWINS, _locked, calibrated_twins, check_calibration_file, get_twin, merge_calibrations,
@@ -93,7 +93,8 @@ __all__ = ["TwinSpec", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "cali
            "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options", "check_model_covers",
            "remeasure", "read_calibrations", "check_calibration_file", "MODELS", "CLIP_PARAMS", "CLIP_DEFAULTS",
            "CALIBRATION_FILES", "DEFAULT_MODEL", "MODEL_ENV", "twin_model", "nearest_class_lists", "nearest_classes",
-           "calibrated_twins", "base_specs", "CLIP_STRUCTURE", "REAL_PARAMS", "REAL_DEFAULTS", "REAL_DATASETS", "NMI_ROUNDS",
+           "calibrated_twins", "base_specs", "CLIP_STRUCTURE", "REAL_PARAMS", "REAL_DEFAULTS", "REAL_DATASETS",
+           "NMI_ROUNDS",
            "REAL_TABLE_ROUNDS", "TABLE_KNOBS", "TABLE_FACTORS", "fit_real_table", "table_loss", "image_text_geometry",
            "twin_geometry", "geometry_table", "real_table", "mean_real_table", "real_table_frame"]
 

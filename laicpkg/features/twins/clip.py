@@ -8,20 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...utils.fixedmath import fixed_dot, fixed_mix
+from ...utils.fixedmath import fixed_dot, fixed_mix, fixed_orthonormal
 from ..concepts import wordnet_graph
 from .spec import TwinSpec, _directions, _unit
 from .tree import _class_centres, _concepts
-
-
-def _orthonormal(rng, n: int, d: int) -> np.ndarray:
-    """``n`` orthonormal random directions (Gram–Schmidt in fixed order)."""
-    out = []
-    for v in rng.standard_normal((n, d)):
-        for u in out:
-            v = v - fixed_dot(v, u) * u
-        out.append(_unit(v[None])[0])
-    return np.stack(out)
 
 
 def nearest_class_lists(centre: np.ndarray, n: int) -> np.ndarray:
@@ -89,7 +79,7 @@ def _clip_world(spec: TwinSpec, seed: int, C: np.ndarray, classes: list, members
     """Draw the "clip" model's world (module docstring, "The clip model"); ``hyp_synset`` from
     :func:`_fine_synsets`."""
     d, K, S = spec.dim, spec.n_classes, spec.submodes
-    o_img, o_txt, shared = _orthonormal(rng, 3, d)
+    o_img, o_txt, shared = fixed_orthonormal(rng.standard_normal((3, d)))
     centre = _class_centres(C, classes)
     lex_rows = _lexical(spec, C, seed, np.concatenate([np.asarray(syn) for syn in classes]))  # one pass for all
     per_class = np.split(lex_rows, np.cumsum([len(syn) for syn in classes])[:-1])

@@ -103,7 +103,8 @@ def real_table_frame(specs, seeds, path=None) -> "pd.DataFrame":
         columns=keys + ["statistic", "value"])
     for spec in specs:
         table = mean_real_table(spec, seeds)
-        new = pd.DataFrame({"twin": spec.name, "model": spec.model, "statistic": list(table), "value": list(table.values())})
+        new = pd.DataFrame({"twin": spec.name, "model": spec.model, "statistic": list(table),
+                            "value": list(table.values())})
         old = pd.concat([old[(old["twin"] != spec.name) | (old["model"] != spec.model)], new], ignore_index=True)
         if path is not None:
             with atomic_open(path, "w") as fh:

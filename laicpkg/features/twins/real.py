@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...utils.errors import ParameterError
-from ...utils.fixedmath import fixed_dot, fixed_mix, fixed_unit
+from ...utils.fixedmath import fixed_dot, fixed_mix, fixed_orthonormal, fixed_unit
 from ..realtext import real_class_rows, real_text_pool
 from .clip import nearest_class_lists
 from .spec import TwinSpec
@@ -49,16 +49,6 @@ REAL_DATASETS = ("cifar10", "stl10", "imagenet10", "imagenet-dogs")
 
 #: Random mixtures of the pool's texts spanning the aligned noise.
 TEXT_NOISE_RANK = 64
-
-
-def _orthonormal_span(V: np.ndarray) -> np.ndarray:
-    """An orthonormal basis of the rows of ``V`` (Gram–Schmidt in row order, fixed arithmetic)."""
-    out = []
-    for v in np.asarray(V, dtype=np.float64):
-        for u in out:
-            v = v - fixed_dot(v, u) * u
-        out.append(fixed_unit(v[None])[0])
-    return np.stack(out)
 
 
 def _without(V: np.ndarray, span: np.ndarray) -> np.ndarray:
@@ -123,7 +113,7 @@ def real_world(spec, seed: int, closures, graph) -> RealWorld:
     d, K = spec.dim, spec.n_classes
     mu = fixed_unit(pool.features.mean(0)[None])[0]
     class_text = _class_texts(spec)
-    text_span = _orthonormal_span(np.vstack([mu[None], class_text]))
+    text_span = fixed_orthonormal(np.vstack([mu[None], class_text]))
     o_img = _without(rng.standard_normal((1, d)), text_span)[0]
     pool_dir = _residual(pool.features, mu)
     _, noun_class = real_nouns(closures, graph)
@@ -133,7 +123,8 @@ def real_world(spec, seed: int, closures, graph) -> RealWorld:
     modes = fixed_mix(rng.standard_normal((spec.nuisance_pool, spec.basis_dim)), basis)
     text_basis = fixed_mix(rng.standard_normal((TEXT_NOISE_RANK, len(pool))), pool_dir) / np.sqrt(len(pool))
     return RealWorld(mu, o_img, class_text, _residual(class_text, mu), anchors, pool_dir,
-                     nearest_class_lists(class_text, spec.lean_partners), _without(rng.standard_normal((K, d)), text_span),
+                     nearest_class_lists(class_text, spec.lean_partners),
+                     _without(rng.standard_normal((K, d)), text_span),
                      basis, modes, text_basis)
 
 

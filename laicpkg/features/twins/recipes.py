@@ -5,8 +5,7 @@ Explained in: book/implementation.md ("Synthetic twins").
 """
 from __future__ import annotations
 
-from pathlib import Path
-
+from ..realtext import imagenet1k_wnids
 from .spec import DATA_DIR, TwinSpec
 
 _CIFAR10 = (("airplane", ("n02691156",)), ("automobile", ("n02958343",)), ("bird", ("n01503061",)),
@@ -113,12 +112,8 @@ _UCF101 = tuple((action, (wnid,)) for action, wnid in (
 
 
 def _imagenet1k() -> tuple:
-    """ImageNet-1K's 1,000 synsets in the order of its wnid folders, as listed by timm (a dependency of
-    open_clip; ``timm/data/_info/imagenet_synsets.txt``)."""
-    from importlib.util import find_spec
-
-    root = Path(find_spec("timm").submodule_search_locations[0])  # found, not imported (timm imports tqdm.auto)
-    return _named((root / "data" / "_info" / "imagenet_synsets.txt").read_text().split())
+    """ImageNet-1K's 1,000 synsets in class order (:func:`~laicpkg.features.realtext.imagenet1k_wnids`)."""
+    return _named(imagenet1k_wnids())
 
 
 def _imagenet(file: str) -> tuple:
@@ -174,6 +169,3 @@ def base_specs() -> dict:
 #: ζ = 0.47, the other parameters as fitted with 16; mean of data seeds 0–2).
 CLIP_STRUCTURE = {"twin-cifar20": {"synset_modes": 1, "image_overlap": 0.15, "lean_partners": 4},
                   "twin-imagenet-dogs": {"nuisance_pool": 8}}
-
-
-_base_specs = base_specs  # the name the tests use
