@@ -109,9 +109,14 @@ book: $(STAMP)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 # The whole methods on the seven default twins (9 methods x 7 twins x 3 seeds; the comparison chapter and
-# the paper-vs-twin chapter read these records; --workers N spreads them) and IDCL's DIGITS reproduction.
+# the paper-vs-twin chapter read these records; --workers N spreads them); five seeds of GradNorm, TAC and CLIP
+# k-means (the paired answer of the landing page); TAC's filter at GradNorm's C; GradNorm and TAC with their
+# authors' settings (preset official-code). Records already written are kept.
 compare: $(STAMP)
 	$(VENV)/bin/laic compare
+	$(VENV)/bin/laic compare --methods kmeans,tac,gradnorm --seeds 5
+	$(VENV)/bin/laic compare --methods tac-equal-c,tac-filter-equal-c
+	$(VENV)/bin/laic compare --preset official-code --methods gradnorm,tac --records-dir book/results/comparison-official/records
 
 # CLIP's geometry of the tree model's twins beside real CLIP's, data seed 0 (the twins chapter reads the table).
 TWINS7 := twin-cifar10,twin-cifar20,twin-stl10,twin-imagenet10,twin-imagenet-dogs,twin-dtd,twin-ucf101

@@ -150,13 +150,14 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     catalog = load_catalog()
     ACC_KNOBS, DEFAULT_TWINS, MODELS = catalog["acc_knobs"], catalog["default_twins"], catalog["twin_models"]
     COMPARISON_DATASETS, COMPARISON_SEEDS = catalog["comparison_datasets"], catalog["comparison_seeds"]
+    PRESET_HELP = f"parameter preset: {', '.join(catalog['presets'])} [paper]"
 
     r = sub.add_parser("run", help=COMMANDS["run"])
     r.add_argument("--dataset", required=True, help="synthetic preset or real dataset name (see `laic list`)")
     r.add_argument("--method", required=True, help="method name (see `laic list`)")
     r.add_argument("--seed", type=int, default=0, help="seed of the method (k-means, ERM) [0]")
     r.add_argument("--data-seed", type=int, default=0, help="seed of the synthetic generator [0]")
-    r.add_argument("--preset", default="paper", help="parameter preset: paper (default) or official-code")
+    r.add_argument("--preset", default="paper", help=PRESET_HELP)
     r.add_argument("--features", "--data-root", dest="features", default=None, metavar="DIR",
                    help="feature cache folder (from `laic extract`); for raw-image datasets (IDCL), their folder")
     _add_cache_args(r)
@@ -198,6 +199,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     c.add_argument("--seeds", type=int, default=COMPARISON_SEEDS, help=f"seeds 0..N-1 [{COMPARISON_SEEDS}]")
     c.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
     _add_cache_args(c)
+    c.add_argument("--preset", default="paper", help=PRESET_HELP)
     c.add_argument("--records-dir", default="book/results/comparison/records")
     c.add_argument("--data-seeds", default="paired", metavar="paired|N",
                    help="data seed of a generated twin: the run's seed (the draws it was calibrated on) or N for "
@@ -535,8 +537,11 @@ def _cmd_compare(args) -> int:
     from .book.tables import comparison_table
     from .run.records import check_output_dir
 
+    from .run.config import check_preset
+
     datasets, methods = _grid_arguments(args, COMPARISON_METHODS)
     data_seed_rule(args.data_seeds)  # checked before any run starts
+    check_preset(args.preset)
     check_output_dir(args.records_dir)
     grid = _grid_options(args)
     if grid is None:
@@ -546,7 +551,7 @@ def _cmd_compare(args) -> int:
         _resolve_caches(datasets, args.features, fields)
     report = []
     records = compare(datasets, methods, range(args.seeds), records_dir=args.records_dir, features=args.features,
-                      grid=grid, report=report, data_seeds=args.data_seeds, **fields)
+                      grid=grid, report=report, data_seeds=args.data_seeds, preset=args.preset, **fields)
     if records:
         table = comparison_table(records, order=methods)
         print(table[["ACC", "ACC std", "NMI", "ARI", "seeds"]].round(1).to_string())

@@ -31,7 +31,7 @@ def build_catalog() -> dict:
     from .features.datasets import DATASETS
     from .features.twins import ACC_KNOBS, DEFAULT_TWINS, MODELS
     from .methods.registry import METHODS
-    from .run.config import PARAMS
+    from .run.config import PARAMETER_PRESETS, PARAMS
     from .run.experiments import COMPARISON_DATASETS, COMPARISON_SEEDS
 
     return {
@@ -46,6 +46,7 @@ def build_catalog() -> dict:
                      for d in DATASETS.values()],
         "default_twins": list(DEFAULT_TWINS), "comparison_datasets": list(COMPARISON_DATASETS),
         "comparison_seeds": COMPARISON_SEEDS, "twin_models": list(MODELS), "acc_knobs": list(ACC_KNOBS),
+        "presets": list(PARAMETER_PRESETS),
     }
 
 

@@ -11,7 +11,7 @@ command-line flags and the run records all derive from :func:`parameter_defaults
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..utils.errors import ParameterError, UnknownNameError, did_you_mean
 from .base import TwoStage
@@ -21,7 +21,7 @@ from .idcl import IDCL
 from .sic import SIC
 from .tac import TAC, TACStar
 
-__all__ = ["Method", "METHODS", "get_method", "list_methods", "parameter_defaults", "ESTIMATORS"]
+__all__ = ["Method", "METHODS", "TITLES", "get_method", "list_methods", "parameter_defaults", "ESTIMATORS"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Method:
     never reads (the ERM settings of the centroid classifier). ``settings``: (values, source)
     pairs that this variant changes in the configuration (users may still override them).
     ``feature_settings``: the same, applied only on CLIP-feature datasets (not raw images).
+    ``filter_fixed``: fixed constructor arguments of the ``noun_filter`` (TAC's filter at GradNorm's C).
+    ``title``: the name a reader sees in the book's figures and tables (:data:`TITLES`).
     """
 
     name: str
@@ -43,6 +45,8 @@ class Method:
     unused: tuple = ()
     settings: tuple = ()
     feature_settings: tuple = ()
+    filter_fixed: dict = field(default_factory=dict)
+    title: str = ""
 
     def parameters(self) -> dict:
         """``{config name: (estimator class, argument name, default)}`` of every parameter this method reads."""
@@ -73,7 +77,7 @@ class Method:
         if self.noun_filter is not None:
             f_kw = {a: v for a, v in kwargs(self.noun_filter).items()
                     if a in self.noun_filter.stage1_params or a in ("random_state", "progress")}
-            kw["noun_filter"] = self.noun_filter(n_clusters, **f_kw)
+            kw["noun_filter"] = self.noun_filter(n_clusters, **f_kw, **self.filter_fixed)
         return self.estimator(n_clusters, **kw)
 
 
@@ -93,6 +97,12 @@ METHODS = {m.name: m for m in [
            noun_filter=TAC),
     Method("sic-filter", "SIC's semantic-space construction under GradNorm's Stage 2", TwoStage, noun_filter=SIC),
     Method("tac", "TAC, training-free: TAC's filter, counterparts with κ = 0.005, k-means on [e; v]", TAC),
+    Method("tac-equal-c", "TAC with GradNorm's number of pseudo-classes (C = N/600 if N/K > 600 else 3K, "
+           "GradNorm Sec. 5.1.2) instead of TAC's N/300: the two filters at the same C", TAC,
+           fixed={"pseudo_class_size": GradNorm.SAMPLES_PER_PSEUDO_CLASS}),
+    Method("tac-filter-equal-c", "TAC's filter at GradNorm's C under GradNorm's Stage 2: GradNorm against it "
+           "differs only in the noun score", TwoStage, noun_filter=TAC,
+           filter_fixed={"pseudo_class_size": GradNorm.SAMPLES_PER_PSEUDO_CLASS}),
     Method("tac-star", "TAC*: TAC's filter and text counterparts, cross-modal mutual-distillation heads", TACStar,
            noun_filter=TAC),
     Method("gradnorm-tac-star", "GradNorm→TAC*: TAC*'s heads fed with GradNorm's selected nouns", TACStar,
@@ -103,6 +113,14 @@ METHODS = {m.name: m for m in [
            feature_settings=(({"idcl_transformer": False}, "forced by the runner: LaIC features are vectors, "
                               "not images (linear autoencoder)"),)),
 ]}
+
+#: The name of each method as the book shows it (the papers' names; variants say how they differ).
+TITLES = {"zeroshot": "CLIP zero-shot", "kmeans": "CLIP k-means", "gradnorm": "GradNorm",
+          "gradnorm-literal": "GradNorm, Eq. 9 as written", "gradnorm-centroid": "GradNorm, centroid W",
+          "tac-filter": "TAC's filter + GradNorm's Stage 2", "tac-equal-c": "TAC at GradNorm's C",
+          "tac-filter-equal-c": "TAC's filter at GradNorm's C + GradNorm's Stage 2", "sic-filter": "SIC's filter + GradNorm's Stage 2",
+          "tac": "TAC", "tac-star": "TAC*", "gradnorm-tac-star": "GradNorm→TAC*", "sic": "SIC", "idcl": "IDCL"}
+METHODS = {name: replace(m, title=TITLES[name]) for name, m in METHODS.items()}
 
 #: Every estimator class reachable from a method name.
 ESTIMATORS = tuple(dict.fromkeys(c for m in METHODS.values() for c in (m.estimator, m.noun_filter) if c is not None))

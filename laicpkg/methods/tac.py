@@ -136,7 +136,10 @@ class TAC(TwoStage):
     Parameters
     ----------
     n_clusters : int
-    n_pseudo_classes : int or None — default ``N/300`` if ``N/K > 300`` else ``3K``
+    n_pseudo_classes : int or None — default ``N/pseudo_class_size`` if ``N/K > pseudo_class_size`` else ``3K``
+    pseudo_class_size : int, default 300 — images per centre in that rule (TAC's code); 600 gives GradNorm's C
+        (Sec. 5.1.2): the methods ``tac-equal-c`` and ``tac-filter-equal-c`` compare the filters at the same C.
+        Not a configuration parameter: a method name fixes it.
     top_k : int, default 5 — nouns kept per centre
     temperature : float, default 1.0 — of the softmax over centres
     score_dtype : {"float32", "float16-authors"} — "float16-authors" scores in TAC's code's half precision and
@@ -157,16 +160,19 @@ class TAC(TwoStage):
                      "device")
     #: TAC's code: C = N/300 when N/K > 300, else 3K.
     SAMPLES_PER_PSEUDO_CLASS = 300
+    #: set by a method name (``tac-equal-c``), not by a flag
+    not_configured = TwoStage.not_configured + ("pseudo_class_size",)
     stage1_params = ("n_pseudo_classes", "top_k", "temperature", "score_dtype", "kmeans_niter", "kmeans_nredo", "kmeans_max_points",
                      "device")
 
-    def __init__(self, n_clusters: int, *, n_pseudo_classes: int | None = None, top_k: int = 5,
-                 temperature: float = 1.0, score_dtype: str = "float32", kmeans_niter: int = 300,
+    def __init__(self, n_clusters: int, *, n_pseudo_classes: int | None = None, pseudo_class_size: int = 300,
+                 top_k: int = 5, temperature: float = 1.0, score_dtype: str = "float32", kmeans_niter: int = 300,
                  kmeans_nredo: int = 10,
                  kmeans_max_points: int | None = 256, kappa: float = TAC_KAPPA, normalize_counterparts: bool = True,
                  final_nredo: int = 20, final_assign: str = "kmeans", device: str = "auto", random_state: int = 0):
         self.n_clusters = n_clusters
         self.n_pseudo_classes = n_pseudo_classes
+        self.pseudo_class_size = pseudo_class_size
         self.top_k = top_k
         self.temperature = temperature
         self.score_dtype = score_dtype
@@ -179,6 +185,10 @@ class TAC(TwoStage):
         self.final_assign = final_assign
         self.device = device
         self.random_state = random_state
+
+    def pseudo_classes_for(self, n: int) -> int:
+        """C for ``n`` training images with ``pseudo_class_size`` images per centre (TAC's code: 300)."""
+        return self._pseudo_classes(n, check_int(self.pseudo_class_size, "pseudo_class_size"))
 
     def _select(self, E, R):
         C = self.pseudo_classes_for(E.shape[0])

@@ -26,7 +26,7 @@ from ..utils.errors import ParameterError, UnknownNameError
 
 __all__ = ["Param", "PARAMS", "PARAM_INFO", "PARAMETER_PRESETS", "RunConfig", "resolve_config", "FEATURE_FIELDS",
            "with_feature_names",
-           "check_seed", "stage1_dataset", "INT_MAX"]
+           "check_seed", "check_preset", "stage1_dataset", "INT_MAX"]
 
 #: Largest integer a parameter or seed may take: faiss and torch take C ``int`` (signed 32-bit) arguments.
 INT_MAX = 2 ** 31 - 1
@@ -277,6 +277,13 @@ PARAMETER_PRESETS = {
 }
 
 
+def check_preset(preset: str) -> str:
+    """``preset`` if it names one of :data:`PARAMETER_PRESETS`; :class:`UnknownNameError` with one line otherwise."""
+    if preset not in PARAMETER_PRESETS:
+        raise UnknownNameError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PARAMETER_PRESETS))}")
+    return preset
+
+
 def stage1_dataset(dataset: str) -> str:
     """The dataset whose train split Stage 1 runs on: itself, or ImageNet-1K for the ImageNet shift sets.
 
@@ -329,8 +336,7 @@ def with_feature_names(config: RunConfig, data) -> RunConfig:
 def resolve_config(dataset: str, method: str, *, overrides: dict | None = None, preset: str = "paper",
                    **fields) -> RunConfig:
     """Resolve every parameter with its source (estimator default, dataset, preset, method variant, user)."""
-    if preset not in PARAMETER_PRESETS:
-        raise UnknownNameError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PARAMETER_PRESETS))}")
+    check_preset(preset)
     spec = get_dataset_spec(dataset)
     m = get_method(method)
     params = {name: p.default for name, p in PARAMS.items()}

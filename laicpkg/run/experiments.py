@@ -111,7 +111,7 @@ def seed_spread(data: LaICData, method: str, param: str, values, seeds=range(5),
     df = pd.DataFrame(rows)
     cols = [c for c in ("ACC", "NMI", "ARI", "precision") if c in df]
     g = df.groupby(param, sort=False)[cols]
-    out = g.mean().merge(g.std(ddof=0), left_index=True, right_index=True, suffixes=("", " std"))
+    out = g.mean().merge(g.std(ddof=1), left_index=True, right_index=True, suffixes=("", " std"))
     out = out[[c for m in cols for c in (m, f"{m} std")]]
     out["seeds"] = df.groupby(param, sort=False)["seed"].nunique()
     return out
@@ -136,7 +136,7 @@ def _stamp(features) -> tuple:
 
 
 def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=None, overrides=None,
-                 fields: tuple = (), data_seed: int = 0) -> dict:
+                 fields: tuple = (), data_seed: int = 0, preset: str = "paper") -> dict:
     """One run of :func:`compare`: write ``<records_dir>/<dataset>__<method>__seed<seed>.json``.
 
     Skipped when that file already holds a record with this run's fingerprint (same config, data,
@@ -146,8 +146,8 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
 
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
     data = _cached_dataset(dataset, features, tuple(fields), data_seed)
-    cfg = with_feature_names(resolve_config(dataset, method, overrides=overrides, seed=seed, data_seed=data_seed,
-                                            features=features, **dict(fields)), data)
+    cfg = with_feature_names(resolve_config(dataset, method, overrides=overrides, preset=preset, seed=seed,
+                                            data_seed=data_seed, features=features, **dict(fields)), data)
     old = read_record(path) if path.is_file() else None  # anything but a whole record is recomputed
     if old is not None and old["fingerprint"] == fingerprint(record_head(cfg, data)):
         return {"status": "skipped", "path": str(path)}
@@ -164,7 +164,7 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
 def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_SEEDS), *,
             records_dir="book/results/comparison/records", features=None, overrides: dict | None = None,
             progress: bool = True, grid: dict | None = None, report: list | None = None,
-            data_seeds: int | str = "paired", **fields) -> list[dict]:
+            data_seeds: int | str = "paired", preset: str = "paper", **fields) -> list[dict]:
     """Run every method on every dataset with every seed; one record file per run.
 
     Records are written as ``<records_dir>/<dataset>__<method>__seed<seed>.json``; a run whose file
@@ -175,7 +175,8 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     are those targets; an integer keeps one draw for every seed (real features have one draw anyway).
     ``grid`` holds :func:`laicpkg.run.grid.execute`'s options (``workers``, ``scheduler``, ``cluster``, …);
     without it the runs go one after another in this process. Returns the records of the runs that
-    succeeded; ``report`` (a list) receives the :class:`~laicpkg.run.grid.GridReport`.
+    succeeded; ``report`` (a list) receives the :class:`~laicpkg.run.grid.GridReport`. ``preset`` names the
+    parameter preset of every run (:data:`~laicpkg.run.config.PARAMETER_PRESETS`).
     """
     from .grid import Task, execute
 
@@ -184,7 +185,7 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     data_seed_of = data_seed_rule(data_seeds)
     tasks = [Task(f"{d}/{m}/seed{s}", compare_task,
                   {"dataset": d, "method": m, "seed": s, "records_dir": str(records_dir), "features": features,
-                   "overrides": overrides, "fields": fields_t, "data_seed": data_seed_of(s)})
+                   "overrides": overrides, "fields": fields_t, "data_seed": data_seed_of(s), "preset": preset})
              for d in datasets for s in seeds for m in methods]
     result = execute(tasks, progress=progress, desc="comparison runs", **(grid or {}))
     if report is not None:
