@@ -21,6 +21,18 @@ and on every page of the build, at 1280 and at 420 px wide, that
 * MathJax left no raw TeX in the body or the sidebar (delimiters or commands outside code);
 * the landing page shows a figure;
 * every notebook page ends with its run time and a link to download the notebook;
+* every table has row labels (a header cell or a word, not a number, first in each body row);
+* no table header (column or row label) shows a method or dataset key (``tac-star``, ``twin-cifar10``): readers
+  see display names;
+* every figure's smallest text renders at 9 px or more at 1280 px, and no legend, title or axis label of a figure
+  shows a method or dataset key (both read from what :func:`laicpkg.book.figures.figure_png` writes into the
+  PNG: the smallest text in pixels at the PNG's own size, and the figure's texts);
+* no visible code cell imports the reference checks (``laicpkg.book.checks``);
+
+and on the files of the build that
+
+* every bibliography entry carries a DOI, an arXiv id or a URL;
+* no downloadable notebook holds an absolute path of the machine that built it;
 
 and, with ``--contact-sheet DIR``, that ``laic cluster``'s contact sheet ``DIR/index.html`` loads with every
 thumbnail (screenshot ``DIR/contact-sheet.png``); it writes ``browser-check.png`` (the landing page), ``browser-check-results.png`` (the results page),
@@ -97,6 +109,19 @@ return {
                    .map(i => i.getAttribute('src')),
   figures: col.querySelectorAll('figure figcaption').length,
   download: !!document.querySelector('.laic-runtime a[download]'),
+  tables: Array.from(col.querySelectorAll('table')).filter(t => !t.closest('.bd-sidebar-primary, nav, .citation'))
+    .map(t => {
+      const rows = Array.from(t.querySelectorAll('tbody tr'));
+      const label = r => { const c = r.cells[0]; if (!c) return false; if (c.tagName === 'TH') return true;
+                           const x = c.textContent.trim(); return x !== '' && !/^[-+−–]?[\d.,%\s±()−+]*$/.test(x); };
+      return {headers: Array.from(t.querySelectorAll('th')).map(h => h.textContent.trim()),
+              rows: rows.length, labelled: rows.filter(label).length,
+              caption: (t.querySelector('caption') || {innerText: ''}).innerText.trim()};
+    }),
+  figure_sizes: imgs.map(i => ({src: i.getAttribute('src'), width: i.getBoundingClientRect().width,
+                                natural: i.naturalWidth})),
+  visible_code: Array.from(col.querySelectorAll('.cell_input')).filter(c => c.getClientRects().length > 0)
+    .map(c => c.innerText),
 };
 """
 
@@ -266,12 +291,127 @@ def check_titles(root: Path) -> list[str]:
     return [f"{len(v)} pages share the title {k!r}: {', '.join(v[:3])}" for k, v in seen.items() if len(v) > 1]
 
 
+#: Smallest text a figure may show, in CSS pixels at 1280 px.
+MIN_FIGURE_TEXT_PX = 9.0
+
+
+def reader_keys() -> set[str]:
+    """The method and dataset keys of the package (what a reader must never see as a label)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from laicpkg.cli_catalog import load_catalog
+
+    catalog = load_catalog()
+    return {m["name"] for m in catalog["methods"]} | {d["name"] for d in catalog["datasets"]}
+
+
+def keys_in(text: str, keys) -> list[str]:
+    """The keys that ``text`` shows as whole tokens (case-sensitive: "TAC" is a name, "tac" a key)."""
+    import re
+
+    return sorted(k for k in keys if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text))
+
+
+def table_problems(tables, keys) -> list[str]:
+    """Tables without row labels, and table headers that show a method or dataset key."""
+    out = []
+    for i, t in enumerate(tables, 1):
+        if t["rows"] >= 2 and t["labelled"] < t["rows"]:
+            out.append(f"table {i} has no row labels ({t['rows'] - t['labelled']} of {t['rows']} rows start with "
+                       "a number)")
+        shown = sorted({k for h in t["headers"] for k in keys_in(h, keys)})
+        if shown:
+            out.append(f"table {i} shows key(s) {', '.join(shown)} in its header")
+    return out
+
+
+def png_labels(path: Path) -> dict | None:
+    """What :func:`laicpkg.book.figures.figure_png` wrote into a PNG: ``min_text_px`` (smallest text, pixels at the
+    PNG's own size) and ``texts`` (titles, labels, legend entries); None when the PNG carries neither."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            info = dict(getattr(im, "text", {}) or {})
+    except OSError:
+        return None
+    if "laic:min-text-px" not in info:
+        return None
+    return {"min_text_px": float(info["laic:min-text-px"]), "texts": json.loads(info.get("laic:texts", "[]"))}
+
+
+def figure_problems(sizes, page: Path, keys, min_px: float = MIN_FIGURE_TEXT_PX) -> list[str]:
+    """Figures whose smallest text renders below ``min_px`` at their shown width, or that show a key."""
+    out = []
+    for f in sizes:
+        src = f["src"] or ""
+        if not src.lower().endswith(".png") or src.startswith("data:"):
+            continue
+        meta = png_labels((page.parent / unquote(src)).resolve())
+        if meta is None:
+            out.append(f"figure {src} does not say its text size (drawn outside laicpkg.book.figures)")
+            continue
+        scale = f["width"] / f["natural"] if f["natural"] else 1.0
+        shown = meta["min_text_px"] * scale
+        if shown < min_px:
+            out.append(f"figure {src}: smallest text {shown:.1f} px at 1280 px (at least {min_px:g})")
+        named = sorted({k for t in meta["texts"] for k in keys_in(t, keys)})
+        if named:
+            out.append(f"figure {src} shows key(s) {', '.join(named)} in a legend, title or label")
+    return out
+
+
+def code_problems(visible_code) -> list[str]:
+    """Visible code cells that import the reference checks (they belong in hidden cells)."""
+    return [f"a visible code cell imports the reference checks ({line.strip()[:70]!r})"
+            for c in visible_code for line in c.splitlines() if "book.checks" in line]
+
+
+def check_bibliography(root: Path) -> list[str]:
+    """Every entry of the bibliography page links its work: a DOI, an arXiv id or a URL."""
+    import html
+    import re
+
+    problems = []
+    for page in _book_pages(root):
+        text = page.read_text(encoding="utf-8")
+        for m in re.finditer(r'<div class="citation"[^>]*>(.*?)</div>', text, re.S):
+            entry = m.group(1)
+            if not re.search(r'href="https?://|\bdoi\b|arXiv', entry, re.I):
+                label = html.unescape(re.sub(r"<[^>]+>", " ", entry)).split()
+                problems.append(f"{page.relative_to(root)}: bibliography entry without DOI, arXiv id or URL "
+                                f"({' '.join(label[:8])} …)")
+    return problems
+
+
+#: An absolute path of a build machine (POSIX home, temporary or system folders; a Windows drive).
+ABSOLUTE_PATH = r'(?<![\w.:/~-])(/(?:home|tmp|work|root|Users|var|private|mnt|scratch)/[^\s"\\]*|[A-Z]:\\\\[^\s"]*)'
+
+
+def check_downloads(root: Path) -> list[str]:
+    """No notebook offered for download (the files the pages' download links point at) names an absolute path."""
+    import re
+
+    problems, seen = [], set()
+    for page in _book_pages(root):
+        for href in re.findall(r'<a class="reference download" href="([^"]+)"', page.read_text(encoding="utf-8")):
+            target = (page.parent / unquote(href)).resolve()
+            if target in seen or not target.is_file():
+                continue
+            seen.add(target)
+            m = re.search(ABSOLUTE_PATH, target.read_text(encoding="utf-8", errors="replace"))
+            if m:
+                problems.append(f"{target.relative_to(root)}: downloadable notebook holds the absolute path "
+                                f"{m.group(1)[:60]!r}")
+    return problems
+
+
 def check_layout(drv, root: Path, pages, widths=WIDTHS) -> tuple[list[str], dict]:
     """At each width, every page: display math and tables fit their column or scroll; every body image is a
     captioned figure; no raw TeX in the body or the sidebar; the landing page has a figure."""
     import re
 
     failures, report = [], {}
+    keys = reader_keys()
     for width in widths:
         drv.set_window_size(width, 1000)
         for page in pages:
@@ -279,10 +419,14 @@ def check_layout(drv, root: Path, pages, widths=WIDTHS) -> tuple[list[str], dict
             drv.get(page.as_uri())
             _wait_for_mathjax(drv)
             state = drv.execute_script(_JS_LAYOUT)
-            report[f"{rel}@{width}"] = {k: v for k, v in state.items() if k not in ("body_text", "side_text")}
+            report[f"{rel}@{width}"] = {k: v for k, v in state.items()
+                                        if k not in ("body_text", "side_text", "visible_code")}
             for line in dict.fromkeys(state["problems"]):
                 failures.append(f"{rel} at {width} px: {line}")
             if width == widths[0]:
+                for line in (table_problems(state["tables"], keys) + figure_problems(state["figure_sizes"], page, keys)
+                             + code_problems(state["visible_code"])):
+                    failures.append(f"{rel}: {line}")
                 for src in state["uncaptioned"]:
                     failures.append(f"{rel}: figure without a caption ({src})")
                 for where, text in (("body", state["body_text"]), ("sidebar", state["side_text"])):
@@ -360,7 +504,8 @@ def main(argv=None) -> int:
             failures += sheet_failures
     finally:
         drv.quit()
-    failures += check_links(root) + check_plumbing(root) + check_titles(root) + check_process_words(root)
+    failures += (check_links(root) + check_plumbing(root) + check_titles(root) + check_process_words(root)
+                 + check_bibliography(root) + check_downloads(root))
     report["failures"] = failures
     (root / "browser-check.json").write_text(json.dumps(report, indent=2) + "\n")
     for line in failures:

@@ -58,3 +58,115 @@ def test_check_process_words(tmp_path):
     (tmp_path / "c.html").write_text("<title>C</title><p>Earlier versions of this page showed more.</p>")
     found = browser_check.check_process_words(tmp_path)
     assert [f.split(":")[0] for f in found] == ["b.html", "c.html"]
+
+
+KEYS = {"tac", "tac-star", "gradnorm", "kmeans", "twin-cifar10", "cifar10"}
+
+
+def test_table_problems_finds_unlabelled_rows_and_keys_in_headers():
+    labelled = {"headers": ["method", "ACC"], "rows": 3, "labelled": 3, "caption": ""}
+    assert browser_check.table_problems([labelled], KEYS) == []
+    bare = {"headers": ["ACC", "std", "seeds"], "rows": 28, "labelled": 0, "caption": ""}
+    keyed = {"headers": ["", "tac-star", "TAC*", "twin-cifar10 (twin)", "Stage 2"], "rows": 2, "labelled": 2,
+             "caption": ""}
+    found = browser_check.table_problems([bare, keyed], KEYS)
+    assert found == ["table 1 has no row labels (28 of 28 rows start with a number)",
+                     "table 2 shows key(s) tac-star, twin-cifar10 in its header"]
+    # readers' names are not keys: case matters, and a key must stand as a whole token
+    assert browser_check.keys_in("TAC, GradNorm, CIFAR-10, tac_top_k, gradnorm-like", KEYS) == []
+    assert browser_check.keys_in("tac-star: total loss", KEYS) == ["tac-star"]
+
+
+def _png(path, **text):
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    for k, v in text.items():
+        info.add_text(k.replace("_", "-").replace("laic-", "laic:"), v)
+    Image.new("RGB", (1000, 400), "white").save(path, pnginfo=info)
+
+
+def test_figure_problems_reads_text_size_and_words_from_the_png(tmp_path):
+    page = tmp_path / "page.html"
+    _png(tmp_path / "good.png", laic_min_text_px="25", laic_texts='["TAC", "GradNorm"]')
+    _png(tmp_path / "small.png", laic_min_text_px="12", laic_texts='["TAC"]')
+    _png(tmp_path / "keyed.png", laic_min_text_px="25", laic_texts='["tac-star: total loss"]')
+    _png(tmp_path / "bare.png")
+    shown = lambda name: {"src": name, "width": 500.0, "natural": 1000}  # noqa: E731 - drawn at half its size
+    assert browser_check.figure_problems([shown("good.png")], page, KEYS) == []
+    found = browser_check.figure_problems([shown(n) for n in ("small.png", "keyed.png", "bare.png")], page, KEYS)
+    assert found == ["figure small.png: smallest text 6.0 px at 1280 px (at least 9)",
+                     "figure keyed.png shows key(s) tac-star in a legend, title or label",
+                     "figure bare.png does not say its text size (drawn outside laicpkg.book.figures)"]
+
+
+def test_figure_png_writes_what_the_check_reads(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from laicpkg.book.figures import DPI, MIN_POINTS, figure_png
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot([0, 1], [0, 1], label="tac-star")
+    ax.legend(fontsize=6)
+    ax.set_title("twin-cifar10")
+    (tmp_path / "f.png").write_bytes(figure_png(fig))
+    plt.close(fig)
+    meta = browser_check.png_labels(tmp_path / "f.png")
+    assert meta["min_text_px"] == round(MIN_POINTS * DPI / 72, 2)  # the 6-pt legend was raised to 9 pt
+    assert "TAC*" in meta["texts"] and "CIFAR-10" in meta["texts"]
+    assert browser_check.keys_in(" ".join(meta["texts"]), KEYS) == []
+
+
+def test_code_problems_finds_visible_check_imports():
+    assert browser_check.code_problems(["import numpy as np\nx = 1"]) == []
+    found = browser_check.code_problems(["import numpy as np\nfrom laicpkg.book.checks import TOLERANCES"])
+    assert found == ["a visible code cell imports the reference checks ('from laicpkg.book.checks import TOLERANCES')"]
+
+
+def test_check_bibliography_wants_a_doi_an_arxiv_id_or_a_url(tmp_path):
+    linked = '<div class="citation" id="a"><p>A. Author. Title. <a href="https://doi.org/10.1/x">doi</a></p></div>'
+    arxiv = '<div class="citation" id="b"><p>B. Author. Title. arXiv:2401.00001.</p></div>'
+    bare = '<div class="citation" id="c"><p>C. Author. A title without a link. 2020.</p></div>'
+    (tmp_path / "refs.html").write_text(f"<title>R</title>{linked}{arxiv}")
+    assert browser_check.check_bibliography(tmp_path) == []
+    (tmp_path / "refs.html").write_text(f"<title>R</title>{linked}{bare}")
+    found = browser_check.check_bibliography(tmp_path)
+    assert len(found) == 1 and found[0].startswith("refs.html: bibliography entry without DOI") and "C. Author" in found[0]
+
+
+def test_check_downloads_finds_absolute_paths(tmp_path):
+    (tmp_path / "_sources").mkdir()
+    (tmp_path / "page.html").write_text('<title>P</title><a class="reference download" href="_sources/p.ipynb" '
+                                        'download>Download</a>')
+    (tmp_path / "_sources/p.ipynb").write_text('{"source": ["records = \\"../records\\""]}')
+    assert browser_check.check_downloads(tmp_path) == []
+    (tmp_path / "_sources/p.ipynb").write_text('{"input_path": "/tmp/tmpab12/05_pipeline.ipynb"}')
+    found = browser_check.check_downloads(tmp_path)
+    assert found == ["_sources/p.ipynb: downloadable notebook holds the absolute path '/tmp/tmpab12/05_pipeline.ipynb'"]
+
+
+def test_a_figure_wider_than_the_column_gets_larger_text(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from laicpkg.book.figures import COLUMN_PX, DPI, MIN_PIXELS, figure_png
+
+    fig, ax = plt.subplots(figsize=(13, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("wide", fontsize=8)
+    data = figure_png(fig)
+    plt.close(fig)
+    (tmp_path / "w.png").write_bytes(data)
+    from PIL import Image
+
+    natural = Image.open(tmp_path / "w.png").width
+    meta = browser_check.png_labels(tmp_path / "w.png")
+    shown = meta["min_text_px"] * COLUMN_PX / natural  # the page shrinks it to the column
+    assert natural > COLUMN_PX and MIN_PIXELS - 0.05 <= shown < MIN_PIXELS + 1.0
+    assert meta["min_text_px"] > 9 * DPI / 72  # more than 9 pt
