@@ -22,7 +22,8 @@ def _rec(dataset, method, seed, acc):
 def test_mean_std_table():
     recs = [_rec("cifar10", "gradnorm", 0, 90.0), _rec("cifar10", "gradnorm", 1, 94.0)]
     t = mean_std_table(comparison_table(recs))
-    assert t.loc[("cifar10", "gradnorm"), "ACC"] == "92.0 ± 2.0" and t.loc[("cifar10", "gradnorm"), "seeds"] == 2
+    # the sample standard deviation (n - 1): 2.83 for 90 and 94, not the population's 2.0
+    assert t.loc[("cifar10", "gradnorm"), "ACC"] == "92.0 ± 2.8" and t.loc[("cifar10", "gradnorm"), "seeds"] == 2
 
 
 def test_paper_comparison_only_for_paper_datasets():
@@ -42,7 +43,7 @@ def test_paper_vs_twin_and_the_ordering_question():
             _rec("twin-dtd", "gradnorm-centroid", 0, 30.0)]
     table = comparison_table(recs)
     out = paper_vs_twin(table)
-    row = out.loc[("twin-cifar10", "GradNorm (ours)")]
+    row = out.loc[("twin-cifar10", "GradNorm (ICCV25)")]
     assert row["ACC"] == 89.0 and row["ACC (paper)"] == 91.1 and row["Δ ACC"] == pytest.approx(-2.1)
     assert out.loc[("twin-cifar10", "CLIP (k-means)"), "Δ NMI"] == pytest.approx(60.0 - 70.3)
     from laicpkg.book.plotting import plot_paper_vs_twin
@@ -55,7 +56,7 @@ def test_paper_vs_twin_and_the_ordering_question():
 
 
 def test_narrow_orderings_lists_the_steps_that_hold_by_less_than_their_standard_error():
-    """GradNorm 90 ± 2 (seeds 88, 92) over TAC 89 ± 1 (88, 90): margin 1, standard error √(4 + 1) = 2.24 > 1, so
+    """GradNorm 90 ± 2.83 (seeds 88, 92) over TAC 89 ± 1.41 (88, 90): margin 1, standard error √(8/2 + 2/2) = 2.24 > 1, so
     the step is narrow; TAC over k-means (70, 70) by 19 is not. A dataset where the ordering fails is not listed,
     nor one where every step is wide."""
     from laicpkg.book.tables import narrow_orderings
@@ -83,7 +84,7 @@ def test_two_twin_models_beside_the_paper():
     far = comparison_table([_rec("twin-cifar10", m, 0, a) for m, a in
                             (("zeroshot", 91.0), ("kmeans", 74.2), ("tac", 80.1), ("gradnorm", 71.1))])
     both = twin_models_versus_paper({"near": near, "far": far})
-    row = both.loc[("twin-cifar10", "GradNorm (ours)")]
+    row = both.loc[("twin-cifar10", "GradNorm (ICCV25)")]
     assert row["paper ACC"] == 91.1 and row["near ACC"] == 92.1 and row["far Δ"] == pytest.approx(-20.0)
     assert list(both.columns) == ["paper ACC", "near ACC", "near Δ", "far ACC", "far Δ"]
     summary = twin_models_summary({"near": near, "far": far})

@@ -1,5 +1,5 @@
 """Sphinx extension of the LaIC book: the end of every executed notebook page says how long the notebook ran
-and offers it for download (as scikit-learn's gallery does).
+and offers it for download (as scikit-learn's gallery does), as ``.ipynb`` and as a jupytext percent script.
 
 The run time is read from the notebook itself: the execution timestamps that Jupyter records in each code
 cell's metadata (first cell started to last cell finished). Pages without them (markdown pages, notebooks
@@ -39,6 +39,19 @@ def _describe(seconds: float) -> str:
     return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
 
 
+def write_script(source: Path, target: Path) -> Path | None:
+    """The notebook ``source`` as a jupytext percent script at ``target`` (without outputs); None if jupytext is
+    missing."""
+    try:
+        import jupytext
+    except ImportError:  # pragma: no cover - jupytext ships with the book extras
+        return None
+    nb = jupytext.read(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(jupytext.writes(nb, fmt="py:percent"), encoding="utf-8")
+    return target
+
+
 def add_footer(app, doctree, docname):
     source = Path(app.env.doc2path(docname))
     if source.suffix != ".ipynb":
@@ -48,8 +61,11 @@ def add_footer(app, doctree, docname):
     timing = run_time(source)
     when = (f"This page's notebook ran in {_describe(timing[0])} (executed {timing[1]}). "
             if timing else "")
+    script = write_script(source, Path(app.builder.outdir) / "_sources" / f"{docname}.py")
+    py = (f' · <a class="reference download" href="{up}_sources/{docname}.py" download>as a script (.py)</a>'
+          if script else "")
     html = (f'<p class="laic-runtime">{when}<a class="reference download" href="{link}" download>'
-            f"Download this notebook (.ipynb)</a></p>")
+            f"Download this notebook (.ipynb)</a>{py}</p>")
     doctree.append(nodes.raw("", html, format="html"))
 
 

@@ -116,7 +116,7 @@ def _for_the_reader(path: Path, dataset: str) -> None:
     for cell in nb.cells:
         tags = cell.metadata.setdefault("tags", [])
         if cell.cell_type == "markdown" and cell.source.startswith(PIPELINE_TITLE):
-            cell.source = cell.source.replace(PIPELINE_TITLE, f"# {title}: the pipeline on `{dataset}`", 1)
+            cell.source = cell.source.replace(PIPELINE_TITLE, f"# {title}: the pipeline", 1)
         if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
     _relative_paths(nb, path.resolve().parent, path.name.replace(".tmp.ipynb", ".ipynb"))
@@ -197,8 +197,11 @@ def summary_frame(records) -> pd.DataFrame:
 
 
 def _markdown(df: pd.DataFrame) -> str:
-    """A markdown table: one decimal, "—" for a missing value."""
-    d = df.round(1)
+    """A markdown table: one decimal, "—" for a missing value, readers' names for method and dataset keys."""
+    from .display import reader_frame, reader_label
+
+    d = reader_frame(df.round(1))
+    d = d.apply(lambda c: c.map(reader_label) if c.dtype == object or pd.api.types.is_string_dtype(c.dtype) else c)
     return d.astype(object).where(d.notna(), None).to_markdown(index=False, missingval="—", floatfmt=".1f")
 
 
@@ -210,8 +213,9 @@ def _fold(title: str, body: str) -> str:
 def _save_figure(fig, png: Path) -> None:
     import matplotlib.pyplot as plt
 
-    with atomic_open(png, "wb") as fh:
-        fig.savefig(fh, format="png", metadata={"Software": None}, dpi=110, bbox_inches="tight")
+    from .figures import save_figure
+
+    save_figure(fig, png)
     plt.close(fig)
 
 
@@ -305,7 +309,7 @@ Per {"twin" if twins else "dataset"}: is GradNorm above TAC above CLIP k-means (
 The share of final clusters whose best name (the selected noun of highest mean Eq. 9 weight over the
 cluster's images) is a positive of the class the cluster is matched to (the runs of the dataset pages).
 
-{_markdown(naming)}
+{_markdown(naming.reset_index())}
 """)
     if failures:
         rows = pd.DataFrame(failures, columns=["dataset", "method", "error"])

@@ -13,10 +13,13 @@ chapter rounded them; nothing is recomputed.
 from __future__ import annotations
 
 import html
+import re
+from functools import lru_cache
 
 import pandas as pd
 
-__all__ = ["for_readers", "frame_html", "frame_text", "MISSING", "FOLD_ROWS"]
+__all__ = ["for_readers", "frame_html", "frame_text", "MISSING", "FOLD_ROWS", "display_name", "reader_label",
+           "reader_frame"]
 
 #: What a missing value reads as.
 MISSING = "—"
@@ -24,8 +27,63 @@ MISSING = "—"
 FOLD_ROWS = 25
 
 
+def display_name(key: str) -> str:
+    """The name a reader sees for a method or dataset key: the method's title (``tac-star`` → "TAC*",
+    :data:`laicpkg.methods.registry.TITLES`), the real dataset's title for a twin or a dataset
+    (``twin-cifar10`` → "CIFAR-10"); any other text unchanged. The one mapping every figure, table and page
+    title of the book uses."""
+    from ..features.datasets import DATASETS
+    from ..methods.registry import METHODS
+
+    if key in METHODS:
+        return METHODS[key].title
+    spec = DATASETS.get(key)
+    if spec is None:
+        return key
+    return DATASETS[spec.twin_of].title if spec.twin_of in DATASETS else spec.title
+
+
+@lru_cache(maxsize=1)
+def _key_pattern() -> re.Pattern:
+    from ..features.datasets import DATASETS
+    from ..methods.registry import METHODS
+
+    keys = sorted(set(METHODS) | set(DATASETS), key=len, reverse=True)  # longest first: tac-star before tac
+    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+
+
+def reader_label(text):
+    """``text`` with every method or dataset key in it (a whole token) replaced by :func:`display_name`;
+    anything that is not a string is returned as it is."""
+    if not isinstance(text, str):
+        return text
+    return _key_pattern().sub(lambda m: display_name(m.group(1)), text)
+
+
+def reader_frame(obj):
+    """A frame or series with readers' names in its index and column labels (values untouched)."""
+    def words(index) -> bool:
+        return index.dtype == object or pd.api.types.is_string_dtype(index.dtype)
+
+    def relabel(index):
+        if isinstance(index, pd.MultiIndex):
+            return index.set_levels([lvl.map(reader_label) if words(lvl) else lvl for lvl in index.levels],
+                                    verify_integrity=False).set_names([reader_label(n) for n in index.names])
+        out = index.map(reader_label) if words(index) else index
+        return out.set_names(reader_label(index.name)) if hasattr(out, "set_names") else out
+
+    obj = obj.copy()
+    obj.index = relabel(obj.index)
+    if isinstance(obj, pd.DataFrame):
+        obj.columns = relabel(obj.columns)
+    else:
+        obj.name = reader_label(obj.name)
+    return obj
+
+
 def frame_text(obj) -> str:
     """Plain-text rendering of a frame or series: all rows and columns, :data:`MISSING` for NaN."""
+    obj = reader_frame(obj)
     if isinstance(obj, pd.Series):
         obj = obj.to_frame()
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
@@ -34,6 +92,7 @@ def frame_text(obj) -> str:
 
 def frame_html(obj) -> str:
     """HTML rendering: the whole table, :data:`MISSING` for NaN, in a scrollable box; folded when long."""
+    obj = reader_frame(obj)
     if isinstance(obj, pd.Series):
         obj = obj.to_frame()
     with pd.option_context("display.max_rows", None, "display.max_columns", None):
@@ -47,7 +106,8 @@ def frame_html(obj) -> str:
 
 
 def for_readers() -> None:
-    """Register :func:`frame_text` and :func:`frame_html` as the notebook's display of frames and series.
+    """Register :func:`frame_text` and :func:`frame_html` as the notebook's display of frames and series, and
+    :func:`laicpkg.book.figures.figure_png` as its display of matplotlib figures.
 
     Outside IPython (a script, the test suite) it only lifts pandas' truncation."""
     pd.set_option("display.max_rows", None)
@@ -63,3 +123,6 @@ def for_readers() -> None:
     for kind in (pd.DataFrame, pd.Series):
         formatters["text/plain"].for_type(kind, lambda obj, p, cycle: p.text(frame_text(obj)))
         formatters["text/html"].for_type(kind, frame_html)
+    from .figures import show_figures
+
+    show_figures(ip)

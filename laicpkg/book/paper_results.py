@@ -14,7 +14,7 @@ from ..features.datasets import DATASETS
 __all__ = ["PAPER_TABLES", "paper_table", "METHOD_TO_PAPER_ROW", "IDCL_DIGITS"]
 
 #: Our method names → the paper's row they correspond to (whole methods only).
-METHOD_TO_PAPER_ROW = {"kmeans": "CLIP (k-means)", "gradnorm": "GradNorm (ours)", "zeroshot": "CLIP (zero-shot)",
+METHOD_TO_PAPER_ROW = {"kmeans": "CLIP (k-means)", "gradnorm": "GradNorm (ICCV25)", "zeroshot": "CLIP (zero-shot)",
                        "tac": "TAC (ICML24)", "sic": "SIC (AAAI23)"}
 
 #: ``PAPER_TABLES[dataset][row] = (NMI, ACC, ARI)`` in percent, GradNorm's Tables 1–2.

@@ -8,7 +8,7 @@ import numpy as np
 
 __all__ = ["plot_score_vs_msp", "plot_tsne_panels", "plot_sweep", "plot_theorem2", "plot_error_grid",
            "plot_method_bars", "plot_pace_curves", "plot_density_cores", "plot_idcl_history",
-           "plot_idcl_variants", "plot_loss_curves", "plot_paper_vs_twin", "plot_paper_vs_twin_rows"]
+           "plot_idcl_variants", "plot_loss_curves", "plot_paper_vs_twin", "plot_paper_vs_twin_rows", "plot_who_wins"]
 
 
 def _plt():
@@ -147,15 +147,20 @@ def plot_error_grid(df):
     return fig
 
 
-def plot_method_bars(df, *, metric: str = "ACC"):
+def plot_method_bars(df, *, metric: str = "ACC", baseline: str | None = None):
     """Grouped bars of ``metric`` per method per dataset; ``df`` has columns dataset, method, metric[, std]
-    (error bars: ± one standard deviation over seeds). The legend sits beside the axes, never on the bars."""
+    (error bars: ± one standard deviation over seeds). The legend sits beside the axes, never on the bars.
+    With ``baseline`` (a method of ``df``) each bar is the method's difference from the baseline's mean on the
+    same dataset, and the baseline itself is left out: the axis shows the differences, not 0–100."""
     from .tables import READER_NAMES, dataset_title
 
     plt = _plt()
     pivot = df.pivot(index="dataset", columns="method", values=metric)
     err = df.pivot(index="dataset", columns="method", values=f"{metric} std") if f"{metric} std" in df else None
     methods = list(dict.fromkeys(df["method"]))
+    if baseline is not None:
+        pivot = pivot.sub(pivot[baseline], axis=0)
+        methods = [m for m in methods if m != baseline]
     pivot = pivot[methods]
     err = err[methods] if err is not None else None
     pivot.index = [dataset_title(d) for d in pivot.index]
@@ -166,8 +171,12 @@ def plot_method_bars(df, *, metric: str = "ACC"):
         err.columns = pivot.columns
     ax = pivot.plot.bar(yerr=err, figsize=(9, 3.8), rot=25, capsize=1.5, width=0.85,
                         color=[plt.get_cmap("tab10")(i % 10) for i in range(pivot.shape[1])])
-    ax.set_ylabel(f"{metric} (%)")
-    ax.set_ylim(0, 100)
+    if baseline is None:
+        ax.set_ylabel(f"{metric} (%)")
+        ax.set_ylim(0, 100)
+    else:
+        ax.axhline(0, color="0.3", lw=1)
+        ax.set_ylabel(f"{metric} − {READER_NAMES.get(baseline, baseline)} (points)")
     for t in ax.get_xticklabels():
         t.set_ha("right")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
@@ -250,8 +259,12 @@ def plot_idcl_variants(histories: dict, metric: str = "ACC"):
     for i, (label, h) in enumerate(histories.items()):  # ten colours, then the next line style
         ax.plot(h["epoch"], h[metric], label=label, lw=1.4, color=colours(i % 10), ls=styles[(i // 10) % 4])
     ax.set_xlabel("epoch")
-    ax.set_ylabel(f"{metric} (%)")
-    ax.set_ylim(0, 100)
+    if baseline is None:
+        ax.set_ylabel(f"{metric} (%)")
+        ax.set_ylim(0, 100)
+    else:
+        ax.axhline(0, color="0.3", lw=1)
+        ax.set_ylabel(f"{metric} − {READER_NAMES.get(baseline, baseline)} (points)")
     ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(f"{metric} per epoch (computed for this plot only)")
     fig.tight_layout()
@@ -333,7 +346,7 @@ def plot_paper_vs_twin_rows(table, *, metric: str = "ACC", methods=("zeroshot", 
         ax.set_title(READER_NAMES.get(m, m) + ("\n(calibrated)" if m in ("zeroshot", "kmeans") else "\n(predicted)"),
                      fontsize=9)
         ax.grid(axis="x", color="0.92")
-        ax.set_xlim(0, 100)
+        ax.set_xlim(-3, 103)  # a point at 100 is drawn whole
         ax.set_xticks([0, 50, 100])
         ax.tick_params(labelsize=8)
     first = np.atleast_1d(axes)[0]
@@ -347,4 +360,40 @@ def plot_paper_vs_twin_rows(table, *, metric: str = "ACC", methods=("zeroshot", 
     fig.legend(seen.values(), seen.keys(), loc="upper center", ncol=3, fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig
+
+
+def plot_who_wins(paired, *, metric: str = "ACC"):
+    """One panel per comparison (GradNorm − TAC, GradNorm − CLIP k-means, …): per dataset the mean paired
+    difference (filled where two standard errors decide its sign, open where they do not), a bar of ± two
+    standard errors and each seed's difference (small dots). ``paired`` is
+    :func:`~laicpkg.book.findings.paired_table`.
+
+    Explained in: the book's landing page and notebooks/08_comparison."""
+    from .display import display_name
+
+    plt = _plt()
+    pairs = list(dict.fromkeys(zip(paired["first"], paired["second"])))
+    datasets = list(dict.fromkeys(paired["dataset"]))
+    fig, axes = plt.subplots(1, len(pairs), figsize=(2.3 * len(pairs) + 1.4, 0.4 * len(datasets) + 1.5),
+                             sharey=True)
+    for ax, (a, b) in zip(np.atleast_1d(axes), pairs):
+        g = paired[(paired["first"] == a) & (paired["second"] == b)].set_index("dataset")
+        ax.axvline(0, color="0.4", lw=1)
+        for i, d in enumerate(datasets):
+            if d not in g.index:
+                continue
+            row = g.loc[d]
+            colour = {"yes": "C2", "no": "C3"}.get(row["verdict"], "0.45")
+            ax.scatter(row["per seed"], [i] * len(row["per seed"]), s=9, color=colour, alpha=0.5, zorder=2)
+            ax.errorbar([row["mean"]], [i], xerr=[2 * row["se"]] if np.isfinite(row["se"]) else None, fmt="o",
+                        ms=6, capsize=2.5, color=colour, mfc=colour if row["verdict"] != "tie" else "white", zorder=3)
+        ax.set_title(f"{display_name(a)} − {display_name(b)}", fontsize=10)
+        ax.grid(axis="x", color="0.92")
+        ax.grid(axis="y", visible=False)
+    first = np.atleast_1d(axes)[0]
+    first.set_yticks(range(len(datasets)), [display_name(d) for d in datasets])
+    first.invert_yaxis()
+    fig.supxlabel(f"paired difference in {metric} (points; bar: ± 2 standard errors)", fontsize=9)
+    fig.tight_layout()
     return fig

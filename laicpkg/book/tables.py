@@ -11,11 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..methods.registry import TITLES
+
 
 __all__ = ["results_table", "tsne_embed", "counterpart_tsne", "comparison_table", "mean_std_table",
            "paper_comparison", "final_assign_summary", "final_assign_bars", "core_assignment_table", "idcl_variant",
            "idcl_table", "idcl_histories", "find_record", "idcl_baseline_check", "twin_baseline_table",
-           "twin_calibration_table", "twin_positives_table", "paper_vs_twin", "ordering_table",
+           "twin_calibration_table", "twin_positives_table", "twin_positive_names", "paper_vs_twin", "ordering_table",
            "narrow_orderings",
            "naming_table", "cluster_names_table", "filter_table", "record_nouns_table", "geometry_targets_met",
            "geometry_misses",
@@ -68,7 +70,7 @@ def comparison_table(records, *, metrics=("ACC", "NMI", "ARI"), order=None) -> p
     g = df.groupby(["dataset", "method"])
     out = g[list(metrics) + ["seconds"]].mean()
     for m in metrics:
-        out[f"{m} std"] = g[m].std(ddof=0)
+        out[f"{m} std"] = g[m].std(ddof=1)
     out["seeds"] = g["seed"].nunique()
     if order is not None:
         out = out.reindex([(d, m) for d in out.index.get_level_values(0).unique() for m in order
@@ -92,7 +94,7 @@ def idcl_variant(record: dict) -> str:
                   ("fixed pace (Model-5)", c["idcl_pace"] == "linear"),
                   ("no density core (Model-2)", not c["idcl_density_core"]),
                   ("no Transformer (Model-3)", not c["idcl_transformer"])]
-    flags += [("core mean (ours)", c.get("idcl_core_reduce", "sum") == "mean"),
+    flags += [("core mean (this book)", c.get("idcl_core_reduce", "sum") == "mean"),
               (f"lr {c['idcl_lr']:g}", c["idcl_lr"] != 1e-3),
               ("post-norm blocks", c["idcl_transformer"] and not c.get("idcl_norm_first", False)),
               ("no augmentation", not c.get("idcl_augment", False))]
@@ -111,9 +113,9 @@ def idcl_table(records) -> pd.DataFrame:
                         "epochs run": r.get("n_epochs", np.nan),
                         "minutes": r["timings_s"]["total"] / 60} for r in records])
     g = df.groupby("variant")
-    out = pd.DataFrame({"ACC": g["ACC"].mean(), "ACC std": g["ACC"].std(ddof=0), "NMI": g["NMI"].mean(),
-                        "NMI std": g["NMI"].std(ddof=0), "NMI (max)": g["NMI_max"].mean(),
-                        "NMI (max) std": g["NMI_max"].std(ddof=0), "seeds": g["seed"].nunique(),
+    out = pd.DataFrame({"ACC": g["ACC"].mean(), "ACC std": g["ACC"].std(ddof=1), "NMI": g["NMI"].mean(),
+                        "NMI std": g["NMI"].std(ddof=1), "NMI (max)": g["NMI_max"].mean(),
+                        "NMI (max) std": g["NMI_max"].std(ddof=1), "seeds": g["seed"].nunique(),
                         "epochs run": g["epochs run"].mean(), "minutes / run": g["minutes"].mean()})
     out["paper ACC"] = [IDCL_DIGITS.get(v, (np.nan, np.nan))[0] for v in out.index]
     out["paper NMI"] = [IDCL_DIGITS.get(v, (np.nan, np.nan))[1] for v in out.index]
@@ -238,8 +240,9 @@ def narrow_orderings(table: pd.DataFrame, metric: str = "ACC",
                      order=("gradnorm", "tac", "kmeans")) -> pd.DataFrame:
     """The steps of the paper's ordering that hold on a dataset of ``table`` (:func:`comparison_table` means)
     by less than their standard error: the margin ``mean_a − mean_b`` and the standard error of that difference
-    of two means over seeds, ``√(s_a² / (n_a − 1) + s_b² / (n_b − 1))`` (``s`` the population std the table
-    holds, ``n`` its seeds). One row per such step (columns ``step``, ``margin``, ``standard error``).
+    of two means over seeds, ``√(s_a² / n_a + s_b² / n_b)`` (``s`` the sample std the table holds, ``n`` its
+    seeds; unpaired: :func:`laicpkg.book.findings.paired_table` pairs the seeds). One row per such step (columns
+    ``step``, ``margin``, ``standard error``).
 
     Explained in: notebooks/09_twins ("Does the paper's ordering hold on the twins?")."""
     rows = []
@@ -250,8 +253,7 @@ def narrow_orderings(table: pd.DataFrame, metric: str = "ACC",
             ra, rb = table.loc[(ds, a)], table.loc[(ds, b)]
             if min(ra["seeds"], rb["seeds"]) < 2:
                 continue
-            se = float(np.sqrt(ra[f"{metric} std"] ** 2 / (ra["seeds"] - 1)
-                               + rb[f"{metric} std"] ** 2 / (rb["seeds"] - 1)))
+            se = float(np.sqrt(ra[f"{metric} std"] ** 2 / ra["seeds"] + rb[f"{metric} std"] ** 2 / rb["seeds"]))
             margin = float(ra[metric] - rb[metric])
             if margin < se:
                 rows.append({"dataset": ds, "step": f"{a} > {b}", "margin": margin, "standard error": se})
@@ -317,10 +319,8 @@ def twin_models_by_twin(tables: dict, metric: str = "ACC") -> pd.DataFrame:
     return out
 
 
-#: The names a reader knows for the methods that have a row in GradNorm's Tables 1–2.
-READER_NAMES = {"kmeans": "CLIP k-means", "zeroshot": "CLIP zero-shot", "sic": "SIC", "tac": "TAC",
-                "gradnorm": "GradNorm", "gradnorm-centroid": "GradNorm (centroid)", "tac-star": "TAC*",
-                "gradnorm-literal": "GradNorm (literal)", "gradnorm-tac-star": "GradNorm → TAC*"}
+#: The names a reader knows for the methods (:data:`laicpkg.methods.registry.TITLES`).
+READER_NAMES = TITLES
 
 
 def dataset_seed_means(records_dir, dataset: str, methods) -> pd.DataFrame | None:
@@ -633,11 +633,11 @@ def naming_table(records) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame()
     g = pd.DataFrame(rows).groupby(["dataset", "method"])["naming"]
-    return pd.DataFrame({"naming accuracy": g.mean().round(1), "std": g.std(ddof=0).round(1),
+    return pd.DataFrame({"naming accuracy": g.mean().round(1), "std": g.std(ddof=1).round(1),
                          "seeds": g.count()})
 
 
-def _twin_positive_names(dataset: str) -> dict:
+def twin_positive_names(dataset: str) -> dict:
     """{class name: the pool names (first lemmas) of its WordNet positives} for a twin; {} otherwise."""
     from ..features.concepts import wordnet_graph
     from ..features.twins import TWIN_SPECS, class_positives
@@ -669,7 +669,7 @@ def filter_table(records) -> pd.DataFrame:
 def record_nouns_table(record: dict, max_groups: int = 10) -> pd.DataFrame:
     """The nouns a run's Stage 1 kept, per pseudo-class (first ``max_groups`` groups), ✓ where a noun is a
     WordNet positive of some class of the twin."""
-    positive = set().union(*_twin_positive_names(record["dataset"]).values())
+    positive = set().union(*twin_positive_names(record["dataset"]).values())
     groups = sorted((record.get("selected_nouns") or {}).items(), key=lambda kv: int(kv[0]))[:max_groups]
     return pd.DataFrame([{"pseudo-class": int(g), "nouns (best first)": _marked(nouns, positive)}
                          for g, nouns in groups]).set_index("pseudo-class")
@@ -679,7 +679,7 @@ def cluster_names_table(record: dict, max_clusters: int | None = None) -> pd.Dat
     """One run's clusters: the matched class and the five best names (Eq. 9 weights), ✓ where a name is a
     positive of the matched class (a twin's WordNet closure; marks only for twins)."""
     names = record.get("cluster_names") or {}
-    positive = _twin_positive_names(record["dataset"])
+    positive = twin_positive_names(record["dataset"])
     rows = []
     for c, entry in list(sorted(names.items(), key=lambda kv: int(kv[0])))[:max_clusters]:
         ok = positive.get(entry["class"], set())

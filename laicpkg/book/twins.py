@@ -39,7 +39,7 @@ def ceilings_summary(table: pd.DataFrame) -> pd.DataFrame:
                      **{s: g[s].mean() for s in _STAGES},
                      "class names − random": margin.mean(),
                      "± SE": margin.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
-                     "paper GradNorm": paper["GradNorm (ours)"]["ACC"]})
+                     "paper GradNorm": paper["GradNorm (ICCV25)"]["ACC"]})
     return pd.DataFrame(rows).set_index(["dataset", "twin"])
 
 

@@ -78,7 +78,7 @@ class DatasetSpec:
         return getattr(self.synthetic, "dataset", None)
 
 
-def _paper(*rows, names=("CLIP (zero-shot)", "CLIP (k-means)", "SIC (AAAI23)", "TAC (ICML24)", "GradNorm (ours)")):
+def _paper(*rows, names=("CLIP (zero-shot)", "CLIP (k-means)", "SIC (AAAI23)", "TAC (ICML24)", "GradNorm (ICCV25)")):
     """GradNorm's Tables 1–2 rows as {row: {"NMI", "ACC", "ARI"}} from (NMI, ACC, ARI) triples."""
     return {n: dict(zip(("NMI", "ACC", "ARI"), r)) for n, r in zip(names, rows)}
 
@@ -185,12 +185,12 @@ _REAL = {d.name: d for d in [
 DATASETS = {d.name: d for d in [
     *_REAL.values(),
     # Synthetic stand-ins, generated in memory; they take SIC's settings of the dataset they mimic.
-    *[DatasetSpec(s.name, s.name, s.n_classes, s.n_train, s.n_test, "laicpkg.features.synthetic", s.notes,
-                  synthetic=s, settings=settings) for s, settings in [
-        (synthetic.SYNTHETIC_SPECS["synthetic-cifar10"], ((_SIC["cifar10"], "SIC Table 2 (CIFAR-10)"),)),
-        (synthetic.SYNTHETIC_SPECS["synthetic-cifar20"], ((_SIC["cifar20"], "SIC Table 2 (CIFAR-20)"),)),
-        (synthetic.SYNTHETIC_SPECS["synthetic-dogs"], ((_SIC["imagenet-dogs"], "SIC Table 2 (ImageNet-Dogs)"),
-                                                       _SIC_DOGS_WD)),
+    *[DatasetSpec(s.name, f"small {_REAL[twin].title}-like preset", s.n_classes, s.n_train, s.n_test, "laicpkg.features.synthetic", s.notes,
+                  synthetic=s, settings=settings) for s, twin, settings in [
+        (synthetic.SYNTHETIC_SPECS["synthetic-cifar10"], "cifar10", ((_SIC["cifar10"], "SIC Table 2 (CIFAR-10)"),)),
+        (synthetic.SYNTHETIC_SPECS["synthetic-cifar20"], "cifar20", ((_SIC["cifar20"], "SIC Table 2 (CIFAR-20)"),)),
+        (synthetic.SYNTHETIC_SPECS["synthetic-dogs"], "imagenet-dogs",
+         ((_SIC["imagenet-dogs"], "SIC Table 2 (ImageNet-Dogs)"), _SIC_DOGS_WD)),
     ]],
     # Synthetic twins of the paper's datasets (WordNet-grounded, calibrated to CLIP's baseline rows): the real
     # dataset's K, classes, sizes, settings and paper numbers.

@@ -1,0 +1,224 @@
+"""The book's answers, computed from the run records: who wins, paired by seed, and the sentences that say so.
+
+Explained in: the landing page (notebooks/00_overview) and notebooks/08_comparison.
+
+Every method of the comparison runs on the same twin draws with the same seeds (run seed s draws data seed s),
+so two methods are compared by their per-seed differences: the mean difference, its standard error
+(sample standard deviation, n − 1, over √n) and a verdict. A difference whose mean lies two standard errors or
+more from zero is *resolved*; otherwise the seeds do not decide it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .display import display_name
+
+__all__ = ["PAIRS", "paired_table", "verdict", "answer_frame", "answer_lines", "answer_text", "preset_table",
+           "equal_c_table", "positives_kept", "seed_story", "story_text",
+           "worst_seed"]
+
+#: The questions of the landing page: does the first method beat the second?
+PAIRS = (("gradnorm", "tac"), ("gradnorm", "kmeans"), ("tac", "kmeans"))
+
+
+def verdict(mean: float, se: float, n: int) -> str:
+    """"yes" when ``mean`` − 2·``se`` > 0, "no" when ``mean`` + 2·``se`` < 0, "tie" otherwise (also with one seed)."""
+    if n < 2 or not np.isfinite(se):
+        return "tie"
+    if mean - 2 * se > 0:
+        return "yes"
+    if mean + 2 * se < 0:
+        return "no"
+    return "tie"
+
+
+def paired_table(records, pairs=PAIRS, metric: str = "ACC") -> pd.DataFrame:
+    """One row per dataset and pair (first, second): the seeds both ran, the mean of ``first − second`` in
+    ``metric`` over those seeds, its standard error, each seed's difference (and the seed), :func:`verdict`."""
+    df = pd.DataFrame([{"dataset": r["dataset"], "method": r["method"], "seed": r["seed"],
+                        "value": r["metrics"][metric]} for r in records])
+    rows = []
+    if df.empty:
+        return pd.DataFrame(columns=["dataset", "first", "second", "seeds", "mean", "se", "per seed", "seed ids",
+                                     "verdict"])
+    for dataset, g in df.groupby("dataset", sort=False):
+        wide = g.pivot_table(index="seed", columns="method", values="value")
+        for first, second in pairs:
+            if first not in wide or second not in wide:
+                continue
+            d = (wide[first] - wide[second]).dropna()
+            n = len(d)
+            se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+            rows.append({"dataset": dataset, "first": first, "second": second, "seeds": n,
+                         "mean": float(d.mean()), "se": se, "per seed": [float(x) for x in d],
+                         "seed ids": [int(x) for x in d.index],
+                         "verdict": verdict(float(d.mean()), se, n)})
+    return pd.DataFrame(rows)
+
+
+def _answer(row) -> str:
+    """A plain answer to "does first beat second?": yes / no, and why in a few words."""
+    a, b = display_name(row["first"]), display_name(row["second"])
+    if row["verdict"] == "yes":
+        return "yes"
+    if row["verdict"] == "no":
+        return f"no, {b} is better"
+    return "no, a tie (within 2 SE)"
+
+
+def answer_frame(paired: pd.DataFrame) -> pd.DataFrame:
+    """The landing page's table: one row per dataset, per pair the paired difference "±SE" and the plain answer."""
+    out = {}
+    for _, row in paired.iterrows():
+        a, b = display_name(row["first"]), display_name(row["second"])
+        name = display_name(row["dataset"])
+        out.setdefault(name, {})[f"{a} − {b}"] = f"{row['mean']:+.1f} ± {row['se']:.1f}"
+        out[name][f"{a} beats {b}?"] = _answer(row)
+    frame = pd.DataFrame.from_dict(out, orient="index")
+    frame.index.name = f"twin ({int(paired['seeds'].min()) if len(paired) else 0} seeds)"
+    return frame
+
+
+def answer_lines(paired: pd.DataFrame) -> dict:
+    """Per pair (first, second): the datasets on which the answer is yes, no (second better) and a tie, as
+    readers' names, and the number of datasets."""
+    out = {}
+    for (first, second), g in paired.groupby(["first", "second"], sort=False):
+        names = {v: [display_name(d) for d in g.loc[g["verdict"] == v, "dataset"]] for v in ("yes", "no", "tie")}
+        out[(first, second)] = {**names, "n": len(g)}
+    return out
+
+
+def _listed(names) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def answer_text(paired: pd.DataFrame) -> str:
+    """The landing page's answer (markdown): does GradNorm beat TAC, and CLIP k-means, on the twins — "Yes" only
+    when it is better by two standard errors on every twin — with the twins of each verdict named."""
+    lines = answer_lines(paired)
+    seeds = (f"{int(paired['seeds'].min())}" if paired["seeds"].min() == paired["seeds"].max()
+             else f"{int(paired['seeds'].min())}–{int(paired['seeds'].max())}")
+    out = []
+    for (first, second), ans in lines.items():
+        if first != "gradnorm":
+            continue
+        a, b = display_name(first), display_name(second)
+        plain = "Yes" if len(ans["yes"]) == ans["n"] else "No"
+        out.append(f"Does {a} beat {b}? **{plain}.** {a} is better on {len(ans['yes'])} of {ans['n']} twins "
+                   f"({_listed(ans['yes'])}); {b} is better on {len(ans['no'])} ({_listed(ans['no'])}); on "
+                   f"{len(ans['tie'])} ({_listed(ans['tie'])}) the difference lies within two standard errors.")
+    return ("**The answer on the twins.** " + " ".join(out) +
+            f" Each difference is paired by seed ({seeds} seeds): both methods ran on the same twin draw with the "
+            "same seed.")
+
+
+def _means(records, methods, key=lambda r: r["metrics"]["ACC"]) -> pd.DataFrame:
+    """datasets × methods: the mean of ``key`` over each method's seeds."""
+    rows = [{"dataset": r["dataset"], "method": r["method"], "value": key(r)} for r in records
+            if r["method"] in methods]
+    if not rows:
+        return pd.DataFrame(columns=list(methods))
+    return pd.DataFrame(rows).pivot_table(index="dataset", columns="method", values="value", sort=False)
+
+
+def preset_table(paper_records, official_records) -> pd.DataFrame:
+    """GradNorm and TAC under the paper's settings and under their authors' code's (``official-code`` preset),
+    mean ACC over seeds per twin, and GradNorm − TAC paired by seed under each preset with its verdict."""
+    paper = _means(paper_records, ("gradnorm", "tac"))
+    official = _means(official_records, ("gradnorm", "tac"))
+    out = pd.DataFrame(index=official.index)
+    for label, frame, recs in (("paper", paper, paper_records), ("official code", official, official_records)):
+        out[f"GradNorm ({label})"] = frame.get("gradnorm")
+        out[f"TAC ({label})"] = frame.get("tac")
+        p = paired_table([r for r in recs if r["method"] in ("gradnorm", "tac") and r["dataset"] in out.index],
+                         pairs=(("gradnorm", "tac"),)).set_index("dataset")
+        out[f"GradNorm − TAC ({label})"] = [f"{p.loc[d, 'mean']:+.1f} ± {p.loc[d, 'se']:.1f}" if d in p.index else None
+                                            for d in out.index]
+        out[f"GradNorm beats TAC? ({label})"] = [_answer(p.loc[d]) if d in p.index else None for d in out.index]
+    seeds = {r["seed"] for r in official_records}
+    out.index = [display_name(d) for d in out.index]
+    out.index.name = f"twin ({len(seeds)} seeds)"
+    return out
+
+
+def _filter_value(field: str):
+    return lambda r: (r.get("filter") or {}).get(field, np.nan)
+
+
+def equal_c_table(records) -> pd.DataFrame:
+    """The two filters at the same number of pseudo-classes C, per twin (means over seeds): C of each filter,
+    ACC of GradNorm, of TAC (its own C), of TAC at GradNorm's C and of TAC's filter at GradNorm's C under
+    GradNorm's Stage 2, the filters' recall of the positive nouns, and GradNorm − (TAC's filter at GradNorm's
+    C + GradNorm's Stage 2) paired by seed: the two noun scores compared with everything else equal."""
+    methods = ("gradnorm", "tac", "tac-equal-c", "tac-filter-equal-c")
+    acc = _means(records, methods)
+    C = _means(records, methods, _filter_value("n_pseudo_classes"))
+    recall = _means(records, methods, _filter_value("recall"))
+    out = pd.DataFrame(index=acc.index)
+    out["C: GradNorm / TAC"] = [f"{C.loc[d, 'gradnorm']:.0f} / {C.loc[d, 'tac']:.0f}" for d in acc.index]
+    for m in methods:
+        out[f"ACC: {display_name(m)}"] = acc.get(m)
+    for m in ("gradnorm", "tac-filter-equal-c"):
+        out[f"recall: {display_name(m)}"] = recall.get(m)
+    p = paired_table([r for r in records if r["method"] in ("gradnorm", "tac-filter-equal-c")],
+                     pairs=(("gradnorm", "tac-filter-equal-c"),)).set_index("dataset")
+    out["GradNorm − TAC's filter, same C and Stage 2"] = [
+        f"{p.loc[d, 'mean']:+.1f} ± {p.loc[d, 'se']:.1f}" if d in p.index else None for d in out.index]
+    out["GradNorm's score better?"] = [_answer(p.loc[d]) if d in p.index else None for d in out.index]
+    seeds = {r["seed"] for r in records if r["method"] == "tac-filter-equal-c"}
+    out.index = [display_name(d) for d in out.index]
+    out.index.name = f"twin ({len(seeds)} seeds)"
+    return out
+
+
+def positives_kept(record, positives: dict) -> pd.Series:
+    """Per class of the twin: how many of its positive nouns (``positives``: class → pool names) the run's
+    Stage 1 kept."""
+    kept = {n for nouns in (record.get("selected_nouns") or {}).values() for n in nouns}
+    return pd.Series({cls: len(kept & names) for cls, names in positives.items()}, name=display_name(record["method"]))
+
+
+def seed_story(records, dataset: str, seed: int, positives: dict, methods=("gradnorm", "tac")) -> pd.DataFrame:
+    """One seed of one twin, method by method: per class the positive nouns each filter kept and the three best
+    names of the final cluster matched to the class (Eq. 9 weights; a wrong name shows a cluster that gathered
+    another class's images)."""
+    picked = {r["method"]: r for r in records
+              if r["dataset"] == dataset and r["seed"] == seed and r["method"] in methods}
+    cols = {}
+    for m in methods:
+        if m not in picked:
+            continue
+        r = picked[m]
+        cols[f"positives kept: {display_name(m)}"] = positives_kept(r, positives)
+        names = {c["class"]: ", ".join(n.replace("_", " ") for n in c["names"][:3])
+                 for c in (r.get("cluster_names") or {}).values()}
+        cols[f"its cluster's names: {display_name(m)}"] = pd.Series({cls: names.get(cls) for cls in positives})
+    out = pd.DataFrame(cols)
+    out.index.name = f"class ({display_name(dataset)}, seed {seed})"
+    return out
+
+
+def story_text(story: pd.DataFrame, first: str = "gradnorm", second: str = "tac") -> str:
+    """What :func:`seed_story` shows, in sentences: the classes whose positives one filter kept and the other
+    lost, and the classes whose matched cluster is not named by the class (it gathered other images)."""
+    a, b = display_name(first), display_name(second)
+    kept_a, kept_b = story[f"positives kept: {a}"], story[f"positives kept: {b}"]
+    fewer = [f"{c} ({kept_a[c]} against {kept_b[c]})" for c in story.index if kept_a[c] < kept_b[c]]
+    more = [f"{c} ({kept_a[c]} against {kept_b[c]})" for c in story.index if kept_a[c] > kept_b[c]]
+
+    def misnamed(method):
+        col = story[f"its cluster's names: {display_name(method)}"]
+        return [f"{c} (named {col[c]})" for c in story.index
+                if isinstance(col[c], str) and not col[c].lower().startswith(c.lower())]
+
+    return (f"{a}'s filter kept fewer positive nouns than {b}'s for {_listed(fewer)}, more for {_listed(more)}. "
+            f"Clusters not named by their own class: {a} {_listed(misnamed(first))}; {b} {_listed(misnamed(second))}.")
+
+
+def worst_seed(paired: pd.DataFrame, first: str = "gradnorm", second: str = "tac") -> tuple:
+    """(dataset, seed, difference) of the single seed on which ``first`` fell furthest below ``second``."""
+    g = paired[(paired["first"] == first) & (paired["second"] == second)]
+    cases = [(row["dataset"], s, d) for _, row in g.iterrows() for s, d in zip(row["seed ids"], row["per seed"])]
+    return min(cases, key=lambda c: c[2])
