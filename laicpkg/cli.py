@@ -562,7 +562,6 @@ def _cmd_compare(args) -> int:
 def _grid_arguments(args, default_methods) -> tuple[list, list]:
     """Datasets, methods and seed count of a grid command, each checked before any run starts."""
     from .run.config import check_seed
-    from .features.datasets import get_dataset_spec
     from .methods.registry import get_method
 
     datasets = _names(args.datasets, "--datasets")

@@ -14,11 +14,13 @@
 # %% [markdown]
 # # The LaIC book
 #
-# A reference reproduction of **GradNorm** {cite}`gradnorm` — a filter of wild nouns for
-# *language-assisted image clustering* (LaIC) — and of the methods it is compared with and generalises,
-# **TAC** {cite}`tac` and **SIC** {cite}`sic`, plus the density-based **IDCL** {cite}`idcl`, on CLIP
-# {cite}`clip` features. Every number on these pages is computed by the `laicpkg` package from the run
-# records the book ships with.
+# A reference reproduction of **GradNorm** {cite}`gradnorm` — a filter of wild nouns for *language-assisted
+# image clustering* (LaIC) — and of the methods it is compared with and generalises, **TAC** {cite}`tac` and
+# **SIC** {cite}`sic`, plus the density-based **IDCL** {cite}`idcl`. Every result on these pages is computed on
+# **synthetic** data: *twins* of the paper's seven datasets, generated CLIP-like features with each dataset's
+# classes, split sizes and WordNet noun pool, calibrated so that CLIP k-means and CLIP zero-shot score what the
+# paper reports for them. No real image and no pretrained CLIP model were used to build this book. The same
+# code runs on real CLIP features ({doc}`../book/install`).
 
 # %% tags=["remove-cell"]
 from laicpkg.book.display import for_readers
@@ -31,38 +33,58 @@ records_dir = "../book/results/comparison/records"
 # %% tags=["remove-cell"]
 from IPython.display import Markdown
 
-from laicpkg.book.plotting import plot_paper_vs_twin_rows
-from laicpkg.book.tables import comparison_table, headline, narrow_orderings, paper_cells
+from laicpkg.book.findings import answer_frame, answer_text, paired_table
+from laicpkg.book.plotting import plot_paper_vs_twin_rows, plot_who_wins
+from laicpkg.book.tables import comparison_table, headline, paper_cells
 from laicpkg.run.experiments import load_records
 
 ROWS = ["zeroshot", "kmeans", "sic", "tac", "gradnorm"]
-table = comparison_table(load_records(records_dir, methods=ROWS), order=ROWS)
+records = load_records(records_dir, methods=ROWS)
+table = comparison_table(records, order=ROWS)
 h = headline(table)
-narrow = narrow_orderings(table)
-
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "GradNorm's Tables 1–2 (open circles: the paper, real CLIP ViT-B/32 features) against the same rows on the synthetic twins of the seven datasets (filled: mean over three seeds, bar: ± one standard deviation). The two CLIP rows are what the twins were calibrated to; SIC, TAC and GradNorm are what the twins predict.", "name": "fig-headline"}}
-fig = plot_paper_vs_twin_rows(table)
+paired = paired_table([r for r in records if r["method"] in ("gradnorm", "tac", "kmeans")])
 
 # %% tags=["remove-input", "nbval-check-output"]
-worst_ds, worst_row = h["worst"]
+Markdown(answer_text(paired))
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Who wins on each twin: the difference in ACC between two methods, paired by seed (large dot: the mean; bar: ± two standard errors; small dots: each seed). Green: the first method is better by more than two standard errors; red: the second is; open grey: a tie.", "name": "fig-who-wins"}}
+fig = plot_who_wins(paired)
+
+# %% tags=["remove-input", "nbval-check-output"]
+answer_frame(paired)
+
+# %% tags=["remove-input", "nbval-check-output"]
 Markdown(f"""
-* **What is exact.** On identical inputs each step equals its authors' public code in float32 — TAC's and
-  GradNorm's noun filters, the text counterparts of Eq. 9, SIC's semantic space and the final faiss
-  k-means — and the `official-code` preset reproduces their half-precision order of operations; GradNorm's
-  Eq. 6 is the gradient's norm, derived and checked against automatic differentiation
-  ({{doc}}`02_eq6_derivation`; every choice and its evidence: {{doc}}`../book/implementation`).
-* **What the twins predict.** The twins match CLIP's two baseline rows (zero-shot and k-means, mean
-  |twin − paper| {h['calibrated_mean_abs']:.1f} ACC points), but SIC, TAC and GradNorm land on average
-  {h['predicted_mean_abs']:.1f} points from the paper ({h['predicted_below']} of {h['predicted_rows']} rows
-  below it; the largest miss {h['predicted_max_abs']:.1f} points, {worst_row} on {worst_ds}), and the paper's
-  ordering GradNorm > TAC > CLIP k-means holds on {len(h['ordering_holds_on'])} of {h['ordering_twins']}
-  twins ({', '.join(h['ordering_holds_on']) or 'none'}{'; on ' + str(narrow.index.nunique()) + ' of them a step of it is smaller than its standard error over the seeds' if len(narrow) else ''}). The twins also have CLIP's measured geometry (image
-  neighbourhoods, the image cone, image–text cosines, how class texts relate), but they are not the real
-  datasets: these rows are what such features predict ({{doc}}`09_twins`, {{doc}}`08_comparison`).
-* **What has never been run here.** Real CLIP features of the paper's datasets (no pretrained weights or
-  images on the machines that built this book) and a GPU (the CUDA paths are written and untested);
-  IDCL does not reproduce its paper on DIGITS ({{doc}}`07_idcl`; all of it: {{doc}}`../book/status`).
+* **What is exact.** On identical inputs each step equals its authors' public code in float32: the noun
+  filters of [TAC](https://github.com/XLearning-SCU/2024-ICML-TAC) and
+  [GradNorm](https://github.com/60pen9/On-the-Provable-Importance-of-Gradients-for-Language-Assisted-Image-Clustering),
+  the text counterparts of Eq. 9, [SIC](https://github.com/Bruce-XJChen/SIC)'s semantic space and the final
+  k-means. The `official-code` preset also reproduces their half-precision arithmetic. Eq. 6 is the gradient's
+  norm, derived and checked against automatic differentiation ({{doc}}`02_eq6_derivation`). Every choice and its
+  evidence: {{doc}}`../book/implementation`.
+* **How close the twins come to the paper.** The twins match CLIP's two rows (mean |twin − paper|
+  {h['calibrated_mean_abs']:.1f} ACC points). SIC, TAC and GradNorm land {h['predicted_mean_abs']:.1f} points
+  from the paper on average, {h['predicted_below']} of {h['predicted_rows']} rows below it
+  (figure below, {{doc}}`08_comparison`).
+* **What has not been run.** Real CLIP features of the paper's datasets and a GPU. IDCL does not reproduce its
+  paper on DIGITS ({{doc}}`07_idcl`). All of it: {{doc}}`../book/status`.
 """)
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "GradNorm's Tables 1–2 (open circles: the paper, real CLIP ViT-B/32 features) against the same rows on the synthetic twins (filled: mean over the seeds, bar: ± one sample standard deviation). The two CLIP rows are what the twins were calibrated to; SIC, TAC and GradNorm are what the twins predict.", "name": "fig-headline"}}
+fig = plot_paper_vs_twin_rows(table)
+
+# %% [markdown]
+# :::{admonition} Words used in this book
+# :class: note
+# * **Twin**: generated CLIP-like image and noun features standing in for one of the paper's datasets. Its
+#   CLIP k-means and zero-shot accuracy were fitted to the paper's; what TAC, SIC and GradNorm score on it
+#   is a prediction ({doc}`09_twins`).
+# * **Clip twin**: the twins these pages use; their geometry (neighbourhoods, the image cone, image–text
+#   cosines) was fitted to measurements of real CLIP features. **Tree twin**: a simpler kind without CLIP's geometry,
+#   kept for comparison. **Real-text twin**: a twin whose class and noun texts are real CLIP text features.
+# * **Preset**: a small synthetic dataset of the same kind, fast enough for the theory chapters; or a named
+#   set of hyper-parameters (`paper`, `official-code`).
+# :::
 
 # %% [markdown]
 # The same numbers as the paper prints them, "twin (paper)" in each cell:

@@ -56,6 +56,11 @@ from laicpkg.book.display import for_readers
 
 for_readers()  # whole tables, "—" for a missing value
 
+# %% tags=["remove-cell"]
+# The reference checks of the book's tests (nbval): hidden from readers.
+from laicpkg.book.checks import TOLERANCES, Tolerance, check_reference
+REFERENCE = "../book/results/reference/03_theorem2_limits.json"
+
 # %%
 import numpy as np
 import pandas as pd
@@ -64,10 +69,8 @@ from laicpkg import KMeans
 from laicpkg.core.filters import normalized_class_means
 from laicpkg.book.plotting import plot_theorem2
 from laicpkg.features.synthetic import make_synthetic
-from laicpkg.book.checks import TOLERANCES, Tolerance, check_reference
 from laicpkg.theory import secu_fixed_point_table, theorem2_sweep
 
-REFERENCE = "../book/results/reference/03_theorem2_limits.json"
 
 data = make_synthetic("synthetic-cifar10", seed=0, n_train=4000, n_nouns=6000)
 C = 3 * data.n_classes

@@ -15,7 +15,7 @@
 # # The pipeline on one dataset
 #
 # This notebook is run by `laic batch` (papermill) once per dataset, by default on the seven synthetic
-# twins of GradNorm's Tables 1–2 (see {doc}`/notebooks/01_laic_problem`); the cell tagged `parameters` holds its inputs.
+# twins of GradNorm's Tables 1–2 (see {doc}`/notebooks/01_laic_problem`); the table below lists its inputs.
 # It runs every method row of those tables that the package implements on the same features and seed:
 # CLIP zero-shot, CLIP k-means, SIC, TAC (training-free) and GradNorm (ERM classifier, and the centroid
 # variant of Eq. 12), writes one run record per method, and sets the result beside the paper's row for the
@@ -26,6 +26,10 @@
 from laicpkg.book.display import for_readers
 
 for_readers()  # whole tables, "—" for a missing value
+
+# %% tags=["remove-cell"]
+# The reference checks of the book's tests (nbval): hidden from readers.
+from laicpkg.book.checks import check_against_records
 
 # %% tags=["parameters", "remove-cell"]
 dataset = "twin-dtd"
@@ -42,10 +46,18 @@ reference_records = "../book/results/records"  # committed records the results a
 spread_records = "../book/results/comparison/records"  # three seeds per method: how far a result may move
 tsne_points = 1000
 
-# %%
+# %% [markdown]
+# This page's inputs (the notebook's parameters; `laic batch` sets them per dataset, papermill's `-p` any of them):
+
+# %% tags=["remove-input"]
 import pandas as pd
 
-from laicpkg.book.checks import check_against_records
+pd.DataFrame({"value": {"dataset": dataset, "features": features or "generated (a synthetic twin)",
+                        "methods": methods, "τ, κ, β": f"{tau or 'paper'}, {kappa or 'paper'}, {beta or 'paper'}",
+                        "seed (method, data)": f"{seed}, {data_seed}"}}).rename_axis("parameter")
+
+# %%
+
 from laicpkg.book.paper_results import paper_table
 from laicpkg.book.plotting import plot_tsne_panels
 from laicpkg.book.tables import (cluster_names_table, comparison_table, counterpart_tsne, dataset_seed_means,
@@ -143,7 +155,7 @@ naming_table(records)
 cluster_names_table(results["gradnorm"].record, max_clusters=20) if "gradnorm" in results else "GradNorm did not run"
 
 # %% [markdown]
-# ## Image features, text counterparts and their concatenation (Fig. 1)
+# ## Image features, text counterparts and their concatenation (as in the paper's Fig. 1)
 #
 # t-SNE of the test images' CLIP features $\mathbf e_i$, their text counterparts $\mathbf v_i$ built from
 # GradNorm's nouns (Eq. 9), and the concatenation $[\mathbf e_i; \mathbf v_i]$ that the final k-means clusters;

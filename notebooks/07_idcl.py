@@ -41,6 +41,11 @@ from laicpkg.book.display import for_readers
 
 for_readers()  # whole tables, "—" for a missing value
 
+# %% tags=["remove-cell"]
+# The reference checks of the book's tests (nbval): hidden from readers.
+from laicpkg.book.checks import TOLERANCES, check_reference
+REFERENCE = "../book/results/reference/07_idcl.json"
+
 # %%
 import numpy as np
 import pandas as pd
@@ -49,7 +54,6 @@ from sklearn.decomposition import PCA
 
 torch.set_num_threads(1)
 
-from laicpkg.book.checks import TOLERANCES, check_reference
 from laicpkg.core.density import cutoff_distance, density_cores, local_density, pace
 from laicpkg.run.experiments import load_records
 from laicpkg.book.tables import (TABLE4_ROWS, core_assignment_table, core_scale_table, final_assign_bars,
@@ -61,7 +65,6 @@ from laicpkg.core.metrics import clustering_scores
 from laicpkg.book.plotting import (plot_density_cores, plot_idcl_history, plot_idcl_variants, plot_method_bars,
                                    plot_pace_curves)
 
-REFERENCE = "../book/results/reference/07_idcl.json"
 
 # %% [markdown]
 # ## The pace

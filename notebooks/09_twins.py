@@ -14,6 +14,12 @@
 # %% [markdown]
 # # Paper vs twin
 #
+# :::{note}
+# A *twin* is generated CLIP-like data standing in for one of the paper's datasets. The *clip twins* (the
+# book's) have CLIP's measured geometry; the *tree twins* are simpler; the *real-text twins* use real CLIP
+# text features of the class names and nouns. All were fitted to the paper's CLIP rows only.
+# :::
+#
 # The synthetic twins ({doc}`01_laic_problem`, {doc}`../book/implementation`) have the real datasets' K,
 # class names, split sizes and WordNet's 82,115-noun pool. The book's twins are drawn by the *clip model*:
 # each class a mixture of sub-modes, appearance modes shared by all classes, an image cone and texts that
@@ -26,7 +32,7 @@
 # The runs are those of {doc}`08_comparison` (`make compare`: `laic compare` on the seven default twins,
 # three seeds, one record per twin, method and seed; run seed s draws the twin's data seed s, the three draws
 # its calibration averaged); this page reads the six methods that have a row in the paper's tables (or, for
-# `gradnorm-centroid`, generalise one). Beside them stand the same runs on the first twins, the *tree model*
+# `gradnorm-centroid`, generalise one). Beside them stand the same runs on the simpler twins of the *tree model*
 # (concepts down WordNet's hypernym tree, isotropic noise; data seed 0 for every seed), calibrated to the same
 # two CLIP rows but not to CLIP's geometry: what changed between the two is what CLIP's geometry does to
 # the predicted rows. The ImageNet-1K twin (`twin-imagenet`) is not among them.
@@ -210,7 +216,7 @@ twin_models_versus_paper(TWINS).round(1)
 # %% [markdown]
 # The tree twins' rows as a picture, as above for the clip twins:
 
-# %% mystnb={"figure": {"caption": "Tree twins (the first twins, without CLIP's geometry): the paper's ACC (x) against the twin's (y, mean over three seeds), one colour per twin and one marker per method.", "name": "fig-paper-vs-tree-twin"}}
+# %% mystnb={"figure": {"caption": "Tree twins (without CLIP's geometry): the paper's ACC (x) against the twin's (y, mean over three seeds), one colour per twin and one marker per method.", "name": "fig-paper-vs-tree-twin"}}
 fig = plot_paper_vs_twin(paper_vs_twin(tree_table))
 
 # %% [markdown]

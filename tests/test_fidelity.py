@@ -359,6 +359,23 @@ def test_theorem1_leading_term_and_lemma5(small_data):
     assert rho == pytest.approx(1.0)
 
 
+def test_modality_gap_table(small_data):
+    """One row per dataset; the cosine is the mean over positives of cos(noun, its class's mean image), the counts
+    are those of theorem1_leading_term with the same classifier."""
+    from laicpkg import GradNorm
+    from laicpkg.theory import modality_gap_table, theorem1_leading_term
+
+    t = modality_gap_table({"small": small_data})
+    pos = np.flatnonzero(small_data.positive_mask)
+    means = np.stack([small_data.E_train[small_data.y_train == c].mean(axis=0) for c in range(small_data.n_classes)])
+    cos = (small_data.R[pos].astype(np.float64) * means[small_data.noun_class[pos]]).sum(axis=1).mean()
+    assert t.loc["small", "image–positive cosine"] == pytest.approx(cos, rel=1e-6)
+    f = GradNorm(small_data.n_classes, progress=False, random_state=0).select_nouns(small_data.E_train, small_data.R)
+    lead = theorem1_leading_term(f, small_data.E_train, small_data.positive_mask)
+    assert t.loc["small", "Lemma-5 step holds"] == f"{int((lead['lemma5_ratio'] <= 1).sum())} of {len(lead)}"
+    assert t.loc["small", "mean S, images"] == pytest.approx(lead.attrs["image_mean_S"])
+
+
 def test_dec_and_idec_configurations():
     from laicpkg.methods.idcl import IDCL
 

@@ -93,8 +93,10 @@ def save_figure(fig, path, dpi: int = DPI) -> None:
 def show_figures(ip) -> None:
     """Make :func:`figure_png` the PNG display of matplotlib figures in the IPython shell ``ip``.
 
-    pyplot is imported first, so that the inline backend's own PNG formatter is in place and replaced."""
-    import matplotlib.pyplot  # noqa: F401  (sets up the inline backend, whose formatter this one replaces)
+    A first figure is made and closed before: matplotlib loads its backend lazily, and the inline backend sets
+    its own PNG formatter when it loads; this one replaces it."""
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
+    plt.close(plt.figure())  # loads the backend now (the inline backend registers its formatter then)
     ip.display_formatter.formatters["image/png"].for_type(Figure, figure_png)

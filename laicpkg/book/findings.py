@@ -59,7 +59,7 @@ def paired_table(records, pairs=PAIRS, metric: str = "ACC") -> pd.DataFrame:
 
 def _answer(row) -> str:
     """A plain answer to "does first beat second?": yes / no, and why in a few words."""
-    a, b = display_name(row["first"]), display_name(row["second"])
+    b = display_name(row["second"])
     if row["verdict"] == "yes":
         return "yes"
     if row["verdict"] == "no":
@@ -125,7 +125,10 @@ def _means(records, methods, key=lambda r: r["metrics"]["ACC"]) -> pd.DataFrame:
 
 def preset_table(paper_records, official_records) -> pd.DataFrame:
     """GradNorm and TAC under the paper's settings and under their authors' code's (``official-code`` preset),
-    mean ACC over seeds per twin, and GradNorm − TAC paired by seed under each preset with its verdict."""
+    mean ACC over the seeds both presets ran per twin, and GradNorm − TAC paired by seed under each preset with its
+    verdict."""
+    both = {(r["dataset"], r["seed"]) for r in official_records}
+    paper_records = [r for r in paper_records if (r["dataset"], r["seed"]) in both]
     paper = _means(paper_records, ("gradnorm", "tac"))
     official = _means(official_records, ("gradnorm", "tac"))
     out = pd.DataFrame(index=official.index)
@@ -166,7 +169,8 @@ def equal_c_table(records) -> pd.DataFrame:
                      pairs=(("gradnorm", "tac-filter-equal-c"),)).set_index("dataset")
     out["GradNorm − TAC's filter, same C and Stage 2"] = [
         f"{p.loc[d, 'mean']:+.1f} ± {p.loc[d, 'se']:.1f}" if d in p.index else None for d in out.index]
-    out["GradNorm's score better?"] = [_answer(p.loc[d]) if d in p.index else None for d in out.index]
+    plain = {"yes": "yes", "no": "no, TAC's is better", "tie": "no, a tie (within 2 SE)"}
+    out["GradNorm's score better?"] = [plain[p.loc[d, "verdict"]] if d in p.index else None for d in out.index]
     seeds = {r["seed"] for r in records if r["method"] == "tac-filter-equal-c"}
     out.index = [display_name(d) for d in out.index]
     out.index.name = f"twin ({len(seeds)} seeds)"

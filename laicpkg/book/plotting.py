@@ -20,6 +20,18 @@ def _plt():
     return plt
 
 
+def _metric_axis(ax, metric: str, baseline: str | None) -> None:
+    """The y axis of a metric in percent (0–100), or of its difference from ``baseline`` (a zero line)."""
+    from .tables import READER_NAMES
+
+    if baseline is None:
+        ax.set_ylabel(f"{metric} (%)")
+        ax.set_ylim(0, 100)
+    else:
+        ax.axhline(0, color="0.3", lw=1)
+        ax.set_ylabel(f"{metric} − {READER_NAMES.get(baseline, baseline)} (points)")
+
+
 def plot_score_vs_msp(S, msp, positive_mask=None, *, tau: float):
     """GradNorm's score S (Eq. 6) against max π̃, with the bounds τ²(1 − m)² ≤ S ≤ τ²(1 − m)(1 + ... )."""
     plt = _plt()
@@ -171,12 +183,7 @@ def plot_method_bars(df, *, metric: str = "ACC", baseline: str | None = None):
         err.columns = pivot.columns
     ax = pivot.plot.bar(yerr=err, figsize=(9, 3.8), rot=25, capsize=1.5, width=0.85,
                         color=[plt.get_cmap("tab10")(i % 10) for i in range(pivot.shape[1])])
-    if baseline is None:
-        ax.set_ylabel(f"{metric} (%)")
-        ax.set_ylim(0, 100)
-    else:
-        ax.axhline(0, color="0.3", lw=1)
-        ax.set_ylabel(f"{metric} − {READER_NAMES.get(baseline, baseline)} (points)")
+    _metric_axis(ax, metric, baseline)
     for t in ax.get_xticklabels():
         t.set_ha("right")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
@@ -259,12 +266,7 @@ def plot_idcl_variants(histories: dict, metric: str = "ACC"):
     for i, (label, h) in enumerate(histories.items()):  # ten colours, then the next line style
         ax.plot(h["epoch"], h[metric], label=label, lw=1.4, color=colours(i % 10), ls=styles[(i // 10) % 4])
     ax.set_xlabel("epoch")
-    if baseline is None:
-        ax.set_ylabel(f"{metric} (%)")
-        ax.set_ylim(0, 100)
-    else:
-        ax.axhline(0, color="0.3", lw=1)
-        ax.set_ylabel(f"{metric} − {READER_NAMES.get(baseline, baseline)} (points)")
+    _metric_axis(ax, metric, None)
     ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(f"{metric} per epoch (computed for this plot only)")
     fig.tight_layout()

@@ -34,7 +34,11 @@ def results_table(records) -> pd.DataFrame:
         row["precision"] = f.get("precision", np.nan)
         row["recall"] = f.get("recall", np.nan)
         rows.append(row)
-    return pd.DataFrame(rows).set_index("method")
+    out = pd.DataFrame(rows).set_index("method")
+    # a count: an integer, "—" where there is none
+    out["nouns kept"] = pd.Series([int(v) if pd.notna(v) else np.nan for v in out["nouns kept"]], index=out.index,
+                                  dtype=object)
+    return out
 
 
 def tsne_embed(X, *, n_samples: int = 1500, random_state: int = 0):

@@ -102,28 +102,23 @@ def real_table_comparison(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_differences(records, first: str = "gradnorm", second: str = "tac") -> pd.DataFrame:
-    """Per dataset, the mean ACC of CLIP k-means, zero-shot, ``second`` and ``first`` over the seeds both ran,
-    and ``first − second`` paired by seed (the same twin draw and seed for both): its mean, standard error
+    """Per dataset, the mean ACC of CLIP k-means, zero-shot, ``second`` and ``first`` over their seeds, and
+    ``first − second`` paired by seed (:func:`laicpkg.book.findings.paired_table`): its mean, standard error
     (``n − 1`` in the standard deviation), each seed's value, and the verdict — a difference of two standard
     errors or more is resolved."""
+    from .findings import paired_table
     from .tables import READER_NAMES
 
-    rows = [{"dataset": r["dataset"], "method": r["method"], "seed": r["seed"], "ACC": r["metrics"]["ACC"]}
-            for r in records]
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame([{"dataset": r["dataset"], "method": r["method"], "ACC": r["metrics"]["ACC"]} for r in records])
+    means = df.groupby(["dataset", "method"], sort=False)["ACC"].mean()
+    a, b = READER_NAMES.get(first, first), READER_NAMES.get(second, second)
+    words = {"yes": f"{a} better", "no": f"{b} better", "tie": "not resolved"}
     out = []
-    for dataset, g in df.groupby("dataset", sort=False):
-        acc = g.pivot(index="seed", columns="method", values="ACC")
-        if first not in acc or second not in acc:
-            continue
-        d = (acc[first] - acc[second]).dropna()
-        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
-        a, b = READER_NAMES.get(first, first), READER_NAMES.get(second, second)
-        verdict = (f"{a} better" if d.mean() - 2 * se > 0 else f"{b} better" if d.mean() + 2 * se < 0
-                   else "not resolved")
-        out.append({"dataset": _title(dataset), "seeds": len(d),
-                    **{READER_NAMES.get(m, m): acc[m].mean() for m in ("kmeans", "zeroshot", second, first)
-                       if m in acc},
-                    f"{a} − {b}": f"{d.mean():+.2f} ± {se:.2f}", "per seed": " / ".join(f"{x:+.1f}" for x in d),
-                    "verdict": verdict})
+    for _, row in paired_table(records, pairs=((first, second),)).iterrows():
+        dataset = row["dataset"]
+        out.append({"dataset": _title(dataset), "seeds": row["seeds"],
+                    **{READER_NAMES.get(m, m): means[(dataset, m)] for m in ("kmeans", "zeroshot", second, first)
+                       if (dataset, m) in means.index},
+                    f"{a} − {b}": f"{row['mean']:+.2f} ± {row['se']:.2f}",
+                    "per seed": " / ".join(f"{x:+.1f}" for x in row["per seed"]), "verdict": words[row["verdict"]]})
     return pd.DataFrame(out).set_index("dataset").round(1)
