@@ -139,7 +139,7 @@ story = seed_story(records, worst_dataset, worst_s, twin_positive_names(worst_da
 Markdown(f"On {dataset_title(worst_dataset)}, seed {worst_s}, GradNorm − TAC is {worst_d:+.1f} ACC points. "
          + story_text(story))
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "nbval-check-output"]
 story
 
 # %% [markdown]
