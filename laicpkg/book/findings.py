@@ -57,6 +57,11 @@ def paired_table(records, pairs=PAIRS, metric: str = "ACC") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _pm(row) -> str:
+    """A paired difference as the tables show it: "+1.2 ± 0.3" (mean ± standard error)."""
+    return f"{row['mean']:+.1f} ± {row['se']:.1f}"
+
+
 def _answer(row) -> str:
     """A plain answer to "does first beat second?": yes / no, and why in a few words."""
     b = display_name(row["second"])
@@ -73,7 +78,7 @@ def answer_frame(paired: pd.DataFrame) -> pd.DataFrame:
     for _, row in paired.iterrows():
         a, b = display_name(row["first"]), display_name(row["second"])
         name = display_name(row["dataset"])
-        out.setdefault(name, {})[f"{a} − {b}"] = f"{row['mean']:+.1f} ± {row['se']:.1f}"
+        out.setdefault(name, {})[f"{a} − {b}"] = _pm(row)
         out[name][f"{a} beats {b}?"] = _answer(row)
     frame = pd.DataFrame.from_dict(out, orient="index")
     frame.index.name = f"twin ({int(paired['seeds'].min()) if len(paired) else 0} seeds)"
@@ -137,7 +142,7 @@ def preset_table(paper_records, official_records) -> pd.DataFrame:
         out[f"TAC ({label})"] = frame.get("tac")
         p = paired_table([r for r in recs if r["method"] in ("gradnorm", "tac") and r["dataset"] in out.index],
                          pairs=(("gradnorm", "tac"),)).set_index("dataset")
-        out[f"GradNorm − TAC ({label})"] = [f"{p.loc[d, 'mean']:+.1f} ± {p.loc[d, 'se']:.1f}" if d in p.index else None
+        out[f"GradNorm − TAC ({label})"] = [_pm(p.loc[d]) if d in p.index else None
                                             for d in out.index]
         out[f"GradNorm beats TAC? ({label})"] = [_answer(p.loc[d]) if d in p.index else None for d in out.index]
     seeds = {r["seed"] for r in official_records}
@@ -168,7 +173,7 @@ def equal_c_table(records) -> pd.DataFrame:
     p = paired_table([r for r in records if r["method"] in ("gradnorm", "tac-filter-equal-c")],
                      pairs=(("gradnorm", "tac-filter-equal-c"),)).set_index("dataset")
     out["GradNorm − TAC's filter, same C and Stage 2"] = [
-        f"{p.loc[d, 'mean']:+.1f} ± {p.loc[d, 'se']:.1f}" if d in p.index else None for d in out.index]
+        _pm(p.loc[d]) if d in p.index else None for d in out.index]
     plain = {"yes": "yes", "no": "no, TAC's is better", "tie": "no, a tie (within 2 SE)"}
     out["GradNorm's score better?"] = [plain[p.loc[d, "verdict"]] if d in p.index else None for d in out.index]
     seeds = {r["seed"] for r in records if r["method"] == "tac-filter-equal-c"}

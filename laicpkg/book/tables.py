@@ -404,13 +404,11 @@ def geometry_targets_met(**tables) -> pd.DataFrame:
 
 
 def dataset_title(dataset: str) -> str:
-    """The real dataset's name for a twin ("CIFAR-10" for twin-cifar10), else the dataset's own name."""
-    from ..features.datasets import DATASETS
+    """The real dataset's name for a twin ("CIFAR-10" for twin-cifar10), else the dataset's own name
+    (:func:`laicpkg.book.display.display_name`, the book's one mapping of names)."""
+    from .display import display_name
 
-    spec = DATASETS.get(dataset)
-    if spec is None:
-        return dataset
-    return DATASETS[spec.twin_of].title if spec.twin_of and spec.twin_of in DATASETS else spec.title
+    return display_name(dataset)
 
 
 def paper_cells(table: pd.DataFrame, metric: str = "ACC",
