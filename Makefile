@@ -137,8 +137,10 @@ twins-real: $(STAMP)
 	LAIC_TWIN_MODEL=clip $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
 	  --real-table-out book/results/twins_real_table.csv --ceilings-out book/results/twins_ceilings.csv
 
+# IDCL's variants on DIGITS (laic list shows them), five seeds, two runs at a time with one thread each; the
+# records already written are kept.
 idcl-digits: $(STAMP)
-	scripts/idcl_digits.sh
+	OMP_NUM_THREADS=1 $(VENV)/bin/laic idcl-grid --workers 2 --threads 1
 
 # Density cores as LaIC's final step (the IDCL chapter reads book/results/idcl/final_assign.csv).
 final-assign: $(STAMP)

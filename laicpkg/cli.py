@@ -124,6 +124,7 @@ COMMANDS = {
     "import-tac": "read the feature files saved by the TAC reference scripts",
     "batch": "run the pipeline notebook per dataset with papermill, then the summary",
     "final-assign": "k-means vs IDCL's density-core assignment as the final step (CSV)",
+    "idcl-grid": "IDCL's variants (Table 4's ablation, DEC, IDEC, ...) on raw images, one run record each",
     "calibrate": "fit a synthetic twin's generator to the paper's CLIP baseline rows",
     "list": "list datasets, methods and parameters",
 }
@@ -151,6 +152,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     ACC_KNOBS, DEFAULT_TWINS, MODELS = catalog["acc_knobs"], catalog["default_twins"], catalog["twin_models"]
     COMPARISON_DATASETS, COMPARISON_SEEDS = catalog["comparison_datasets"], catalog["comparison_seeds"]
     PRESET_HELP = f"parameter preset: {', '.join(catalog['presets'])} [paper]"
+    IDCL_RECORDS_DIR, IDCL_PRETRAIN_CACHE = catalog["idcl_records_dir"], catalog["idcl_pretrain_cache"]
 
     r = sub.add_parser("run", help=COMMANDS["run"])
     r.add_argument("--dataset", required=True, help="synthetic preset or real dataset name (see `laic list`)")
@@ -194,8 +196,8 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help=COMMANDS["compare"])
     c.add_argument("--datasets", default=",".join(COMPARISON_DATASETS),
-                   help="comma-separated datasets [the seven default twins]")
-    c.add_argument("--methods", default=None, help="comma-separated methods [the comparison chapter's nine]")
+                   help=f"comma-separated datasets [the {len(COMPARISON_DATASETS)} default twins]")
+    c.add_argument("--methods", default=None, help=f"comma-separated methods [the comparison chapter's {len(catalog['comparison_methods'])}]")
     c.add_argument("--seeds", type=int, default=COMPARISON_SEEDS, help=f"seeds 0..N-1 [{COMPARISON_SEEDS}]")
     c.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
     _add_cache_args(c)
@@ -248,7 +250,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
 
     b = sub.add_parser("batch", help=COMMANDS["batch"])
     b.add_argument("--datasets", default=",".join(DEFAULT_TWINS),
-                   help="comma-separated dataset names [the seven default twins]")
+                   help=f"comma-separated dataset names [the {len(DEFAULT_TWINS)} default twins]")
     b.add_argument("--features", default=None, metavar="DIR", help="feature cache for real datasets")
     _add_cache_args(b)
     b.add_argument("--notebook", default=None, help="the pipeline notebook to execute [the package's]")
@@ -264,6 +266,17 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     fa.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 [5]")
     fa.add_argument("--features", default=None, metavar="DIR", help="feature cache folder for real datasets")
     fa.add_argument("--out", default="book/results/idcl/final_assign.csv", metavar="PATH")
+
+    ig = sub.add_parser("idcl-grid", help=COMMANDS["idcl-grid"])
+    ig.add_argument("--dataset", default="digits", help="a raw-image dataset (see `laic list`) [digits]")
+    ig.add_argument("--variants", default=None, help="comma-separated IDCL variants [all; see `laic list`]")
+    ig.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 [5]")
+    ig.add_argument("--records-dir", default=IDCL_RECORDS_DIR)
+    ig.add_argument("--pretrain-cache", default=IDCL_PRETRAIN_CACHE, metavar="DIR",
+                    help="pre-trained autoencoders shared by the runs [%(default)s]")
+    ig.add_argument("--threads", type=int, default=None, metavar="N",
+                    help="torch threads per run (1 with --workers 2 on a 2-core machine) [torch's default]")
+    _add_grid_args(ig)
 
     cal = sub.add_parser("calibrate", help=COMMANDS["calibrate"])
     cal.add_argument("--dataset", default=None, help="twin name(s), comma-separated [with --check: every twin]")
@@ -602,6 +615,37 @@ def _names(text: str, flag: str) -> list:
     return names
 
 
+def _cmd_idcl_grid(args) -> int:
+    from .book.tables import idcl_table
+    from .features.datasets import get_dataset_spec
+    from .methods.idcl import variant_config
+    from .run.experiments import idcl_grid
+    from .run.records import check_output_dir
+
+    if get_dataset_spec(args.dataset).kind != "images":
+        raise ParameterError(f"{args.dataset} holds CLIP features; laic idcl-grid runs IDCL on raw images "
+                             "(on features: laic compare --methods idcl)")
+    variants = None if args.variants is None else _names(args.variants, "--variants")
+    for v in variants or ():
+        variant_config(v)
+    if args.seeds < 1:
+        raise ParameterError(f"--seeds must be at least 1 (runs seeds 0..N-1); got {args.seeds}")
+    if args.threads is not None and args.threads < 1:
+        raise ParameterError(f"--threads must be at least 1; got {args.threads}")
+    check_output_dir(args.records_dir)
+    check_output_dir(args.pretrain_cache)
+    grid = _grid_options(args)
+    if grid is None:
+        return 0
+    report = []
+    records = idcl_grid(args.dataset, variants, range(args.seeds), records_dir=args.records_dir,
+                        pretrain_cache=args.pretrain_cache, threads=args.threads, grid=grid, report=report)
+    if records:
+        print(idcl_table(records)[["ACC", "ACC std", "NMI", "NMI std", "seeds"]].round(1).to_string())
+    print(f"records: {args.records_dir}")
+    return _report_grid(report[0])
+
+
 def _cmd_final_assign(args) -> int:
     from .utils.atomic import atomic_open
     from .run.experiments import final_assign_experiment
@@ -735,6 +779,10 @@ def _cmd_list(_args) -> int:
     print("methods:")
     for m in catalog["methods"]:
         print(f"  {m['name']:<20} {m['description']}")
+    print("IDCL variants (laic idcl-grid --variants):")
+    for v in catalog["idcl_variants"]:
+        row = f"   [IDCL paper, {v['paper_row']}]" if v["paper_row"] else ""
+        print(f"  {v['name']:<22} {v['title']}{row}")
     print("parameters:")
     for p in catalog["params"]:
         print(f"  --{p['name'].replace('_', '-'):<24} {str(p['default']):<10} {p['help']} ({p['source']})")
@@ -784,7 +832,7 @@ def main(argv=None) -> int:
     try:
         commands = {"run": _cmd_run, "list": _cmd_list, "extract": _cmd_extract, "nouns": _cmd_nouns,
                     "import-tac": _cmd_import_tac, "batch": _cmd_batch, "compare": _cmd_compare,
-                    "final-assign": _cmd_final_assign, "calibrate": _cmd_calibrate, "cluster": _cmd_cluster}
+                    "final-assign": _cmd_final_assign, "idcl-grid": _cmd_idcl_grid, "calibrate": _cmd_calibrate, "cluster": _cmd_cluster}
         return commands[args.command](args)
     except LaicError as exc:
         print(f"laic: error: {exc}", file=sys.stderr)

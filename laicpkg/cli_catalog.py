@@ -32,7 +32,9 @@ def build_catalog() -> dict:
     from .features.twins import ACC_KNOBS, DEFAULT_TWINS, MODELS
     from .methods.registry import METHODS
     from .run.config import PARAMETER_PRESETS, PARAMS
-    from .run.experiments import COMPARISON_DATASETS, COMPARISON_SEEDS
+    from .methods.idcl import IDCL_VARIANTS, variant_config, variant_title
+    from .run.experiments import (COMPARISON_DATASETS, COMPARISON_METHODS, COMPARISON_SEEDS, IDCL_PRETRAIN_CACHE,
+                                  IDCL_RECORDS_DIR)
 
     return {
         "params": [{"name": p.name, "type": p.type.__name__, "default": _plain(p.default), "help": p.help,
@@ -45,8 +47,11 @@ def build_catalog() -> dict:
                       "data_root": d.kind == "images" and d.images is not None and d.name != "digits"}
                      for d in DATASETS.values()],
         "default_twins": list(DEFAULT_TWINS), "comparison_datasets": list(COMPARISON_DATASETS),
-        "comparison_seeds": COMPARISON_SEEDS, "twin_models": list(MODELS), "acc_knobs": list(ACC_KNOBS),
+        "comparison_seeds": COMPARISON_SEEDS, "comparison_methods": list(COMPARISON_METHODS), "twin_models": list(MODELS), "acc_knobs": list(ACC_KNOBS),
         "presets": list(PARAMETER_PRESETS),
+        "idcl_variants": [{"name": name, "title": variant_title(variant_config(name, full=True)),
+                           "paper_row": row} for name, (_, row) in IDCL_VARIANTS.items()],
+        "idcl_records_dir": IDCL_RECORDS_DIR, "idcl_pretrain_cache": IDCL_PRETRAIN_CACHE,
     }
 
 

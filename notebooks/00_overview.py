@@ -17,7 +17,7 @@
 # A reference reproduction of **GradNorm** {cite}`gradnorm` — a filter of wild nouns for *language-assisted
 # image clustering* (LaIC) — and of the methods it is compared with and generalises, **TAC** {cite}`tac` and
 # **SIC** {cite}`sic`, plus the density-based **IDCL** {cite}`idcl`. Every result on these pages is computed on
-# **synthetic** data: *twins* of the paper's seven datasets, generated CLIP-like features with each dataset's
+# **synthetic** data: *twins* of the paper's datasets, generated CLIP-like features with each dataset's
 # classes, split sizes and WordNet noun pool, calibrated so that CLIP k-means and CLIP zero-shot score what the
 # paper reports for them. No real image and no pretrained CLIP model were used to build this book. The same
 # code runs on real CLIP features ({doc}`../book/install`).
@@ -65,9 +65,9 @@ Markdown(f"""
 * **How close the twins come to the paper.** The twins match CLIP's two rows (mean |twin − paper|
   {h['calibrated_mean_abs']:.1f} ACC points). SIC, TAC and GradNorm land {h['predicted_mean_abs']:.1f} points
   from the paper on average, {h['predicted_below']} of {h['predicted_rows']} rows below it
-  (figure below, {{doc}}`08_comparison`).
+  (figure below, {{doc}}`07_comparison`).
 * **What has not been run.** Real CLIP features of the paper's datasets and a GPU. IDCL does not reproduce its
-  paper on DIGITS ({{doc}}`07_idcl`). All of it: {{doc}}`../book/status`.
+  paper on DIGITS ({{doc}}`09_idcl`). All of it: {{doc}}`../book/status`.
 """)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "GradNorm's Tables 1–2 (open circles: the paper, real CLIP ViT-B/32 features) against the same rows on the synthetic twins (filled: mean over the seeds, bar: ± one sample standard deviation). The two CLIP rows are what the twins were calibrated to; SIC, TAC and GradNorm are what the twins predict.", "name": "fig-headline"}}
@@ -78,7 +78,7 @@ fig = plot_paper_vs_twin_rows(table)
 # :class: note
 # * **Twin**: generated CLIP-like image and noun features standing in for one of the paper's datasets. Its
 #   CLIP k-means and zero-shot accuracy were fitted to the paper's; what TAC, SIC and GradNorm score on it
-#   is a prediction ({doc}`09_twins`).
+#   is a prediction ({doc}`08_twins`).
 # * **Clip twin**: the twins these pages use; their geometry (neighbourhoods, the image cone, image–text
 #   cosines) was fitted to measurements of real CLIP features. **Tree twin**: a simpler kind without CLIP's geometry,
 #   kept for comparison. **Real-text twin**: a twin whose class and noun texts are real CLIP text features.
@@ -118,7 +118,7 @@ paper_cells(table)
 # The default build runs on *synthetic twins* of the paper's datasets: the real K, class names, split
 # sizes and WordNet's 82,115-noun pool, with the geometry measured on real CLIP features (sub-modes within
 # each class, appearance shared across classes, the image cone, texts that follow WordNet only among close
-# relatives) and calibrated so that CLIP k-means and zero-shot match the paper's rows ({doc}`09_twins`). On a twin every noun's relation to every
+# relatives) and calibrated so that CLIP k-means and zero-shot match the paper's rows ({doc}`08_twins`). On a twin every noun's relation to every
 # class is known, so the filters' precision and recall, the clusters' names and the quantities of the
 # paper's theorems can be measured; the theory chapters use three small presets of the same kind. The same
 # notebooks run on real CLIP features when you have them (`laic extract`, then `laic batch --features`;

@@ -135,12 +135,12 @@ print(check_reference(closeness, REFERENCE, "closeness by kind", {"count": TOLER
 # appearance modes shared by all classes on a few directions of decaying variance, and a common offset
 # (CLIP's image cone and modality gap). These pieces are set from real CLIP features (image–image and
 # image–text cosines, effective dimension, 1-NN accuracy, the texts' dependence on WordNet distance:
-# {doc}`09_twins`). The wild pool is WordNet's real pool, named by first lemmas; the positives of a class
+# {doc}`08_twins`). The wild pool is WordNet's real pool, named by first lemmas; the positives of a class
 # are its synset and every hyponym below it, so the selected-noun tables and the clusters' names are English
 # words checked against WordNet. What twins cannot model: CLIP's actual errors (a twin confuses the similar
 # classes its sub-modes lean toward, not what looks alike in real photographs), prompt effects, and concepts
 # outside WordNet's nouns. The twins are the book's defaults: the results pages (one per twin), the
-# comparison chapter ({doc}`08_comparison`) and {doc}`09_twins` run on them; the theory and ablation
+# comparison chapter ({doc}`07_comparison`) and {doc}`08_twins` run on them; the theory and ablation
 # chapters keep the small presets, whose pool has the explicit kinds of nouns counted above. The positives
 # of CIFAR-10's twin:
 
@@ -152,7 +152,7 @@ twin_positives_table("twin-cifar10")
 # land on the paper's rows (GradNorm's Tables 1–2, ViT-B/32), mean over three data seeds: how many similar
 # classes the leaning sub-modes go toward (to zero-shot NMI), the offset of the shared appearance modes (to
 # k-means ACC) and how far images lean (to zero-shot ACC). It never looks at a LaIC method, so GradNorm's,
-# TAC's and SIC's numbers on a twin are predictions ({doc}`09_twins` sets them beside the paper's). The
+# TAC's and SIC's numbers on a twin are predictions ({doc}`08_twins` sets them beside the paper's). The
 # committed calibrations, with ✓ where the twin is within ±2 ACC / ±3 NMI points of the paper, and the ACC
 # of each data seed:
 

@@ -132,7 +132,7 @@ print(check_reference(lead.drop(columns=["leading_term_holds"]), REFERENCE, "lea
 # ## The same on a CLIP-like twin
 #
 # The preset above has a wide modality gap: its nouns sit far from every image. The CIFAR-10 twin
-# ({doc}`09_twins`) was fitted to CLIP's measured image–text cosines. The same quantities on both, with
+# ({doc}`08_twins`) was fitted to CLIP's measured image–text cosines. The same quantities on both, with
 # GradNorm at the paper's settings:
 
 # %%

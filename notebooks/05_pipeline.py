@@ -14,7 +14,7 @@
 # %% [markdown]
 # # The pipeline on one dataset
 #
-# This notebook is run by `laic batch` (papermill) once per dataset, by default on the seven synthetic
+# This notebook is run by `laic batch` (papermill) once per dataset, by default on the synthetic
 # twins of GradNorm's Tables 1–2 (see {doc}`/notebooks/01_laic_problem`); the table below lists its inputs.
 # It runs every method row of those tables that the package implements on the same features and seed:
 # CLIP zero-shot, CLIP k-means, SIC, TAC (training-free) and GradNorm (ERM classifier, and the centroid
@@ -110,7 +110,7 @@ pd.DataFrame(failures, columns=["method", "error"]).set_index("method") if failu
 # ## Paper vs this run
 #
 # The GradNorm paper's numbers for the real dataset (Tables 1–2, ViT-B/32) beside this run's, and the
-# difference Δ = run − paper in points (one seed here; {doc}`/notebooks/08_comparison` has three seeds).
+# difference Δ = run − paper in points (one seed here; {doc}`/notebooks/07_comparison` has three seeds).
 
 # %%
 table = comparison_table(records, order=list(results))
@@ -118,7 +118,7 @@ versus = paper_vs_twin(table) if paper_table(dataset) is not None else None
 versus.round(1) if versus is not None else "no paper numbers: not one of the paper's datasets"
 
 # %% [markdown]
-# The same rows as means over three seeds, from the runs of {doc}`/notebooks/08_comparison` (the numbers of
+# The same rows as means over three seeds, from the runs of {doc}`/notebooks/07_comparison` (the numbers of
 # the chapters and of the results page; run seed s draws the twin's data seed s, the three draws its
 # calibration averaged; ± one standard deviation over the seeds):
 

@@ -2,7 +2,7 @@
 """Execute the notebooks under another arithmetic (thread count, BLAS kernel) and report how far each checked
 number moved from its committed reference.
 
-First it generates the seven default twins and compares their data digests with those of the committed
+First it generates the default twins and compares their data digests with those of the committed
 run records (they must be equal: the generators' arithmetic does not depend on the machine). Run from the
 repository root, e.g.::
 

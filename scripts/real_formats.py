@@ -101,9 +101,9 @@ def write_stl10(root: Path, per_class: int, rng) -> Path:
 
 def write_imagenet10(root: Path, per_class: int, rng) -> Path:
     """An ImageNet folder tree (``train`` and ``val``, one folder per synset) of the ImageNet-10 synsets."""
-    from laicpkg.features.images import _read_wnids
+    from laicpkg.features.images import read_wnids
 
-    for k, wnid in enumerate(_read_wnids("imagenet10_wnids.txt")):
+    for k, wnid in enumerate(read_wnids("imagenet10_wnids.txt")):
         for split, n in (("train", per_class * 5), ("val", per_class)):
             folder = root / split / wnid
             folder.mkdir(parents=True, exist_ok=True)

@@ -24,10 +24,10 @@ def _layer(module: str) -> int:
     return LAYERS.index(module.split(".")[0])
 
 
-def _imports(path: Path) -> list[str]:
-    """Every laicpkg module ``path`` imports, at any depth (function-level imports included)."""
-    rel = path.relative_to(PKG).with_suffix("")
-    package = list(rel.parts[:-1])
+def _imports(path: Path, module: str | None = None) -> list[str]:
+    """Every laicpkg module ``path`` imports, at any depth (function-level imports included); ``module`` (dotted,
+    inside laicpkg) is where the file sits in the package, by default where ``path`` is."""
+    package = (module.split(".") if module else list(path.relative_to(PKG).with_suffix("").parts))[:-1]
     out = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
@@ -59,14 +59,12 @@ def test_every_import_points_down():
 
 
 def test_the_check_can_fail(tmp_path):
-    """A core module that imports the runner is caught."""
-    bad = PKG / "core" / "_probe_tmp.py"
+    """A core module that imports the runner is caught (the probe is read as if it sat in laicpkg/core; it is
+    written to a temporary folder, never into the package)."""
+    bad = tmp_path / "probe.py"
     bad.write_text("from ..run.runner import run\n")
-    try:
-        own = _layer("core._probe_tmp")
-        assert any(_layer(t) > own for t in _imports(bad))
-    finally:
-        bad.unlink()
+    assert any(_layer(t) > _layer("core.probe") for t in _imports(bad, "core.probe"))
+    assert _imports(bad, "core.probe") == ["run.runner"]
 
 
 def test_no_module_is_named_like_a_data_folder():
@@ -249,3 +247,29 @@ def test_the_twins_read_no_environment_variable_at_import():
                          env={**os.environ, "LAIC_TWIN_MODEL": "bogus"})
     assert out.returncode == 0, out.stderr
     assert "ERR" in out.stdout and "LAIC_TWIN_MODEL" in out.stdout
+
+
+def _string_literals(path: Path) -> list[str]:
+    """Every string constant of ``path`` that is not a docstring."""
+    tree = ast.parse(path.read_text())
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return [n.value for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
+
+
+def test_no_algorithm_module_names_a_dataset():
+    """The algorithms (core, methods) know no dataset: a dataset's facts live in its specification."""
+    from laicpkg.features.twins import twin_specs
+
+    names = set(DATASETS) | set(twin_specs("clip"))
+    found = [f"{p.relative_to(PKG)}: {s!r}" for layer in ("core", "methods") for p in (PKG / layer).rglob("*.py")
+             for s in _string_literals(p) if any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", s) for n in names)]
+    assert not found, found
+
+
+def test_the_dataset_rule_can_fail(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text('"""Docstrings may say cifar10."""\nSETTINGS = {"cifar10": 1}\n')
+    assert _string_literals(probe) == ["cifar10"]

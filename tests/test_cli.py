@@ -1,5 +1,6 @@
 """`laic run`: table, record, determinism, and one-line errors."""
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -184,3 +185,63 @@ def test_comparison_and_idcl_tables():
     assert t4.loc["Model-1: no curriculum, no density core, no Transformer", "ACC"] == "—"   # never run: a dash
     assert t4.loc["Model-1: no curriculum, no density core, no Transformer", "paper ACC"] == 77.5
     assert not t4.isna().any().any()
+
+
+def test_idcl_variants_are_declared_once_and_name_the_papers_rows():
+    """Every variant of IDCL_VARIANTS has its own name in the book; the ones that reproduce a row of IDCL's Tables
+    2 and 4 are exactly the rows whose numbers the dataset catalogue holds; each existing
+    record is filed under the variant its file name says."""
+    import json
+    import re
+
+    from laicpkg.book.paper_results import IDCL_DIGITS
+    from laicpkg.book.tables import TABLE4_ROWS
+    from laicpkg.methods.idcl import IDCL_VARIANTS, variant_config, variant_title
+
+    titles = [variant_title(variant_config(v, full=True)) for v in IDCL_VARIANTS]
+    assert len(set(titles)) == len(titles)
+    assert sorted(TABLE4_ROWS) == sorted(IDCL_DIGITS)
+    folder = Path(__file__).resolve().parents[1] / "book" / "results" / "idcl" / "records"
+    files = sorted(folder.glob("digits__*__seed*.json"))
+    assert len(files) >= 80
+    for f in files:
+        name = re.match(r"digits__(.+)__seed\d+\.json", f.name).group(1)
+        assert variant_title(json.loads(f.read_text())["config"]) == variant_title(variant_config(name, full=True)), f
+
+
+def test_idcl_grid_skips_a_record_of_its_variant_and_reruns_any_other(tmp_path, monkeypatch):
+    """A record file holding the variant its name says is kept; one holding another variant is run again (with the
+    variant's parameters), as is a missing one."""
+    import json
+    import shutil
+    from types import SimpleNamespace
+
+    from laicpkg.run import experiments
+
+    src = Path(__file__).resolve().parents[1] / "book" / "results" / "idcl" / "records" / "digits__idcl__seed0.json"
+    shutil.copy(src, tmp_path / "digits__idcl__seed0.json")
+    shutil.copy(src, tmp_path / "digits__dec__seed0.json")  # the wrong variant under dec's name
+    ran = []
+    record = json.loads(src.read_text())
+    monkeypatch.setattr(experiments, "run", lambda cfg: ran.append(cfg) or SimpleNamespace(record=record))
+    monkeypatch.setattr(experiments, "write_record", lambda rec, path: None)
+    report = []
+    experiments.idcl_grid("digits", ["idcl", "dec", "no-transformer"], [0], records_dir=tmp_path, progress=False,
+                          report=report)
+    assert sorted(report[0].skipped) == ["digits/idcl/seed0"]
+    assert sorted(report[0].done) == ["digits/dec/seed0", "digits/no-transformer/seed0"]
+    dec = next(c for c in ran if c.params["idcl_hidden"] == "500,500,2000")
+    assert not dec.params["idcl_reconstruction"] and dec.params["idcl_lr"] == 0.01 and not dec.params["idcl_augment"]
+    assert dec.params["idcl_pretrain_cache"] == experiments.IDCL_PRETRAIN_CACHE
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["idcl-grid", "--variants", "idcl,no-transformr"], "unknown IDCL variant 'no-transformr' (did you mean"),
+    (["idcl-grid", "--dataset", "twin-cifar10"], "twin-cifar10 holds CLIP features"),
+    (["idcl-grid", "--seeds", "0"], "--seeds must be at least 1"),
+    (["idcl-grid", "--threads", "0"], "--threads must be at least 1"),
+])
+def test_idcl_grid_bad_input(capsys, args, msg):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and msg in err

@@ -154,10 +154,10 @@ def test_wrong_root_and_size_mismatch(tmp_path):
         extract_image_features("imagenet10", tmp_path / "nowhere", tmp_path / "f", model="laic-tiny",
                                pretrained="none", device="cpu")
     from laicpkg.features.datasets import build_image_dataset
-    from laicpkg.features.images import _read_wnids
+    from laicpkg.features.images import read_wnids
 
     root = tmp_path / "inet"
-    for w in _read_wnids("imagenet10_wnids.txt"):
+    for w in read_wnids("imagenet10_wnids.txt"):
         (root / "train" / w).mkdir(parents=True)
         from PIL import Image
 
@@ -167,7 +167,7 @@ def test_wrong_root_and_size_mismatch(tmp_path):
     ds = build_image_dataset("imagenet10", root, "train", check_size=False)
     assert ds.class_names == ["king penguin", "Maltese dog", "snow leopard", "airliner", "airship",
                               "container ship", "soccer ball", "sports car", "trailer truck", "orange"]
-    (root / "train" / _read_wnids("imagenet10_wnids.txt")[3]).rename(root / "train" / "other")
+    (root / "train" / read_wnids("imagenet10_wnids.txt")[3]).rename(root / "train" / "other")
     with pytest.raises(DatasetError, match="lacks 1 of the 10 expected class folders"):
         build_image_dataset("imagenet10", root, "train", check_size=False)
     with pytest.raises(DatasetError, match="evaluation-only"):

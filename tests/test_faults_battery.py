@@ -213,14 +213,14 @@ def test_compare_record_write_failure_shows_the_metrics(capsys, tmp_path, monkey
 @pytest.mark.parametrize("content", ["{not json", "[]", '{"fingerprint": "FP"}', '{"something": "else"}', ""])
 def test_foreign_record_files_are_recomputed_and_tables_survive(capsys, tmp_path, content):
     from laicpkg.run.config import resolve_config
-    from laicpkg.run.experiments import _cached_dataset
+    from laicpkg.run.experiments import cached_dataset
     from laicpkg.run.records import fingerprint, record_head
 
     rdir = tmp_path / "r"
     rdir.mkdir()
     path = rdir / "synthetic-dogs__kmeans__seed0.json"
     if "FP" in content:  # a file holding only the fingerprint the run would have
-        data = _cached_dataset("synthetic-dogs", None, ())
+        data = cached_dataset("synthetic-dogs", None, ())
         content = content.replace("FP", fingerprint(record_head(resolve_config("synthetic-dogs", "kmeans", seed=0),
                                                                 data)))
     path.write_text(content)

@@ -131,7 +131,7 @@ def test_an_edited_photo_is_encoded_again_and_gets_a_new_thumbnail(tmp_path, pho
 
 
 def test_every_thumbnail_shows_the_photo_named_under_it(tmp_path, photos):
-    from laicpkg.book.contact_sheet import _thumb_name
+    from laicpkg.book.contact_sheet import thumb_name
 
     out = tmp_path / "o"
     assert main(_args(photos, out)) == 0
@@ -143,7 +143,7 @@ def test_every_thumbnail_shows_the_photo_named_under_it(tmp_path, photos):
     import re
 
     for thumb, caption in re.findall(r'<img src="thumbs/([^"]+)" alt="([^"]+)"', page):
-        assert thumb == _thumb_name(str(photos / caption)), caption
+        assert thumb == thumb_name(str(photos / caption)), caption
 
 
 def test_a_thumbnail_that_cannot_be_written_is_an_error(tmp_path, capsys, photos, monkeypatch):
@@ -222,12 +222,12 @@ def test_a_pretrained_folder_is_one_line(tmp_path, capsys, photos):
 
 
 def test_the_calibration_lock_leaves_no_file(tmp_path):
-    from laicpkg.features.twins import _locked
+    from laicpkg.features.twins import calibration_lock
 
     path = tmp_path / "cal.json"
     with pytest.raises(KeyboardInterrupt):
-        with _locked(path):
+        with calibration_lock(path):
             raise KeyboardInterrupt
-    with _locked(path):
+    with calibration_lock(path):
         pass
     assert list(tmp_path.iterdir()) == []

@@ -110,3 +110,28 @@ def test_tac_at_gradnorms_c_and_compare_with_a_preset(tmp_path):
         assert recs[m]["filter"]["n_pseudo_classes"] == pseudo_class_count(n, k, 600) != pseudo_class_count(n, k, 300)
         assert recs[m]["preset"] == "official-code"
     assert recs["tac"]["sources"]["tac_score_dtype"] == "preset official-code"
+
+
+def test_gain_over_the_better_baseline_is_paired_by_seed_and_stated():
+    """Stage 2 fed the right nouns (the better of class names and all positives, per seed) minus the better of
+    zero-shot and k-means (per seed), mean and SE over seeds; the paper's GradNorm minus its better CLIP row."""
+    import pandas as pd
+
+    from laicpkg.book.findings import gain_text
+    from laicpkg.book.twins import ceilings_summary, gain_display
+    from laicpkg.features.datasets import get_dataset_spec
+
+    rows = [{"twin": "twin-dtd", "model": "clip", "data seed": s, "CLIP k-means": km, "zero-shot": zs,
+             "class names": cn, "all positives": ap, "random nouns": 30.0, "random nouns (sd)": 1.0,
+             "n_positives": 5}
+            for s, km, zs, cn, ap in [(0, 40.0, 42.0, 41.0, 45.0), (1, 44.0, 41.0, 43.0, 40.0)]]
+    summary = ceilings_summary(pd.DataFrame(rows))
+    row = summary.iloc[0]
+    assert row["right nouns − better baseline"] == pytest.approx(((45 - 42) + (43 - 44)) / 2)
+    assert row["gain ± SE"] == pytest.approx(np.std([3.0, -1.0], ddof=1) / np.sqrt(2))
+    paper = get_dataset_spec("dtd").paper
+    expected = paper["GradNorm (ICCV25)"]["ACC"] - max(paper["CLIP (zero-shot)"]["ACC"], paper["CLIP (k-means)"]["ACC"])
+    assert row["paper: GradNorm − better CLIP row"] == pytest.approx(expected)
+    assert gain_display(summary).iloc[0, 0] == "+1.0 ± 2.0"
+    text = gain_text(summary)
+    assert "by more than 1.0 ACC points" in text and f"on 1 of 1 datasets, by {expected:.1f} to {expected:.1f}" in text

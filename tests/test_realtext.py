@@ -36,12 +36,12 @@ def test_imagenet_texts_are_in_class_order():
     """Two producers, one encoder: an ImageNet class whose name is an LVIS category has the same text there
     (cosine 1) exactly when the rows are matched by synset; a shifted ImageNet order matches none."""
     from laicpkg.features.geometry import REFERENCE_DIR
-    from laicpkg.features.realtext import _lvis_rows
+    from laicpkg.features.realtext import lvis_rows
 
     pool = real_text_pool()
     lvis = np.load(REFERENCE_DIR / "lvis1203_vitb32_text_a.npy").astype(np.float64)
     lvis /= np.linalg.norm(lvis, axis=1, keepdims=True)
-    pairs = [(pool.row_of(r["offset"]), i) for i, r in enumerate(_lvis_rows())
+    pairs = [(pool.row_of(r["offset"]), i) for i, r in enumerate(lvis_rows())
              if r["offset"] and (pool.row_of(r["offset"]) or 1000) < 1000
              and pool.names[pool.row_of(r["offset"])].lower() == r["name"].lower()]
     same = [float(pool.features[j] @ lvis[i]) for j, i in pairs]

@@ -13,9 +13,9 @@ from laicpkg.features.concepts import wordnet_graph
 from laicpkg.features.twins import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, CLIP_STRUCTURE, DEFAULT_TWINS,
                                     TOLERANCE, base_specs, baseline_scores, calibrate, calibrated_twins,
                                     image_text_geometry, make_twin, nearest_class_lists)
-from laicpkg.features.twins.calibration import _fit_image_text
-from laicpkg.features.twins.clip import _draw_clip_world, _fine_synsets
-from laicpkg.features.twins.draw import _class_synsets, _positives
+from laicpkg.features.twins.calibration import fit_image_text
+from laicpkg.features.twins.clip import draw_clip_world, fine_synsets
+from laicpkg.features.twins.draw import class_synsets, ground_truth_positives
 
 
 def _clip(name="twin-imagenet-dogs", **kw):
@@ -96,8 +96,8 @@ def test_image_lean_moves_zero_shot_and_the_appearance_modes_move_kmeans():
 def _world(spec, seed=0):
     """The clip world of one data seed of ``spec`` and its classes' (synsets, strict hyponyms)."""
     graph = wordnet_graph()
-    classes = _class_synsets(spec, graph)
-    w, members, _, _ = _draw_clip_world(spec, seed, classes, _positives(graph, classes))
+    classes = class_synsets(spec, graph)
+    w, members, _, _ = draw_clip_world(spec, seed, classes, ground_truth_positives(graph, classes))
     return w, members
 
 
@@ -123,7 +123,7 @@ def test_synset_modes_give_the_sub_modes_of_one_fine_class_its_own_few_appearanc
     np.testing.assert_array_equal(worlds[0][0].sub_fine[0], worlds[1][0].sub_fine[0])
     # a hyponym sub-mode's fine class is the synset it descends from
     own, hyp = worlds[0][1][0]
-    for h, f in zip(hyp, _fine_synsets(graph, [(own, hyp)])[0]):
+    for h, f in zip(hyp, fine_synsets(graph, [(own, hyp)])[0]):
         assert h in graph.hyponym_closure(int(np.sort(own)[f]))
     one = _clip("twin-cifar10", dim=64)
     a, _ = _world(one)
@@ -167,14 +167,14 @@ def test_the_image_text_fit_brings_an_own_text_cosine_into_clips_range_and_keeps
     close = _clip("twin-imagenet10", image_lean=0.0, submode_lean=0.0, mode_offset=0.1)
     before = image_text_geometry(close, (0,))
     assert before[key] > 0.36, before
-    fitted = _fit_image_text(close, (0,), 3)
+    fitted = fit_image_text(close, (0,), 3)
     after = image_text_geometry(fitted, (0,))
     assert abs(after[key] - 0.31) <= 0.05, after
     assert abs(after["image-image cosine"] - g.reference_statistics()["image-image cosine"]) <= 0.03, after
     assert fitted.image_noise > close.image_noise and fitted.image_gap != close.image_gap
     inside = replace(fitted, image_lean=0.2)
     assert g.GEOMETRY_TARGETS[key].holds(image_text_geometry(inside, (0,))[key])
-    assert _fit_image_text(inside, (0,), 3) is inside
+    assert fit_image_text(inside, (0,), 3) is inside
 
 
 def test_clip_calibration_moves_toward_the_paper(tmp_path):

@@ -266,7 +266,7 @@ The twins reproduce the CLIP rows (mean |twin − paper| {h['calibrated_mean_abs
 the predicted rows by {h['predicted_mean_abs']:.1f} points on average ({h['predicted_below']} of
 {h['predicted_rows']} below the paper); the paper's ordering GradNorm > TAC > CLIP k-means holds on
 {len(h['ordering_holds_on'])} of {h['ordering_twins']} twins ({holds}). These are the runs of
-{{doc}}`/notebooks/08_comparison` and {{doc}}`/notebooks/09_twins` (`make compare`, {h['seeds']} seeds each).
+{{doc}}`/notebooks/07_comparison` and {{doc}}`/notebooks/08_twins` (`make compare`, {h['seeds']} seeds each).
 """)
         else:
             sections.append(f"""```{{figure}} {png.name}

@@ -80,7 +80,7 @@ def _write_json(result, path: Path) -> Path:
     return path
 
 
-def _thumb_name(src: str) -> str:
+def thumb_name(src: str) -> str:
     """A thumbnail's file name: a hash of the photo's :func:`~laicpkg.run.cluster.file_stamp`, so a photo edited or
     replaced in place gets a new thumbnail and two runs on other folders never share one."""
     from ..run.cluster import file_stamp
@@ -132,7 +132,7 @@ def write_contact_sheet(result, out, *, per_cluster: int = SHEET_PER_CLUSTER, pr
             cells = []
             for i in idx:
                 src = result.files[i]
-                dst = thumbs / _thumb_name(src)
+                dst = thumbs / thumb_name(src)
                 ok = _thumbnail(src, dst)
                 name = html.escape(result.relative(src))
                 cells.append(f'<figure><a href="{_link(src, out)}"><img src="thumbs/{dst.name}" alt="{name}" '

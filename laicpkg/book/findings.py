@@ -1,6 +1,6 @@
 """The book's answers, computed from the run records: who wins, paired by seed, and the sentences that say so.
 
-Explained in: the landing page (notebooks/00_overview) and notebooks/08_comparison.
+Explained in: the landing page (notebooks/00_overview) and notebooks/07_comparison.
 
 Every method of the comparison runs on the same twin draws with the same seeds (run seed s draws data seed s),
 so two methods are compared by their per-seed differences: the mean difference, its standard error
@@ -16,7 +16,7 @@ from .display import display_name
 
 __all__ = ["PAIRS", "paired_table", "verdict", "answer_frame", "answer_lines", "answer_text", "preset_table",
            "equal_c_table", "positives_kept", "seed_story", "story_text",
-           "worst_seed"]
+           "worst_seed", "gain_text"]
 
 #: The questions of the landing page: does the first method beat the second?
 PAIRS = (("gradnorm", "tac"), ("gradnorm", "kmeans"), ("tac", "kmeans"))
@@ -231,3 +231,19 @@ def worst_seed(paired: pd.DataFrame, first: str = "gradnorm", second: str = "tac
     g = paired[(paired["first"] == first) & (paired["second"] == second)]
     cases = [(row["dataset"], s, d) for _, row in g.iterrows() for s, d in zip(row["seed ids"], row["per seed"])]
     return min(cases, key=lambda c: c[2])
+
+
+def gain_text(summary: pd.DataFrame) -> str:
+    """The sentence of the twins chapter on what Stage 2 adds to CLIP's own answers, from
+    :func:`laicpkg.book.twins.ceilings_summary`: the largest gain of Stage 2 fed the right nouns over the better of
+    zero-shot and k-means on any twin, against the paper's GradNorm over the better of CLIP's two rows."""
+    gain = summary["right nouns − better baseline"]
+    paper = summary["paper: GradNorm − better CLIP row"].groupby(level="dataset", sort=False).first()
+    above = paper[paper > 0]
+    return (f"On no twin does Stage 2 fed the right nouns beat the better of CLIP zero-shot and CLIP k-means by more "
+            f"than {max(gain.max(), 0.0):.1f} ACC points (it falls short by up to {max(-gain.min(), 0.0):.1f}). "
+            f"The paper's GradNorm, with the nouns its own filter chose, beats the better of CLIP's two rows on "
+            f"{len(above)} of {len(paper)} datasets, by {above.min():.1f} to {above.max():.1f} points "
+            f"({', '.join(f'{d} {v:+.1f}' for d, v in paper.items())}). Real CLIP features let Stage 2 add to "
+            f"CLIP's own answers; the twins let it add at most {max(gain.max(), 0.0):.1f} points, so no twin can "
+            "show the paper's gains over them.")

@@ -302,7 +302,7 @@ def plot_idcl_history(history: dict, pretrain_loss=None):
 def plot_loss_curves(records, methods, *, key: str = "total", seed: int = 0):
     """One panel per method: its training loss per epoch on every dataset (seed ``seed``).
 
-    Explained in: notebooks/08_comparison. ``records`` are run records with a ``loss_history``.
+    Explained in: notebooks/07_comparison. ``records`` are run records with a ``loss_history``.
     """
     plt = _plt()
     fig, axes = plt.subplots(1, len(methods), figsize=(4.3 * len(methods), 3.4), squeeze=False)
@@ -371,7 +371,7 @@ def plot_who_wins(paired, *, metric: str = "ACC"):
     standard errors and each seed's difference (small dots). ``paired`` is
     :func:`~laicpkg.book.findings.paired_table`.
 
-    Explained in: the book's landing page and notebooks/08_comparison."""
+    Explained in: the book's landing page and notebooks/07_comparison."""
     from .display import display_name
 
     plt = _plt()

@@ -1,6 +1,6 @@
 """Tables and small analyses the book shows, computed from run records and fitted models.
 
-Explained in: notebooks/05_pipeline, notebooks/07_idcl and notebooks/08_comparison.
+Explained in: notebooks/05_pipeline, notebooks/09_idcl and notebooks/07_comparison.
 
 Every function here reads records (dicts, as :func:`laicpkg.run.experiments.load_records`
 returns them) or a :class:`~laicpkg.run.runner.RunResult` and returns a pandas frame;
@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..methods.idcl import IDCL_VARIANTS, variant_config, variant_title
 from ..methods.registry import TITLES
 
 
@@ -83,28 +84,8 @@ def comparison_table(records, *, metrics=("ACC", "NMI", "ARI"), order=None) -> p
 
 
 def idcl_variant(record: dict) -> str:
-    """The ablation an IDCL record belongs to (IDCL Table 4 naming; DEC and IDEC for the baselines).
-
-    Records written before the augmentation existed (no ``idcl_augment`` in their config) ran without it."""
-    c = record["config"]
-    plain = c["idcl_pace"] == "none" and not c["idcl_density_core"] and not c["idcl_transformer"]
-    if plain and c.get("idcl_hidden", "512,512,3072") == "500,500,2000":
-        base = "IDEC (baseline)" if c.get("idcl_reconstruction", True) else "DEC (baseline)"
-        return base if c["idcl_lr"] == 0.01 else f"{base} + lr {c['idcl_lr']:g}"
-    if plain:
-        flags = [("none of the three (Model-1)", True), ("", False), ("", False), ("", False)]
-    else:
-        flags = [("no curriculum (Model-4)", c["idcl_pace"] == "none"),
-                  ("fixed pace (Model-5)", c["idcl_pace"] == "linear"),
-                  ("no density core (Model-2)", not c["idcl_density_core"]),
-                  ("no Transformer (Model-3)", not c["idcl_transformer"])]
-    flags += [("core mean (this book)", c.get("idcl_core_reduce", "sum") == "mean"),
-              (f"lr {c['idcl_lr']:g}", c["idcl_lr"] != 1e-3),
-              ("post-norm blocks", c["idcl_transformer"] and not c.get("idcl_norm_first", False)),
-              ("no augmentation", not c.get("idcl_augment", False))]
-    changes = [name for name, on in flags if on]
-    ablated = any(on for name, on in flags[:4])  # one of Table 4's models, or IDCL with other changes
-    return " + ".join(changes) if ablated else " + ".join(["IDCL"] + changes)
+    """The IDCL variant a run record belongs to, by its configuration (:func:`laicpkg.methods.idcl.variant_title`)."""
+    return variant_title(record["config"])
 
 
 def idcl_table(records) -> pd.DataFrame:
@@ -127,17 +108,10 @@ def idcl_table(records) -> pd.DataFrame:
     return out.loc[order]
 
 
-#: IDCL Table 4's rows (and Table 2's DEC and IDEC) in the paper's order, with what each one removes.
-TABLE4_ROWS = {
-    "none of the three (Model-1)": "Model-1: no curriculum, no density core, no Transformer",
-    "no density core (Model-2)": "Model-2: no density core",
-    "no Transformer (Model-3)": "Model-3: no Transformer",
-    "no curriculum (Model-4)": "Model-4: no curriculum",
-    "fixed pace (Model-5)": "Model-5: fixed pace",
-    "IDCL": "IDCL (all)",
-    "DEC (baseline)": "DEC (Table 2)",
-    "IDEC (baseline)": "IDEC (Table 2)",
-}
+#: IDCL Table 4's rows (and Table 2's DEC and IDEC) in the paper's order: the book's name of the variant
+#: (:func:`idcl_variant`) → the table's label, both from :data:`laicpkg.methods.idcl.IDCL_VARIANTS`.
+TABLE4_ROWS = {variant_title(variant_config(name, full=True)): label
+               for name, (_, label) in IDCL_VARIANTS.items() if label is not None}
 
 
 def _pm(mean, std) -> str:
@@ -151,7 +125,7 @@ def idcl_table4(table: pd.DataFrame) -> pd.DataFrame:
     "—" where a run does not exist. DEC and IDEC are run as the paper describes them (lr 0.01, no
     augmentation).
 
-    Explained in: notebooks/07_idcl."""
+    Explained in: notebooks/09_idcl."""
     from ..book.paper_results import IDCL_DIGITS
 
     rows = []
@@ -176,7 +150,7 @@ def idcl_table4(table: pd.DataFrame) -> pd.DataFrame:
 def mean_std_table(table: pd.DataFrame, metrics=("ACC", "NMI", "ARI")) -> pd.DataFrame:
     """``mean ± std`` strings per metric (one decimal, as in the papers' tables) and the number of seeds.
 
-    Explained in: notebooks/08_comparison. ``table`` is :func:`comparison_table`'s output.
+    Explained in: notebooks/07_comparison. ``table`` is :func:`comparison_table`'s output.
     """
     out = pd.DataFrame({m: table[m].map("{:.1f}".format) + " ± " + table[f"{m} std"].map("{:.1f}".format)
                         for m in metrics})
@@ -187,7 +161,7 @@ def mean_std_table(table: pd.DataFrame, metrics=("ACC", "NMI", "ARI")) -> pd.Dat
 def paper_comparison(table: pd.DataFrame) -> pd.DataFrame:
     """Our means beside the GradNorm paper's numbers for every dataset of ``table`` that the paper reports.
 
-    Explained in: notebooks/08_comparison. Rows are (dataset, paper row); an empty frame when no dataset
+    Explained in: notebooks/07_comparison. Rows are (dataset, paper row); an empty frame when no dataset
     of ``table`` is one of the paper's.
     """
     from ..book.paper_results import METHOD_TO_PAPER_ROW, paper_table
@@ -204,7 +178,7 @@ def paper_comparison(table: pd.DataFrame) -> pd.DataFrame:
 def paper_vs_twin(table: pd.DataFrame, metrics=("ACC", "NMI", "ARI")) -> pd.DataFrame:
     """:func:`paper_comparison` of twin runs with the differences twin − paper per metric (``Δ ACC``, …).
 
-    Explained in: notebooks/08_comparison ("Paper vs twin"). A twin's paper rows are its real dataset's.
+    Explained in: notebooks/07_comparison ("Paper vs twin"). A twin's paper rows are its real dataset's.
     """
     out = paper_comparison(table)
     if out.empty:  # none of the paper's datasets
@@ -248,7 +222,7 @@ def narrow_orderings(table: pd.DataFrame, metric: str = "ACC",
     seeds; unpaired: :func:`laicpkg.book.findings.paired_table` pairs the seeds). One row per such step (columns
     ``step``, ``margin``, ``standard error``).
 
-    Explained in: notebooks/09_twins ("Does the paper's ordering hold on the twins?")."""
+    Explained in: notebooks/08_twins ("Does the paper's ordering hold on the twins?")."""
     rows = []
     for ds, r in ordering_table(table, metric, order).iterrows():
         if r["ordering holds"] != "yes":
@@ -281,7 +255,7 @@ def twin_models_versus_paper(tables: dict, metric: str = "ACC") -> pd.DataFrame:
     """Paper vs twin under several twin models side by side: one row per (dataset, paper row), the paper's
     ``metric`` and, for every ``label → comparison_table`` of ``tables``, the twin's mean and Δ = twin − paper.
 
-    Explained in: notebooks/09_twins ("What CLIP's geometry changed")."""
+    Explained in: notebooks/08_twins ("What CLIP's geometry changed")."""
     parts = []
     for label, table in tables.items():
         pvt = paper_vs_twin(table, metrics=(metric,))
@@ -298,7 +272,7 @@ def twin_models_summary(tables: dict, metric: str = "ACC") -> pd.DataFrame:
     mean |Δ| of its calibrated CLIP rows, and on how many twins the paper's ordering (GradNorm > TAC > CLIP
     k-means) holds.
 
-    Explained in: notebooks/09_twins ("What CLIP's geometry changed")."""
+    Explained in: notebooks/08_twins ("What CLIP's geometry changed")."""
     rows = {}
     for label, table in tables.items():
         h = headline(table, metric)
@@ -315,7 +289,7 @@ def twin_models_by_twin(tables: dict, metric: str = "ACC") -> pd.DataFrame:
     |Δ ``metric``| = |twin − paper| of the rows a twin predicts (SIC, TAC, GradNorm); NaN where a model has no
     such row for the twin.
 
-    Explained in: notebooks/09_twins ("What CLIP's geometry changed")."""
+    Explained in: notebooks/08_twins ("What CLIP's geometry changed")."""
     out = pd.DataFrame({label: _paper_deltas(table, metric, PREDICTED).abs().groupby(level=0).mean()
                         for label, table in tables.items()})
     out.index = [dataset_title(d) for d in out.index]
@@ -359,7 +333,7 @@ def geometry_summary(geometry: pd.DataFrame) -> pd.DataFrame:
     twins with the real CLIP value and the target beside, each twin's value marked ✓ where it meets its
     target.
 
-    Explained in: notebooks/09_twins."""
+    Explained in: notebooks/08_twins."""
     g = geometry.reset_index()
     cell = g.apply(lambda r: f"{r['twin value']:.3g}" + (" ✓" if r["holds"] == "yes" else ""), axis=1)
     out = g.assign(cell=cell).pivot(index="statistic", columns="twin", values="cell")
@@ -384,7 +358,7 @@ def geometry_misses(geometry: pd.DataFrame) -> pd.DataFrame:
     """The rows of a geometry table (``features.twins.geometry_table``) whose twin misses its target: the
     real dataset's name, the statistic, the twin's value and the target (empty where every target holds).
 
-    Explained in: notebooks/09_twins."""
+    Explained in: notebooks/08_twins."""
     miss = geometry.reset_index().query("holds == 'no'").reset_index(drop=True)
     return miss.assign(twin=miss["twin"].map(dataset_title))[["twin", "statistic", "twin value", "target"]]
 
@@ -393,7 +367,7 @@ def geometry_targets_met(**tables) -> pd.DataFrame:
     """How many of its geometry targets each twin meets, one column per geometry table (``name=table`` of
     ``features.twins.geometry_table``, e.g. one per twin model): "k of n".
 
-    Explained in: notebooks/09_twins."""
+    Explained in: notebooks/08_twins."""
     cols = {}
     for name, geometry in tables.items():
         holds = geometry.reset_index().groupby("twin", sort=False)["holds"]
@@ -472,7 +446,7 @@ def final_assign_bars(fa: pd.DataFrame) -> pd.DataFrame:
 def core_assignment_table(Z, y, n_clusters: int, *, random_state: int = 0) -> pd.DataFrame:
     """k-means against one density-core assignment step (IDCL Eq. 10-11, sum and mean) on fixed features.
 
-    Explained in: notebooks/07_idcl. Euclidean k-means with 10 restarts, as IDCL clusters its embedding.
+    Explained in: notebooks/09_idcl. Euclidean k-means with 10 restarts, as IDCL clusters its embedding.
     """
     from ..core.density import DensityCoreAssignment
     from ..core.kmeans import KMeans
@@ -497,7 +471,7 @@ def core_scale_table(Z, y, n_clusters: int, scales=(0.25, 0.5, 1, 2, 4, 8, 16), 
     core's size (the large clusters win), while on a large one distance dominates. Per scale: ACC of both
     reductions, the clusters left without a sample and the smallest cluster (sum).
 
-    Explained in: notebooks/07_idcl."""
+    Explained in: notebooks/09_idcl."""
     from ..core.density import DensityCoreAssignment
     from ..core.metrics import cluster_accuracy
 
@@ -522,7 +496,7 @@ def idcl_baseline_check(table: pd.DataFrame, bases=("DEC (baseline)", "IDEC (bas
     """The DEC and IDEC rows of :func:`idcl_table` (with any learning-rate variant of them) against IDCL's
     Table 2: differences and whether each mean lies within ``tolerance`` points of the paper's number.
 
-    Explained in: notebooks/07_idcl (validating the harness before judging IDCL).
+    Explained in: notebooks/09_idcl (validating the harness before judging IDCL).
     """
     from ..book.paper_results import IDCL_DIGITS
 

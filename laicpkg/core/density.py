@@ -2,7 +2,7 @@
 curriculum's pacing function and per-cluster selection, density cores, and the
 density-core Student-t assignment.
 
-Explained in: notebooks/07_idcl.
+Explained in: notebooks/09_idcl.
 
 * :func:`cutoff_distance` — ``d_c``, the value ranked at λ₁ = 2 % among the sorted
   pairwise distances (IDCL Sec. 3.1, after Rodriguez and Laio 2014); exact, computed

@@ -1,7 +1,7 @@
 """CLIP's geometry, measured: the statistics that say how image and text features lie, on real CLIP features and
 on a synthetic twin alike.
 
-Explained in: notebooks/09_twins ("What the twins model").
+Explained in: notebooks/08_twins ("What the twins model").
 
 A twin reproduces two accuracies of its dataset by calibration (CLIP k-means and zero-shot); whether it also
 has CLIP's *geometry* is a separate question, answered by these statistics:

@@ -36,7 +36,7 @@ __all__ = ["load_oriented", "Photos", "wnid_names", "check_size", "cifar10", "ci
 _DATA = Path(__file__).with_name("data")
 
 
-def _read_wnids(fname: str) -> list[str]:
+def read_wnids(fname: str) -> list[str]:
     return [w.strip() for w in (_DATA / fname).read_text().split() if w.strip()]
 
 
@@ -177,7 +177,7 @@ def cifar20(root, split, transform, spec):
 
 def imagenet_subset(wnid_file):
     def build(root, split, transform, spec):
-        wnids = _read_wnids(wnid_file)
+        wnids = read_wnids(wnid_file)
         ds = _Folder(Path(root) / ("train" if split == "train" else "val"), wnids, transform, name=spec.name)
         ds.class_names = wnid_names(wnids)
         return ds

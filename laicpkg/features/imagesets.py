@@ -1,6 +1,6 @@
 """Raw-image datasets of IDCL's Table 1 (pixels, not CLIP features).
 
-Explained in: notebooks/07_idcl.
+Explained in: notebooks/09_idcl.
 
 ``digits`` ships with scikit-learn (1,797 8×8 images, the UCI optdigits test set
 the IDCL paper calls DIGITS) and is always available. The others are read with

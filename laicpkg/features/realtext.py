@@ -1,6 +1,6 @@
 """Real CLIP text: one pool of real CLIP ViT-B/32 noun texts, and the real texts of a dataset's class names.
 
-Explained in: notebooks/09_twins ("Twins on real CLIP text") and book/implementation.md ("Synthetic twins").
+Explained in: notebooks/08_twins ("Twins on real CLIP text") and book/implementation.md ("Synthetic twins").
 
 Three public files hold real CLIP ViT-B/32 text features of nouns (``data/clip_reference``; its README gives
 each file's source, commit and licence): the 1,000 ImageNet-1K classes, the 1,203 LVIS categories and the 80
@@ -105,7 +105,7 @@ def _unit_texts(file: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _lvis_rows() -> tuple:
+def lvis_rows() -> tuple:
     with open(REFERENCE_DIR / "lvis1203_synsets.tsv", encoding="utf-8") as fh:
         return tuple(csv.DictReader(fh, delimiter="\t"))
 
@@ -127,7 +127,7 @@ def real_text_pool() -> RealTextPool:
     for x, off in zip(_unit_texts(IMAGENET_TEXTS), (w[1:] for w in imagenet1k_wnids())):
         add(x, graph.lemmas[graph.index[off]][0], off, "imagenet")
     seen = set(offsets)
-    for x, row in zip(_unit_texts(LVIS_TEXTS), _lvis_rows()):
+    for x, row in zip(_unit_texts(LVIS_TEXTS), lvis_rows()):
         if row["offset"] and row["offset"] in seen:
             continue
         seen.add(row["offset"])
@@ -161,7 +161,7 @@ def real_class_rows(dataset: str, wnids=()) -> np.ndarray:
     """Unit real CLIP texts (K, 512) of ``dataset``'s class names: LVIS categories for the names in
     :data:`CLASS_TEXTS`, else the ImageNet-1K class texts of ``wnids`` (an ImageNet subset's classes)."""
     if dataset in CLASS_TEXTS:
-        index = {row["name"]: i for i, row in enumerate(_lvis_rows())}
+        index = {row["name"]: i for i, row in enumerate(lvis_rows())}
         return _unit_texts(LVIS_TEXTS)[[index[name] for name in CLASS_TEXTS[dataset]]]
     order = {w: i for i, w in enumerate(imagenet1k_wnids())}
     missing = [w for w in wnids if w not in order]

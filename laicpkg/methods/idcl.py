@@ -1,7 +1,7 @@
 """IDCL: deep image clustering with a density-based curriculum and density-core assignment
 (Zheng, Zhang and Wang, ICMR 2024).
 
-Explained in: notebooks/07_idcl.
+Explained in: notebooks/09_idcl.
 
 The model (Sec. 3, Fig. 1) is a Transformer autoencoder (:class:`TransformerAE`):
 a convolutional patch embedding into 16 patches, absolute (sinusoidal) position
@@ -87,28 +87,92 @@ from tqdm import tqdm
 
 from ..core.density import (CORE_FRACTION, DC_QUANTILE, ZETA0, ZETA_MAX, core_assignment, curriculum_mask,
                             cutoff_distance, density_cores, difficulty_scores, local_density, pace, target_distribution)
-from ..utils.errors import FeatureError, ParameterError
+from ..utils.errors import FeatureError, ParameterError, UnknownNameError, did_you_mean
 from ..utils.timing import bar_disabled
 from ..core.kmeans import KMeans
 from ..utils.validation import check_choice, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device
 from .base import Estimator
 
-__all__ = ["TransformerAE", "IDCL", "IDCL_ABLATIONS", "sinusoidal_positions", "parse_widths", "random_affine",
+__all__ = ["TransformerAE", "IDCL", "IDCL_VARIANTS", "variant_title", "variant_config", "sinusoidal_positions", "parse_widths", "random_affine",
            "affine_images"]
 
 #: Appendix F's augmentation: largest rotation (degrees) and largest shift (share of the image height).
 MAX_ROTATION_DEG = 10.0
 MAX_SHIFT = 0.1
 
-#: The ablation of IDCL Table 4 (on DIGITS), as parameter overrides.
-IDCL_ABLATIONS = {
-    "IDCL": {},
-    "no curriculum (Model-4)": {"pace": "none"},
-    "fixed pace (Model-5)": {"pace": "linear"},
-    "no density core": {"density_core": False},
-    "no Transformer": {"transformer": False},
-    "none of the three (Model-1)": {"pace": "none", "density_core": False, "transformer": False},
+#: Appendix F's augmentation off: the "-noaug" variants below.
+_NO_AUG = {"augment": False}
+#: IDCL's own DEC and IDEC rows (its Table 2) through the same code: AE 500-500-2000-10, 500 pre-training epochs,
+#: no curriculum, centroid assignment (IDCL Appendix); IDEC keeps the reconstruction loss, DEC drops it.
+_BASELINE = {**_NO_AUG, "pace": "none", "density_core": False, "transformer": False, "hidden": "500,500,2000",
+             "pretrain_epochs": 500}
+
+#: IDCL's variants on DIGITS, declared once: ``name → (constructor arguments that differ from IDCL's defaults,
+#: the row of IDCL Table 4 or Table 2 it reproduces, or None)``. The name is the run record's
+#: (``digits__<name>__seed<s>.json``, ``laic idcl-grid``); the book names a record by its configuration
+#: (:func:`variant_title`). Table 4's rows are matched to ablations by the paper's text:
+#: Model-4 lacks the curriculum, Model-3 the Transformer blocks, Model-5 uses a fixed pace, Model-2 lacks the
+#: density core, Model-1 all three. In the paper's order; then the same without Appendix F's augmentation, the
+#: paper's literal learning rate, our core-mean assignment, and DEC and IDEC at our default learning rate.
+IDCL_VARIANTS = {
+    "model-1": ({"pace": "none", "density_core": False, "transformer": False},
+                "Model-1: no curriculum, no density core, no Transformer"),
+    "no-density-core": ({"density_core": False}, "Model-2: no density core"),
+    "no-transformer": ({"transformer": False}, "Model-3: no Transformer"),
+    "no-curriculum": ({"pace": "none"}, "Model-4: no curriculum"),
+    "fixed-pace": ({"pace": "linear"}, "Model-5: fixed pace"),
+    "idcl": ({}, "IDCL (all)"),
+    "dec": ({**_BASELINE, "reconstruction": False, "lr": 0.01, "pretrain_lr": 0.01}, "DEC (Table 2)"),
+    "idec": ({**_BASELINE, "lr": 0.01, "pretrain_lr": 0.01}, "IDEC (Table 2)"),
+    "idcl-noaug": (dict(_NO_AUG), None),
+    "no-transformer-noaug": ({"transformer": False, **_NO_AUG}, None),
+    "no-curriculum-noaug": ({"pace": "none", **_NO_AUG}, None),
+    "fixed-pace-noaug": ({"pace": "linear", **_NO_AUG}, None),
+    "no-density-core-noaug": ({"density_core": False, **_NO_AUG}, None),
+    "paper-lr": ({"lr": 0.01, **_NO_AUG}, None),
+    "paper-lr-postnorm": ({"lr": 0.01, "norm_first": False, **_NO_AUG}, None),
+    "core-mean": ({"core_reduce": "mean", **_NO_AUG}, None),
+    "dec-lr0.001": ({**_BASELINE, "reconstruction": False, "lr": 0.001, "pretrain_lr": 0.001}, None),
+    "idec-lr0.001": ({**_BASELINE, "lr": 0.001, "pretrain_lr": 0.001}, None),
 }
+
+
+def variant_title(config: dict) -> str:
+    """The name of the IDCL variant a run configuration ``config`` (a run record's ``config``: ``idcl_*`` names)
+    is: IDCL Table 4's naming, DEC and IDEC for the baselines, and what else differs from IDCL's defaults
+    ("+ no augmentation", "+ lr 0.01", ...). Records written before a parameter existed ran without it: no
+    ``idcl_augment`` means no augmentation, no ``idcl_norm_first`` post-norm blocks.
+
+    Explained in: notebooks/09_idcl ("The ablation")."""
+    c = config
+    plain = c["idcl_pace"] == "none" and not c["idcl_density_core"] and not c["idcl_transformer"]
+    if plain and c.get("idcl_hidden", "512,512,3072") == "500,500,2000":
+        base = "IDEC (baseline)" if c.get("idcl_reconstruction", True) else "DEC (baseline)"
+        return base if c["idcl_lr"] == 0.01 else f"{base} + lr {c['idcl_lr']:g}"
+    if plain:
+        flags = [("none of the three (Model-1)", True), ("", False), ("", False), ("", False)]
+    else:
+        flags = [("no curriculum (Model-4)", c["idcl_pace"] == "none"),
+                 ("fixed pace (Model-5)", c["idcl_pace"] == "linear"),
+                 ("no density core (Model-2)", not c["idcl_density_core"]),
+                 ("no Transformer (Model-3)", not c["idcl_transformer"])]
+    flags += [("core mean (this book)", c.get("idcl_core_reduce", "sum") == "mean"),
+              (f"lr {c['idcl_lr']:g}", c["idcl_lr"] != 1e-3),
+              ("post-norm blocks", c["idcl_transformer"] and not c.get("idcl_norm_first", False)),
+              ("no augmentation", not c.get("idcl_augment", False))]
+    changes = [name for name, on in flags if on]
+    ablated = any(on for name, on in flags[:4])  # one of Table 4's models, or IDCL with other changes
+    return " + ".join(changes) if ablated else " + ".join(["IDCL"] + changes)
+
+
+def variant_config(name: str, *, full: bool = False) -> dict:
+    """The run parameters (``idcl_*`` names) of variant ``name`` of :data:`IDCL_VARIANTS` that differ from IDCL's
+    defaults (``full``: every configurable parameter); :class:`UnknownNameError` with the known names otherwise."""
+    if name not in IDCL_VARIANTS:
+        raise UnknownNameError(f"unknown IDCL variant {name!r}{did_you_mean(name, IDCL_VARIANTS)}; "
+                               f"known: {', '.join(IDCL_VARIANTS)}")
+    values = {**IDCL.configured(), **IDCL_VARIANTS[name][0]} if full else IDCL_VARIANTS[name][0]
+    return {IDCL.config_name(arg): value for arg, value in values.items()}
 
 
 def affine_images(x: torch.Tensor, angle_deg: torch.Tensor, shift_px: torch.Tensor,
@@ -141,7 +205,7 @@ def random_affine(x: torch.Tensor, generator: torch.Generator, max_degrees: floa
     [−0.1·W, 0.1·W], rounded) and nearest-neighbour resampling, zero fill (DIGITS' background). On 8×8
     DIGITS the shift is −1, 0 or +1 pixel. Draws come from ``generator`` (reproducible).
 
-    Explained in: notebooks/07_idcl."""
+    Explained in: notebooks/09_idcl."""
     n, _, H, W = x.shape
     draws = torch.rand(n, 3, generator=generator, dtype=torch.float64) * 2 - 1
     angle = draws[:, 0] * max_degrees

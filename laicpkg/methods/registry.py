@@ -109,7 +109,7 @@ METHODS = {m.name: m for m in [
            noun_filter=GradNorm),
     Method("sic", "SIC, complete: semantic space, adjusted centre-based pseudo-labels, consistency learning", SIC),
     Method("idcl", "IDCL: Transformer autoencoder, density curriculum, density-core assignment "
-           "(raw images, e.g. digits; on LaIC datasets: the test image features with a linear autoencoder)", IDCL,
+           "(raw images; on CLIP-feature datasets: the test image features with a linear autoencoder)", IDCL,
            feature_settings=(({"idcl_transformer": False}, "forced by the runner: LaIC features are vectors, "
                               "not images (linear autoencoder)"),)),
 ]}

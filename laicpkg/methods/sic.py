@@ -1,6 +1,6 @@
 """SIC, "Semantic-Enhanced Image Clustering" (Cai et al., AAAI 2023), complete.
 
-Explained in: notebooks/08_comparison.
+Explained in: notebooks/07_comparison.
 
 1. Semantic space construction (:meth:`SIC.select_nouns`): uniqueness
    ``ρ(w) = 1 − cos(w, ē)`` (SIC Eq. 1), drop the most generic nouns (γ_u), k-means

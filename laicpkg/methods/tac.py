@@ -1,7 +1,7 @@
 """TAC, "Image Clustering with External Guidance" (Li et al., ICML 2024): the training-free
 variant and TAC*, the cross-modal mutual-distillation heads.
 
-Explained in: notebooks/08_comparison.
+Explained in: notebooks/07_comparison.
 
 * Training-free TAC (:class:`TAC`, ``laic run --method tac``): TAC's noun filter, text
   counterparts with retrieval temperature κ = 0.005, ``[e; v]``, spherical k-means —

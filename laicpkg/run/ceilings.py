@@ -1,6 +1,6 @@
 """What a dataset lets Stage 2 show: Stage 2 fed the right nouns, and fed random ones.
 
-Explained in: notebooks/09_twins ("Can a twin tell the filters apart?").
+Explained in: notebooks/08_twins ("Can a twin tell the filters apart?").
 
 GradNorm and TAC differ only in Stage 1, the noun filter; Stage 2 (GradNorm Eq. 9 and the final k-means on
 ``[e; v]``, Sec. 4) is the same. A filter can only show its worth in accuracy if Stage 2 rewards good nouns: if

@@ -1,7 +1,7 @@
 """Running many runs: a list of methods on one dataset, parameter sweeps, the comparison grid, the
 final-assignment experiment, and reading records back.
 
-Explained in: notebooks/05_pipeline, notebooks/06_ablations and notebooks/08_comparison. The tables
+Explained in: notebooks/05_pipeline, notebooks/06_ablations and notebooks/07_comparison. The tables
 these runs feed are in :mod:`laicpkg.book.tables`.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .runner import run
 from ..utils.errors import LaicError, ParameterError
 
 __all__ = ["run_methods", "sweep", "seed_spread", "load_records", "COMPARISON_METHODS", "compare", "compare_task",
-           "final_assign_experiment"]
+           "final_assign_experiment", "idcl_grid", "idcl_task", "IDCL_RECORDS_DIR", "IDCL_PRETRAIN_CACHE"]
 
 #: The methods of the comparison chapter (issue: full baselines on the same features).
 #: The comparison chapter's datasets and seeds (``laic compare``'s defaults).
@@ -117,7 +117,7 @@ def seed_spread(data: LaICData, method: str, param: str, values, seeds=range(5),
     return out
 
 
-def _cached_dataset(name: str, features, fields: tuple, data_seed: int = 0) -> LaICData:
+def cached_dataset(name: str, features, fields: tuple, data_seed: int = 0) -> LaICData:
     """The data of a grid's tasks, loaded once per process (per worker on a cluster) and loaded again when a
     cache file under ``features`` changed."""
     return _load_once(name, features, fields, _stamp(features), data_seed)
@@ -145,7 +145,7 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     from .records import fingerprint, record_head
 
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
-    data = _cached_dataset(dataset, features, tuple(fields), data_seed)
+    data = cached_dataset(dataset, features, tuple(fields), data_seed)
     cfg = with_feature_names(resolve_config(dataset, method, overrides=overrides, preset=preset, seed=seed,
                                             data_seed=data_seed, features=features, **dict(fields)), data)
     old = read_record(path) if path.is_file() else None  # anything but a whole record is recomputed
@@ -153,11 +153,7 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
         return {"status": "skipped", "path": str(path)}
     t0 = time.perf_counter()
     record = run(cfg, data=data).record
-    try:
-        write_record(record, path)
-    except LaicError as exc:  # the run's numbers are not lost with its record
-        m = record["metrics"]
-        raise LaicError(f"ACC {m['ACC']:.2f}, NMI {m['NMI']:.2f}, ARI {m['ARI']:.2f}, but {exc}") from None
+    _write_keeping_numbers(record, path)
     return {"status": "done", "path": str(path), "seconds": time.perf_counter() - t0}
 
 
@@ -194,6 +190,76 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     records = [read_record(Path(records_dir) / f"{t.kwargs['dataset']}__{t.kwargs['method']}__seed{t.kwargs['seed']}"
                                                ".json") for t in tasks if t.name not in failed]
     return [r for r in records if r is not None]
+
+
+#: Where ``laic idcl-grid`` writes IDCL's records on DIGITS and shares its pre-trained autoencoders.
+IDCL_RECORDS_DIR, IDCL_PRETRAIN_CACHE = "book/results/idcl/records", ".cache/idcl"
+
+
+def idcl_task(dataset: str, variant: str, seed: int, *, records_dir=IDCL_RECORDS_DIR,
+              pretrain_cache: str = IDCL_PRETRAIN_CACHE, threads: int | None = None) -> dict:
+    """One run of :func:`idcl_grid`: the IDCL variant ``variant`` (:data:`~laicpkg.methods.idcl.IDCL_VARIANTS`) on
+    the raw images of ``dataset`` with ``seed``, written to ``<records_dir>/<dataset>__<variant>__seed<seed>.json``.
+
+    Skipped when that file holds a whole record of the same variant (its configuration names the same variant,
+    :func:`~laicpkg.methods.idcl.variant_title`), whichever code version wrote it: the IDCL chapter reads the
+    records as they are. ``threads`` sets torch's threads in this process (two runs side by side, one thread
+    each, are faster than one run on two threads on a 2-core machine)."""
+    import torch
+
+    from ..methods.idcl import variant_config, variant_title
+
+    path = Path(records_dir) / f"{dataset}__{variant}__seed{seed}.json"
+    cfg = resolve_config(dataset, "idcl", overrides={**variant_config(variant), "idcl_pretrain_cache": pretrain_cache},
+                         seed=seed)
+    old = read_record(path) if path.is_file() else None  # anything but a whole record is recomputed
+    if old is not None and variant_title(old["config"]) == variant_title(cfg.params):
+        return {"status": "skipped", "path": str(path)}
+    if threads:
+        torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    record = run(cfg).record
+    _write_keeping_numbers(record, path)
+    return {"status": "done", "path": str(path), "seconds": time.perf_counter() - t0}
+
+
+def idcl_grid(dataset: str = "digits", variants=None, seeds=range(5), *, records_dir=IDCL_RECORDS_DIR,
+              pretrain_cache: str = IDCL_PRETRAIN_CACHE, threads: int | None = None, progress: bool = True,
+              grid: dict | None = None, report: list | None = None) -> list[dict]:
+    """IDCL's variants (all of :data:`~laicpkg.methods.idcl.IDCL_VARIANTS` by default: Table 4's ablation, Table 2's
+    DEC and IDEC, and the book's own variants) on ``dataset`` with every seed, one record per run
+    (:func:`idcl_task`). Seeds go in order (every variant of seed 0 first), so a cut leaves whole seeds; a run
+    whose record exists is skipped, so an interrupted grid resumes. ``grid`` and ``report`` as in
+    :func:`compare`. Returns the records of the runs that succeeded.
+
+    Explained in: notebooks/09_idcl."""
+    from ..methods.idcl import IDCL_VARIANTS, variant_config
+    from .grid import Task, execute
+
+    variants = list(variants or IDCL_VARIANTS)
+    for v in variants:
+        variant_config(v)  # every name checked before any run starts
+    tasks = [Task(f"{dataset}/{v}/seed{s}", idcl_task,
+                  {"dataset": dataset, "variant": v, "seed": s, "records_dir": str(records_dir),
+                   "pretrain_cache": pretrain_cache, "threads": threads})
+             for s in seeds for v in variants]
+    result = execute(tasks, progress=progress, desc="IDCL runs", **(grid or {}))
+    if report is not None:
+        report.append(result)
+    failed = {name for name, _ in result.failed}
+    records = [read_record(Path(records_dir) / f"{dataset}__{t.kwargs['variant']}__seed{t.kwargs['seed']}.json")
+               for t in tasks if t.name not in failed]
+    return [r for r in records if r is not None]
+
+
+def _write_keeping_numbers(record: dict, path: Path) -> None:
+    """Write ``record`` to ``path``; if that fails, the error says the run's numbers, so they are not lost."""
+    try:
+        write_record(record, path)
+    except LaicError as exc:
+        m = record["metrics"]
+        ari = m.get("ARI", float("nan"))
+        raise LaicError(f"ACC {m['ACC']:.2f}, NMI {m['NMI']:.2f}, ARI {ari:.2f}, but {exc}") from None
 
 
 def data_seed_rule(data_seeds):

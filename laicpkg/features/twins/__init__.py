@@ -84,11 +84,11 @@ from .real import REAL_DATASETS
 from .recipes import CLIP_STRUCTURE, base_specs
 from .spec import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, DEFAULT_MODEL, GENERATOR_PARAMS, MODEL_ENV, MODELS,
                    REAL_DEFAULTS, REAL_PARAMS, TwinSpec, twin_model)
-from .store import (DEFAULT_TWINS, _locked, calibrated_twins, check_calibration_file, get_twin, merge_calibrations,
-                    read_calibrations, twin_specs, write_calibration)
+from .store import (DEFAULT_TWINS, calibrated_twins, calibration_lock, check_calibration_file, get_twin,
+                    merge_calibrations, read_calibrations, twin_specs, write_calibration)
 from .tree import nearest_classes
 
-__all__ = ["TwinSpec", "make_twin", "baseline_scores", "GENERATOR_PARAMS", "calibrate", "write_calibration",
+__all__ = ["TwinSpec", "make_twin", "calibration_lock", "baseline_scores", "GENERATOR_PARAMS", "calibrate", "write_calibration",
            "calibrate_task", "merge_calibrations", "get_twin", "twin_specs", "TOLERANCE", "class_positives",
            "mean_baseline_scores", "DEFAULT_TWINS", "ACC_KNOBS", "check_calibration_options", "check_model_covers",
            "remeasure", "read_calibrations", "check_calibration_file", "MODELS", "CLIP_PARAMS", "CLIP_DEFAULTS",

@@ -1,7 +1,7 @@
 """Calibration: fitting a twin's generator to CLIP's measurements (the paper's CLIP rows, real CLIP geometry),
 never to a LaIC method.
 
-Explained in: notebooks/09_twins and book/implementation.md ("Synthetic twins").
+Explained in: notebooks/08_twins and book/implementation.md ("Synthetic twins").
 """
 from __future__ import annotations
 
@@ -197,7 +197,7 @@ def _fit_partners(spec: TwinSpec, fit_zs, target_nmi: float, seeds, bar=None) ->
     return best[0]
 
 
-#: Search ranges of the image-side geometry fit (:func:`_fit_image_text`): the isotropic image noise σ and the
+#: Search ranges of the image-side geometry fit (:func:`fit_image_text`): the isotropic image noise σ and the
 #: image offset g_i.
 CONE_RANGES = {"image_noise": (0.0, 2.0), "image_gap": (0.2, 2.0)}
 
@@ -217,7 +217,7 @@ def image_text_geometry(spec: TwinSpec, seeds) -> dict:
             "image-image cosine": float(image)}
 
 
-def _fit_image_text(spec: TwinSpec, seeds, steps: int) -> TwinSpec:
+def fit_image_text(spec: TwinSpec, seeds, steps: int) -> TwinSpec:
     """Where the defaults put a twin's image–own-class-text cosine outside its target (CLIP's, :data:`.geometry.
     GEOMETRY_TARGETS`: images whose concept is most of them sit too close to their class text), the isotropic
     image noise σ is bisected to the target's value, at each trial the image offset g_i bisected to the real
@@ -262,7 +262,7 @@ def _calibrate_clip(spec: TwinSpec, km: float, zs: float, seeds, steps: int, bar
     below the paper with ρ_i = 0, the share of leaning sub-modes p is lowered instead); where k-means stays
     below the paper even at the smallest ζ, the class appearance w_a (looks k-means can use, text cannot) too.
     Where the fitted twin's image–own-class-text cosine then misses CLIP's, σ and g_i are fitted to the
-    image-side geometry (:func:`_fit_image_text`) and the baseline fit is run again from there."""
+    image-side geometry (:func:`fit_image_text`) and the baseline fit is run again from there."""
     def fit_zs(trial):
         fitted, gap = _bisect(trial, "image_lean", *CLIP_RANGES["image_lean"], "zeroshot", zs, seeds, steps + 2,
                               increasing=False)
@@ -284,7 +284,7 @@ def _calibrate_clip(spec: TwinSpec, km: float, zs: float, seeds, steps: int, bar
         return spec
 
     spec = fit_baselines(spec)
-    fitted = _fit_image_text(spec, seeds, steps)  # the image-side geometry, where the fitted twin misses it
+    fitted = fit_image_text(spec, seeds, steps)  # the image-side geometry, where the fitted twin misses it
     if fitted is not spec:
         bar.total += 2 * steps
         spec = fit_baselines(fitted)

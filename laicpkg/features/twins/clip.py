@@ -62,7 +62,7 @@ class _ClipWorld:
     appearance: np.ndarray   # (K, d)
 
 
-def _fine_synsets(graph, members: list) -> list:
+def fine_synsets(graph, members: list) -> list:
     """Per class, for each of its strict hyponyms (the sorted ``hyp`` of ``members``), the position among the
     class's sorted synsets of the one it descends from (the first, where it descends from several): the fine class
     a hyponym sub-mode belongs to in a class of several synsets (CIFAR-20's superclasses)."""
@@ -77,7 +77,7 @@ def _fine_synsets(graph, members: list) -> list:
 def _clip_world(spec: TwinSpec, seed: int, C: np.ndarray, classes: list, members: list, rng,
                 hyp_synset: list) -> _ClipWorld:
     """Draw the "clip" model's world (module docstring, "The clip model"); ``hyp_synset`` from
-    :func:`_fine_synsets`."""
+    :func:`fine_synsets`."""
     d, K, S = spec.dim, spec.n_classes, spec.submodes
     o_img, o_txt, shared = fixed_orthonormal(rng.standard_normal((3, d)))
     centre = _class_centres(C, classes)
@@ -141,20 +141,20 @@ def _clip_images(spec: TwinSpec, n: int, w: _ClipWorld, rng):
     return x, y.astype(np.int64)
 
 
-def _draw_clip_world(spec: TwinSpec, seed: int, classes: list, closures: list):
+def draw_clip_world(spec: TwinSpec, seed: int, classes: list, closures: list):
     """One data seed's concepts ``C`` and clip world, the classes' (synsets, strict hyponyms) ``members``, and the
     generator, positioned to draw the images: (world, members, C, rng)."""
     rng = np.random.default_rng([seed, 0xc11b])
     C = _concepts(spec.dim, spec.spread, seed)
     members = [(np.asarray(syn), np.setdiff1d(cl, syn)) for syn, cl in zip(classes, closures)]
-    w = _clip_world(spec, seed, C, classes, members, rng, _fine_synsets(wordnet_graph(), members))
+    w = _clip_world(spec, seed, C, classes, members, rng, fine_synsets(wordnet_graph(), members))
     return w, members, C, rng
 
 
 def _clip_twin(spec: TwinSpec, seed: int, test_only: bool, classes: list, closures: list):
     """Features of the "clip" model (``classes``: each class's synsets, ``closures``: their positives):
     (E_train, y_train, E_test, y_test, R, class_text)."""
-    w, members, C, rng = _draw_clip_world(spec, seed, classes, closures)
+    w, members, C, rng = draw_clip_world(spec, seed, classes, closures)
     E_test, y_test = _clip_images(spec, spec.n_test, w, rng)
     if test_only:
         return E_test[:0], y_test[:0], E_test, y_test, None, w.class_text

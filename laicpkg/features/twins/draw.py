@@ -18,7 +18,8 @@ from .store import get_twin
 from .tree import _class_centres, _images, _world
 
 
-def _class_synsets(spec: TwinSpec, graph) -> list:
+def class_synsets(spec: TwinSpec, graph) -> list:
+    """Each class's WordNet synsets (indices into ``graph``), from the twin's (name, wnids) table."""
     return [[graph.synset(w) for w in wnids] for _, wnids in spec.classes]
 
 
@@ -26,10 +27,10 @@ def class_positives(spec: str | TwinSpec, graph=None) -> list:
     """Per class of a twin, the sorted indices (WordNet synsets = rows of the noun pool) of its positives."""
     spec = get_twin(spec) if isinstance(spec, str) else spec
     graph = graph if graph is not None else wordnet_graph()
-    return _positives(graph, _class_synsets(spec, graph))
+    return ground_truth_positives(graph, class_synsets(spec, graph))
 
 
-def _positives(graph, classes: list) -> list:
+def ground_truth_positives(graph, classes: list) -> list:
     """Each class's ground-truth positives: the hyponym closure of its synsets, less the closure of any other
     class's synset inside it (the more specific class owns it: UCF-101's drum does not own the bongo of
     PlayingTabla, nor parallel bars the uneven bars)."""
@@ -56,8 +57,8 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
     if not 0.0 <= spec.image_overlap <= 1.0:
         raise ValueError(f"image_overlap is a share of the images, in [0, 1]; got {spec.image_overlap!r}")
     graph = wordnet_graph()
-    classes = _class_synsets(spec, graph)
-    closures = _positives(graph, classes)
+    classes = class_synsets(spec, graph)
+    closures = ground_truth_positives(graph, classes)
     if spec.model == "real":
         E_train, y_train, E_test, y_test, R, class_text = _real_twin(spec, seed, test_only, closures, graph)
     elif spec.model == "clip":

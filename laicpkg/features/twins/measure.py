@@ -1,7 +1,7 @@
 """Measuring a twin against real CLIP: its geometry beside the real reference features, and the table real CLIP
 features of 500 CIFAR-10 images give.
 
-Explained in: notebooks/09_twins ("What the twins model", "Twins on real CLIP text").
+Explained in: notebooks/08_twins ("What the twins model", "Twins on real CLIP text").
 """
 from __future__ import annotations
 

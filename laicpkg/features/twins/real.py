@@ -1,6 +1,6 @@
 """The "real" twin model: real CLIP text, images drawn around it.
 
-Explained in: notebooks/09_twins ("Twins on real CLIP text") and book/implementation.md ("Synthetic twins").
+Explained in: notebooks/08_twins ("Twins on real CLIP text") and book/implementation.md ("Synthetic twins").
 
 The nouns are the real CLIP ViT-B/32 texts of :func:`~laicpkg.features.realtext.real_text_pool` (1,959 nouns,
 one per WordNet synset), and a class's text is its name's real text

@@ -38,7 +38,7 @@ def calibrated_twins(model: str) -> dict:
     return specs
 
 
-#: The book's default datasets (results pages, comparison chapter): the seven twins of GradNorm's
+#: The book's default datasets (results pages, comparison chapter): the twins of GradNorm's
 #: Tables 1–2 other than ImageNet-1K's, whose runs take hours on the project's machines.
 DEFAULT_TWINS = tuple(name for name in base_specs() if name != "twin-imagenet")
 
@@ -98,7 +98,7 @@ def check_calibration_file(path) -> Path:
 
 
 @contextmanager
-def _locked(path: Path):
+def calibration_lock(path: Path):
     """An exclusive lock on the calibration file's folder for a read-modify-write of the file (two calibrations
     writing one file keep both updates; an interrupted one leaves no lock file behind)."""
     import fcntl
@@ -119,7 +119,7 @@ def write_calibration(name: str, entry: dict, path=None) -> Path:
 
     path = Path(path if path is not None else CALIBRATION_FILES[twin_model()])
     _twin_specs.cache_clear()
-    with _locked(path):
+    with calibration_lock(path):
         table = read_calibrations(path)
         table[name] = entry
         try:

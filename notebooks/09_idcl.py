@@ -44,7 +44,7 @@ for_readers()  # whole tables, "—" for a missing value
 # %% tags=["remove-cell"]
 # The reference checks of the book's tests (nbval): hidden from readers.
 from laicpkg.book.checks import TOLERANCES, check_reference
-REFERENCE = "../book/results/reference/07_idcl.json"
+REFERENCE = "../book/results/reference/09_idcl.json"
 
 # %%
 import numpy as np
@@ -147,7 +147,7 @@ scales.round(1)
 # * **pre-norm Transformer blocks** — a post-norm block ends in a LayerNorm over each patch embedding,
 #   which on 8×8 images is only 4-dimensional, so it discards half of every patch.
 #
-# `scripts/idcl_digits.sh` (`make idcl-digits`) makes every run, two at a time, sharing the pre-trained
+# `laic idcl-grid` (`make idcl-digits`) makes every run, two at a time, sharing the pre-trained
 # autoencoder of a seed between the variants that differ only after pre-training; the records are
 # committed in `book/results/idcl/records` and this page reads them. NMI is scikit-learn's (the mean of the
 # two entropies, as everywhere in this book); "NMI (max)" is the IDCL paper's normalisation by the larger

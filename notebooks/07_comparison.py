@@ -20,7 +20,7 @@
 # :::{note}
 # A *twin* is generated CLIP-like data standing in for one of the paper's datasets: its classes, sizes and
 # noun pool are the dataset's, and its CLIP k-means and zero-shot accuracy were fitted to the paper's. Every
-# other number on this page is what the twins predict ({doc}`00_overview`, {doc}`09_twins`).
+# other number on this page is what the twins predict ({doc}`00_overview`, {doc}`08_twins`).
 # :::
 #
 # | method (its name in `laic`) | what it is |
@@ -34,7 +34,7 @@
 # | GradNorm, centroid W (`gradnorm-centroid`) | GradNorm with $W$ the normalised pseudo-class means (Eq. 12) |
 # | GradNorm→TAC\* (`gradnorm-tac-star`) | TAC\*'s heads fed with GradNorm's selected nouns (a combination no paper reports) |
 #
-# The runs are made by `make compare` (`laic compare`: the nine methods on the seven synthetic twins of
+# The runs are made by `make compare` (`laic compare`: the comparison's methods on the synthetic twins of
 # GradNorm's datasets, {doc}`01_laic_problem`, with three seeds; one record per twin, method and seed under
 # `book/results/comparison/records`; run seed s draws the twin's data seed s, the three draws its calibration
 # averaged, and drives each method's k-means, initialisation and batches) and this page reads the records.
@@ -54,7 +54,7 @@ from laicpkg.book.checks import TOLERANCES, check_seed_means
 # %% tags=["parameters", "remove-cell"]
 records_dir = "../book/results/comparison/records"
 official_records_dir = "../book/results/comparison-official/records"
-REFERENCE = "../book/results/reference/08_comparison.json"
+REFERENCE = "../book/results/reference/07_comparison.json"
 
 # %% tags=["nbval-check-output"]
 from laicpkg.features.datasets import load_dataset
@@ -78,7 +78,7 @@ mean_std_table(table)
 
 # %% [markdown]
 # The papers' numbers (GradNorm's Tables 1–2, which also list CLIP, SIC and TAC) beside each twin's; a
-# twin's paper rows are its real dataset's ({doc}`09_twins` adds the differences and a figure).
+# twin's paper rows are its real dataset's ({doc}`08_twins` adds the differences and a figure).
 
 # %% tags=["nbval-check-output"]
 beside_paper = paper_comparison(table)
@@ -109,7 +109,7 @@ Markdown(f"""
   {literal.max():.1f} points (on {dataset_title(literal.idxmax())}).
 """)
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "ACC of the whole methods on the seven twins minus CLIP k-means' ACC on the same twin (means over the seeds; bar: ± one sample standard deviation of the method's ACC).", "name": "fig-comparison-bars"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "ACC of the whole methods on each twin minus CLIP k-means' ACC on the same twin (means over the seeds; bar: ± one sample standard deviation of the method's ACC).", "name": "fig-comparison-bars"}}
 flat = table.reset_index()
 fig = plot_method_bars(flat, metric="ACC", baseline="kmeans")
 
