@@ -5,7 +5,7 @@ importing only from those below it::
 
     cli                      the `laic` command
     cli_catalog              what the parser and `laic list` show, as JSON (so `--help` needs no torch)
-    book                     paper numbers, tables, figures, notebook checks, results pages
+    book                     paper numbers, tables by chapter, findings, figures, notebook checks, results pages
     run                      configuration, run records, runner, sweeps, the Dask grid
     theory                   the quantities of Theorems 1-2
     methods                  one estimator class per method, and the registry of names

@@ -19,6 +19,9 @@ from pathlib import Path
 
 from .utils.errors import LaicError, ParameterError, UnknownNameError, one_line
 
+# Each command imports what it needs inside its function: `laic --help`, `laic list` and every check of bad input
+# answer before torch, faiss and the estimators load (seconds), so the imports below the commands stay local.
+
 __all__ = ["main", "build_parser"]
 
 
@@ -456,7 +459,7 @@ def _fmt_table(record: dict) -> str:
 
 def _paper_row(record: dict) -> str:
     """The GradNorm paper's row of this method on this dataset (a twin's: its real dataset's), one line, or ""."""
-    from .book.paper_results import METHOD_TO_PAPER_ROW, paper_table
+    from .book.paper import METHOD_TO_PAPER_ROW, paper_table
     from .features.datasets import get_dataset_spec
 
     row = METHOD_TO_PAPER_ROW.get(record["method"])
@@ -547,7 +550,7 @@ def _cmd_cluster(args) -> int:
 
 def _cmd_compare(args) -> int:
     from .run.experiments import COMPARISON_METHODS, compare, data_seed_rule
-    from .book.tables import comparison_table
+    from .book.records import comparison_table
     from .run.records import check_output_dir
 
     from .run.config import check_preset
@@ -616,7 +619,7 @@ def _names(text: str, flag: str) -> list:
 
 
 def _cmd_idcl_grid(args) -> int:
-    from .book.tables import idcl_table
+    from .book.idcl import idcl_table
     from .features.datasets import get_dataset_spec
     from .methods.idcl import variant_config
     from .run.experiments import idcl_grid
@@ -666,7 +669,7 @@ def _cmd_final_assign(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
-    from .book.tables import twin_baseline_table
+    from .run.analysis import twin_baseline_table
     from .features.twins import (CALIBRATION_FILES, TWIN_SPECS, calibrate_task, check_calibration_file,
                                   check_calibration_options, check_model_covers, get_twin, merge_calibrations, remeasure,
                                   twin_model, write_calibration)

@@ -15,6 +15,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+# build_catalog imports the estimators (torch) where it runs: reading the catalog must not.
 __all__ = ["CATALOG_FILE", "build_catalog", "load_catalog", "write_catalog"]
 
 CATALOG_FILE = Path(__file__).with_name("cli_catalog.json")

@@ -11,10 +11,11 @@ import torch
 from scipy.stats import spearmanr
 
 from .core.filters import normalized_class_means, select_per_group
-from .core.gradnorm import TAU, gradnorm_scores
 from .methods.gradnorm import GradNorm
 from .core.kmeans import KMeans
 from .utils.validation import as_features, check_positive
+from .core.gradnorm import TAU, gradnorm_scores, train_erm_classifier
+from .core.metrics import filter_precision_recall
 
 __all__ = ["derive_eq6", "gradient_norm_autograd", "softmax_rows", "secu_fixed_point", "secu_fixed_point_table", "fixed_point_status", "secu_scores", "msp_scores", "max_cosine",
            "theorem2_sweep", "self_bounding", "theorem1_table", "theorem1_leading_term", "theorem1_error_grid", "sample_split_check",
@@ -352,8 +353,6 @@ def sample_split_check(data, *, beta: int = 5, tau: float = TAU, erm_epochs: int
     and the classifier is trained on A. The nouns never enter either step. Returns
     a frame with filter precision/recall and mean Err_pos for both.
     """
-    from .core.gradnorm import train_erm_classifier
-    from .core.metrics import filter_precision_recall
 
     rng = np.random.default_rng(random_state)
     perm = rng.permutation(data.E_train.shape[0])

@@ -33,9 +33,13 @@ records_dir = "../book/results/comparison/records"
 # %% tags=["remove-cell"]
 from IPython.display import Markdown
 
-from laicpkg.book.findings import answer_frame, answer_text, paired_table
+import pandas as pd
+
+from laicpkg.book.findings import answer_frame, answer_text, gain_line, paired_table
 from laicpkg.book.plotting import plot_paper_vs_twin_rows, plot_who_wins
-from laicpkg.book.tables import comparison_table, headline, paper_cells
+from laicpkg.book.records import comparison_table
+from laicpkg.book.paper import headline, paper_cells
+from laicpkg.book.twins import ceilings_summary
 from laicpkg.run.experiments import load_records
 
 ROWS = ["zeroshot", "kmeans", "sic", "tac", "gradnorm"]
@@ -43,6 +47,7 @@ records = load_records(records_dir, methods=ROWS)
 table = comparison_table(records, order=ROWS)
 h = headline(table)
 paired = paired_table([r for r in records if r["method"] in ("gradnorm", "tac", "kmeans")])
+ceilings = ceilings_summary(pd.read_csv("../book/results/twins_ceilings.csv"))
 
 # %% tags=["remove-input", "nbval-check-output"]
 Markdown(answer_text(paired))
@@ -66,6 +71,7 @@ Markdown(f"""
   {h['calibrated_mean_abs']:.1f} ACC points). SIC, TAC and GradNorm land {h['predicted_mean_abs']:.1f} points
   from the paper on average, {h['predicted_below']} of {h['predicted_rows']} rows below it
   (figure below, {{doc}}`07_comparison`).
+* **What the twins cannot show.** {gain_line(ceilings)} ({{doc}}`08_twins`)
 * **What has not been run.** Real CLIP features of the paper's datasets and a GPU. IDCL does not reproduce its
   paper on DIGITS ({{doc}}`09_idcl`). All of it: {{doc}}`../book/status`.
 """)

@@ -51,7 +51,7 @@ import pandas as pd
 
 from laicpkg import KMeans, clustering_scores
 from laicpkg.core.filters import normalized_class_means
-from laicpkg.book.tables import twin_calibration_table, twin_positives_table
+from laicpkg.book.twins import twin_calibration_table, twin_positives_table
 from laicpkg.features.synthetic import make_synthetic, noun_kinds
 from laicpkg.core.zeroshot import zero_shot_predict
 

@@ -58,10 +58,12 @@ pd.DataFrame({"value": {"dataset": dataset, "features": features or "generated (
 
 # %%
 
-from laicpkg.book.paper_results import paper_table
+from laicpkg.book.paper import paper_table
 from laicpkg.book.plotting import plot_tsne_panels
-from laicpkg.book.tables import (cluster_names_table, comparison_table, counterpart_tsne, dataset_seed_means,
-                                 naming_table, ordering_table, paper_vs_twin, record_nouns_table, results_table)
+from laicpkg.book.nouns import cluster_names_table, naming_table, record_nouns_table
+from laicpkg.book.records import comparison_table, dataset_seed_means, results_table
+from laicpkg.run.analysis import counterpart_tsne
+from laicpkg.book.paper import ordering_table, paper_vs_twin
 from laicpkg.features.datasets import load_dataset
 from laicpkg.run.experiments import run_methods
 

@@ -59,12 +59,14 @@ REFERENCE = "../book/results/reference/07_comparison.json"
 # %% tags=["nbval-check-output"]
 from laicpkg.features.datasets import load_dataset
 from laicpkg.run.experiments import COMPARISON_METHODS, load_records, seed_spread
-from laicpkg.book.tables import READER_NAMES, comparison_table, dataset_title, mean_std_table, paper_comparison
+from laicpkg.book.display import READER_NAMES, dataset_title
+from laicpkg.book.records import comparison_table, mean_std_table
+from laicpkg.book.paper import paper_comparison
 from IPython.display import Markdown
 from laicpkg.book.plotting import plot_loss_curves, plot_method_bars, plot_who_wins
-from laicpkg.book.findings import (equal_c_table, paired_table, preset_table, seed_story, story_text,
-                                   worst_seed)
-from laicpkg.book.tables import twin_positive_names
+from laicpkg.book.findings import (comparison_bullets, cost_text, equal_c_table, paired_table, preset_table,
+                                   seed_story, sic_scale_text, worst_seed, worst_seed_text)
+from laicpkg.book.nouns import twin_positive_names
 
 records = load_records(records_dir, methods=COMPARISON_METHODS)
 table = comparison_table(records, order=COMPARISON_METHODS)
@@ -88,27 +90,7 @@ beside_paper.round(1) if len(beside_paper) else "no records of the paper's datas
 # On the twins (and only there; these are predictions of the twins, not claims about real data):
 
 # %% tags=["remove-input", "nbval-check-output"]
-acc, std = table["ACC"].unstack(0), table["ACC std"].unstack(0)
-blind = acc.drop(index="zeroshot")  # the methods that do not know the class names
-under_kmeans = acc.columns[(acc.loc["gradnorm"] < acc.loc["kmeans"]) & (acc.loc["tac"] < acc.loc["kmeans"])]
-heads = acc.loc["gradnorm-tac-star"] - acc.loc["tac-star"]
-literal = (acc.loc["gradnorm-literal"] - acc.loc["gradnorm"]).abs()
-Markdown(f"""
-* **The best method without the class names**, per twin: {', '.join(
-    f"{dataset_title(d)} {READER_NAMES[blind[d].idxmax()]} {blind[d].max():.1f}" for d in blind.columns)}.
-  Feeding TAC\\*'s heads GradNorm's nouns instead of TAC's moves them by {heads.abs().min():.1f} to
-  {heads.abs().max():.1f} points ({', '.join(f"{dataset_title(d)} {round(v, 1) + 0.0:+.1f}" for d, v in heads.items())}).
-* **Against CLIP k-means.** GradNorm and TAC both fall below CLIP k-means on
-  {', '.join(dataset_title(d) for d in under_kmeans) or 'no twin'} (means over seeds; paired differences below).
-* **Seed spread.** GradNorm's ACC varies with the seed by up to {std.loc['gradnorm'].max():.1f} points (std, on
-  {dataset_title(std.loc['gradnorm'].idxmax())}), CLIP k-means' by up to {std.loc['kmeans'].max():.1f} (on
-  {dataset_title(std.loc['kmeans'].idxmax())}): each seed draws another twin (data seed = run seed) as well as
-  the k-means initialisation, and Stage 1's k-means trains on faiss' subsample of 256 points per
-  pseudo-class, as every reference implementation does (the ablations chapter shows what that does).
-* **Eq. 9 read literally** (`gradnorm-literal`, unnormalised $\\mathbf v_i$) moves GradNorm by at most
-  {literal.max():.1f} points (on {dataset_title(literal.idxmax())}).
-""")
-
+Markdown(comparison_bullets(table))
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "ACC of the whole methods on each twin minus CLIP k-means' ACC on the same twin (means over the seeds; bar: ± one sample standard deviation of the method's ACC).", "name": "fig-comparison-bars"}}
 flat = table.reset_index()
 fig = plot_method_bars(flat, metric="ACC", baseline="kmeans")
@@ -136,8 +118,7 @@ paired.assign(dataset=paired["dataset"].map(dataset_title), first=paired["first"
 # %% tags=["remove-input", "nbval-check-output"]
 worst_dataset, worst_s, worst_d = worst_seed(paired)
 story = seed_story(records, worst_dataset, worst_s, twin_positive_names(worst_dataset))
-Markdown(f"On {dataset_title(worst_dataset)}, seed {worst_s}, GradNorm − TAC is {worst_d:+.1f} ACC points. "
-         + story_text(story))
+Markdown(worst_seed_text((worst_dataset, worst_s, worst_d), story))
 
 # %% tags=["remove-input", "nbval-check-output"]
 story
@@ -194,8 +175,7 @@ fig = plot_loss_curves(records, ["tac-star", "gradnorm-tac-star", "sic"])
 # benchmarks in `benchmarks/` measure speed properly.
 
 # %% tags=["remove-input", "nbval-check-output"]
-Markdown(f"The {len(records)} runs took {(table['seconds'] * table['seeds']).sum() / 60:.0f} minutes of method "
-         "time in all.")
+Markdown(cost_text(table))
 
 # %% tags=["nbval-check-output"]
 table["seconds"].unstack(0).reindex(COMPARISON_METHODS).round(1)
@@ -221,13 +201,12 @@ print(check_seed_means(scale, REFERENCE, "SIC input scale, five-seed means",
                        {"ACC": TOLERANCES["metrics"], "NMI": TOLERANCES["metrics"], "ARI": TOLERANCES["ari"]}))
 
 # %% tags=["remove-input"]
-spread = scale["ACC"].max() - scale["ACC"].min()
-Markdown(f"With unit features ($s = 1$) SIC reaches {scale.loc[1.0, 'ACC']:.1f} % ACC (chance is 1/47 = 2.1 %), "
-         + ", ".join(f"at $s = {s:g}$ {a:.1f} %" for s, a in scale["ACC"].items() if s != 1.0)
-         + f": over these scales SIC's mean ACC moves by {spread:.1f} points "
-         + ("(more than twice its largest standard deviation over seeds)."
-            if spread > 2 * scale["ACC std"].max() else
-            "(within twice its largest standard deviation over seeds)."))
+Markdown(sic_scale_text(scale))
+
+# %% tags=["remove-cell"]
+# the sentence states the same five-seed means: held to the same tolerances
+print(check_seed_means(scale, REFERENCE, "SIC input scale, five-seed means",
+                       {"ACC": TOLERANCES["metrics"], "NMI": TOLERANCES["metrics"], "ARI": TOLERANCES["ari"]}))
 
 # %% [markdown]
 # ## Where the papers are ambiguous, and what we chose

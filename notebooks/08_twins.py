@@ -51,18 +51,18 @@ real_records_dir = "../book/results/comparison-real/records"
 import pandas as pd
 from IPython.display import Markdown
 
-from laicpkg.book.findings import gain_text
+from laicpkg.book.findings import (filter_text, gain_text, geometry_text, model_gain_text, naming_text, ordering_text,
+                                   real_table_text, twin_headline_text)
 from laicpkg.book.plotting import plot_paper_vs_twin
 from laicpkg.book.twins import (ceilings_display, ceilings_summary, gain_display, paired_differences, plot_ceilings,
                                real_table_comparison)
-from laicpkg.features.twins import CLIP_STRUCTURE
 from laicpkg.run.experiments import load_records
-from laicpkg.book.tables import (READER_NAMES, cluster_names_table, comparison_table, dataset_title,
-                                 filter_table, find_record, geometry_misses, geometry_summary, geometry_targets_met,
-                                 headline, mean_std_table, naming_table, narrow_orderings, ordering_table, paper_vs_twin,
-                                 record_nouns_table,
-                                 twin_calibration_table, twin_models_by_twin, twin_models_summary,
-                                 twin_models_versus_paper)
+from laicpkg.book.display import READER_NAMES, dataset_title
+from laicpkg.book.nouns import cluster_names_table, filter_table, naming_table, record_nouns_table
+from laicpkg.book.records import comparison_table, find_record, mean_std_table
+from laicpkg.book.twins import geometry_misses, geometry_summary, geometry_targets_met, twin_calibration_table
+from laicpkg.book.paper import (headline, narrow_orderings, ordering_table, paper_vs_twin, twin_models_by_twin,
+                                twin_models_summary, twin_models_versus_paper)
 
 pd.set_option("display.max_colwidth", None)
 ORDER = ["zeroshot", "kmeans", "sic", "tac", "gradnorm", "gradnorm-centroid"]
@@ -73,19 +73,7 @@ h, h_tree = headline(table), headline(tree_table)
 TWINS = {"clip twins": table, "tree twins": tree_table}
 
 # %% tags=["remove-input", "nbval-check-output"]
-Markdown(f"""
-On the clip twins SIC, TAC and GradNorm land on average **{h['predicted_mean_abs']:.1f} ACC points** from the
-paper ({h['predicted_below']} of {h['predicted_rows']} rows below it; the largest miss
-{h['predicted_max_abs']:.1f} points, {h['worst'][1]} on {h['worst'][0]}), against
-{h_tree['predicted_mean_abs']:.1f} on the tree twins ({h_tree['predicted_below']} of {h_tree['predicted_rows']}
-below; largest {h_tree['predicted_max_abs']:.1f}, {h_tree['worst'][1]} on {h_tree['worst'][0]}). The paper's
-ordering GradNorm > TAC > CLIP k-means holds on {len(h['ordering_holds_on'])} of {h['ordering_twins']} clip
-twins ({', '.join(h['ordering_holds_on']) or 'none'}) and on {len(h_tree['ordering_holds_on'])} of
-{h_tree['ordering_twins']} tree twins ({', '.join(h_tree['ordering_holds_on']) or 'none'}). Both sets of twins
-were fitted to the same two CLIP rows (mean |Δ| {h['calibrated_mean_abs']:.1f} and
-{h_tree['calibrated_mean_abs']:.1f} points); only the clip twins also have CLIP's measured geometry.
-""")
-
+Markdown(twin_headline_text(h, h_tree))
 # %% tags=["nbval-check-output"]
 twin_models_summary(TWINS)
 
@@ -153,16 +141,7 @@ real_table = real_table_comparison(pd.read_csv("../book/results/twins_real_table
 real_table
 
 # %% tags=["remove-input", "nbval-check-output"]
-met = {column: int(real_table[column].str.endswith("✓").sum()) for column in real_table.columns[1:]}
-Markdown(f"""
-Of the ten statistics, the real-text CIFAR-10 twin meets {met['CIFAR-10, real-text twin']} and the clip
-CIFAR-10 twin {met['CIFAR-10, clip twin']}. The clip twin's images lie in a wider cone than CIFAR-10's
-(image–image cosine {real_table.loc['image-image cosine', 'CIFAR-10, clip twin'][:-2]} against
-{real_table.loc['image-image cosine', 'real CLIP'].split(' ')[0]}) and closer to their own class text. No
-real features of STL-10 were available; its real-text twin, fitted to STL-10's own CLIP rows, meets
-{met['STL-10, real-text twin']} of CIFAR-10's ten.
-""")
-
+Markdown(real_table_text(real_table))
 # %% [markdown]
 # ## GradNorm against TAC, paired by seed
 #
@@ -241,19 +220,7 @@ by_twin = twin_models_by_twin(TWINS)
 by_twin.round(1)
 
 # %% tags=["remove-input", "nbval-check-output"]
-closer = by_twin[by_twin["clip twins"] < by_twin["tree twins"]]
-farther = by_twin[by_twin["clip twins"] >= by_twin["tree twins"]]
-Markdown(f"""
-The clip twins' predicted rows lie closer to the paper than the tree twins' on {len(closer)} of {len(by_twin)}
-twins ({', '.join(f"{d} {r['tree twins']:.1f} → {r['clip twins']:.1f}" for d, r in closer.iterrows()) or 'none'}){
-f"; no closer on {len(farther)} (" + ', '.join(f"{d} {r['tree twins']:.1f} → {r['clip twins']:.1f}" for d, r in farther.iterrows()) + ")"
-if len(farther) else ""}.
-Both models reproduce CLIP's two baselines by construction, so what moved the predicted rows is the geometry:
-image neighbourhoods as pure as CLIP's, its image cone and image–text cosines, and texts that are not a
-WordNet tree metric. Where a gap remains it is a statement about these twins or about the reproduction, which
-the twins cannot tell apart.
-""")
-
+Markdown(model_gain_text(by_twin))
 # %% [markdown]
 # ## Does the paper's ordering hold on the twins?
 #
@@ -268,22 +235,7 @@ order
 narrow = narrow_orderings(table)
 
 # %% tags=["remove-input", "nbval-check-output"]
-Markdown("The ordering holds on " + (", ".join(
-    f"{dataset_title(ds)} (GradNorm {table.loc[(ds, 'gradnorm'), 'ACC']:.2f} > TAC {table.loc[(ds, 'tac'), 'ACC']:.2f} "
-    f"> k-means {table.loc[(ds, 'kmeans'), 'ACC']:.2f})"
-    for ds, r in order.iterrows() if r["ordering holds"] == "yes") or "no twin") + "; it fails on " + (", ".join(
-    f"{dataset_title(ds)} (" + r["ordering holds"][4:].replace("gradnorm", "GradNorm").replace("tac", "TAC")
-    .replace("kmeans", "k-means") + ")"
-    for ds, r in order.iterrows() if r["ordering holds"] != "yes") or "none")
-    + f". The paper's table has the ordering on {int((order['in the paper'] == 'yes').sum())} of {len(order)} "
-    "datasets. On the tree twins it held on " + (", ".join(h_tree["ordering_holds_on"]) or "none") + ". "
-    + ("Where it holds on the clip twins, " + "; ".join(
-        f"{dataset_title(ds)}'s step " + r["step"].replace("gradnorm", "GradNorm").replace("tac", "TAC")
-        .replace("kmeans", "k-means") + f" is {r['margin']:.2f} points, less than the "
-        f"standard error of that difference of two {int(table['seeds'].min())}-seed means ({r['standard error']:.2f})"
-        for ds, r in narrow.iterrows()) + ": there the seeds cannot tell the two apart." if len(narrow)
-       else "Where it holds on the clip twins, every step is larger than its standard error over the seeds."))
-
+Markdown(ordering_text(table, order, narrow, h_tree))
 # %% [markdown]
 # ## What the noun filters keep
 #
@@ -296,17 +248,7 @@ filters = filter_table(records)
 filters
 
 # %% tags=["remove-input", "nbval-check-output"]
-gn, tac, sic = (filters.xs(m, level="method") for m in ("gradnorm", "tac", "sic"))
-Markdown(f"""
-GradNorm keeps fewer nouns than TAC on {int((gn['nouns kept'] < tac['nouns kept']).sum())} of {len(gn)} twins
-and at higher precision on {int((gn['precision'] > tac['precision']).sum())} (mean precision {gn['precision'].mean():.1f}
-against {tac['precision'].mean():.1f} %, mean recall {gn['recall'].mean():.1f} against {tac['recall'].mean():.1f} %).
-SIC keeps {sic['nouns kept'].min():,.0f} to {sic['nouns kept'].max():,.0f} nouns, at precision
-{sic['precision'].min():.1f} to {sic['precision'].max():.1f} %. GradNorm's and TAC's recall stays below 20 % on
-{', '.join(dataset_title(d) for d in gn.index if max(gn.loc[d, 'recall'], tac.loc[d, 'recall']) < 20)}: classes
-with large hyponym closures, which a few nouns per pseudo-class cannot cover.
-""")
-
+Markdown(filter_text(filters))
 # %% [markdown]
 # The nouns GradNorm's Stage 1 kept on the ImageNet-Dogs twin (seed 0, the first ten pseudo-classes; ✓: a
 # WordNet positive of one of the fifteen breeds):
@@ -328,13 +270,7 @@ naming = naming_table(records)["naming accuracy"].unstack()
 naming_table(records)
 
 # %% tags=["remove-input", "nbval-check-output"]
-Markdown(f"""
-GradNorm's clusters are named by a positive of their class at least as often as TAC's on
-{int((naming['gradnorm'] >= naming['tac']).sum())} of {len(naming)} twins and as SIC's on
-{int((naming['gradnorm'] >= naming['sic']).sum())}; the lowest naming accuracy of the three is
-{naming[['gradnorm', 'tac', 'sic']].min().min():.1f} % ({dataset_title(naming[['gradnorm', 'tac', 'sic']].min(axis=1).idxmin())}).
-""")
-
+Markdown(naming_text(naming))
 # %% [markdown]
 # The clusters of GradNorm's seed-0 run on the ImageNet-Dogs twin, beside the breed each is matched to
 # (✓: a WordNet positive of that breed):
@@ -381,43 +317,7 @@ geometry_clip = pd.read_csv("../book/results/twins_geometry_clip.csv").set_index
 geometry_summary(geometry_clip)
 
 # %% tags=["remove-input", "nbval-check-output"]
-misses = geometry_misses(geometry_clip)
-value, real = geometry_clip["twin value"], geometry_clip["real CLIP"]
-calibration = twin_calibration_table("clip")
-nmi_misses = calibration[calibration["NMI ok"] == "✗"]
-kmeans_seeds = calibration.xs("CLIP (k-means)", level="baseline")
-Markdown(f"""
-The twins meet {int((geometry_clip['holds'] == 'yes').sum())} of their
-{int((geometry_clip['holds'] != '—').sum())} geometry targets; """ + (
-    "the misses: " + "; ".join(f"{t}'s {s} ({v:.3g} against {g})" for t, s, v, g in
-                              zip(misses["twin"], misses["statistic"], misses["twin value"], misses["target"]))
-    if len(misses) else "none is missed") + f""". On the CIFAR-10 twin 1-NN and linear probe reach
-{value['twin-cifar10', '1-NN accuracy']:.1f} % and {value['twin-cifar10', 'linear-probe accuracy']:.1f} %
-(CLIP {real['twin-cifar10', '1-NN accuracy']:.1f} % and {real['twin-cifar10', 'linear-probe accuracy']:.2f} %); on
-the CIFAR-20 twin {value['twin-cifar20', '1-NN accuracy']:.1f} % and
-{value['twin-cifar20', 'linear-probe accuracy']:.1f} %, where real CLIP's probe on CIFAR-100 lies
-{real['twin-cifar20', 'linear-probe accuracy'] - real['twin-cifar20', '1-NN accuracy']:.1f} points above its
-1-NN. The other datasets have no published figure and none stands in, since both accuracies depend on the
-dataset's own difficulty. The texts' mean cosine ({value['twin-cifar10', 'text-text cosine']:.3f}) and their weak
-dependence on WordNet distance (Spearman {value['twin-cifar10', 'Spearman(text cosine, -hops)']:.3f} against
-{real['twin-cifar10', 'Spearman(text cosine, -hops)']:.3f}) are those of real CLIP text; their participation
-ratio is not ({value['twin-cifar10', 'text participation ratio']:.0f} against
-{real['twin-cifar10', 'text participation ratio']:.0f}). The calibration reaches all four CLIP numbers within
-tolerance on {calibration.index.get_level_values('twin').nunique() - nmi_misses.index.get_level_values('twin').nunique()}
-of {calibration.index.get_level_values('twin').nunique()} twins""" + ("; " + "; ".join(
-    f"on {dataset_title(t)} the NMI of {b} stays outside ({r['twin NMI']:.1f} against {r['paper NMI']:.1f})"
-    for (t, b), r in nmi_misses.iterrows()) + ": the model's parameters move where zero-shot's errors go more than "
-    "where k-means' go" if len(nmi_misses) else "") + (
-    "; " + " and ".join(dataset_title(t) for t in CLIP_STRUCTURE) + " need a structure of their own for k-means' NMI "
-    "(the appearance modes, {doc}`../book/implementation`)" + "".join(
-        f", and {dataset_title(t)} for its 1-NN accuracy ({100 * st['image_overlap']:.0f} % of a class's images "
-        "drawn as images of its most similar class)" for t, st in CLIP_STRUCTURE.items() if "image_overlap" in st)
-    if CLIP_STRUCTURE else "") + f""". One drawn twin can lie far from the mean of three: CLIP k-means ACC per data
-seed of the CIFAR-10 twin is {kmeans_seeds.loc['twin-cifar10', 'ACC per data seed']} (mean
-{kmeans_seeds.loc['twin-cifar10', 'twin ACC']:.1f}), of the STL-10 twin
-{kmeans_seeds.loc['twin-stl10', 'ACC per data seed']} ({kmeans_seeds.loc['twin-stl10', 'twin ACC']:.1f}).
-""")
-
+Markdown(geometry_text(geometry_clip, geometry_misses(geometry_clip), twin_calibration_table("clip")))
 # %% [markdown]
 # What no twin can stand in for: real images of the paper's datasets (none was available offline); the
 # image-side reference is 500 COCO photographs encoded by ViT-B/16, not the paper's ViT-B/32 on its

@@ -56,9 +56,10 @@ torch.set_num_threads(1)
 
 from laicpkg.core.density import cutoff_distance, density_cores, local_density, pace
 from laicpkg.run.experiments import load_records
-from laicpkg.book.tables import (TABLE4_ROWS, core_assignment_table, core_scale_table, final_assign_bars,
-                                 final_assign_summary, find_record, idcl_baseline_check, idcl_histories, idcl_table,
-                                 idcl_table4)
+from laicpkg.book.idcl import (TABLE4_ROWS, final_assign_bars, final_assign_summary, idcl_baseline_check,
+                               idcl_histories, idcl_table, idcl_table4)
+from laicpkg.run.analysis import core_assignment_table, core_scale_table
+from laicpkg.book.records import find_record
 from laicpkg.features.datasets import load_dataset
 from laicpkg.core.kmeans import KMeans
 from laicpkg.core.metrics import clustering_scores

@@ -144,7 +144,7 @@ def test_old_erm_flags_still_work_with_a_warning(capsys):
 # -- datasets ------------------------------------------------------------------------------------------------
 def test_one_specification_per_dataset():
     """Settings, presets and paper numbers of a dataset are read from its DatasetSpec only."""
-    from laicpkg.book.paper_results import IDCL_DIGITS, PAPER_TABLES
+    from laicpkg.book.paper import IDCL_DIGITS, PAPER_TABLES
     from laicpkg.run.config import resolve_config
 
     assert set(PAPER_TABLES) == {n for n, s in DATASETS.items() if s.paper and s.kind == "features"}
@@ -173,7 +173,7 @@ def test_adding_a_dataset_is_one_entry(monkeypatch):
     assert get_dataset_spec("country211") is spec
     cfg = resolve_config("country211", "gradnorm", preset="official-code")
     assert cfg.params["erm_epochs"] == 50 and cfg.params["kappa"] == 0.01
-    from laicpkg.book.paper_results import paper_table
+    from laicpkg.book.paper import paper_table
 
     assert paper_table("country211").loc["CLIP (k-means)", "ACC"] == 2.0
 

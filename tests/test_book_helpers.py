@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from laicpkg.run.experiments import load_records
-from laicpkg.book.tables import (comparison_table, core_assignment_table, final_assign_bars,
-                                 final_assign_summary, find_record, idcl_histories, idcl_variant, mean_std_table,
-                                 ordering_table, paper_comparison, paper_vs_twin)
+from laicpkg.book.records import comparison_table, find_record, mean_std_table
+from laicpkg.run.analysis import core_assignment_table
+from laicpkg.book.idcl import final_assign_bars, final_assign_summary, idcl_histories, idcl_variant
+from laicpkg.book.paper import ordering_table, paper_comparison, paper_vs_twin
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +60,7 @@ def test_narrow_orderings_lists_the_steps_that_hold_by_less_than_their_standard_
     """GradNorm 90 ± 2.83 (seeds 88, 92) over TAC 89 ± 1.41 (88, 90): margin 1, standard error √(8/2 + 2/2) = 2.24 > 1, so
     the step is narrow; TAC over k-means (70, 70) by 19 is not. A dataset where the ordering fails is not listed,
     nor one where every step is wide."""
-    from laicpkg.book.tables import narrow_orderings
+    from laicpkg.book.paper import narrow_orderings
 
     recs = [_rec("twin-cifar10", m, s, a) for m, accs in (("gradnorm", (88.0, 92.0)), ("tac", (88.0, 90.0)),
                                                           ("kmeans", (70.0, 70.0))) for s, a in enumerate(accs)]
@@ -77,7 +78,7 @@ def test_two_twin_models_beside_the_paper():
     """Paper vs twin for two twin models: each model's ACC and Δ in one row per paper row, and the summary's
     mean |Δ| of the predicted rows (SIC, TAC, GradNorm), of the CLIP rows, and the ordering count.
     CIFAR-10 in the paper: zero-shot 90.0, k-means 74.2, TAC 90.1, GradNorm 91.1."""
-    from laicpkg.book.tables import twin_models_by_twin, twin_models_summary, twin_models_versus_paper
+    from laicpkg.book.paper import twin_models_by_twin, twin_models_summary, twin_models_versus_paper
 
     near = comparison_table([_rec("twin-cifar10", m, 0, a) for m, a in
                              (("zeroshot", 90.0), ("kmeans", 75.2), ("tac", 89.1), ("gradnorm", 92.1))])
@@ -99,7 +100,7 @@ def test_two_twin_models_beside_the_paper():
 
 def test_filter_and_record_nouns_tables():
     """Stage 1's numbers averaged per dataset and method; kept nouns of a twin run marked ✓ by WordNet."""
-    from laicpkg.book.tables import filter_table, record_nouns_table
+    from laicpkg.book.nouns import filter_table, record_nouns_table
 
     recs = [dict(_rec("twin-imagenet-dogs", "gradnorm", s, 50.0),
                  filter={"n_selected": n, "precision": p, "recall": 100.0},
@@ -198,14 +199,14 @@ def test_seed_spread(small_data):
 
 
 def test_idcl_baseline_check():
-    from laicpkg.book.tables import idcl_baseline_check
+    from laicpkg.book.idcl import idcl_baseline_check
 
     def rec(seed, acc, recon, lr=0.01):
         return {"seed": seed, "metrics": {"ACC": acc, "NMI": acc - 3}, "timings_s": {"total": 60.0},
                 "config": {"idcl_pace": "none", "idcl_density_core": False, "idcl_transformer": False,
                            "idcl_reconstruction": recon, "idcl_lr": lr, "idcl_hidden": "500,500,2000"}}
 
-    from laicpkg.book.tables import idcl_table
+    from laicpkg.book.idcl import idcl_table
 
     t = idcl_table([rec(0, 72.0, False), rec(1, 74.0, False), rec(0, 60.0, True), rec(0, 70.0, False, 0.001)])
     out = idcl_baseline_check(t)
@@ -247,7 +248,7 @@ def test_results_page_leads_with_its_figure_and_shows_no_nan(tmp_path):
 def test_geometry_targets_met_counts_held_targets_per_twin_and_table():
     import pandas as pd
 
-    from laicpkg.book.tables import geometry_targets_met
+    from laicpkg.book.twins import geometry_targets_met
 
     def table(holds):
         rows = [{"twin": t, "statistic": s, "twin value": 0.0, "real CLIP": 0.0, "target": "x", "holds": h}
@@ -265,7 +266,7 @@ def test_geometry_targets_met_counts_held_targets_per_twin_and_table():
 def test_geometry_misses_lists_exactly_the_missed_targets_by_dataset_name():
     import pandas as pd
 
-    from laicpkg.book.tables import geometry_misses
+    from laicpkg.book.twins import geometry_misses
 
     rows = [("twin-cifar10", "a", 0.5, "yes"), ("twin-cifar10", "b", 72.5, "no"), ("twin-dtd", "a", 0.4, "—"),
             ("twin-dtd", "b", 0.2, "no")]

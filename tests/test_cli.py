@@ -154,7 +154,8 @@ def test_compare_draws_data_seed_equal_to_the_run_seed_unless_fixed(tmp_path, ca
 
 
 def test_comparison_and_idcl_tables():
-    from laicpkg.book.tables import comparison_table, idcl_table
+    from laicpkg.book.records import comparison_table
+    from laicpkg.book.idcl import idcl_table
 
     recs = [{"dataset": "d", "method": "m", "seed": s, "metrics": {"ACC": a, "NMI": 50.0, "ARI": 40.0},
              "timings_s": {"total": 1.0}} for s, a in enumerate([60.0, 70.0])]
@@ -168,7 +169,7 @@ def test_comparison_and_idcl_tables():
     assert list(t.index) == ["IDCL", "no curriculum (Model-4)"]
     assert t.loc["IDCL", "ACC"] == 90.5 and t.loc["IDCL", "paper ACC"] == 95.3
     assert t.loc["no curriculum (Model-4)", "paper NMI"] == 89.4
-    from laicpkg.book.tables import idcl_variant
+    from laicpkg.book.idcl import idcl_variant
     old = {"idcl_pace": "exponential", "idcl_density_core": True, "idcl_transformer": True, "idcl_lr": 0.01}
     # records made before norm_first and the augmentation existed
     assert idcl_variant({"config": old}) == "IDCL + lr 0.01 + post-norm blocks + no augmentation"
@@ -178,7 +179,7 @@ def test_comparison_and_idcl_tables():
     dec = dict(plain, idcl_hidden="500,500,2000", idcl_lr=0.01, idcl_augment=False, idcl_reconstruction=False)
     assert idcl_variant({"config": dec}) == "DEC (baseline)"
     assert idcl_variant({"config": dict(base, idcl_augment=False)}) == "IDCL + no augmentation"
-    from laicpkg.book.tables import idcl_table4
+    from laicpkg.book.idcl import idcl_table4
 
     t4 = idcl_table4(t)
     assert t4.loc["IDCL (all)", "ACC"] == "90.5 ± 0.7" and t4.loc["IDCL (all)", "seeds"] == 2
@@ -194,8 +195,8 @@ def test_idcl_variants_are_declared_once_and_name_the_papers_rows():
     import json
     import re
 
-    from laicpkg.book.paper_results import IDCL_DIGITS
-    from laicpkg.book.tables import TABLE4_ROWS
+    from laicpkg.book.paper import IDCL_DIGITS
+    from laicpkg.book.idcl import TABLE4_ROWS
     from laicpkg.methods.idcl import IDCL_VARIANTS, variant_config, variant_title
 
     titles = [variant_title(variant_config(v, full=True)) for v in IDCL_VARIANTS]

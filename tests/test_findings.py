@@ -135,3 +135,119 @@ def test_gain_over_the_better_baseline_is_paired_by_seed_and_stated():
     assert gain_display(summary).iloc[0, 0] == "+1.0 ± 2.0"
     text = gain_text(summary)
     assert "by more than 1.0 ACC points" in text and f"on 1 of 1 datasets, by {expected:.1f} to {expected:.1f}" in text
+
+
+# -- the chapters' sentences: each states numbers computed from its input --------------------------------------
+def test_twin_headline_and_model_gain_text():
+    from laicpkg.book.findings import model_gain_text, twin_headline_text
+
+    h = {"predicted_mean_abs": 3.21, "predicted_below": 4, "predicted_rows": 21, "predicted_max_abs": 9.87,
+         "worst": ("DTD", "SIC"), "ordering_holds_on": ["STL-10"], "ordering_twins": 7, "calibrated_mean_abs": 0.44}
+    tree = dict(h, predicted_mean_abs=5.5, ordering_holds_on=[])
+    text = twin_headline_text(h, tree)
+    assert "**3.2 ACC points**" in text and "4 of 21 rows below" in text and "9.9 points, SIC on DTD" in text
+    assert "against\n5.5 on the tree twins" in text and "holds on 1 of 7 clip\ntwins (STL-10)" in text
+    assert "0 of\n7 tree twins (none)" in text
+    by_twin = pd.DataFrame({"clip twins": [1.0, 2.0], "tree twins": [3.0, 1.5]}, index=["A", "B"])
+    text = model_gain_text(by_twin)
+    assert "on 1 of 2\ntwins (A 3.0 → 1.0); no closer on 1 (B 1.5 → 2.0)." in text
+
+
+def test_real_table_filter_and_naming_text():
+    from laicpkg.book.findings import filter_text, naming_text, real_table_text
+
+    real = pd.DataFrame({"real CLIP": ["0.758 ± 0.03", "88.2"], "CIFAR-10, real-text twin": ["0.764 ✓", "86.5 ✓"],
+                         "CIFAR-10, clip twin": ["0.522 ✗", "90.1 ✓"], "STL-10, real-text twin": ["0.9 ✗", "97 ✗"]},
+                        index=["image-image cosine", "zero-shot ACC"])
+    text = real_table_text(real)
+    assert "real-text CIFAR-10 twin meets 2 and the clip\nCIFAR-10 twin 1" in text
+    assert "cosine 0.522 against\n0.758" in text and "meets\n0 of CIFAR-10's ten" in text
+    idx = pd.MultiIndex.from_product([["twin-a", "twin-b"], ["gradnorm", "tac", "sic"]], names=["dataset", "method"])
+    filters = pd.DataFrame({"nouns kept": [10, 20, 900, 30, 20, 1100], "precision": [50, 40, 10, 60, 30, 20],
+                            "recall": [10, 30, 40, 25, 10, 50]}, index=idx, dtype=float)
+    text = filter_text(filters)
+    assert "fewer nouns than TAC on 1 of 2 twins\nand at higher precision on 2" in text
+    assert "mean precision 55.0\nagainst 35.0 %" in text and "SIC keeps 900 to 1,100 nouns" in text
+    assert "below 20 % on\ntwin-a" not in text  # twin-a: TAC's recall 30 ≥ 20
+    naming = pd.DataFrame({"gradnorm": [90.0, 50.0], "tac": [80.0, 60.0], "sic": [95.0, 40.0]},
+                          index=["twin-a", "twin-b"])
+    text = naming_text(naming)
+    assert "TAC's on\n1 of 2 twins and as SIC's on\n1" in text and "40.0 %" in text
+
+
+def test_ordering_and_sic_scale_text():
+    from laicpkg.book.findings import ordering_text, sic_scale_text
+
+    idx = pd.MultiIndex.from_product([["twin-stl10", "twin-dtd"], ["kmeans", "tac", "gradnorm"]])
+    table = pd.DataFrame({"ACC": [90.0, 95.0, 95.5, 40.0, 42.0, 41.0], "seeds": 5}, index=idx)
+    order = pd.DataFrame({"ordering holds": ["yes", "no: gradnorm ≤ tac"], "in the paper": ["yes", "yes"]},
+                         index=["twin-stl10", "twin-dtd"])
+    narrow = pd.DataFrame({"step": ["gradnorm > tac"], "margin": [0.5], "standard error": [0.8]}, index=["twin-stl10"])
+    text = ordering_text(table, order, narrow, {"ordering_holds_on": []})
+    assert text.startswith("The ordering holds on STL-10 (GradNorm 95.50 > TAC 95.00 > k-means 90.00); it fails "
+                           "on DTD (GradNorm ≤ TAC)")
+    assert "ordering on 2 of 2 datasets" in text and "step GradNorm > TAC is 0.50 points" in text
+    assert "two 5-seed means (0.80)" in text
+    scale = pd.DataFrame({"ACC": [10.0, 30.0], "ACC std": [2.0, 3.0]}, index=pd.Index([1.0, 10.0]))
+    text = sic_scale_text(scale)
+    assert "reaches 10.0 % ACC" in text and "at $s = 10$ 30.0 %" in text and "by 20.0 points" in text
+    assert "(more than twice" in text
+    assert "(within twice" in sic_scale_text(scale.assign(**{"ACC std": [15.0, 15.0]}))
+
+
+def test_comparison_bullets_and_geometry_text_on_the_committed_results():
+    """The two longest sentences, on the records and tables the book reads: each number equals the one computed
+    here independently."""
+    from pathlib import Path
+
+    from laicpkg.book.findings import comparison_bullets, geometry_text
+    from laicpkg.book.records import comparison_table
+    from laicpkg.book.twins import geometry_misses, twin_calibration_table
+    from laicpkg.run.experiments import COMPARISON_METHODS, load_records
+
+    root = Path(__file__).resolve().parents[1] / "book" / "results"
+    table = comparison_table(load_records(root / "comparison" / "records", methods=COMPARISON_METHODS),
+                             order=COMPARISON_METHODS)
+    text = comparison_bullets(table)
+    acc = table["ACC"].unstack(0)
+    literal = (acc.loc["gradnorm-literal"] - acc.loc["gradnorm"]).abs()
+    assert f"by at most\n  {literal.max():.1f} points" in text
+    std = table["ACC std"].unstack(0)
+    assert f"by up to {std.loc['gradnorm'].max():.1f} points" in text
+    geometry = pd.read_csv(root / "twins_geometry_clip.csv").set_index(["twin", "statistic"])
+    text = geometry_text(geometry, geometry_misses(geometry), twin_calibration_table("clip"))
+    assert f"The twins meet {int((geometry['holds'] == 'yes').sum())} of their" in text
+    assert f"{geometry.loc[('twin-cifar10', '1-NN accuracy'), 'twin value']:.1f} %" in text
+
+
+def test_gain_line_states_the_largest_gains():
+    from laicpkg.book.findings import gain_line
+
+    summary = pd.DataFrame({"right nouns − better baseline": [-2.0, 0.7], "paper: GradNorm − better CLIP row": [8.4, 1.1]})
+    text = gain_line(summary)
+    assert "adds at most 0.7 ACC points" in text and "adds up to 8.4" in text
+    assert "adds at most 0.0 ACC points" in gain_line(summary.assign(**{"right nouns − better baseline": [-2.0, -1.0]}))
+
+
+def test_plot_ceilings_draws_one_panel_per_twin_model():
+    from pathlib import Path
+
+    from laicpkg.book.twins import ceilings_summary, plot_ceilings
+
+    table = pd.read_csv(Path(__file__).resolve().parents[1] / "book" / "results" / "twins_ceilings.csv")
+    fig = plot_ceilings(ceilings_summary(table))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["clip twin", "real-text twin"]
+
+
+def test_worst_seed_and_cost_text():
+    from laicpkg.book.findings import cost_text, worst_seed_text
+
+    story = pd.DataFrame({"positives kept: GradNorm": [0, 4], "positives kept: TAC": [1, 4],
+                          "its cluster's names: GradNorm": ["volleyball", "orange"],
+                          "its cluster's names: TAC": ["soccer ball", "orange"]}, index=["soccer ball", "orange"])
+    text = worst_seed_text(("twin-imagenet10", 2, -14.04), story)
+    assert text.startswith("On ImageNet-10, seed 2, GradNorm − TAC is -14.0 ACC points. GradNorm's filter kept "
+                           "fewer positive nouns than TAC's for soccer ball (0 against 1)")
+    table = pd.DataFrame({"seconds": [60.0, 30.0], "seeds": [5, 3]})
+    assert cost_text(table) == "The 8 runs took 6 minutes of method time in all."

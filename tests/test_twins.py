@@ -177,7 +177,7 @@ def test_run_records_name_the_clusters_with_wordnet_words(tmp_path):
 
 
 def test_book_tables_of_the_twins():
-    from laicpkg.book.tables import twin_calibration_table, twin_positives_table
+    from laicpkg.book.twins import twin_calibration_table, twin_positives_table
 
     t = twin_positives_table("twin-imagenet-dogs")
     assert t.loc["Maltese dog", "positive nouns"] == 1 and len(t) == 15

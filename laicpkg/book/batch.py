@@ -17,12 +17,18 @@ from pathlib import Path
 import pandas as pd
 
 from ..utils.atomic import atomic_open
-from ..features.datasets import get_dataset_spec
 from ..features.twins import DEFAULT_TWINS
 from ..utils.errors import LaicError, one_line
 from ..run.experiments import COMPARISON_METHODS, load_records
 from ..run.records import read_failures
-from .paper_results import METHOD_TO_PAPER_ROW, PAPER_TABLES
+from ..features.datasets import get_dataset_spec
+from ..run.grid import Task, execute
+from .display import reader_frame, reader_label
+from .figures import save_figure
+from .nouns import naming_table
+from .paper import METHOD_TO_PAPER_ROW, PAPER_TABLES, headline, ordering_table, paper_cells
+from .plotting import plot_paper_vs_twin_rows
+from .records import comparison_table, mean_std_table
 
 __all__ = ["run_batch", "summary_frame", "write_summary", "DEFAULT_DATASETS", "PIPELINE_NOTEBOOK", "default_out_dir"]
 
@@ -108,7 +114,6 @@ def _for_the_reader(path: Path, dataset: str) -> None:
     to the page (:func:`_relative_paths`)."""
     import nbformat
 
-    from ..features.datasets import get_dataset_spec
 
     nb = nbformat.read(path, as_version=4)
     spec = get_dataset_spec(dataset)  # a twin is titled by the real dataset it stands for
@@ -147,7 +152,6 @@ def run_batch(datasets=DEFAULT_DATASETS, *, notebook=None, out_dir=None, feature
     page and in the summary while the other methods' results stay; that dataset's task then fails, naming it.
     The summary page covers the records present.
     """
-    from ..run.grid import Task, execute
 
     notebook = Path(notebook) if notebook is not None else PIPELINE_NOTEBOOK
     if not notebook.is_file():
@@ -198,7 +202,6 @@ def summary_frame(records) -> pd.DataFrame:
 
 def _markdown(df: pd.DataFrame) -> str:
     """A markdown table: one decimal, "—" for a missing value, readers' names for method and dataset keys."""
-    from .display import reader_frame, reader_label
 
     d = reader_frame(df.round(1))
     d = d.apply(lambda c: c.map(reader_label) if c.dtype == object or pd.api.types.is_string_dtype(c.dtype) else c)
@@ -213,7 +216,6 @@ def _fold(title: str, body: str) -> str:
 def _save_figure(fig, png: Path) -> None:
     import matplotlib.pyplot as plt
 
-    from .figures import save_figure
 
     save_figure(fig, png)
     plt.close(fig)
@@ -228,8 +230,6 @@ def write_summary(records_dir, path, comparison_dir=None) -> Path:
     ordering question, naming accuracy, and, folded, every mean ± std and the single-seed runs of the dataset
     pages (``records_dir``). Nothing is recomputed.
     """
-    from .plotting import plot_paper_vs_twin_rows
-    from .tables import comparison_table, headline, mean_std_table, naming_table, ordering_table, paper_cells
 
     records = load_records(records_dir)
     df = summary_frame(records)

@@ -18,13 +18,19 @@ from functools import lru_cache
 
 import pandas as pd
 
+from ..methods.registry import TITLES
+
 __all__ = ["for_readers", "frame_html", "frame_text", "MISSING", "FOLD_ROWS", "display_name", "reader_label",
-           "reader_frame"]
+           "reader_frame", "READER_NAMES", "dataset_title"]
 
 #: What a missing value reads as.
 MISSING = "—"
 #: Tables with more rows than this are folded (the reader opens them).
 FOLD_ROWS = 25
+
+
+#: The names a reader knows for the methods (:data:`laicpkg.methods.registry.TITLES`).
+READER_NAMES = TITLES
 
 
 def display_name(key: str) -> str:
@@ -50,6 +56,12 @@ def _key_pattern() -> re.Pattern:
 
     keys = sorted(set(METHODS) | set(DATASETS), key=len, reverse=True)  # longest first: tac-star before tac
     return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+
+
+def dataset_title(dataset: str) -> str:
+    """The real dataset's name for a twin ("CIFAR-10" for twin-cifar10), else the dataset's own name: the
+    page titles' and tables' name of a dataset (:func:`display_name`)."""
+    return display_name(dataset)
 
 
 def reader_label(text):

@@ -17,6 +17,7 @@ import io
 import json
 
 from .display import reader_label
+from ..utils.atomic import atomic_open
 
 __all__ = ["DPI", "MIN_POINTS", "MIN_PIXELS", "COLUMN_PX", "figure_png", "save_figure", "show_figures", "figure_texts",
            "smallest_points"]
@@ -83,7 +84,6 @@ def figure_png(fig, dpi: int = DPI) -> bytes:
 
 def save_figure(fig, path, dpi: int = DPI) -> None:
     """Write :func:`figure_png` of ``fig`` to ``path`` atomically (a page's figure file)."""
-    from ..utils.atomic import atomic_open
 
     data = figure_png(fig, dpi)
     with atomic_open(path, "wb") as fh:

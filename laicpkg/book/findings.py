@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .display import display_name
+from ..features.twins import CLIP_STRUCTURE
+from .display import READER_NAMES, dataset_title, display_name
 
 __all__ = ["PAIRS", "paired_table", "verdict", "answer_frame", "answer_lines", "answer_text", "preset_table",
-           "equal_c_table", "positives_kept", "seed_story", "story_text",
-           "worst_seed", "gain_text"]
+           "equal_c_table", "positives_kept", "seed_story", "story_text", "worst_seed", "worst_seed_text", "cost_text", "gain_text", "gain_line",
+           "twin_headline_text", "model_gain_text", "real_table_text", "ordering_text", "filter_text", "naming_text",
+           "geometry_text", "comparison_bullets", "sic_scale_text"]
 
 #: The questions of the landing page: does the first method beat the second?
 PAIRS = (("gradnorm", "tac"), ("gradnorm", "kmeans"), ("tac", "kmeans"))
@@ -233,6 +235,19 @@ def worst_seed(paired: pd.DataFrame, first: str = "gradnorm", second: str = "tac
     return min(cases, key=lambda c: c[2])
 
 
+def worst_seed_text(worst: tuple, story: pd.DataFrame) -> str:
+    """The seed on which GradNorm fell furthest below TAC (``worst``: :func:`worst_seed`'s (dataset, seed,
+    difference)) and what its records say (:func:`story_text` of ``story``)."""
+    dataset, seed, diff = worst
+    return f"On {dataset_title(dataset)}, seed {seed}, GradNorm − TAC is {diff:+.1f} ACC points. " + story_text(story)
+
+
+def cost_text(table: pd.DataFrame) -> str:
+    """How many runs ``table`` (:func:`laicpkg.book.records.comparison_table`) holds and their method time."""
+    return (f"The {int(table['seeds'].sum())} runs took {(table['seconds'] * table['seeds']).sum() / 60:.0f} minutes "
+            "of method time in all.")
+
+
 def gain_text(summary: pd.DataFrame) -> str:
     """The sentence of the twins chapter on what Stage 2 adds to CLIP's own answers, from
     :func:`laicpkg.book.twins.ceilings_summary`: the largest gain of Stage 2 fed the right nouns over the better of
@@ -247,3 +262,188 @@ def gain_text(summary: pd.DataFrame) -> str:
             f"({', '.join(f'{d} {v:+.1f}' for d, v in paper.items())}). Real CLIP features let Stage 2 add to "
             f"CLIP's own answers; the twins let it add at most {max(gain.max(), 0.0):.1f} points, so no twin can "
             "show the paper's gains over them.")
+
+
+def gain_line(summary: pd.DataFrame) -> str:
+    """The landing page's short form of :func:`gain_text`: the most Stage 2 fed the right nouns adds, on any twin,
+    to the better of CLIP zero-shot and k-means, against the most the paper's GradNorm adds on real CLIP features."""
+    gain = summary["right nouns − better baseline"].max()
+    paper = summary["paper: GradNorm − better CLIP row"]
+    return (f"Even fed the right nouns, Stage 2 adds at most {max(gain, 0.0):.1f} ACC points to the better of CLIP "
+            f"zero-shot and CLIP k-means on any twin; the paper's GradNorm adds up to {paper.max():.1f} on real CLIP "
+            "features. No twin can show the paper's gains over CLIP's own answers; where the right nouns beat random "
+            "ones, a twin can still compare two filters.")
+
+
+def twin_headline_text(h, h_tree) -> str:
+    """The landing numbers of the twins chapter: how far the predicted rows land from the paper on the clip and tree
+    twins, and where the paper's ordering holds (``h``, ``h_tree``: :func:`laicpkg.book.paper.headline` of
+    each)."""
+    return (f"""
+On the clip twins SIC, TAC and GradNorm land on average **{h['predicted_mean_abs']:.1f} ACC points** from the
+paper ({h['predicted_below']} of {h['predicted_rows']} rows below it; the largest miss
+{h['predicted_max_abs']:.1f} points, {h['worst'][1]} on {h['worst'][0]}), against
+{h_tree['predicted_mean_abs']:.1f} on the tree twins ({h_tree['predicted_below']} of {h_tree['predicted_rows']}
+below; largest {h_tree['predicted_max_abs']:.1f}, {h_tree['worst'][1]} on {h_tree['worst'][0]}). The paper's
+ordering GradNorm > TAC > CLIP k-means holds on {len(h['ordering_holds_on'])} of {h['ordering_twins']} clip
+twins ({', '.join(h['ordering_holds_on']) or 'none'}) and on {len(h_tree['ordering_holds_on'])} of
+{h_tree['ordering_twins']} tree twins ({', '.join(h_tree['ordering_holds_on']) or 'none'}). Both sets of twins
+were fitted to the same two CLIP rows (mean |Δ| {h['calibrated_mean_abs']:.1f} and
+{h_tree['calibrated_mean_abs']:.1f} points); only the clip twins also have CLIP's measured geometry.
+""")
+
+
+def model_gain_text(by_twin) -> str:
+    """On how many twins the clip twins' predicted rows lie closer to the paper than the tree twins' (``by_twin``:
+    :func:`laicpkg.book.paper.twin_models_by_twin`)."""
+    closer = by_twin[by_twin["clip twins"] < by_twin["tree twins"]]
+    farther = by_twin[by_twin["clip twins"] >= by_twin["tree twins"]]
+    return (f"""
+The clip twins' predicted rows lie closer to the paper than the tree twins' on {len(closer)} of {len(by_twin)}
+twins ({', '.join(f"{d} {r['tree twins']:.1f} → {r['clip twins']:.1f}" for d, r in closer.iterrows()) or 'none'}){
+f"; no closer on {len(farther)} (" + ', '.join(f"{d} {r['tree twins']:.1f} → {r['clip twins']:.1f}" for d, r in farther.iterrows()) + ")"
+if len(farther) else ""}.
+Both models reproduce CLIP's two baselines by construction, so what moved the predicted rows is the geometry:
+image neighbourhoods as pure as CLIP's, its image cone and image–text cosines, and texts that are not a
+WordNet tree metric. Where a gap remains it is a statement about these twins or about the reproduction, which
+the twins cannot tell apart.
+""")
+
+
+def real_table_text(real_table) -> str:
+    """How many of real CLIP's ten CIFAR-10 statistics each twin meets (``real_table``:
+    :func:`laicpkg.book.twins.real_table_comparison`)."""
+    met = {column: int(real_table[column].str.endswith("✓").sum()) for column in real_table.columns[1:]}
+    return (f"""
+Of the ten statistics, the real-text CIFAR-10 twin meets {met['CIFAR-10, real-text twin']} and the clip
+CIFAR-10 twin {met['CIFAR-10, clip twin']}. The clip twin's images lie in a wider cone than CIFAR-10's
+(image–image cosine {real_table.loc['image-image cosine', 'CIFAR-10, clip twin'][:-2]} against
+{real_table.loc['image-image cosine', 'real CLIP'].split(' ')[0]}) and closer to their own class text. No
+real features of STL-10 were available; its real-text twin, fitted to STL-10's own CLIP rows, meets
+{met['STL-10, real-text twin']} of CIFAR-10's ten.
+""")
+
+
+def ordering_text(table, order, narrow, h_tree) -> str:
+    """Where the paper's ordering GradNorm > TAC > CLIP k-means holds on the clip twins, where it fails and by what,
+    and which steps the seeds cannot resolve (``order``: :func:`laicpkg.book.paper.ordering_table`, ``narrow``:
+    :func:`laicpkg.book.paper.narrow_orderings` of ``table``; ``h_tree``: the tree twins' headline)."""
+    return ("The ordering holds on " + (", ".join(
+        f"{dataset_title(ds)} (GradNorm {table.loc[(ds, 'gradnorm'), 'ACC']:.2f} > TAC {table.loc[(ds, 'tac'), 'ACC']:.2f} "
+        f"> k-means {table.loc[(ds, 'kmeans'), 'ACC']:.2f})"
+        for ds, r in order.iterrows() if r["ordering holds"] == "yes") or "no twin") + "; it fails on " + (", ".join(
+        f"{dataset_title(ds)} (" + r["ordering holds"][4:].replace("gradnorm", "GradNorm").replace("tac", "TAC")
+        .replace("kmeans", "k-means") + ")"
+        for ds, r in order.iterrows() if r["ordering holds"] != "yes") or "none")
+        + f". The paper's table has the ordering on {int((order['in the paper'] == 'yes').sum())} of {len(order)} "
+        "datasets. On the tree twins it held on " + (", ".join(h_tree["ordering_holds_on"]) or "none") + ". "
+        + ("Where it holds on the clip twins, " + "; ".join(
+            f"{dataset_title(ds)}'s step " + r["step"].replace("gradnorm", "GradNorm").replace("tac", "TAC")
+            .replace("kmeans", "k-means") + f" is {r['margin']:.2f} points, less than the "
+            f"standard error of that difference of two {int(table['seeds'].min())}-seed means ({r['standard error']:.2f})"
+            for ds, r in narrow.iterrows()) + ": there the seeds cannot tell the two apart." if len(narrow)
+           else "Where it holds on the clip twins, every step is larger than its standard error over the seeds."))
+
+
+def filter_text(filters) -> str:
+    """GradNorm's, TAC's and SIC's filters compared by nouns kept, precision and recall (``filters``:
+    :func:`laicpkg.book.nouns.filter_table`)."""
+    gn, tac, sic = (filters.xs(m, level="method") for m in ("gradnorm", "tac", "sic"))
+    return (f"""
+GradNorm keeps fewer nouns than TAC on {int((gn['nouns kept'] < tac['nouns kept']).sum())} of {len(gn)} twins
+and at higher precision on {int((gn['precision'] > tac['precision']).sum())} (mean precision {gn['precision'].mean():.1f}
+against {tac['precision'].mean():.1f} %, mean recall {gn['recall'].mean():.1f} against {tac['recall'].mean():.1f} %).
+SIC keeps {sic['nouns kept'].min():,.0f} to {sic['nouns kept'].max():,.0f} nouns, at precision
+{sic['precision'].min():.1f} to {sic['precision'].max():.1f} %. GradNorm's and TAC's recall stays below 20 % on
+{', '.join(dataset_title(d) for d in gn.index if max(gn.loc[d, 'recall'], tac.loc[d, 'recall']) < 20)}: classes
+with large hyponym closures, which a few nouns per pseudo-class cannot cover.
+""")
+
+
+def naming_text(naming) -> str:
+    """How often GradNorm's clusters are named by a positive of their class, against TAC's and SIC's (``naming``:
+    naming accuracy, twins × methods)."""
+    return (f"""
+GradNorm's clusters are named by a positive of their class at least as often as TAC's on
+{int((naming['gradnorm'] >= naming['tac']).sum())} of {len(naming)} twins and as SIC's on
+{int((naming['gradnorm'] >= naming['sic']).sum())}; the lowest naming accuracy of the three is
+{naming[['gradnorm', 'tac', 'sic']].min().min():.1f} % ({dataset_title(naming[['gradnorm', 'tac', 'sic']].min(axis=1).idxmin())}).
+""")
+
+
+def geometry_text(geometry_clip, misses, calibration) -> str:
+    """The clip twins' geometry and calibration in words: targets met and missed, 1-NN and linear probe against CLIP's,
+    the texts' statistics, the calibration's misses (``misses``: :func:`laicpkg.book.twins.geometry_misses` of
+    ``geometry_clip``; ``calibration``: :func:`laicpkg.book.twins.twin_calibration_table`)."""
+    value, real = geometry_clip["twin value"], geometry_clip["real CLIP"]
+    nmi_misses = calibration[calibration["NMI ok"] == "✗"]
+    kmeans_seeds = calibration.xs("CLIP (k-means)", level="baseline")
+    return (f"""
+The twins meet {int((geometry_clip['holds'] == 'yes').sum())} of their
+{int((geometry_clip['holds'] != '—').sum())} geometry targets; """ + (
+        "the misses: " + "; ".join(f"{t}'s {s} ({v:.3g} against {g})" for t, s, v, g in
+                                  zip(misses["twin"], misses["statistic"], misses["twin value"], misses["target"]))
+        if len(misses) else "none is missed") + f""". On the CIFAR-10 twin 1-NN and linear probe reach
+{value['twin-cifar10', '1-NN accuracy']:.1f} % and {value['twin-cifar10', 'linear-probe accuracy']:.1f} %
+(CLIP {real['twin-cifar10', '1-NN accuracy']:.1f} % and {real['twin-cifar10', 'linear-probe accuracy']:.2f} %); on
+the CIFAR-20 twin {value['twin-cifar20', '1-NN accuracy']:.1f} % and
+{value['twin-cifar20', 'linear-probe accuracy']:.1f} %, where real CLIP's probe on CIFAR-100 lies
+{real['twin-cifar20', 'linear-probe accuracy'] - real['twin-cifar20', '1-NN accuracy']:.1f} points above its
+1-NN. The other datasets have no published figure and none stands in, since both accuracies depend on the
+dataset's own difficulty. The texts' mean cosine ({value['twin-cifar10', 'text-text cosine']:.3f}) and their weak
+dependence on WordNet distance (Spearman {value['twin-cifar10', 'Spearman(text cosine, -hops)']:.3f} against
+{real['twin-cifar10', 'Spearman(text cosine, -hops)']:.3f}) are those of real CLIP text; their participation
+ratio is not ({value['twin-cifar10', 'text participation ratio']:.0f} against
+{real['twin-cifar10', 'text participation ratio']:.0f}). The calibration reaches all four CLIP numbers within
+tolerance on {calibration.index.get_level_values('twin').nunique() - nmi_misses.index.get_level_values('twin').nunique()}
+of {calibration.index.get_level_values('twin').nunique()} twins""" + ("; " + "; ".join(
+        f"on {dataset_title(t)} the NMI of {b} stays outside ({r['twin NMI']:.1f} against {r['paper NMI']:.1f})"
+        for (t, b), r in nmi_misses.iterrows()) + ": the model's parameters move where zero-shot's errors go more than "
+        "where k-means' go" if len(nmi_misses) else "") + (
+        "; " + " and ".join(dataset_title(t) for t in CLIP_STRUCTURE) + " need a structure of their own for k-means' NMI "
+        "(the appearance modes, {doc}`../book/implementation`)" + "".join(
+            f", and {dataset_title(t)} for its 1-NN accuracy ({100 * st['image_overlap']:.0f} % of a class's images "
+            "drawn as images of its most similar class)" for t, st in CLIP_STRUCTURE.items() if "image_overlap" in st)
+        if CLIP_STRUCTURE else "") + f""". One drawn twin can lie far from the mean of three: CLIP k-means ACC per data
+seed of the CIFAR-10 twin is {kmeans_seeds.loc['twin-cifar10', 'ACC per data seed']} (mean
+{kmeans_seeds.loc['twin-cifar10', 'twin ACC']:.1f}), of the STL-10 twin
+{kmeans_seeds.loc['twin-stl10', 'ACC per data seed']} ({kmeans_seeds.loc['twin-stl10', 'twin ACC']:.1f}).
+""")
+
+
+def comparison_bullets(table) -> str:
+    """The comparison chapter's bullets: the best method without the class names per twin, what GradNorm's nouns do to
+    TAC*'s heads, the twins where GradNorm and TAC fall below CLIP k-means, the seed spread, Eq. 9 read
+    literally (``table``: :func:`laicpkg.book.records.comparison_table`)."""
+    acc, std = table["ACC"].unstack(0), table["ACC std"].unstack(0)
+    blind = acc.drop(index="zeroshot")  # the methods that do not know the class names
+    under_kmeans = acc.columns[(acc.loc["gradnorm"] < acc.loc["kmeans"]) & (acc.loc["tac"] < acc.loc["kmeans"])]
+    heads = acc.loc["gradnorm-tac-star"] - acc.loc["tac-star"]
+    literal = (acc.loc["gradnorm-literal"] - acc.loc["gradnorm"]).abs()
+    return (f"""
+* **The best method without the class names**, per twin: {', '.join(
+    f"{dataset_title(d)} {READER_NAMES[blind[d].idxmax()]} {blind[d].max():.1f}" for d in blind.columns)}.
+  Feeding TAC\\*'s heads GradNorm's nouns instead of TAC's moves them by {heads.abs().min():.1f} to
+  {heads.abs().max():.1f} points ({', '.join(f"{dataset_title(d)} {round(v, 1) + 0.0:+.1f}" for d, v in heads.items())}).
+* **Against CLIP k-means.** GradNorm and TAC both fall below CLIP k-means on
+  {', '.join(dataset_title(d) for d in under_kmeans) or 'no twin'} (means over seeds; paired differences below).
+* **Seed spread.** GradNorm's ACC varies with the seed by up to {std.loc['gradnorm'].max():.1f} points (std, on
+  {dataset_title(std.loc['gradnorm'].idxmax())}), CLIP k-means' by up to {std.loc['kmeans'].max():.1f} (on
+  {dataset_title(std.loc['kmeans'].idxmax())}): each seed draws another twin (data seed = run seed) as well as
+  the k-means initialisation, and Stage 1's k-means trains on faiss' subsample of 256 points per
+  pseudo-class, as every reference implementation does (the ablations chapter shows what that does).
+* **Eq. 9 read literally** (`gradnorm-literal`, unnormalised $\\mathbf v_i$) moves GradNorm by at most
+  {literal.max():.1f} points (on {dataset_title(literal.idxmax())}).
+""")
+
+
+def sic_scale_text(scale) -> str:
+    """What SIC's input scale does to its accuracy (``scale``: :func:`laicpkg.run.experiments.seed_spread` over the
+    scales)."""
+    spread = scale["ACC"].max() - scale["ACC"].min()
+    return (f"With unit features ($s = 1$) SIC reaches {scale.loc[1.0, 'ACC']:.1f} % ACC (chance is 1/47 = 2.1 %), "
+             + ", ".join(f"at $s = {s:g}$ {a:.1f} %" for s, a in scale["ACC"].items() if s != 1.0)
+             + f": over these scales SIC's mean ACC moves by {spread:.1f} points "
+             + ("(more than twice its largest standard deviation over seeds)."
+                if spread > 2 * scale["ACC std"].max() else
+                "(within twice its largest standard deviation over seeds)."))

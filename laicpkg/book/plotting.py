@@ -5,6 +5,8 @@ Explained in: every notebook that shows a figure.
 from __future__ import annotations
 
 import numpy as np
+from ..book.paper import METHOD_TO_PAPER_ROW, paper_table
+from .display import READER_NAMES, dataset_title, display_name
 
 __all__ = ["plot_score_vs_msp", "plot_tsne_panels", "plot_sweep", "plot_theorem2", "plot_error_grid",
            "plot_method_bars", "plot_pace_curves", "plot_density_cores", "plot_idcl_history",
@@ -22,7 +24,6 @@ def _plt():
 
 def _metric_axis(ax, metric: str, baseline: str | None) -> None:
     """The y axis of a metric in percent (0–100), or of its difference from ``baseline`` (a zero line)."""
-    from .tables import READER_NAMES
 
     if baseline is None:
         ax.set_ylabel(f"{metric} (%)")
@@ -164,7 +165,6 @@ def plot_method_bars(df, *, metric: str = "ACC", baseline: str | None = None):
     (error bars: ± one standard deviation over seeds). The legend sits beside the axes, never on the bars.
     With ``baseline`` (a method of ``df``) each bar is the method's difference from the baseline's mean on the
     same dataset, and the baseline itself is left out: the axis shows the differences, not 0–100."""
-    from .tables import READER_NAMES, dataset_title
 
     plt = _plt()
     pivot = df.pivot(index="dataset", columns="method", values=metric)
@@ -194,7 +194,7 @@ def plot_method_bars(df, *, metric: str = "ACC", baseline: str | None = None):
 
 def plot_paper_vs_twin(pvt, *, metric: str = "ACC"):
     """The paper's ``metric`` (x) against the twin's (y), one marker per method and one colour per twin:
-    points on the diagonal are rows the twin reproduces. ``pvt`` is :func:`~laicpkg.book.tables.paper_vs_twin`."""
+    points on the diagonal are rows the twin reproduces. ``pvt`` is :func:`~laicpkg.book.paper.paper_vs_twin`."""
     plt = _plt()
     df = pvt.dropna(subset=[f"{metric} (paper)"]).reset_index()
     fig, ax = plt.subplots(figsize=(6.5, 5))
@@ -321,11 +321,9 @@ def plot_loss_curves(records, methods, *, key: str = "total", seed: int = 0):
 def plot_paper_vs_twin_rows(table, *, metric: str = "ACC", methods=("zeroshot", "kmeans", "sic", "tac", "gradnorm")):
     """One panel per method: each dataset's paper number (open circle) and the twin's mean over seeds (filled,
     with a bar of ± one standard deviation), joined by a line whose length is the miss. ``table`` is
-    :func:`~laicpkg.book.tables.comparison_table`; the two CLIP panels are the twins' calibration targets.
+    :func:`~laicpkg.book.records.comparison_table`; the two CLIP panels are the twins' calibration targets.
 
     Explained in: the book's landing page and book/results/summary."""
-    from ..book.paper_results import METHOD_TO_PAPER_ROW, paper_table
-    from .tables import READER_NAMES, dataset_title
 
     plt = _plt()
     datasets = list(table.index.get_level_values(0).unique())
@@ -372,7 +370,6 @@ def plot_who_wins(paired, *, metric: str = "ACC"):
     :func:`~laicpkg.book.findings.paired_table`.
 
     Explained in: the book's landing page and notebooks/07_comparison."""
-    from .display import display_name
 
     plt = _plt()
     pairs = list(dict.fromkeys(zip(paired["first"], paired["second"])))

@@ -7,8 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..features.concepts import wordnet_graph
+from ..features.datasets import get_dataset_spec
+from ..features.geometry import REAL_CIFAR10
+from ..features.twins import TWIN_SPECS, calibrated_twins, class_positives, get_twin
+from .display import READER_NAMES, dataset_title
+from .findings import paired_table
+
 __all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "gain_display", "plot_ceilings",
-           "real_table_comparison", "paired_differences"]
+           "real_table_comparison", "paired_differences", "geometry_summary", "geometry_misses",
+           "geometry_targets_met", "twin_calibration_table", "twin_positives_table"]
 
 #: The twin models as a reader meets them.
 MODEL_NAMES = {"tree": "tree twin", "clip": "clip twin", "real": "real-text twin"}
@@ -16,26 +24,17 @@ MODEL_NAMES = {"tree": "tree twin", "clip": "clip twin", "real": "real-text twin
 _STAGES = ("random nouns", "all positives", "class names")
 
 
-def _title(twin: str) -> str:
-    from .tables import dataset_title
-
-    return dataset_title(twin)
-
-
 def ceilings_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean ACC over data seeds of :func:`~laicpkg.run.ceilings.ceilings_table`'s rows, per twin and model, with
     the margin of Stage 2 fed the class names over Stage 2 fed random nouns (paired by data seed: mean and
     standard error, ``n − 1`` in the standard deviation) and the paper's GradNorm row for the real dataset."""
-    from ..features.datasets import get_dataset_spec
-    from ..features.twins import calibrated_twins
-
     rows = []
     for (twin, model), g in table.groupby(["twin", "model"], sort=False):
         margin = g["class names"] - g["random nouns"]
         gain = g[["class names", "all positives"]].max(axis=1) - g[["zero-shot", "CLIP k-means"]].max(axis=1)
         paper = get_dataset_spec(calibrated_twins("clip")[twin].dataset).paper
         n = len(g)
-        rows.append({"dataset": _title(twin), "twin": MODEL_NAMES.get(model, model), "seeds": n,
+        rows.append({"dataset": dataset_title(twin), "twin": MODEL_NAMES.get(model, model), "seeds": n,
                      "CLIP k-means": g["CLIP k-means"].mean(), "zero-shot": g["zero-shot"].mean(),
                      **{s: g[s].mean() for s in _STAGES},
                      "class names − random": margin.mean(),
@@ -56,11 +55,10 @@ def gain_display(summary: pd.DataFrame) -> pd.DataFrame:
     """What Stage 2 adds to CLIP's own answers: Stage 2 fed the right nouns (the better of the class names and
     every positive) minus the better of zero-shot and k-means on the twin (mean ± standard error over data seeds),
     beside the paper's GradNorm minus the better of CLIP's two rows for the real dataset."""
-    return pd.DataFrame({
-        "twin: right nouns − better of zero-shot and k-means": [
-            f"{m:+.1f} ± {se:.1f}" for m, se in zip(summary["right nouns − better baseline"], summary["gain ± SE"])],
-        "paper: GradNorm − better of CLIP's zero-shot and k-means": summary["paper: GradNorm − better CLIP row"].round(1),
-    }, index=summary.index)
+    gain = [f"{m:+.1f} ± {se:.1f}" for m, se in zip(summary["right nouns − better baseline"], summary["gain ± SE"])]
+    return pd.DataFrame({"twin: right nouns − better of zero-shot and k-means": gain,
+                         "paper: GradNorm − better of CLIP's zero-shot and k-means":
+                             summary["paper: GradNorm − better CLIP row"].round(1)}, index=summary.index)
 
 
 def ceilings_display(summary: pd.DataFrame) -> pd.DataFrame:
@@ -110,12 +108,10 @@ def real_table_comparison(table: pd.DataFrame) -> pd.DataFrame:
     """The real CIFAR-10 statistics (:data:`~laicpkg.features.geometry.REAL_CIFAR10`) beside each twin's (rows of
     ``table``: twin, model, statistic, value — the mean over data seeds): real CLIP's value ± the tolerance, and
     each twin's value marked ✓ where it lies within it."""
-    from ..features.geometry import REAL_CIFAR10
-
     out = pd.DataFrame({"real CLIP": {k: f"{t.value:g} ± {t.tolerance:g}" for k, t in REAL_CIFAR10.items()}})
     for (twin, model), g in table.groupby(["twin", "model"], sort=False):
         values = g.set_index("statistic")["value"]
-        out[f"{_title(twin)}, {MODEL_NAMES.get(model, model)}"] = [
+        out[f"{dataset_title(twin)}, {MODEL_NAMES.get(model, model)}"] = [
             f"{values[k]:.3g} {'✓' if t.holds(values[k]) else '✗'}" for k, t in REAL_CIFAR10.items()]
     out.index.name = "statistic (500 images)"
     return out
@@ -126,9 +122,6 @@ def paired_differences(records, first: str = "gradnorm", second: str = "tac") ->
     ``first − second`` paired by seed (:func:`laicpkg.book.findings.paired_table`): its mean, standard error
     (``n − 1`` in the standard deviation), each seed's value, and the verdict — a difference of two standard
     errors or more is resolved."""
-    from .findings import paired_table
-    from .tables import READER_NAMES
-
     df = pd.DataFrame([{"dataset": r["dataset"], "method": r["method"], "ACC": r["metrics"]["ACC"]} for r in records])
     means = df.groupby(["dataset", "method"], sort=False)["ACC"].mean()
     a, b = READER_NAMES.get(first, first), READER_NAMES.get(second, second)
@@ -136,9 +129,106 @@ def paired_differences(records, first: str = "gradnorm", second: str = "tac") ->
     out = []
     for _, row in paired_table(records, pairs=((first, second),)).iterrows():
         dataset = row["dataset"]
-        out.append({"dataset": _title(dataset), "seeds": row["seeds"],
+        out.append({"dataset": dataset_title(dataset), "seeds": row["seeds"],
                     **{READER_NAMES.get(m, m): means[(dataset, m)] for m in ("kmeans", "zeroshot", second, first)
                        if (dataset, m) in means.index},
                     f"{a} − {b}": f"{row['mean']:+.2f} ± {row['se']:.2f}",
                     "per seed": " / ".join(f"{x:+.1f}" for x in row["per seed"]), "verdict": words[row["verdict"]]})
     return pd.DataFrame(out).set_index("dataset").round(1)
+
+
+def geometry_summary(geometry: pd.DataFrame) -> pd.DataFrame:
+    """The geometry table (``features.twins.geometry_table``, one row per twin and statistic) as statistics ×
+    twins with the real CLIP value and the target beside, each twin's value marked ✓ where it meets its
+    target.
+
+    Explained in: notebooks/08_twins."""
+    g = geometry.reset_index()
+    cell = g.apply(lambda r: f"{r['twin value']:.3g}" + (" ✓" if r["holds"] == "yes" else ""), axis=1)
+    out = g.assign(cell=cell).pivot(index="statistic", columns="twin", values="cell")
+    out.columns = [dataset_title(c) for c in out.columns]
+    def joined(column, fmt):  # one value per statistic, or each twin's where they differ (the 1-NN references)
+        parts = {}
+        for stat, rows in g.groupby("statistic"):
+            vals = [(r["twin"], fmt(r[column])) for _, r in rows.iterrows()
+                    if not pd.isna(r[column]) and r[column] != "—"]
+            distinct = list(dict.fromkeys(v for _, v in vals))  # as shown: equal to the digits shown
+            parts[stat] = ("—" if not distinct else distinct[0] if len(distinct) == 1 else
+                           "; ".join(f"{v} ({dataset_title(t)})" for t, v in vals))
+        return [parts.get(stat, "—") for stat in out.index]
+
+    out["real CLIP"] = joined("real CLIP", lambda v: f"{v:.3g}")
+    out["target"] = joined("target", str)
+    order = list(dict.fromkeys(g["statistic"]))
+    return out.loc[order]
+
+
+def geometry_misses(geometry: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a geometry table (``features.twins.geometry_table``) whose twin misses its target: the
+    real dataset's name, the statistic, the twin's value and the target (empty where every target holds).
+
+    Explained in: notebooks/08_twins."""
+    miss = geometry.reset_index().query("holds == 'no'").reset_index(drop=True)
+    return miss.assign(twin=miss["twin"].map(dataset_title))[["twin", "statistic", "twin value", "target"]]
+
+
+def geometry_targets_met(**tables) -> pd.DataFrame:
+    """How many of its geometry targets each twin meets, one column per geometry table (``name=table`` of
+    ``features.twins.geometry_table``, e.g. one per twin model): "k of n".
+
+    Explained in: notebooks/08_twins."""
+    cols = {}
+    for name, geometry in tables.items():
+        holds = geometry.reset_index().groupby("twin", sort=False)["holds"]
+        cols[name] = holds.apply(lambda h: f"{int((h == 'yes').sum())} of {int((h != '—').sum())}")
+    out = pd.DataFrame(cols)
+    out.index = [dataset_title(t) for t in out.index]
+    return out
+
+
+def twin_calibration_table(model: str | None = None) -> pd.DataFrame:
+    """The committed calibrations (``laic calibrate``): per twin and baseline, the twin's ACC/NMI (mean over
+    the calibration's seeds), the paper's, whether each lies within the tolerance, and the ACC of each data
+    seed (how much one drawn twin can differ from the mean), the lean toward the nearest class (confusion c,
+    its appearance share a; 0 where NMI was not fitted) and what lowers k-means' ACC (the ambiguity ρ, or the
+    image noise σ with ρ = 0: ``laic calibrate --acc-by noise``). ``model`` "clip": the clip model's
+    calibration, with its fitted parameters instead (lean partners, image lean ρ_i, appearance modes' offset ζ,
+    class appearance w_a, and the image noise σ and image offset g_i, fitted to the image-side geometry where
+    the defaults miss it). Reads, never runs."""
+    specs = TWIN_SPECS if model is None else calibrated_twins(model)
+    rows = []
+    for name, twin in specs.items():
+        entry = twin.calibration
+        if not entry:
+            continue
+        for method, row in (("kmeans", "CLIP (k-means)"), ("zeroshot", "CLIP (zero-shot)")):
+            r = {"twin": name, "baseline": row}
+            for k in ("ACC", "NMI"):
+                here, paper = entry["achieved"][method][k], entry["paper"][method][k]
+                r.update({f"twin {k}": round(here, 1), f"paper {k}": paper, f"Δ{k}": round(here - paper, 1),
+                          f"{k} ok": "✓" if entry["within_tolerance"][method][k] else "✗"})
+            per_seed = entry.get("per_seed", {}).get(method, {}).get("ACC")
+            r["ACC per data seed"] = " / ".join(f"{v:.1f}" for v in per_seed) if per_seed else ""
+            if twin.model == "clip":
+                r["partners / ρ_i"] = f"{twin.lean_partners} / {twin.image_lean:.2f}"
+                r["ζ / w_a"] = f"{twin.mode_offset:.2f} / {twin.appearance_weight:.2f}"
+                r["σ / g_i"] = f"{twin.image_noise:.2f} / {twin.image_gap:.2f}"
+            else:
+                r["lean c / a"] = f"{twin.confusion:.2f} / {twin.confusion_appearance:.2f}"
+                r["ρ / σ"] = f"{twin.ambiguity:.2f} / {twin.image_noise:g}"
+            rows.append(r)
+    return pd.DataFrame(rows).set_index(["twin", "baseline"])
+
+
+def twin_positives_table(twin, examples: int = 5) -> pd.DataFrame:
+    """Per class of a twin: its WordNet synset, how many nouns of the pool are its positives (the synset
+    and its hyponym closure) and the first few of them. Read from WordNet; nothing is generated."""
+    twin = get_twin(twin) if isinstance(twin, str) else twin
+    graph = wordnet_graph()
+    rows = []
+    for (name, wnids), closure in zip(twin.classes, class_positives(twin, graph)):
+        ids = [graph.synset(w) for w in wnids]
+        rest = [graph.name(i) for i in closure if i not in ids]
+        rows.append({"class": name, "synset": ", ".join(wnids), "positive nouns": int(closure.size),
+                     "some hyponyms": ", ".join(rest[:examples]) + (", …" if len(rest) > examples else "")})
+    return pd.DataFrame(rows).set_index("class")

@@ -30,6 +30,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from ..core.kmeans import KMeans
+from ..core.metrics import cluster_matching
+from .concepts import wordnet_graph
 
 __all__ = ["REFERENCE_DIR", "mean_pairwise_cosine", "mean_vector_norm", "participation_ratio",
            "class_text_cosines", "nn_accuracy", "linear_probe_accuracy", "hop_distances", "wordnet_dependence",
@@ -186,7 +189,6 @@ def text_geometry(T, D) -> dict:
 def reference_statistics() -> dict:
     """The statistics on the shipped real CLIP features: image side from 500 COCO images and their captions
     (ViT-B/16), text side from the LVIS class prompts (ViT-B/32) on the 628 unambiguous synsets."""
-    from .concepts import wordnet_graph
 
     img, cap = np.load(REFERENCE_DIR / "coco500_vitb16_image_text.npy")
     own, other = class_text_cosines(img, np.arange(img.shape[0]), cap)  # each image's own caption vs the others
@@ -289,8 +291,6 @@ def image_text_table(E, y, T, *, kmeans_seeds: int = 10) -> dict:
     cosine of an image with its own and with the other class texts, the leave-one-out 1-NN ACC, the
     participation ratio, and how often zero-shot errs on the images spherical k-means (K classes, one fit per
     seed, matched by the Hungarian method) gets wrong and right — the error complementarity of the two."""
-    from ..core.kmeans import KMeans
-    from ..core.metrics import cluster_matching
 
     U, y = _unit(E), np.asarray(y)
     n, K = U.shape[0], int(y.max()) + 1

@@ -30,6 +30,7 @@ import numpy as np
 from ..utils.errors import ParameterError
 from ..utils.fixedmath import fixed_dot, fixed_unit
 from .geometry import REFERENCE_DIR
+from .concepts import wordnet_graph
 
 __all__ = ["RealTextPool", "real_text_pool", "COCO_NAMES", "COCO_SYNSETS", "CLASS_TEXTS", "real_class_rows",
            "imagenet1k_wnids"]
@@ -113,7 +114,6 @@ def lvis_rows() -> tuple:
 @lru_cache(maxsize=1)
 def real_text_pool() -> RealTextPool:
     """The pool of real CLIP noun texts, one per synset, in the order of the module docstring."""
-    from .concepts import wordnet_graph
 
     graph = wordnet_graph()
     feats, names, offsets, source = [], [], [], []

@@ -39,21 +39,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .container import LaICData
+from .twins.recipes import CIFAR10, CIFAR20, imagenet_classes
 from ..utils.errors import UnknownNameError
 from ..utils.fixedmath import fixed_dot, fixed_unit
 from ..utils.validation import check_int
 
 __all__ = ["SyntheticSpec", "SYNTHETIC_SPECS", "list_synthetic", "get_synthetic_spec", "make_synthetic", "noun_kinds"]
 
-CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-CIFAR20_CLASSES = ["aquatic mammals", "fish", "flowers", "food containers", "fruit and vegetables",
-                   "household electrical devices", "household furniture", "insects", "large carnivores",
-                   "large man-made outdoor things", "large natural outdoor scenes",
-                   "large omnivores and herbivores", "medium-sized mammals", "non-insect invertebrates",
-                   "people", "reptiles", "small mammals", "trees", "vehicles 1", "vehicles 2"]
-DOG_CLASSES = ["Maltese dog", "Blenheim spaniel", "basset", "Norwegian elkhound", "giant schnauzer",
-               "golden retriever", "Brittany spaniel", "clumber", "Welsh springer spaniel", "groenendael",
-               "kelpie", "Shetland sheepdog", "Doberman", "pug", "chow"]  # ImageNet-Dogs' 15 synsets
+#: The class names of the presets: those of the datasets they are small versions of (the twins' recipes).
+CIFAR10_CLASSES = [name for name, _ in CIFAR10]
+CIFAR20_CLASSES = [name for name, _ in CIFAR20]
+DOG_CLASSES = [name for name, _ in imagenet_classes("imagenet_dogs_wnids.txt")]  # ImageNet-Dogs' 15 synsets
 
 
 @dataclass(frozen=True)

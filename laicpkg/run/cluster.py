@@ -22,6 +22,9 @@ import numpy as np
 
 from ..utils.errors import LaicError, ParameterError
 
+# The checks of a command's inputs run before torch, open_clip and faiss load (seconds), so the functions that
+# need them import them where they run.
+
 __all__ = ["PHOTOS", "ClusterResult", "check_cluster_inputs", "cluster_folder", "folder_cache_name", "NAMES",
            "locked_output", "check_writable", "files_digest", "file_stamp"]
 

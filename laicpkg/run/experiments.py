@@ -2,7 +2,7 @@
 final-assignment experiment, and reading records back.
 
 Explained in: notebooks/05_pipeline, notebooks/06_ablations and notebooks/07_comparison. The tables
-these runs feed are in :mod:`laicpkg.book.tables`.
+these runs feed are in :mod:`laicpkg.book.records` and its neighbours.
 """
 from __future__ import annotations
 
@@ -18,9 +18,14 @@ from .config import check_seed, resolve_config, with_feature_names
 from ..features.container import LaICData
 from ..features.datasets import load_dataset
 from ..features.twins import DEFAULT_TWINS
-from .records import read_record, write_record
 from .runner import run
 from ..utils.errors import LaicError, ParameterError
+from ..core.counterparts import concat_features, final_clustering
+from ..core.metrics import clustering_scores
+from ..methods.idcl import IDCL_VARIANTS, variant_config, variant_title
+from ..methods.registry import get_method
+from .grid import Task, execute
+from .records import FAILED_SUFFIX, fingerprint, read_record, record_head, write_failure, write_record
 
 __all__ = ["run_methods", "sweep", "seed_spread", "load_records", "COMPARISON_METHODS", "compare", "compare_task",
            "final_assign_experiment", "idcl_grid", "idcl_task", "IDCL_RECORDS_DIR", "IDCL_PRETRAIN_CACHE"]
@@ -39,11 +44,10 @@ def run_methods(dataset: str, methods, *, data: LaICData | None = None, features
     """Run every method on one dataset (same data, same seed); write records when ``records_dir`` is set.
 
     Returns a dict method → :class:`~laicpkg.run.runner.RunResult`
-    (:func:`laicpkg.book.tables.results_table` turns their records into a table). With ``failures`` (a list), a
+    (:func:`laicpkg.book.records.results_table` turns their records into a table). With ``failures`` (a list), a
     method that fails (with any error) is appended to it as ``(method, message)`` and noted beside the
     records (:func:`~laicpkg.run.records.write_failure`) while the other methods go on; without it, it raises.
     """
-    from .records import FAILED_SUFFIX, write_failure
 
     fields = {k: v for k, v in fields.items() if v is not None}  # None: the feature folder's only cache
     if data is None:
@@ -142,7 +146,6 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     Skipped when that file already holds a record with this run's fingerprint (same config, data,
     versions); otherwise (re)computed and written atomically. Runs the same code wherever it is called.
     """
-    from .records import fingerprint, record_head
 
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
     data = cached_dataset(dataset, features, tuple(fields), data_seed)
@@ -174,7 +177,6 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     succeeded; ``report`` (a list) receives the :class:`~laicpkg.run.grid.GridReport`. ``preset`` names the
     parameter preset of every run (:data:`~laicpkg.run.config.PARAMETER_PRESETS`).
     """
-    from .grid import Task, execute
 
     methods = list(methods or COMPARISON_METHODS)
     fields_t = tuple(sorted((k, v) for k, v in fields.items() if v is not None))
@@ -207,7 +209,6 @@ def idcl_task(dataset: str, variant: str, seed: int, *, records_dir=IDCL_RECORDS
     each, are faster than one run on two threads on a 2-core machine)."""
     import torch
 
-    from ..methods.idcl import variant_config, variant_title
 
     path = Path(records_dir) / f"{dataset}__{variant}__seed{seed}.json"
     cfg = resolve_config(dataset, "idcl", overrides={**variant_config(variant), "idcl_pretrain_cache": pretrain_cache},
@@ -233,8 +234,6 @@ def idcl_grid(dataset: str = "digits", variants=None, seeds=range(5), *, records
     :func:`compare`. Returns the records of the runs that succeeded.
 
     Explained in: notebooks/09_idcl."""
-    from ..methods.idcl import IDCL_VARIANTS, variant_config
-    from .grid import Task, execute
 
     variants = list(variants or IDCL_VARIANTS)
     for v in variants:
@@ -285,9 +284,6 @@ def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), s
     """
     from tqdm import tqdm
 
-    from ..core.counterparts import concat_features, final_clustering
-    from ..methods.registry import get_method
-    from ..core.metrics import clustering_scores
 
     rows = []
     jobs = [(d, m, s) for d in datasets for m in methods for s in seeds]

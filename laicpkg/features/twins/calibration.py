@@ -15,6 +15,8 @@ from .measure import mean_real_table
 from .recipes import CLIP_STRUCTURE, base_specs
 from .spec import CLIP_DEFAULTS, CLIP_PARAMS, GENERATOR_PARAMS, REAL_DEFAULTS, REAL_PARAMS, TwinSpec, _check_model
 from .store import calibrated_twins, get_twin, write_calibration
+from ..geometry import GEOMETRY_TARGETS, REAL_CIFAR10, class_text_cosines, mean_pairwise_cosine, reference_statistics
+from .real import REAL_DATASETS
 
 #: Rounds of the alternating NMI fits of ``laic calibrate --fit-nmi`` (c to zero-shot NMI, a to k-means NMI).
 NMI_ROUNDS = 2
@@ -75,7 +77,6 @@ def _zero_shot_fitter(target: float, seeds, steps: int, hi: float = 4.0):
 def check_model_covers(spec: TwinSpec, model: str) -> None:
     """Raise :class:`ParameterError` when generator ``model`` cannot draw the twin ``spec`` (the real-text model
     needs a real CLIP text for every class name); checked by ``laic calibrate`` before any task starts."""
-    from .real import REAL_DATASETS
 
     if _check_model(model) == "real" and spec.dataset not in REAL_DATASETS:
         raise ParameterError(f"{spec.name}: the real model covers the twins whose class names have real CLIP texts "
@@ -115,7 +116,8 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
     """
     from tqdm import tqdm
 
-    from ..datasets import get_dataset_spec
+
+    from ..datasets import get_dataset_spec  # datasets reads the twins' recipes: imported here, not at the top
 
     check_calibration_options(fit_nmi, acc_by, model)
     if isinstance(spec, str):  # start from the uncalibrated twin: the result does not depend on an earlier one
@@ -205,7 +207,6 @@ CONE_RANGES = {"image_noise": (0.0, 2.0), "image_gap": (0.2, 2.0)}
 def image_text_geometry(spec: TwinSpec, seeds) -> dict:
     """The image-side statistics the geometry fit looks at, on the test split (mean over ``seeds``): the image–own
     and image–other class-text cosines and the image–image mean cosine (:mod:`.geometry`)."""
-    from ..geometry import class_text_cosines, mean_pairwise_cosine
 
     runs = []
     for s in seeds:
@@ -223,7 +224,6 @@ def fit_image_text(spec: TwinSpec, seeds, steps: int) -> TwinSpec:
     image noise σ is bisected to the target's value, at each trial the image offset g_i bisected to the real
     COCO features' image–image cosine, so the cone stays CLIP's; elsewhere the spec is returned unchanged. Only
     CLIP's own measurements are looked at (no baseline, no LaIC method)."""
-    from ..geometry import GEOMETRY_TARGETS, reference_statistics
 
     own_target = GEOMETRY_TARGETS["image-own class text cosine"]
     key = "image-own class text cosine"
@@ -383,7 +383,6 @@ def table_loss(table: dict, kmeans_acc: float, kmeans_tolerance: float) -> float
     """Σ ((statistic − target) / tolerance)² over :data:`~laicpkg.features.geometry.REAL_CIFAR10` and CLIP
     k-means' ACC against the paper's row: below the number of statistics when every one is, on average, inside
     its tolerance."""
-    from ..geometry import REAL_CIFAR10
 
     loss = sum(((table[k] - t.value) / t.tolerance) ** 2 for k, t in REAL_CIFAR10.items())
     return float(loss + ((table["CLIP k-means ACC"] - kmeans_acc) / kmeans_tolerance) ** 2)

@@ -16,6 +16,9 @@ from .real import _real_twin
 from .spec import TwinSpec, _check_model, _unit
 from .store import get_twin
 from .tree import _class_centres, _images, _world
+from ...core.counterparts import final_clustering
+from ...core.metrics import clustering_scores
+from ...core.zeroshot import zero_shot_predict
 
 
 def class_synsets(spec: TwinSpec, graph) -> list:
@@ -100,9 +103,6 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
 def baseline_scores(spec: TwinSpec, seed: int, methods=("kmeans", "zeroshot")) -> dict:
     """CLIP k-means and zero-shot on the twin's test split: {"kmeans": {ACC, NMI, ARI}, "zeroshot": {...}}
     (only the ``methods`` asked for; k-means with the twin's ``baseline_kmeans`` iterations and restarts)."""
-    from ...core.counterparts import final_clustering
-    from ...core.metrics import clustering_scores
-    from ...core.zeroshot import zero_shot_predict
 
     data = make_twin(spec, seed=seed, test_only=True)
     out = {}

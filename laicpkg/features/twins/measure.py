@@ -9,16 +9,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..geometry import (GEOMETRY_TARGETS, PER_TWIN_TARGETS, PROBE_TARGETS, GeometryTarget, hop_distances,
-                        image_geometry, linear_probe_accuracy, lvis_reference, reference_statistics, text_geometry)
 from .draw import make_twin
+from ...core.counterparts import final_clustering
+from ...core.metrics import cluster_accuracy
+from ...utils.atomic import atomic_open
+from ..concepts import wordnet_graph
+from ..geometry import (GEOMETRY_TARGETS, GeometryTarget, PER_TWIN_TARGETS, PROBE_TARGETS, hop_distances,
+                        image_geometry, image_text_table, linear_probe_accuracy, lvis_reference,
+                        reference_statistics, table_sample, text_geometry)
 
 
 def twin_geometry(name, seed: int = 0) -> dict:
     """:func:`image_geometry` of a twin (a name or a TwinSpec; data seed ``seed``) and :func:`text_geometry` of
     its noun features for the LVIS reference's unambiguous synsets (a drawn pool holds every WordNet noun synset;
     the "real" model's pool, real texts, those of the synsets it holds)."""
-    from ..concepts import wordnet_graph
 
     data = make_twin(name, seed=seed)
     name = getattr(name, "name", name)
@@ -71,9 +75,6 @@ def geometry_table(names, seeds=(0,)) -> "pd.DataFrame":
 def real_table(spec, seed: int) -> dict:
     """:func:`~laicpkg.features.geometry.image_text_table` of a twin's test split (50 images per class), and CLIP
     k-means' ACC on the whole test split (``"CLIP k-means ACC"``, the twin's baseline k-means settings)."""
-    from ...core.counterparts import final_clustering
-    from ...core.metrics import cluster_accuracy
-    from ..geometry import image_text_table, table_sample
 
     data = make_twin(spec, seed=seed, test_only=True)
     rows = table_sample(data.y_test)
@@ -96,7 +97,6 @@ def real_table_frame(specs, seeds, path=None) -> "pd.DataFrame":
     there are kept, and the file is rewritten whole after each twin (temporary file and rename)."""
     import pandas as pd
 
-    from ...utils.atomic import atomic_open
 
     keys = ["twin", "model"]
     old = pd.read_csv(path) if path is not None and Path(path).is_file() else pd.DataFrame(

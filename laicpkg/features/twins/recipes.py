@@ -8,19 +8,21 @@ from __future__ import annotations
 from ..realtext import imagenet1k_wnids
 from .spec import DATA_DIR, TwinSpec
 
-_CIFAR10 = (("airplane", ("n02691156",)), ("automobile", ("n02958343",)), ("bird", ("n01503061",)),
-            ("cat", ("n02121620",)), ("deer", ("n02430045",)), ("dog", ("n02084071",)), ("frog", ("n01639765",)),
-            ("horse", ("n02374451",)), ("ship", ("n04194289",)), ("truck", ("n04490091",)))
+#: Each dataset's classes as (name, (WordNet ids, ...)), in the dataset's label order: the one list of its class
+#: names (the small synthetic presets read theirs from here too).
+CIFAR10 = (("airplane", ("n02691156",)), ("automobile", ("n02958343",)), ("bird", ("n01503061",)),
+           ("cat", ("n02121620",)), ("deer", ("n02430045",)), ("dog", ("n02084071",)), ("frog", ("n01639765",)),
+           ("horse", ("n02374451",)), ("ship", ("n04194289",)), ("truck", ("n04490091",)))
 
 
-_STL10 = (("airplane", ("n02691156",)), ("bird", ("n01503061",)), ("car", ("n02958343",)), ("cat", ("n02121620",)),
-          ("deer", ("n02430045",)), ("dog", ("n02084071",)), ("horse", ("n02374451",)), ("monkey", ("n02484322",)),
-          ("ship", ("n04194289",)), ("truck", ("n04490091",)))
+STL10 = (("airplane", ("n02691156",)), ("bird", ("n01503061",)), ("car", ("n02958343",)), ("cat", ("n02121620",)),
+         ("deer", ("n02430045",)), ("dog", ("n02084071",)), ("horse", ("n02374451",)), ("monkey", ("n02484322",)),
+         ("ship", ("n04194289",)), ("truck", ("n04490091",)))
 
 
 #: CIFAR-20's superclasses with their five CIFAR-100 classes as WordNet synsets (the sense a CIFAR image shows;
 #: "aquarium fish" is WordNet's goldfish, "pickup truck" its pickup, "tank" the army tank, "rocket" the vehicle).
-_CIFAR20 = (
+CIFAR20 = (
     ("aquatic mammals", ("n02363005", "n02068974", "n02444819", "n02076196", "n02062744")),  # beaver … whale
     ("fish", ("n01443537", "n02657368", "n01495701", "n01482330", "n02537085")),  # goldfish, flatfish, ray, shark, trout
     ("flowers", ("n12041446", "n11900569", "n12620196", "n11978233", "n12454159")),  # orchid … tulip
@@ -48,7 +50,7 @@ _CIFAR20 = (
 #: adjectives, which WordNet's noun pool lacks): banded → band (adornment), chequered → checkerboard,
 #: interlaced → latticework, lined → line (shape), marbled → marble (rock), pitted → pit (cavity), sprinkled →
 #: sprinkles (candy), veined → vein (of a leaf), woven → weave (design), … one synset per class.
-_DTD = tuple((adjective, (wnid,)) for adjective, wnid in (
+DTD = tuple((adjective, (wnid,)) for adjective, wnid in (
     ("banded", "n02784732"), ("blotchy", "n04694809"), ("braided", "n05259512"), ("bubbly", "n09229709"),
     ("bumpy", "n13894434"), ("chequered", "n03011521"), ("cobwebbed", "n03059685"), ("cracked", "n04693096"),
     ("crosshatched", "n04681797"), ("crystalline", "n14883206"), ("dotted", "n13911872"), ("fibrous", "n14866889"),
@@ -75,7 +77,7 @@ _DTD = tuple((adjective, (wnid,)) for adjective, wnid in (
 #: punching bag, FloorGymnastics gymnastic exercise, IceDancing figure skating, JumpingJack calisthenics,
 #: Nunchucks martial art, SalsaSpin ballroom dancing, Skijet water scooter, SoccerPenalty free kick,
 #: HandstandWalking walking, RopeClimbing rope, Rafting raft, Kayaking kayak. One synset per class.
-_UCF101 = tuple((action, (wnid,)) for action, wnid in (
+UCF101 = tuple((action, (wnid,)) for action, wnid in (
     ("ApplyEyeMakeup", "n03309110"), ("ApplyLipstick", "n03676483"), ("Archery", "n00446980"),
     ("BabyCrawling", "n00294868"), ("BalanceBeam", "n02777292"), ("BandMarching", "n08249207"),
     ("BaseballPitch", "n00106272"), ("Basketball", "n00480993"), ("BasketballDunk", "n00110554"),
@@ -116,7 +118,8 @@ def _imagenet1k() -> tuple:
     return _named(imagenet1k_wnids())
 
 
-def _imagenet(file: str) -> tuple:
+def imagenet_classes(file: str) -> tuple:
+    """The (name, (wnid,)) table of the ImageNet synsets listed in ``file`` (a shipped list, one wnid per line)."""
     return _named((DATA_DIR / file).read_text().split())
 
 
@@ -129,21 +132,21 @@ def _named(wnids) -> tuple:
 def base_specs() -> dict:
     """Every twin's recipe by name: the real dataset's classes, sizes and notes, with no model's parameters."""
     return {s.name: s for s in [
-        TwinSpec("twin-cifar10", "cifar10", _CIFAR10, 50000, 10000,
+        TwinSpec("twin-cifar10", "cifar10", CIFAR10, 50000, 10000,
                  notes="CIFAR-10's ten classes as their WordNet synsets"),
-        TwinSpec("twin-cifar20", "cifar20", _CIFAR20, 50000, 10000,
+        TwinSpec("twin-cifar20", "cifar20", CIFAR20, 50000, 10000,
                  notes="CIFAR-20's superclasses, each its five CIFAR-100 classes as WordNet synsets"),
-        TwinSpec("twin-dtd", "dtd", _DTD, 3760, 1880,
+        TwinSpec("twin-dtd", "dtd", DTD, 3760, 1880,
                  notes="DTD's 47 textures as the WordNet nouns of the patterns they name (a documented table)"),
-        TwinSpec("twin-stl10", "stl10", _STL10, 5000, 8000, nuisance_weight=4.0,
+        TwinSpec("twin-stl10", "stl10", STL10, 5000, 8000, nuisance_weight=4.0,
                  notes="STL-10's ten classes as their WordNet synsets; a strong nuisance (w_b = 4, calibrated with "
                        "--acc-by noise: at 2 CLIP k-means stays at 97.3 % ACC, at 10 it falls to chance) draws "
                        "k-means away from the classes where zero-shot, reading the class text, is not"),
-        TwinSpec("twin-imagenet10", "imagenet10", _imagenet("imagenet10_wnids.txt"), 13000, 500,
+        TwinSpec("twin-imagenet10", "imagenet10", imagenet_classes("imagenet10_wnids.txt"), 13000, 500,
                  notes="ImageNet-10's synsets"),
-        TwinSpec("twin-imagenet-dogs", "imagenet-dogs", _imagenet("imagenet_dogs_wnids.txt"), 19500, 750,
+        TwinSpec("twin-imagenet-dogs", "imagenet-dogs", imagenet_classes("imagenet_dogs_wnids.txt"), 19500, 750,
                  notes="ImageNet-Dogs' fifteen breeds: siblings under 'dog'; WordNet's other breeds are near misses"),
-        TwinSpec("twin-ucf101", "ucf101", _UCF101, 9537, 3783,
+        TwinSpec("twin-ucf101", "ucf101", UCF101, 9537, 3783,
                  notes="UCF-101's actions as the WordNet nouns of their sports, instruments or objects (a documented "
                        "table)"),
         TwinSpec("twin-imagenet", "imagenet", _imagenet1k(), 256000, 50000, baseline_kmeans=(30, 1),

@@ -14,6 +14,7 @@ from pathlib import Path
 from ...utils.errors import ParameterError, UnknownNameError
 from .recipes import base_specs
 from .spec import CALIBRATION_FILES, CLIP_DEFAULTS, REAL_DEFAULTS, TwinSpec, _check_model, twin_model
+from ...utils.atomic import atomic_open
 
 
 def calibrated_twins(model: str) -> dict:
@@ -115,7 +116,6 @@ def calibration_lock(path: Path):
 def write_calibration(name: str, entry: dict, path=None) -> Path:
     """Store one twin's calibration in the calibration file (default: this process's model's; under a lock,
     atomically; other twins kept)."""
-    from ...utils.atomic import atomic_open
 
     path = Path(path if path is not None else CALIBRATION_FILES[twin_model()])
     _twin_specs.cache_clear()
