@@ -114,7 +114,6 @@ def _for_the_reader(path: Path, dataset: str) -> None:
     to the page (:func:`_relative_paths`)."""
     import nbformat
 
-
     nb = nbformat.read(path, as_version=4)
     spec = get_dataset_spec(dataset)  # a twin is titled by the real dataset it stands for
     title = f"{get_dataset_spec(spec.twin_of).title} (twin)" if spec.twin_of else spec.title
@@ -215,7 +214,6 @@ def _fold(title: str, body: str) -> str:
 
 def _save_figure(fig, png: Path) -> None:
     import matplotlib.pyplot as plt
-
 
     save_figure(fig, png)
     plt.close(fig)

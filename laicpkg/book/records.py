@@ -69,7 +69,6 @@ def dataset_seed_means(records_dir, dataset: str, methods) -> pd.DataFrame | Non
     Explained in: notebooks/05_pipeline (every dataset page shows the chapters' numbers beside its run)."""
     from pathlib import Path
 
-
     if not Path(records_dir).is_dir():
         return None
     recs = load_records(records_dir, methods=list(methods), datasets=[dataset])

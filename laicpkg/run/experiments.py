@@ -198,6 +198,11 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
 IDCL_RECORDS_DIR, IDCL_PRETRAIN_CACHE = "book/results/idcl/records", ".cache/idcl"
 
 
+def idcl_record_path(records_dir, dataset: str, variant: str, seed: int) -> Path:
+    """Where :func:`idcl_task` writes the record of one (dataset, variant, seed)."""
+    return Path(records_dir) / f"{dataset}__{variant}__seed{seed}.json"
+
+
 def idcl_task(dataset: str, variant: str, seed: int, *, records_dir=IDCL_RECORDS_DIR,
               pretrain_cache: str = IDCL_PRETRAIN_CACHE, threads: int | None = None) -> dict:
     """One run of :func:`idcl_grid`: the IDCL variant ``variant`` (:data:`~laicpkg.methods.idcl.IDCL_VARIANTS`) on
@@ -209,8 +214,7 @@ def idcl_task(dataset: str, variant: str, seed: int, *, records_dir=IDCL_RECORDS
     each, are faster than one run on two threads on a 2-core machine)."""
     import torch
 
-
-    path = Path(records_dir) / f"{dataset}__{variant}__seed{seed}.json"
+    path = idcl_record_path(records_dir, dataset, variant, seed)
     cfg = resolve_config(dataset, "idcl", overrides={**variant_config(variant), "idcl_pretrain_cache": pretrain_cache},
                          seed=seed)
     old = read_record(path) if path.is_file() else None  # anything but a whole record is recomputed
@@ -246,7 +250,7 @@ def idcl_grid(dataset: str = "digits", variants=None, seeds=range(5), *, records
     if report is not None:
         report.append(result)
     failed = {name for name, _ in result.failed}
-    records = [read_record(Path(records_dir) / f"{dataset}__{t.kwargs['variant']}__seed{t.kwargs['seed']}.json")
+    records = [read_record(idcl_record_path(records_dir, dataset, t.kwargs["variant"], t.kwargs["seed"]))
                for t in tasks if t.name not in failed]
     return [r for r in records if r is not None]
 
@@ -283,7 +287,6 @@ def final_assign_experiment(datasets, methods=("kmeans", "gradnorm-centroid"), s
     One row per (dataset, method, seed, assign) with ACC, NMI, ARI.
     """
     from tqdm import tqdm
-
 
     rows = []
     jobs = [(d, m, s) for d in datasets for m in methods for s in seeds]

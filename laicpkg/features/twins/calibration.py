@@ -116,7 +116,6 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
     """
     from tqdm import tqdm
 
-
     from ..datasets import get_dataset_spec  # datasets reads the twins' recipes: imported here, not at the top
 
     check_calibration_options(fit_nmi, acc_by, model)

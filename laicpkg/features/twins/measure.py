@@ -97,7 +97,6 @@ def real_table_frame(specs, seeds, path=None) -> "pd.DataFrame":
     there are kept, and the file is rewritten whole after each twin (temporary file and rename)."""
     import pandas as pd
 
-
     keys = ["twin", "model"]
     old = pd.read_csv(path) if path is not None and Path(path).is_file() else pd.DataFrame(
         columns=keys + ["statistic", "value"])
