@@ -35,7 +35,7 @@ from IPython.display import Markdown
 
 import pandas as pd
 
-from laicpkg.book.findings import answer_frame, answer_text, gain_line, paired_table
+from laicpkg.book.findings import answer_frame, answer_text, overview_bullets, paired_table
 from laicpkg.book.plotting import plot_paper_vs_twin_rows, plot_who_wins
 from laicpkg.book.records import comparison_table
 from laicpkg.book.paper import headline, paper_cells
@@ -59,22 +59,7 @@ fig = plot_who_wins(paired)
 answer_frame(paired)
 
 # %% tags=["remove-input", "nbval-check-output"]
-Markdown(f"""
-* **What is exact.** On identical inputs each step equals its authors' public code in float32: the noun
-  filters of [TAC](https://github.com/XLearning-SCU/2024-ICML-TAC) and
-  [GradNorm](https://github.com/60pen9/On-the-Provable-Importance-of-Gradients-for-Language-Assisted-Image-Clustering),
-  the text counterparts of Eq. 9, [SIC](https://github.com/Bruce-XJChen/SIC)'s semantic space and the final
-  k-means. The `official-code` preset also reproduces their half-precision arithmetic. Eq. 6 is the gradient's
-  norm, derived and checked against automatic differentiation ({{doc}}`02_eq6_derivation`). Every choice and its
-  evidence: {{doc}}`../book/implementation`.
-* **How close the twins come to the paper.** The twins match CLIP's two rows (mean |twin − paper|
-  {h['calibrated_mean_abs']:.1f} ACC points). SIC, TAC and GradNorm land {h['predicted_mean_abs']:.1f} points
-  from the paper on average, {h['predicted_below']} of {h['predicted_rows']} rows below it
-  (figure below, {{doc}}`07_comparison`).
-* **What the twins cannot show.** {gain_line(ceilings)} ({{doc}}`08_twins`)
-* **What has not been run.** Real CLIP features of the paper's datasets and a GPU. IDCL does not reproduce its
-  paper on DIGITS ({{doc}}`09_idcl`). All of it: {{doc}}`../book/status`.
-""")
+Markdown(overview_bullets(h, ceilings))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "GradNorm's Tables 1–2 (open circles: the paper, real CLIP ViT-B/32 features) against the same rows on the synthetic twins (filled: mean over the seeds, bar: ± one sample standard deviation). The two CLIP rows are what the twins were calibrated to; SIC, TAC and GradNorm are what the twins predict.", "name": "fig-headline"}}
 fig = plot_paper_vs_twin_rows(table)

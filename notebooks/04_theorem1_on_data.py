@@ -137,6 +137,7 @@ print(check_reference(lead.drop(columns=["leading_term_holds"]), REFERENCE, "lea
 
 # %%
 from laicpkg.features.datasets import load_dataset
+from laicpkg.book.findings import theorem_gap_counts, theorem_gap_text
 from laicpkg.theory import modality_gap_table
 
 gap = modality_gap_table({"small preset": data, "CIFAR-10 twin": load_dataset("twin-cifar10")})
@@ -149,21 +150,10 @@ print(check_reference(gap_numbers, REFERENCE, "modality gap on a twin",
                        "mean S, positive nouns": TOLERANCES["quantity"]}))
 
 # %% tags=["remove-input"]
-preset_row, twin_row = gap.loc["small preset"], gap.loc["CIFAR-10 twin"]
-lead_k, lead_n = map(int, twin_row["leading term ≥ Err_pos"].split(" of "))
-step_k, step_n = map(int, twin_row["Lemma-5 step holds"].split(" of "))
-lead_says = "holds in most pseudo-classes" if lead_k > lead_n / 2 else "still fails in most pseudo-classes"
-step_says = "still fails in most of them" if step_k < step_n / 2 else "holds in most of them"
-Markdown(rf"""On the twin the positive nouns are closer to their images (cosine {twin_row['image–positive cosine']:.2f}
-against {preset_row['image–positive cosine']:.2f}) and their gradient norms are
-{twin_row['mean S, positive nouns'] / twin_row['mean S, images']:.1f} times the images' (on the preset
-{preset_row['mean S, positive nouns'] / preset_row['mean S, images']:.0f} times). The leading term bounds
-$\mathrm{{Err}}_{{pos}}$ in {twin_row['leading term ≥ Err_pos']} pseudo-classes of the twin (preset:
-{preset_row['leading term ≥ Err_pos']}), and the Lemma-5 step holds in {twin_row['Lemma-5 step holds']}
-(preset: {preset_row['Lemma-5 step holds']}). With CLIP's smaller gap the bound's leading term {lead_says}, and
-the step of the proof that compares nouns with images {step_says}.""")
+Markdown(theorem_gap_text(gap))
 
 # %% tags=["remove-cell"]
+(lead_k, lead_n), (step_k, step_n) = theorem_gap_counts(gap)
 print(check_reference(pd.DataFrame({"pseudo-classes": [lead_n], "leading term holds": [lead_k],
                                     "Lemma-5 step holds": [step_k]}), REFERENCE, "twin counts",
                       Tolerance(atol=3.0)))

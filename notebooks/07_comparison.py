@@ -64,8 +64,8 @@ from laicpkg.book.records import comparison_table, mean_std_table
 from laicpkg.book.paper import paper_comparison
 from IPython.display import Markdown
 from laicpkg.book.plotting import plot_loss_curves, plot_method_bars, plot_who_wins
-from laicpkg.book.findings import (comparison_bullets, cost_text, equal_c_table, paired_table, preset_table,
-                                   seed_story, sic_scale_text, worst_seed, worst_seed_text)
+from laicpkg.book.findings import (comparison_bullets, cost_text, equal_c_table, official_missing_text, paired_table,
+                                   preset_table, seed_story, sic_scale_text, worst_seed, worst_seed_text)
 from laicpkg.book.nouns import twin_positive_names
 
 records = load_records(records_dir, methods=COMPARISON_METHODS)
@@ -136,13 +136,7 @@ official_records = load_records(official_records_dir)
 preset_table([r for r in records if r["method"] in ("gradnorm", "tac")], official_records).round(1)
 
 # %% tags=["remove-input", "nbval-check-output"]
-ran = {(r["dataset"], r["method"], r["seed"]) for r in official_records}
-missing = [dataset_title(d) for d in table.index.get_level_values(0).unique()
-           if not all((d, m, s) in ran for m in ("gradnorm", "tac") for s in range(3))]
-Markdown("Every twin ran with both settings." if not missing else
-         f"Not yet run with the authors' settings on all three seeds: {', '.join(missing)}. The preset's 20 restarts "
-         "of GradNorm's k-means with its fixed C make these the slowest runs of the comparison on a CPU; "
-         "`make compare` adds the missing ones.")
+Markdown(official_missing_text(table.index.get_level_values(0).unique(), official_records))
 
 # %% [markdown]
 # ## The two filters with the same number of pseudo-classes

@@ -51,13 +51,13 @@ real_records_dir = "../book/results/comparison-real/records"
 import pandas as pd
 from IPython.display import Markdown
 
-from laicpkg.book.findings import (filter_text, gain_text, geometry_text, model_gain_text, naming_text, ordering_text,
-                                   real_table_text, twin_headline_text)
+from laicpkg.book.findings import (ceilings_margin_text, filter_text, gain_text, geometry_text, model_gain_text,
+                                   naming_text, ordering_text, paired_verdict_text, predicted_rows_text,
+                                   real_table_text, real_text_rows_text, twin_headline_text)
 from laicpkg.book.plotting import plot_paper_vs_twin
 from laicpkg.book.twins import (ceilings_display, ceilings_summary, gain_display, paired_differences, plot_ceilings,
                                real_table_comparison)
 from laicpkg.run.experiments import load_records
-from laicpkg.book.display import READER_NAMES, dataset_title
 from laicpkg.book.nouns import cluster_names_table, filter_table, naming_table, record_nouns_table
 from laicpkg.book.records import comparison_table, find_record, mean_std_table
 from laicpkg.book.twins import geometry_misses, geometry_summary, geometry_targets_met, twin_calibration_table
@@ -69,8 +69,9 @@ ORDER = ["zeroshot", "kmeans", "sic", "tac", "gradnorm", "gradnorm-centroid"]
 records = load_records(records_dir, methods=ORDER)
 table = comparison_table(records, order=ORDER)
 tree_table = comparison_table(load_records(tree_records_dir, methods=ORDER), order=ORDER)
+realtext_table = comparison_table(load_records(real_records_dir, methods=ORDER), order=ORDER)
 h, h_tree = headline(table), headline(tree_table)
-TWINS = {"clip twins": table, "tree twins": tree_table}
+TWINS = {"clip twins": table, "tree twins": tree_table, "real-text twins": realtext_table}
 
 # %% tags=["remove-input", "nbval-check-output"]
 Markdown(twin_headline_text(h, h_tree))
@@ -98,11 +99,7 @@ ceilings = ceilings_summary(pd.read_csv("../book/results/twins_ceilings.csv"))
 fig = plot_ceilings(ceilings)
 
 # %% tags=["remove-input", "nbval-check-output"]
-Markdown("\n".join(
-    f"* On the **{model}s** the class names beat random nouns by "
-    + ", ".join(f"{m:+.1f} ± {se:.1f}" for m, se in zip(part["class names − random"], part["± SE"]))
-    + f" ACC points ({', '.join(part.index)}; mean ± standard error over data seeds)."
-    for model, part in ((m, ceilings.xs(m, level="twin")) for m in dict.fromkeys(ceilings.index.get_level_values("twin")))))
+Markdown(ceilings_margin_text(ceilings))
 
 # %% tags=["nbval-check-output"]
 ceilings_display(ceilings)
@@ -158,13 +155,7 @@ paired = pd.concat({"clip twins": paired_differences(load_records(records_dir, m
 paired
 
 # %% tags=["remove-input", "nbval-check-output"]
-Markdown("\n".join(
-    f"* On the **{kind}** GradNorm is better than TAC on "
-    + (", ".join(part.index[part["verdict"] == "GradNorm better"]) or "none")
-    + ", worse on " + (", ".join(part.index[part["verdict"] == "TAC better"]) or "none")
-    + f"; on the other {int((part['verdict'] == 'not resolved').sum())} of {len(part)} twins the difference is not "
-    "resolved by three seeds."
-    for kind, part in ((k, paired.xs(k, level="twins")) for k in ("clip twins", "real-text twins"))))
+Markdown(paired_verdict_text(paired, ("clip twins", "real-text twins")))
 
 # %% [markdown]
 # ## Every row of Tables 1–2, paper vs twin
@@ -191,17 +182,13 @@ mean_std_table(table)
 # Per twin, the three predicted rows, twin (paper) ACC, and the twin's own CLIP k-means:
 
 # %% tags=["remove-input", "nbval-check-output"]
-Markdown("\n".join(
-    f"* **{dataset_title(ds)}**: " + ", ".join(
-        f"{READER_NAMES[m]} {table.loc[(ds, m), 'ACC']:.1f} ({pvt.loc[ds]['ACC (paper)'].iloc[ORDER.index(m)]:.1f})"
-        for m in ("sic", "tac", "gradnorm") if (ds, m) in table.index)
-    + f"; CLIP k-means {table.loc[(ds, 'kmeans'), 'ACC']:.1f}"
-    for ds in table.index.get_level_values(0).unique()))
+Markdown(predicted_rows_text(table, pvt))
 
 # %% [markdown]
 # ## What CLIP's geometry changed
 #
-# Every row of Tables 1–2 under both twin models (ACC, mean over three seeds; Δ = twin − paper):
+# Every row of Tables 1–2 under the three twin models (ACC, mean over three seeds; Δ = twin − paper; the
+# real-text model exists for the four datasets whose classes all have a real CLIP text, "—" elsewhere):
 
 # %% tags=["nbval-check-output"]
 twin_models_versus_paper(TWINS).round(1)
@@ -221,6 +208,15 @@ by_twin.round(1)
 
 # %% tags=["remove-input", "nbval-check-output"]
 Markdown(model_gain_text(by_twin))
+
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(real_text_rows_text(by_twin, realtext_table))
+
+# %% [markdown]
+# The real-text twins' rows as a picture (the four twins with real CLIP text; three seeds each):
+
+# %% mystnb={"figure": {"caption": "Real-text twins (real CLIP text, images drawn around it): the paper's ACC (x) against the twin's (y, mean over three seeds), one colour per twin and one marker per method.", "name": "fig-paper-vs-real-text-twin"}}
+fig = plot_paper_vs_twin(paper_vs_twin(realtext_table))
 # %% [markdown]
 # ## Does the paper's ordering hold on the twins?
 #

@@ -251,3 +251,62 @@ def test_worst_seed_and_cost_text():
                            "fewer positive nouns than TAC's for soccer ball (0 against 1)")
     table = pd.DataFrame({"seconds": [60.0, 30.0], "seeds": [5, 3]})
     assert cost_text(table) == "The 8 runs took 6 minutes of method time in all."
+
+
+def test_overview_and_official_missing_text():
+    from laicpkg.book.findings import official_missing_text, overview_bullets
+
+    h = {"calibrated_mean_abs": 0.44, "predicted_mean_abs": 3.21, "predicted_below": 4, "predicted_rows": 21}
+    summary = pd.DataFrame({"right nouns − better baseline": [0.7], "paper: GradNorm − better CLIP row": [8.4]})
+    text = overview_bullets(h, summary)
+    assert "|twin − paper|\n  0.4 ACC points" in text and "land 3.2 points" in text and "4 of 21 rows" in text
+    assert "adds at most 0.7 ACC points" in text and "{doc}`08_twins`" in text
+    records = [_rec(d, m, s, 1.0) for d in ("twin-dtd", "twin-stl10") for m in ("gradnorm", "tac") for s in range(3)]
+    assert official_missing_text(["twin-dtd", "twin-stl10"], records) == "Every twin ran with both settings."
+    text = official_missing_text(["twin-dtd", "twin-stl10"], records[:-1])
+    assert text.startswith("Not yet run with the authors' settings on all 3 seeds: STL-10.")
+
+
+def test_paired_verdict_ceilings_margin_and_predicted_rows_text():
+    from laicpkg.book.findings import ceilings_margin_text, paired_verdict_text, predicted_rows_text
+    from laicpkg.book.paper import paper_vs_twin
+
+    paired = pd.DataFrame({"verdict": ["GradNorm better", "not resolved", "TAC better"]},
+                          index=pd.MultiIndex.from_tuples([("clip", "DTD"), ("clip", "STL-10"), ("real", "DTD")],
+                                                          names=["twins", "dataset"]))
+    text = paired_verdict_text(paired, ("clip", "real"))
+    assert text.splitlines() == [
+        "* On the **clip** GradNorm is better than TAC on DTD, worse on none; on the other 1 of 2 twins the "
+        "difference is not resolved by three seeds.",
+        "* On the **real** GradNorm is better than TAC on none, worse on DTD; on the other 0 of 1 twins the "
+        "difference is not resolved by three seeds."]
+    ceilings = pd.DataFrame({"class names − random": [17.04, -1.1], "± SE": [2.2, 0.5]},
+                            index=pd.MultiIndex.from_tuples([("CIFAR-10", "clip twin"), ("DTD", "clip twin")],
+                                                            names=["dataset", "twin"]))
+    assert ceilings_margin_text(ceilings) == ("* On the **clip twins** the class names beat random nouns by +17.0 ± 2.2, "
+                                              "-1.1 ± 0.5 ACC points (CIFAR-10, DTD; mean ± standard error over data "
+                                              "seeds).")
+    idx = pd.MultiIndex.from_product([["twin-dtd"], ["kmeans", "tac", "gradnorm"]])
+    table = pd.DataFrame({"ACC": [40.0, 44.0, 45.5], "NMI": 0.0, "ARI": 0.0, "seeds": 3}, index=idx)
+    text = predicted_rows_text(table, paper_vs_twin(table))
+    assert text == "* **DTD**: TAC 44.0 (45.9), GradNorm 45.5 (50.9); CLIP k-means 40.0"
+
+
+def test_real_text_rows_and_theorem_gap_text():
+    from laicpkg.book.findings import real_text_rows_text, theorem_gap_counts, theorem_gap_text
+
+    by_twin = pd.DataFrame({"clip twins": [1.4, 9.5, 3.0], "real-text twins": [8.6, 9.0, np.nan]},
+                           index=["CIFAR-10", "ImageNet-Dogs", "DTD"])
+    idx = pd.MultiIndex.from_product([["twin-cifar10"], ["kmeans", "zeroshot", "sic", "tac", "gradnorm"]])
+    real_table = pd.DataFrame({"ACC": [74.0, 86.0, 80.0, 87.0, 74.0]}, index=idx)
+    text = real_text_rows_text(by_twin, real_table)
+    assert "2 of the 3 predicted rows lie between" in text and "zero-shot, 1 above the better" in text
+    assert "On the 2 twins with real CLIP text" in text and "on average 8.8 ACC points" in text
+    assert "the clip twins' 5.5" in text and "closer on 1 of 2 (CIFAR-10 1.4 → 8.6, ImageNet-Dogs 9.5 → 9.0)" in text
+    gap = pd.DataFrame({"image–positive cosine": [0.1, 0.3], "mean S, images": [1.0, 2.0],
+                        "mean S, positive nouns": [20.0, 5.0], "leading term ≥ Err_pos": ["1 of 10", "7 of 10"],
+                        "Lemma-5 step holds": ["0 of 10", "3 of 10"]}, index=["small preset", "CIFAR-10 twin"])
+    assert theorem_gap_counts(gap) == ((7, 10), (3, 10))
+    text = theorem_gap_text(gap)
+    assert "cosine 0.30\nagainst 0.10" in text and "2.5 times the images'" in text and "preset\n20 times" in text
+    assert "leading term holds in most pseudo-classes" in text and "images still fails in most of them" in text

@@ -14,11 +14,14 @@ import pandas as pd
 
 from ..features.twins import CLIP_STRUCTURE
 from .display import READER_NAMES, dataset_title, display_name
+from .paper import METHOD_TO_PAPER_ROW
 
 __all__ = ["PAIRS", "paired_table", "verdict", "answer_frame", "answer_lines", "answer_text", "preset_table",
            "equal_c_table", "positives_kept", "seed_story", "story_text", "worst_seed", "worst_seed_text", "cost_text", "gain_text", "gain_line",
            "twin_headline_text", "model_gain_text", "real_table_text", "ordering_text", "filter_text", "naming_text",
-           "geometry_text", "comparison_bullets", "sic_scale_text"]
+           "geometry_text", "comparison_bullets", "sic_scale_text", "overview_bullets", "official_missing_text",
+           "paired_verdict_text", "ceilings_margin_text", "predicted_rows_text", "real_text_rows_text",
+           "theorem_gap_counts", "theorem_gap_text"]
 
 #: The questions of the landing page: does the first method beat the second?
 PAIRS = (("gradnorm", "tac"), ("gradnorm", "kmeans"), ("tac", "kmeans"))
@@ -447,3 +450,123 @@ def sic_scale_text(scale) -> str:
              + ("(more than twice its largest standard deviation over seeds)."
                 if spread > 2 * scale["ACC std"].max() else
                 "(within twice its largest standard deviation over seeds)."))
+
+
+def overview_bullets(h, ceilings) -> str:
+    """The landing page's bullets: what is exact, how close the twins come to the paper (``h``:
+    :func:`laicpkg.book.paper.headline` of the comparison table), what they cannot show (``ceilings``:
+    :func:`laicpkg.book.twins.ceilings_summary`, through :func:`gain_line`) and what has not been run."""
+    return (f"""
+* **What is exact.** On identical inputs each step equals its authors' public code in float32: the noun
+  filters of [TAC](https://github.com/XLearning-SCU/2024-ICML-TAC) and
+  [GradNorm](https://github.com/60pen9/On-the-Provable-Importance-of-Gradients-for-Language-Assisted-Image-Clustering),
+  the text counterparts of Eq. 9, [SIC](https://github.com/Bruce-XJChen/SIC)'s semantic space and the final
+  k-means. The `official-code` preset also reproduces their half-precision arithmetic. Eq. 6 is the gradient's
+  norm, derived and checked against automatic differentiation ({{doc}}`02_eq6_derivation`). Every choice and its
+  evidence: {{doc}}`../book/implementation`.
+* **How close the twins come to the paper.** The twins match CLIP's two rows (mean |twin − paper|
+  {h['calibrated_mean_abs']:.1f} ACC points). SIC, TAC and GradNorm land {h['predicted_mean_abs']:.1f} points
+  from the paper on average, {h['predicted_below']} of {h['predicted_rows']} rows below it
+  (figure below, {{doc}}`07_comparison`).
+* **What the twins cannot show.** {gain_line(ceilings)} ({{doc}}`08_twins`)
+* **What has not been run.** Real CLIP features of the paper's datasets and a GPU. IDCL does not reproduce its
+  paper on DIGITS ({{doc}}`09_idcl`). All of it: {{doc}}`../book/status`.
+""")
+
+
+def official_missing_text(datasets, official_records, methods=("gradnorm", "tac"), seeds=3) -> str:
+    """Whether every dataset of ``datasets`` ran with the authors' settings (``official_records``) for ``methods``
+    on ``seeds`` seeds, or which did not."""
+    ran = {(r["dataset"], r["method"], r["seed"]) for r in official_records}
+    missing = [dataset_title(d) for d in datasets
+               if not all((d, m, s) in ran for m in methods for s in range(seeds))]
+    if not missing:
+        return "Every twin ran with both settings."
+    return (f"Not yet run with the authors' settings on all {seeds} seeds: {', '.join(missing)}. The preset's 20 "
+            "restarts of GradNorm's k-means with its fixed C make these the slowest runs of the comparison on a "
+            "CPU; `make compare` adds the missing ones.")
+
+
+def paired_verdict_text(paired, kinds) -> str:
+    """Per kind of twin (a level ``twins`` of ``paired``, stacked :func:`laicpkg.book.twins.paired_differences`):
+    where GradNorm beats TAC, where TAC beats GradNorm, and on how many twins three seeds do not decide."""
+    lines = []
+    for kind in kinds:
+        part = paired.xs(kind, level="twins")
+        lines.append(f"* On the **{kind}** GradNorm is better than TAC on "
+                     + (", ".join(part.index[part["verdict"] == "GradNorm better"]) or "none")
+                     + ", worse on " + (", ".join(part.index[part["verdict"] == "TAC better"]) or "none")
+                     + f"; on the other {int((part['verdict'] == 'not resolved').sum())} of {len(part)} twins the "
+                     "difference is not resolved by three seeds.")
+    return "\n".join(lines)
+
+
+def ceilings_margin_text(ceilings) -> str:
+    """Per twin model, the margin of Stage 2 fed the class names over Stage 2 fed random nouns on each twin
+    (``ceilings``: :func:`laicpkg.book.twins.ceilings_summary`)."""
+    lines = []
+    for model in dict.fromkeys(ceilings.index.get_level_values("twin")):
+        part = ceilings.xs(model, level="twin")
+        lines.append(f"* On the **{model}s** the class names beat random nouns by "
+                     + ", ".join(f"{m:+.1f} ± {se:.1f}" for m, se in zip(part["class names − random"], part["± SE"]))
+                     + f" ACC points ({', '.join(part.index)}; mean ± standard error over data seeds).")
+    return "\n".join(lines)
+
+
+def predicted_rows_text(table, pvt, methods=("sic", "tac", "gradnorm")) -> str:
+    """Per twin, the predicted rows as "twin (paper)" ACC and the twin's CLIP k-means (``table``:
+    :func:`laicpkg.book.records.comparison_table`; ``pvt``: :func:`laicpkg.book.paper.paper_vs_twin` of it)."""
+    lines = []
+    for ds in table.index.get_level_values(0).unique():
+        cells = [f"{READER_NAMES[m]} {table.loc[(ds, m), 'ACC']:.1f} "
+                 f"({pvt.loc[(ds, METHOD_TO_PAPER_ROW[m]), 'ACC (paper)']:.1f})"
+                 for m in methods if (ds, m) in table.index]
+        lines.append(f"* **{dataset_title(ds)}**: " + ", ".join(cells)
+                     + f"; CLIP k-means {table.loc[(ds, 'kmeans'), 'ACC']:.1f}")
+    return "\n".join(lines)
+
+
+def real_text_rows_text(by_twin, real_table, real: str = "real-text twins", clip: str = "clip twins",
+                        methods=("sic", "tac", "gradnorm")) -> str:
+    """Where the real-text twins' predicted rows lie relative to the clip twins' (``by_twin``:
+    :func:`laicpkg.book.paper.twin_models_by_twin`, NaN where a model has no twin), and how many of them lie between
+    the real-text twin's own CLIP k-means and zero-shot (``real_table``: its
+    :func:`laicpkg.book.records.comparison_table`)."""
+    both = by_twin[[clip, real]].dropna()
+    closer = both[both[real] < both[clip]]
+    acc = real_table["ACC"]
+    rows = [(d, m) for d in acc.index.get_level_values(0).unique() for m in methods if (d, m) in acc.index]
+    between = [(d, m) for d, m in rows
+               if min(acc[(d, "kmeans")], acc[(d, "zeroshot")]) <= acc[(d, m)] <= max(acc[(d, "kmeans")],
+                                                                                     acc[(d, "zeroshot")])]
+    above = [(d, m) for d, m in rows if acc[(d, m)] > max(acc[(d, "kmeans")], acc[(d, "zeroshot")])]
+    return (f"On the {len(both)} twins with real CLIP text, the real-text twins' predicted rows lie on average "
+            f"{both[real].mean():.1f} ACC points from the paper, the clip twins' {both[clip].mean():.1f}; "
+            f"the real-text twin is closer on {len(closer)} of {len(both)} ("
+            + ", ".join(f"{d} {r[clip]:.1f} → {r[real]:.1f}" for d, r in both.iterrows()) + "). "
+            f"On the real-text twins {len(between)} of the {len(rows)} predicted rows lie between the twin's own CLIP "
+            f"k-means and zero-shot, {len(above)} above the better of the two.")
+
+
+def theorem_gap_counts(gap, row: str = "CIFAR-10 twin") -> tuple:
+    """((k, n) of the pseudo-classes where the leading term bounds Err_pos, (k, n) where the Lemma-5 step holds)
+    on ``row`` of ``gap`` (:func:`laicpkg.theory.modality_gap_table`, "k of n" cells)."""
+    return tuple(tuple(map(int, gap.loc[row, column].split(" of ")))
+                 for column in ("leading term ≥ Err_pos", "Lemma-5 step holds"))
+
+
+def theorem_gap_text(gap) -> str:
+    """What the twin changes in Theorem 1's bound against the small preset (``gap``: the chapter's table with rows
+    ``small preset`` and ``CIFAR-10 twin``; "k of n" counts)."""
+    preset_row, twin_row = gap.loc["small preset"], gap.loc["CIFAR-10 twin"]
+    (lead_k, lead_n), (step_k, step_n) = theorem_gap_counts(gap)
+    lead_says = "holds in most pseudo-classes" if lead_k > lead_n / 2 else "still fails in most pseudo-classes"
+    step_says = "still fails in most of them" if step_k < step_n / 2 else "holds in most of them"
+    return (rf"""On the twin the positive nouns are closer to their images (cosine {twin_row['image–positive cosine']:.2f}
+against {preset_row['image–positive cosine']:.2f}) and their gradient norms are
+{twin_row['mean S, positive nouns'] / twin_row['mean S, images']:.1f} times the images' (on the preset
+{preset_row['mean S, positive nouns'] / preset_row['mean S, images']:.0f} times). The leading term bounds
+$\mathrm{{Err}}_{{pos}}$ in {twin_row['leading term ≥ Err_pos']} pseudo-classes of the twin (preset:
+{preset_row['leading term ≥ Err_pos']}), and the Lemma-5 step holds in {twin_row['Lemma-5 step holds']}
+(preset: {preset_row['Lemma-5 step holds']}). With CLIP's smaller gap the bound's leading term {lead_says}, and
+the step of the proof that compares nouns with images {step_says}.""")
