@@ -307,7 +307,7 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
                      help="with --check: also write the geometry table to CSV (the twins chapter reads it)")
     cal.add_argument("--real-table-out", default=None, metavar="CSV",
                      help="with --check: also write the statistics real CLIP features of 500 CIFAR-10 images give "
-                          "(features.geometry.REAL_CIFAR10), measured on the CIFAR-10 and STL-10 twins, into CSV "
+                          "(catalog.geometry.REAL_CIFAR10), measured on the CIFAR-10 and STL-10 twins, into CSV "
                           "(rows of other twins or models kept)")
     cal.add_argument("--ceilings-out", default=None, metavar="CSV",
                      help="with --check: also measure Stage 2's ceilings of each twin (class names, all positives, "
@@ -719,7 +719,7 @@ def _cmd_calibrate(args) -> int:
 
             specs = [get_twin(n) for n in names if get_twin(n).dataset in ("cifar10", "stl10")]
             real = real_table_frame(specs, seeds, args.real_table_out)
-            print("\nReal CIFAR-10's CLIP statistics (features.geometry.REAL_CIFAR10), measured on the twins")
+            print("\nReal CIFAR-10's CLIP statistics (catalog.geometry.REAL_CIFAR10), measured on the twins")
             print(real.round(3).to_string(index=False))
             print(f"wrote {args.real_table_out}")
         if args.ceilings_out:

@@ -52,7 +52,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from laicpkg.book.findings import (ceilings_margin_text, filter_text, gain_text, geometry_text, model_gain_text,
-                                   naming_text, ordering_text, paired_verdict_text, predicted_rows_text,
+                                   naming_text, ordering_text, paired_verdict_text, predicted_rows_text, reference_targets_text,
                                    real_table_text, real_text_rows_text, twin_headline_text)
 from laicpkg.book.plotting import plot_paper_vs_twin
 from laicpkg.book.twins import (ceilings_display, ceilings_summary, gain_display, paired_differences, plot_ceilings,
@@ -281,13 +281,12 @@ cluster_names_table(find_record(records, dataset="twin-imagenet-dogs", method="g
 # features, measured by `laicpkg.features.geometry` on the twin and on real CLIP features shipped with the
 # package: 500 COCO images and their captions (CLIP ViT-B/16, from the repository of "Mind the Gap", Liang et
 # al., NeurIPS 2022) for the image side, and the class prompts of the 1,203 LVIS categories (CLIP ViT-B/32,
-# from Detic's repository) on the 628 categories whose WordNet synset is unambiguous for the text side. The
-# 1-NN and linear-probe references exist for CIFAR-10 only (91.9 % and 94.85 %, ViT-B/32 with LAION-400M
-# weights, not the OpenAI weights of the paper; the probe a logistic regression on the frozen features);
-# CIFAR-100's 70.8 % and 78.7 % stand in for CIFAR-20 as lower bounds (20 superclasses of the same images are
-# easier to tell apart than 100 classes). "holds" says whether the twin meets the target (its source is
-# in `laicpkg.features.geometry.GEOMETRY_TARGETS`).
-#
+# from Detic's repository) on the 628 categories whose WordNet synset is unambiguous for the text side.
+
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(reference_targets_text())
+
+# %% [markdown]
 # The clip model ({doc}`../book/implementation`, "The clip model") draws each class as a mixture of 50
 # sub-modes (the class, one of its synsets or a hyponym; a few lean toward a similar class); the sub-modes
 # take appearance modes shared by all classes on a 64-direction basis of decaying variance, the images share

@@ -55,6 +55,9 @@ from sklearn.decomposition import PCA
 torch.set_num_threads(1)
 
 from laicpkg.core.density import cutoff_distance, density_cores, local_density, pace
+from IPython.display import Markdown
+
+from laicpkg.book.findings import final_assign_text, idcl_harness_text, idcl_table4_text
 from laicpkg.run.experiments import load_records
 from laicpkg.book.idcl import (TABLE4_ROWS, final_assign_bars, final_assign_summary, idcl_baseline_check,
                                idcl_histories, idcl_table, idcl_table4)
@@ -182,42 +185,13 @@ idcl_table4(table)
 harness = idcl_baseline_check(table)
 harness.round(1)
 
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(idcl_harness_text(table, records))
+
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(idcl_table4_text(table, records, scales))
+
 # %% [markdown]
-# **With the stated learning rate 0.01 neither baseline reproduces:** DEC reaches 51.6 ± 18.2 ACC against
-# the paper's 72.3 and IDEC 57.3 ± 19.0 against 76.4; one seed's autoencoder collapses during pre-training
-# (seed 1: ACC 21.7 and 21.8) and the others land between 43 and 75. **With 0.001**, the learning rate of
-# our IDCL default, IDEC reproduces its row (78.1 ± 1.8 / 73.3 against 76.4 / 71.6, within three points)
-# and DEC lands above its row (78.5 ± 3.1 / 80.2 against 72.3 / 69.7). So at 0.001 the harness is at least
-# as strong as the paper's baselines; it is validated on IDEC only.
-#
-# **Our runs do not reproduce Table 4.** Over five seeds the full method with the augmentation reaches ACC
-# 72.8 ± 3.6 and NMI 71.3 ± 3.1 (67.9 with the paper's normalisation) against the paper's 95.3 / 91.4, and
-# the rows do not have the paper's order. What these runs support, and what they do not:
-#
-# * **The density core as Eq. 10 sums it costs accuracy here.** Without it (Model-2, DEC's centroids with
-#   the curriculum and the Transformer) ACC is 82.4 ± 1.9, the best row, where the paper reports a 5.4-point
-#   loss; the full method is 9.6 points lower. The first epoch shows the cause on the same pre-trained
-#   embeddings: the sum assigns 55–79 % correctly, the centroids 63–81 %. The table of scales above shows
-#   the mechanism on fixed features: on an embedding whose distances are around 1 or below, the kernel
-#   counts a core's members and large clusters absorb small ones (at scale 0.25 five of ten clusters end
-#   empty, ACC 22.5), while on a wider one distances decide (ACC 73–74 from scale 4 on); averaging over
-#   the core is insensitive to the scale (77 throughout). The scale of IDCL's learned embedding is not
-#   controlled by anything in the method, so where the sum lands is an accident of training.
-# * **Model-1, with none of the three components, is above the full method** (80.5 ± 1.5, the paper's
-#   77.5): on DIGITS the plain autoencoder with DEC's assignment is the better clusterer.
-# * **The curriculum helps where the density cores are used:** without it (Model-4) ACC falls to
-#   65.1 ± 6.7, below the full method on four of five seeds (the paper: 93.7 against 95.3); a fixed pace
-#   (Model-5, 73.9 ± 2.7) is level with the exponential one.
-# * **The Transformer does not help:** the plain autoencoder with the other two components (Model-3) reaches
-#   74.5 ± 1.9, level with the full method.
-# * **The augmentation changes the means by at most 1.9 points** (last column), inside the spread, but it
-#   narrows the spread between seeds of the curriculum variants (the full method's standard deviation 9.1
-#   without it, 3.6 with it; fixed pace 9.1 and 2.7).
-# * **The paper's NMI** (normalised by the larger entropy) is 0.3–5.9 points below scikit-learn's here;
-#   the paper's own numbers are on its normalisation, so the NMI gap to the paper is the larger one.
-# * The paper's learning rate, 0.01, collapses every seed of the full method to a single cluster (ACC 10.2,
-#   the share of the largest digit; NMI 0) within 6–46 epochs, where the stopping rule ends the run.
-#
 # The paper publishes no code, and several of its settings are not given (T_grow, μ, the depth of the
 # Transformer, how Eq. 14's sum and Eq. 17's mean are reconciled); we found no reading of them that
 # brings the full method near 95 % without tuning on DIGITS' labels, which a clustering method may not use.
@@ -265,13 +239,5 @@ final_assign_summary(fa).round(1)
 # %% mystnb={"figure": {"caption": "Density cores as LaIC's final step: ACC of CLIP k-means and GradNorm with the final k-means, Eq. 10's density-core assignment, and its mean variant, on the synthetic presets (five seeds, ± one standard deviation).", "name": "fig-final-assign"}}
 fig = plot_method_bars(final_assign_bars(fa), metric="ACC")
 
-# %% [markdown]
-# Eq. 10 as written (the *sum* over a core) fails as a final step on these features: ACC falls from
-# 72–90 to 7–20 in five of the six cases, and on synthetic-cifar10 GradNorm's falls from 93.4 to 61.4 with
-# a standard deviation of 47 (some seeds collapse, others do not). On unit-norm CLIP-like
-# features the kernel $(1+\lVert z_i-z_j\rVert^2)^{-1}$ only ranges over $[0.2, 1]$, so the sum is
-# dominated by the size of the core, which is proportional to the size of the cluster, and the large
-# clusters absorb the small ones. Averaging over the core removes that effect: `density-core-mean` is
-# within about two points of k-means everywhere (slightly above it in all six cases, e.g. CLIP k-means
-# on synthetic-cifar10 82.3 ± 2.5 against 80.3 ± 1.3, within one to two standard deviations). On
-# these presets the density cores do not buy GradNorm a better final clustering.
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(final_assign_text(final_assign_summary(fa)))

@@ -17,7 +17,7 @@ from laicpkg.run.config import PARAM_INFO, PARAMS
 
 PKG = Path(laicpkg.__file__).parent
 #: Layers from the bottom; a module may import from its own layer or any layer below.
-LAYERS = ["_version", "utils", "core", "features", "methods", "theory", "run", "book", "cli_catalog", "cli"]
+LAYERS = ["_version", "utils", "catalog", "core", "features", "methods", "theory", "run", "book", "cli_catalog", "cli"]
 
 
 def _layer(module: str) -> int:
@@ -267,6 +267,53 @@ def test_no_algorithm_module_names_a_dataset():
     found = [f"{p.relative_to(PKG)}: {s!r}" for layer in ("core", "methods") for p in (PKG / layer).rglob("*.py")
              for s in _string_literals(p) if any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", s) for n in names)]
     assert not found, found
+
+
+def _foreign_imports(path: Path) -> list[str]:
+    """The modules ``path`` imports that are neither the standard library nor laicpkg's catalog or utils."""
+    import sys
+
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            names = _imports(path, "catalog." + path.stem)
+            out += [n for n in names if n.split(".")[0] not in ("catalog", "utils")]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            out += [m for m in mods if m.split(".")[0] not in sys.stdlib_module_names
+                    and m.split(".")[0] != "__future__" and not m.startswith(("laicpkg.catalog", "laicpkg.utils"))]
+    return sorted(set(out))
+
+
+def test_the_catalog_is_plain_data():
+    """The catalog imports nothing but the standard library and its own modules (no array, no loader), every
+    dataset's images are a named loader the registry resolves, and the papers' numbers live in it only: no other
+    module holds three or more of GradNorm's table values as literals."""
+    from laicpkg.catalog.papers import GRADNORM_TABLES
+    from laicpkg.catalog.spec import Loader
+    from laicpkg.features.datasets import image_loader
+
+    assert not {str(p.relative_to(PKG)): _foreign_imports(p) for p in (PKG / "catalog").glob("*.py")
+                if _foreign_imports(p)}
+    for spec in DATASETS.values():
+        assert spec.images is None or isinstance(spec.images, Loader), spec.name
+        assert spec.images is None or callable(image_loader(spec)), spec.name
+    values = {v for table in GRADNORM_TABLES.values() for row in table.values() for v in row.values() if v > 30}
+    holders = {}
+    for p in PKG.rglob("*.py"):
+        if "catalog" in p.parts:
+            continue
+        found = {n.value for n in ast.walk(ast.parse(p.read_text()))
+                 if isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value in values}
+        if len(found) >= 3:
+            holders[str(p.relative_to(PKG))] = sorted(found)
+    assert not holders, holders
+
+
+def test_the_catalog_rules_can_fail(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("import numpy as np\nfrom ..features import images\nfrom .spec import Loader\n")
+    assert _foreign_imports(probe) == ["features", "numpy"]
 
 
 def test_the_dataset_rule_can_fail(tmp_path):

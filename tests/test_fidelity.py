@@ -402,12 +402,12 @@ def test_dec_and_idec_configurations():
 def test_kmeans_gpu_request_without_gpu_faiss(monkeypatch):
     import faiss
 
-    import laicpkg.utils.validation as val
+    import laicpkg.core.kmeans as km
     from laicpkg.utils.errors import ParameterError
     from laicpkg.core.kmeans import KMeans, kmeans_on_gpu
 
     assert kmeans_on_gpu("cpu") is False
-    monkeypatch.setattr(val, "resolve_device", lambda device="auto": "cuda")  # as if torch saw a GPU
+    monkeypatch.setattr(km, "resolve_device", lambda device="auto": "cuda")  # as if torch saw a GPU
     monkeypatch.setattr(faiss, "get_num_gpus", lambda: 0)
     assert kmeans_on_gpu("auto") is False  # auto falls back to the CPU
     with pytest.raises(ParameterError, match="faiss-gpu"):

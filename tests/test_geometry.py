@@ -3,6 +3,7 @@ values their sources state), and on a twin through the geometry table."""
 import numpy as np
 import pytest
 
+from laicpkg.catalog import geometry as targets
 from laicpkg.features import geometry as g
 from laicpkg.features import twins
 
@@ -58,7 +59,7 @@ def test_reference_statistics_are_the_sources_values():
     assert ref["image-other class text cosine"] == pytest.approx(0.162, abs=0.001)
     assert ref["Spearman(text cosine, -hops)"] == pytest.approx(0.11, abs=0.01)
     assert len(g.lvis_reference().single_sense()) == 628
-    for stat, target in g.GEOMETRY_TARGETS.items():                 # every target holds on real CLIP itself
+    for stat, target in targets.GEOMETRY_TARGETS.items():                 # every target holds on real CLIP itself
         assert target.holds(ref[stat]), (stat, ref[stat], target.describe())
 
 
@@ -74,20 +75,20 @@ def test_linear_probe_separates_what_is_linearly_separable_and_not_noise():
 
 
 def test_targets_can_fail():
-    t = g.GEOMETRY_TARGETS["image-image cosine"]
+    t = targets.GEOMETRY_TARGETS["image-image cosine"]
     assert t.holds(0.5) and not t.holds(0.02) and not t.holds(0.7)
-    assert not g.GEOMETRY_TARGETS["Spearman(text cosine, -hops)"].holds(0.93)
-    assert g.GeometryTarget(1.0, tolerance=0.1).describe() == "1 ± 0.1"
+    assert not targets.GEOMETRY_TARGETS["Spearman(text cosine, -hops)"].holds(0.93)
+    assert targets.GeometryTarget(1.0, tolerance=0.1).describe() == "1 ± 0.1"
 
 
 @pytest.mark.slow
 def test_geometry_table_of_a_twin_states_each_target():
     t = twins.geometry_table(["twin-cifar10"])
-    assert set(t.loc["twin-cifar10"].index) >= set(g.GEOMETRY_TARGETS) | {"1-NN accuracy"}
+    assert set(t.loc["twin-cifar10"].index) >= set(targets.GEOMETRY_TARGETS) | {"1-NN accuracy"}
     row = t.loc[("twin-cifar10", "1-NN accuracy")]
     assert row["real CLIP"] == 91.9 and row["holds"] in ("yes", "no")
     probe = t.loc[("twin-cifar10", "linear-probe accuracy")]
     assert probe["real CLIP"] == 94.85 and probe["holds"] == ("yes" if abs(probe["twin value"] - 94.85) <= 5 else "no")
-    for stat, target in g.GEOMETRY_TARGETS.items():
+    for stat, target in targets.GEOMETRY_TARGETS.items():
         r = t.loc[("twin-cifar10", stat)]
         assert r["holds"] == ("yes" if target.holds(r["twin value"]) else "no")

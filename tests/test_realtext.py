@@ -125,7 +125,7 @@ def test_real_cifar10_twin_meets_real_clips_table():
     """Issue: on the real-text CIFAR-10 twin, the 500-image table of real CLIP features, mean of data seeds 0–2,
     every row within its tolerance (zero-shot ±3, cosines ±0.03, 1-NN ±4, participation ratio ±6, the two
     conditional error rates ±4)."""
-    from laicpkg.features.geometry import REAL_CIFAR10
+    from laicpkg.catalog.geometry import REAL_CIFAR10
     from laicpkg.features.twins import mean_real_table
 
     table = mean_real_table(REAL["twin-cifar10"], (0, 1, 2))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from laicpkg.cli import main
+from laicpkg.catalog import geometry as targets
 from laicpkg.features import geometry as g
 from laicpkg.features import twins
 from laicpkg.features.concepts import wordnet_graph
@@ -59,10 +60,10 @@ def test_clip_twin_has_clips_cone_and_image_text_cosines_and_the_tree_twin_does_
     stats = g.image_geometry(d.E_train, d.y_train, d.E_test, d.y_test, d.class_text)
     for stat in ("image-image cosine", "image participation ratio", "image-own class text cosine",
                  "image-other class text cosine"):
-        assert g.GEOMETRY_TARGETS[stat].holds(stats[stat]), (stat, stats[stat])
+        assert targets.GEOMETRY_TARGETS[stat].holds(stats[stat]), (stat, stats[stat])
     tree = make_twin(replace(base_specs()["twin-cifar10"], n_train=2000, n_test=2000, image_noise=16.0), seed=0)
     tstats = g.image_geometry(tree.E_train, tree.y_train, tree.E_test, tree.y_test, tree.class_text)
-    assert not g.GEOMETRY_TARGETS["image-image cosine"].holds(tstats["image-image cosine"])
+    assert not targets.GEOMETRY_TARGETS["image-image cosine"].holds(tstats["image-image cosine"])
 
 
 def test_clip_text_follows_wordnet_only_locally():
@@ -74,8 +75,8 @@ def test_clip_text_follows_wordnet_only_locally():
     clip = g.text_geometry(make_twin(_clip("twin-cifar10", n_train=10, n_test=10), seed=0).R[ids], D)
     tree = g.text_geometry(make_twin(replace(base_specs()["twin-cifar10"], n_train=10, n_test=10), seed=0).R[ids], D)
     spearman, mean = "Spearman(text cosine, -hops)", "text-text cosine"
-    assert g.GEOMETRY_TARGETS[spearman].holds(clip[spearman]) and g.GEOMETRY_TARGETS[mean].holds(clip[mean]), clip
-    assert not g.GEOMETRY_TARGETS[spearman].holds(tree[spearman]), tree
+    assert targets.GEOMETRY_TARGETS[spearman].holds(clip[spearman]) and targets.GEOMETRY_TARGETS[mean].holds(clip[mean]), clip
+    assert not targets.GEOMETRY_TARGETS[spearman].holds(tree[spearman]), tree
     near = D == 2                                                   # siblings stay closer than the rest
     S = g._unit(make_twin(_clip("twin-cifar10", n_train=10, n_test=10), seed=0).R[ids])
     S = S @ S.T
@@ -173,7 +174,7 @@ def test_the_image_text_fit_brings_an_own_text_cosine_into_clips_range_and_keeps
     assert abs(after["image-image cosine"] - g.reference_statistics()["image-image cosine"]) <= 0.03, after
     assert fitted.image_noise > close.image_noise and fitted.image_gap != close.image_gap
     inside = replace(fitted, image_lean=0.2)
-    assert g.GEOMETRY_TARGETS[key].holds(image_text_geometry(inside, (0,))[key])
+    assert targets.GEOMETRY_TARGETS[key].holds(image_text_geometry(inside, (0,))[key])
     assert fit_image_text(inside, (0,), 3) is inside
 
 

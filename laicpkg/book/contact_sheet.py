@@ -25,6 +25,7 @@ from pathlib import Path
 from ..utils.atomic import atomic_open
 from ..utils.errors import LaicError
 from ..utils.timing import bar_disabled
+from ..run.cluster import file_stamp
 
 __all__ = ["write_cluster_outputs", "write_contact_sheet", "export_clusters", "check_export_dir", "CENTRAL",
            "SHEET_PER_CLUSTER", "THUMB", "EXPORT_MARK"]
@@ -83,8 +84,6 @@ def _write_json(result, path: Path) -> Path:
 def thumb_name(src: str) -> str:
     """A thumbnail's file name: a hash of the photo's :func:`~laicpkg.run.cluster.file_stamp`, so a photo edited or
     replaced in place gets a new thumbnail and two runs on other folders never share one."""
-    from ..run.cluster import file_stamp
-
     return hashlib.sha256(file_stamp(src).encode("utf-8", "surrogateescape")).hexdigest()[:20] + ".jpg"
 
 

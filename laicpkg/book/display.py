@@ -18,7 +18,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-from ..methods.registry import TITLES
+from ..features.datasets import DATASETS
+from ..methods.registry import METHODS, TITLES
 
 __all__ = ["for_readers", "frame_html", "frame_text", "MISSING", "FOLD_ROWS", "display_name", "reader_label",
            "reader_frame", "READER_NAMES", "dataset_title"]
@@ -38,9 +39,6 @@ def display_name(key: str) -> str:
     :data:`laicpkg.methods.registry.TITLES`), the real dataset's title for a twin or a dataset
     (``twin-cifar10`` → "CIFAR-10"); any other text unchanged. The one mapping every figure, table and page
     title of the book uses."""
-    from ..features.datasets import DATASETS
-    from ..methods.registry import METHODS
-
     if key in METHODS:
         return METHODS[key].title
     spec = DATASETS.get(key)
@@ -51,8 +49,6 @@ def display_name(key: str) -> str:
 
 @lru_cache(maxsize=1)
 def _key_pattern() -> re.Pattern:
-    from ..features.datasets import DATASETS
-    from ..methods.registry import METHODS
 
     keys = sorted(set(METHODS) | set(DATASETS), key=len, reverse=True)  # longest first: tac-star before tac
     return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")

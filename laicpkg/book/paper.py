@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..catalog.papers import GRADNORM_ROWS, IDCL_DIGITS
 from ..features.datasets import DATASETS
 from .display import READER_NAMES, dataset_title
 
@@ -20,18 +21,12 @@ __all__ = ["PAPER_TABLES", "paper_table", "METHOD_TO_PAPER_ROW", "IDCL_DIGITS", 
            "twin_models_by_twin", "paper_cells", "headline"]
 
 #: Our method names → the paper's row they correspond to (whole methods only).
-METHOD_TO_PAPER_ROW = {"kmeans": "CLIP (k-means)", "gradnorm": "GradNorm (ICCV25)", "zeroshot": "CLIP (zero-shot)",
-                       "tac": "TAC (ICML24)", "sic": "SIC (AAAI23)"}
+METHOD_TO_PAPER_ROW = dict(zip(("zeroshot", "kmeans", "sic", "tac", "gradnorm"), GRADNORM_ROWS))
 
 #: ``PAPER_TABLES[dataset][row] = (NMI, ACC, ARI)`` in percent, GradNorm's Tables 1–2.
 PAPER_TABLES = {name: {row: (v["NMI"], v["ACC"], v["ARI"]) for row, v in spec.paper.items()}
                 for name, spec in DATASETS.items() if spec.paper and spec.kind == "features"}
 
-#: IDCL paper on DIGITS, ``(ACC, NMI)`` in percent: Table 2 (IDCL, DEC, IDEC) and Table 4 (ablation). Table 4's
-#: check marks did not survive in our copy of the paper; the rows are matched to ablations by its
-#: text: Model-4 lacks the curriculum ("RCL"), Model-3 the Transformer blocks, Model-5 uses a
-#: fixed pace, Model-2 lacks the density core, Model-1 lacks all three.
-IDCL_DIGITS = {row: (v["ACC"], v["NMI"]) for row, v in DATASETS["digits"].paper.items()}
 
 
 def paper_table(dataset: str) -> pd.DataFrame | None:

@@ -9,10 +9,11 @@ import pandas as pd
 
 from ..features.concepts import wordnet_graph
 from ..features.datasets import get_dataset_spec
-from ..features.geometry import REAL_CIFAR10
+from ..catalog.geometry import REAL_CIFAR10
 from ..features.twins import TWIN_SPECS, calibrated_twins, class_positives, get_twin
 from .display import READER_NAMES, dataset_title
 from .findings import paired_table
+from .plotting import _plt
 
 __all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "gain_display", "plot_ceilings",
            "real_table_comparison", "paired_differences", "geometry_summary", "geometry_misses",
@@ -74,8 +75,6 @@ def plot_ceilings(summary: pd.DataFrame):
     """Stage 2's ACC with random nouns, all positives and the class names, per dataset (rows) and twin model
     (panels), beside CLIP k-means and the paper's GradNorm: where the right nouns lift Stage 2 above random ones,
     a twin can tell noun filters apart."""
-    from .plotting import _plt
-
     plt = _plt()
     models = list(dict.fromkeys(summary.index.get_level_values("twin")))
     datasets = list(dict.fromkeys(summary.index.get_level_values("dataset")))
@@ -105,7 +104,7 @@ def plot_ceilings(summary: pd.DataFrame):
 
 
 def real_table_comparison(table: pd.DataFrame) -> pd.DataFrame:
-    """The real CIFAR-10 statistics (:data:`~laicpkg.features.geometry.REAL_CIFAR10`) beside each twin's (rows of
+    """The real CIFAR-10 statistics (:data:`~laicpkg.catalog.geometry.REAL_CIFAR10`) beside each twin's (rows of
     ``table``: twin, model, statistic, value — the mean over data seeds): real CLIP's value ± the tolerance, and
     each twin's value marked ✓ where it lies within it."""
     out = pd.DataFrame({"real CLIP": {k: f"{t.value:g} ± {t.tolerance:g}" for k, t in REAL_CIFAR10.items()}})

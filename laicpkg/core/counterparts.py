@@ -20,6 +20,7 @@ import torch
 from ..utils.errors import ParameterError
 from .kmeans import KMeans
 from ..utils.validation import check_choice, check_positive
+from .density import DensityCoreAssignment
 
 __all__ = ["KAPPA", "retrieval_weights", "text_counterparts", "cluster_noun_weights", "concat_features", "final_clustering"]
 
@@ -98,8 +99,6 @@ def concat_features(E: np.ndarray, V: np.ndarray) -> np.ndarray:
 def final_clustering(X, n_clusters: int, *, assign: str = "kmeans", niter: int = 300, nredo: int = 20,
                      max_points: int | None = 256, device: str = "cpu", random_state: int = 0) -> np.ndarray:
     """The last step of LaIC: spherical k-means, or k-means then IDCL's density-core assignment."""
-    from .density import DensityCoreAssignment
-
     check_choice(assign, "final_assign", ("kmeans", "density-core", "density-core-mean"))
     if assign == "kmeans":
         return KMeans(n_clusters, spherical=True, niter=niter, nredo=nredo, max_points_per_centroid=max_points,

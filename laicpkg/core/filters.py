@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..utils.validation import check_int
+from ..utils.validation import resolve_device
 
 __all__ = ["pseudo_class_count", "select_per_group", "normalized_class_means", "iter_logit_chunks",
            "max_softmax_scores", "uniqueness", "nearest_per_center", "to_half", "select_per_group_as_torch",
@@ -98,8 +99,6 @@ def iter_logit_chunks(R: np.ndarray, W: np.ndarray, scale: float, *, device: str
     On the CPU the product is taken by NumPy's BLAS (faster than torch's for
     this tall-skinny shape on the project machines); on CUDA by torch.
     """
-    from ..utils.validation import resolve_device
-
     device = resolve_device(device)
     n_classes = W.shape[1]
     if chunk_size is None:

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .filters import iter_logit_chunks, normalized_class_means
+from .filters import BLOCK_ELEMENTS, _softmax_half, iter_logit_chunks, normalized_class_means, to_half
 from ..utils.validation import check_finite_loss, check_int, check_positive
 
 __all__ = ["TAU", "BETA", "SCORE_DTYPES", "gradnorm_scores", "gradnorm_scores_fp16_authors", "train_erm_classifier",
@@ -106,8 +106,6 @@ def gradnorm_scores_fp16_authors(R, W, tau: float = TAU, *, chunk_size: int | No
     (select with :func:`laicpkg.core.filters.select_per_group_as_torch` on ``-scores``, as the code's
     ``argsort(-score, descending=True)``).
     """
-    from .filters import BLOCK_ELEMENTS, _softmax_half, to_half
-
     tau = check_positive(tau, "tau")
     Wh = to_half(np.asarray(W).T)                 # (C, d), the code's weights in half precision
     Rh = to_half(R)

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..utils.errors import EmptyClusterError, ParameterError
 from ..utils.validation import _BLOCK, as_features, check_fitted, check_choice, check_int, check_n_clusters, nonzero_norms, unit_rows
+from ..utils.validation import resolve_device
 
 __all__ = ["KMeans", "k_means", "inertia", "kmeans_on_gpu"]
 
@@ -35,7 +36,6 @@ def kmeans_on_gpu(device: str) -> bool:
     """
     import faiss
 
-    from ..utils.validation import resolve_device
 
     if resolve_device(device) != "cuda":
         return False

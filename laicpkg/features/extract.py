@@ -32,9 +32,10 @@ from tqdm import tqdm
 
 from .cache import (RANDOM_TAGS, class_text_cache_path, image_cache_path, load_cache, nouns_name, save_cache,
                     text_cache_path, weights_name)
-from ..utils.errors import CacheError, DatasetError, ParameterError, UnknownNameError, WeightsUnavailableError
+from ..utils.errors import CacheError, DatasetError, ParameterError, UnknownNameError, WeightsUnavailableError, look_up
 from .nouns import NOUN_LISTS, PROMPT_SETS, load_nouns, prompt_texts
 from ..utils.validation import check_choice, check_int, resolve_device
+from .datasets import build_image_dataset
 
 __all__ = ["MODELS", "load_clip", "extract_image_features", "extract_text_features", "read_noun_file",
            "resolve_nouns", "cache_tag", "check_text_inputs", "image_list_digest", "weights_identity", "item_name",
@@ -215,8 +216,7 @@ def resolve_nouns(nouns: str) -> tuple[str, list[str]]:
 
 def _prompt_set_name(prompts: str, average: str) -> str:
     """The prompt set and the averaging, checked, as a cache names them (``ensemble7``, ``ensemble7-raw``)."""
-    if prompts not in PROMPT_SETS:
-        raise UnknownNameError(f"unknown prompt set {prompts!r}; choose one of {', '.join(PROMPT_SETS)}")
+    look_up(PROMPT_SETS, prompts, "prompt set")
     check_choice(average, "average", ("normalized", "raw"))
     return prompts if average == "normalized" else f"{prompts}-raw"
 
@@ -364,8 +364,6 @@ def extract_image_features(dataset: str, root, out, *, model: str = "ViT-B-32", 
     An image that cannot be read stops the run with a :class:`DatasetError` naming the file, unless
     ``skip_bad_images``: then it is left out and listed in the cache's metadata (``skipped``).
     """
-    from .datasets import build_image_dataset
-
     device = resolve_device(device)
     batch_size = check_int(batch_size, "batch_size")
     num_workers = check_int(num_workers, "num_workers", minimum=0)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..utils.errors import DatasetError
+from .nouns import _senses
 
 __all__ = ["load_oriented", "Photos", "wnid_names", "check_size", "cifar10", "cifar20", "torchvision_split", "imagenet_subset",
            "imagenet_folder", "image_folder"]
@@ -42,8 +43,6 @@ def read_wnids(fname: str) -> list[str]:
 
 def wnid_names(wnids) -> list[str]:
     """Human-readable names of ImageNet synsets from the shipped WordNet senses (first lemma)."""
-    from .nouns import _senses
-
     first = {off: lemma for off, k, lemma in _senses() if k == "0"}
     return [first.get(w[1:], w).replace("_", " ") for w in wnids]
 

@@ -19,6 +19,8 @@ from .cache import image_cache_path, save_cache, text_cache_path
 from ..utils.errors import CacheError
 from .extract import read_noun_file
 from .nouns import load_nouns
+from .datasets import get_dataset_spec
+from ..utils.validation import as_features, check_same_dim
 
 __all__ = ["import_tac"]
 
@@ -77,9 +79,6 @@ def import_tac(folder, dataset: str, out, *, model: str = "ViT-B-32", pretrained
     while writing removes what this call wrote. Features are L2-normalised on the way in (the TAC
     scripts save them normalised; this makes the import safe either way).
     """
-    from .datasets import get_dataset_spec
-    from ..utils.validation import as_features, check_same_dim
-
     spec = get_dataset_spec(dataset)
     if spec.kind != "features" or not spec.n_classes:
         raise CacheError(f"{dataset} is not a CLIP-feature dataset with a fixed class count "

@@ -35,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..utils.atomic import atomic_open
-from ..utils.errors import LaicError, UnknownNameError
+from ..utils.errors import LaicError, look_up
 
 __all__ = ["NOUN_LISTS", "PROMPT_SETS", "load_nouns", "prompt_texts", "read_wordnet_senses",
            "write_wordnet_senses", "prepare_nltk_wordnet", "WORDNET_LEXNAMES", "SENSES_FILE", "HYPERNYMS_FILE",
@@ -66,8 +66,7 @@ _SYNTACTIC_CATEGORY = {"adj": 3, "adv": 4, "noun": 1, "verb": 2}
 
 def prompt_texts(noun: str, prompts: str = "ensemble7") -> list[str]:
     """The prompts of one noun (underscores become spaces)."""
-    if prompts not in PROMPT_SETS:
-        raise UnknownNameError(f"unknown prompt set {prompts!r}; choose one of {', '.join(PROMPT_SETS)}")
+    look_up(PROMPT_SETS, prompts, "prompt set")
     word = noun.replace("_", " ")
     return [t.format(word) for t in PROMPT_SETS[prompts]]
 
@@ -80,8 +79,7 @@ def _senses() -> tuple:
 
 def load_nouns(name: str = "wordnet") -> list[str]:
     """The noun list ``name`` (see the module docstring), lemmas as in WordNet (with underscores)."""
-    if name not in NOUN_LISTS:
-        raise UnknownNameError(f"unknown noun list {name!r}; choose one of {', '.join(NOUN_LISTS)}")
+    look_up(NOUN_LISTS, name, "noun list")
     rows = _senses()
     if name == "wordnet-senses":
         return [lemma for _, _, lemma in rows]

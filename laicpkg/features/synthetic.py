@@ -39,8 +39,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .container import LaICData
-from .twins.recipes import CIFAR10, CIFAR20, imagenet_classes
-from ..utils.errors import UnknownNameError
+from ..catalog.classes import CIFAR10, CIFAR20, IMAGENET_CLASS_FILES
+from .twins.recipes import imagenet_classes
+from ..utils.errors import look_up
 from ..utils.fixedmath import fixed_dot, fixed_unit
 from ..utils.validation import check_int
 
@@ -49,7 +50,7 @@ __all__ = ["SyntheticSpec", "SYNTHETIC_SPECS", "list_synthetic", "get_synthetic_
 #: The class names of the presets: those of the datasets they are small versions of (the twins' recipes).
 CIFAR10_CLASSES = [name for name, _ in CIFAR10]
 CIFAR20_CLASSES = [name for name, _ in CIFAR20]
-DOG_CLASSES = [name for name, _ in imagenet_classes("imagenet_dogs_wnids.txt")]  # ImageNet-Dogs' 15 synsets
+DOG_CLASSES = [name for name, _ in imagenet_classes(IMAGENET_CLASS_FILES["imagenet-dogs"])]  # ImageNet-Dogs' 15 synsets
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,7 @@ def list_synthetic() -> list[str]:
 
 
 def get_synthetic_spec(name: str) -> SyntheticSpec:
-    if name not in SYNTHETIC_SPECS:
-        raise UnknownNameError(f"unknown synthetic dataset {name!r}; choose one of {', '.join(list_synthetic())}")
-    return SYNTHETIC_SPECS[name]
+    return look_up(SYNTHETIC_SPECS, name, "synthetic dataset")
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -87,11 +87,13 @@ from tqdm import tqdm
 
 from ..core.density import (CORE_FRACTION, DC_QUANTILE, ZETA0, ZETA_MAX, core_assignment, curriculum_mask,
                             cutoff_distance, density_cores, difficulty_scores, local_density, pace, target_distribution)
-from ..utils.errors import FeatureError, ParameterError, UnknownNameError, did_you_mean
+from ..utils.errors import FeatureError, ParameterError, look_up
 from ..utils.timing import bar_disabled
 from ..core.kmeans import KMeans
 from ..utils.validation import check_choice, check_finite_loss, check_int, check_n_clusters, check_positive, resolve_device
 from .base import Estimator
+from ..utils.atomic import atomic_open
+from ..core.metrics import clustering_scores
 
 __all__ = ["TransformerAE", "IDCL", "IDCL_VARIANTS", "variant_title", "variant_config", "sinusoidal_positions", "parse_widths", "random_affine",
            "affine_images"]
@@ -168,9 +170,7 @@ def variant_title(config: dict) -> str:
 def variant_config(name: str, *, full: bool = False) -> dict:
     """The run parameters (``idcl_*`` names) of variant ``name`` of :data:`IDCL_VARIANTS` that differ from IDCL's
     defaults (``full``: every configurable parameter); :class:`UnknownNameError` with the known names otherwise."""
-    if name not in IDCL_VARIANTS:
-        raise UnknownNameError(f"unknown IDCL variant {name!r}{did_you_mean(name, IDCL_VARIANTS)}; "
-                               f"known: {', '.join(IDCL_VARIANTS)}")
+    look_up(IDCL_VARIANTS, name, "IDCL variant")
     values = {**IDCL.configured(), **IDCL_VARIANTS[name][0]} if full else IDCL_VARIANTS[name][0]
     return {IDCL.config_name(arg): value for arg, value in values.items()}
 
@@ -495,8 +495,6 @@ class IDCL(Estimator):
 
     def _pretrain(self, X: torch.Tensor, pre_epochs: int, rng: np.random.Generator) -> None:
         """Pre-training: reconstruction only (Algorithm 2, line 1; Eq. 13), or load it from the cache."""
-        from ..utils.atomic import atomic_open
-
         path = self._cache_path(X, pre_epochs) if self.pretrain_cache else None
         try:
             cached = path is not None and path.is_file()
@@ -604,8 +602,6 @@ class IDCL(Estimator):
 
     def _record_epoch(self, it: int, step: _ClusterStep, changed: float, y_eval) -> None:
         """The history entries known after the clustering step (ACC/NMI only for reporting)."""
-        from ..core.metrics import clustering_scores
-
         h = self.history_
         h["epoch"].append(it)
         h["changed"].append(changed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field, replace
 
-from ..utils.errors import ParameterError, UnknownNameError, did_you_mean
+from ..utils.errors import ParameterError, look_up
 from .base import TwoStage
 from .baselines import CLIPKMeans, ZeroShot
 from .gradnorm import GradNorm
@@ -131,10 +131,7 @@ def list_methods() -> list[str]:
 
 
 def get_method(name: str) -> Method:
-    if name not in METHODS:
-        raise UnknownNameError(f"unknown method {name!r}{did_you_mean(name, METHODS)}; choose one of "
-                               f"{', '.join(METHODS)}")
-    return METHODS[name]
+    return look_up(METHODS, name, "method")
 
 
 def parameter_defaults() -> dict:

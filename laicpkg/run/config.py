@@ -22,7 +22,7 @@ import numbers
 
 from ..features.datasets import DATASETS, get_dataset_spec
 from ..methods.registry import get_method, parameter_defaults
-from ..utils.errors import ParameterError, UnknownNameError
+from ..utils.errors import ParameterError, UnknownNameError, look_up
 
 __all__ = ["Param", "PARAMS", "PARAM_INFO", "PARAMETER_PRESETS", "RunConfig", "resolve_config", "FEATURE_FIELDS",
            "with_feature_names",
@@ -279,8 +279,7 @@ PARAMETER_PRESETS = {
 
 def check_preset(preset: str) -> str:
     """``preset`` if it names one of :data:`PARAMETER_PRESETS`; :class:`UnknownNameError` with one line otherwise."""
-    if preset not in PARAMETER_PRESETS:
-        raise UnknownNameError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PARAMETER_PRESETS))}")
+    look_up(PARAMETER_PRESETS, preset, "preset")
     return preset
 
 

@@ -25,6 +25,8 @@ from ..utils.atomic import atomic_open
 from ..utils.environment import lock_status, package_versions
 from ..utils.errors import LaicError
 from .config import RunConfig
+from ..core.kmeans import kmeans_on_gpu
+from ..utils.validation import resolve_device
 
 __all__ = ["RECORD_VERSION", "FINGERPRINT_FIELDS", "fingerprint", "record_head", "build_record", "write_record",
            "check_record_path", "check_output_dir", "read_record",
@@ -136,9 +138,6 @@ def _cluster_names(model, data, labels) -> dict:
 def devices_used(device: str) -> dict:
     """What ``device`` (the ``--device`` parameter, e.g. ``auto``) became on this machine: torch's device and
     whether faiss' k-means ran on the GPU."""
-    from ..core.kmeans import kmeans_on_gpu
-    from ..utils.validation import resolve_device
-
     try:
         faiss_gpu = kmeans_on_gpu(device)
     except LaicError:

@@ -14,6 +14,7 @@ import importlib.metadata as md
 import platform
 from functools import lru_cache
 from pathlib import Path
+from .._version import __version__
 
 __all__ = ["LOCK_FILE", "package_versions", "lock_status", "read_lock", "faiss_distribution"]
 
@@ -58,8 +59,6 @@ def lock_status(path=LOCK_FILE) -> dict:
 
 def package_versions() -> dict:
     """Python and the versions of the packages that shape the numbers of a run."""
-    from .._version import __version__
-
     out = {"python": platform.python_version(), "laicpkg": __version__}
     for pkg in _RECORDED:
         if pkg == "faiss":  # whichever wheel provides the module: faiss-cpu, faiss-gpu-cu12, …

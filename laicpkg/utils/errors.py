@@ -46,6 +46,15 @@ def did_you_mean(name: str, choices) -> str:
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
+def look_up(registry: dict, name: str, what: str):
+    """``registry[name]`` (``name`` itself where ``registry`` is a sequence of names), or :class:`UnknownNameError`
+    with one line: "unknown ``what`` 'name' (did you mean …?); choose one of …"."""
+    if name not in registry:
+        raise UnknownNameError(f"unknown {what} {name!r}{did_you_mean(name, registry)}; choose one of "
+                               f"{', '.join(map(str, registry))}")
+    return registry[name] if isinstance(registry, dict) else name
+
+
 def one_line(text, limit: int | None = None) -> str:
     """A message on one line: its non-empty lines joined with " / " (so no cause is cut off), ANSI colours
     removed, shortened to ``limit`` characters when given."""

@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from .errors import FeatureError, ParameterError
+from .errors import NotFittedError
 
 
 def as_features(X, name: str = "features", *, normalize: bool = True, dtype=np.float32) -> np.ndarray:
@@ -112,8 +113,6 @@ def check_same_dim(A: np.ndarray, B: np.ndarray, name_a: str, name_b: str) -> No
 
 def check_fitted(estimator, attribute: str) -> None:
     """Raise :class:`~laicpkg.utils.errors.NotFittedError` unless ``estimator`` has the fitted ``attribute``."""
-    from .errors import NotFittedError
-
     if not hasattr(estimator, attribute):  # presence, as scikit-learn's check_is_fitted (a fitted None is fitted)
         raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet: call fit before using it")
 

@@ -81,7 +81,8 @@ from .clip import nearest_class_lists
 from .draw import baseline_scores, class_positives, make_twin
 from .measure import geometry_table, mean_real_table, real_table, real_table_frame, twin_geometry
 from .real import REAL_DATASETS
-from .recipes import CLIP_STRUCTURE, base_specs
+from ...catalog.twins import CLIP_STRUCTURE
+from .recipes import base_specs
 from .spec import (CALIBRATION_FILES, CLIP_DEFAULTS, CLIP_PARAMS, DEFAULT_MODEL, GENERATOR_PARAMS, MODEL_ENV, MODELS,
                    REAL_DEFAULTS, REAL_PARAMS, TwinSpec, twin_model)
 from .store import (DEFAULT_TWINS, calibrated_twins, calibration_lock, check_calibration_file, get_twin,

@@ -12,10 +12,12 @@ import numpy as np
 from ...utils.errors import ParameterError
 from .draw import baseline_scores, make_twin
 from .measure import mean_real_table
-from .recipes import CLIP_STRUCTURE, base_specs
+from ...catalog.twins import CLIP_STRUCTURE
+from .recipes import base_specs
 from .spec import CLIP_DEFAULTS, CLIP_PARAMS, GENERATOR_PARAMS, REAL_DEFAULTS, REAL_PARAMS, TwinSpec, _check_model
 from .store import calibrated_twins, get_twin, write_calibration
-from ..geometry import GEOMETRY_TARGETS, REAL_CIFAR10, class_text_cosines, mean_pairwise_cosine, reference_statistics
+from ...catalog.geometry import GEOMETRY_TARGETS, REAL_CIFAR10
+from ..geometry import class_text_cosines, mean_pairwise_cosine, reference_statistics
 from .real import REAL_DATASETS
 
 #: Rounds of the alternating NMI fits of ``laic calibrate --fit-nmi`` (c to zero-shot NMI, a to k-means NMI).
@@ -296,7 +298,7 @@ REAL_TABLE_ROUNDS = 2
 
 def _calibrate_real(spec: TwinSpec, target: dict, seeds, steps: int, progress: bool) -> dict:
     """The "real" model's fit. CIFAR-10: every knob to the table real CLIP features of CIFAR-10 give
-    (:data:`~laicpkg.features.geometry.REAL_CIFAR10`, whose zero-shot ACC, with "a {name}" texts, stands for the
+    (:data:`~laicpkg.catalog.geometry.REAL_CIFAR10`, whose zero-shot ACC, with "a {name}" texts, stands for the
     paper's) and to the paper's CLIP k-means row. The other real-text twins start from CIFAR-10's fit and move
     two knobs to their own paper rows: ζ (appearance modes) to k-means ACC, at every trial ρ_i (the image lean)
     first to zero-shot ACC; where k-means stays below the paper at the smallest ζ, the class appearance w_a
@@ -379,7 +381,7 @@ _SHARES = ("hyponym_share", "image_overlap")
 
 
 def table_loss(table: dict, kmeans_acc: float, kmeans_tolerance: float) -> float:
-    """Σ ((statistic − target) / tolerance)² over :data:`~laicpkg.features.geometry.REAL_CIFAR10` and CLIP
+    """Σ ((statistic − target) / tolerance)² over :data:`~laicpkg.catalog.geometry.REAL_CIFAR10` and CLIP
     k-means' ACC against the paper's row: below the number of statistics when every one is, on average, inside
     its tolerance."""
 

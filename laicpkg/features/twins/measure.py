@@ -14,7 +14,8 @@ from ...core.counterparts import final_clustering
 from ...core.metrics import cluster_accuracy
 from ...utils.atomic import atomic_open
 from ..concepts import wordnet_graph
-from ..geometry import (GEOMETRY_TARGETS, GeometryTarget, PER_TWIN_TARGETS, PROBE_TARGETS, hop_distances,
+from ...catalog.geometry import GEOMETRY_TARGETS, PER_TWIN_TARGETS, PROBE_TARGETS, GeometryTarget
+from ..geometry import (hop_distances,
                         image_geometry, image_text_table, linear_probe_accuracy, lvis_reference,
                         reference_statistics, table_sample, text_geometry)
 

@@ -28,7 +28,7 @@ cosines to the class texts (zero-shot) is its semantic part, its lean and its no
 directions that carry no meaning.
 
 Every parameter is fitted to CLIP's own measurements on real CIFAR-10 features (``laic calibrate --model real``;
-the targets in :data:`~laicpkg.features.geometry.REAL_CIFAR10`), never to a LaIC method. Arithmetic is in
+the targets in :data:`~laicpkg.catalog.geometry.REAL_CIFAR10`), never to a LaIC method. Arithmetic is in
 float64 in a fixed order (``laicpkg.utils.fixedmath``), so a data seed gives the same features on every machine.
 """
 from __future__ import annotations
@@ -163,7 +163,6 @@ def real_images(spec, n: int, w: RealWorld, rng):
 def _real_twin(spec: TwinSpec, seed: int, test_only: bool, closures: list, graph):
     """Features of the "real" model (:mod:`laicpkg.features.twins.real`): (E_train, y_train, E_test, y_test, R,
     class_text), R the real noun pool's texts."""
-    from ..realtext import real_text_pool
     from .real import real_images, real_world
 
     w = real_world(spec, seed, closures, graph)

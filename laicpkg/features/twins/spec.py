@@ -69,7 +69,7 @@ REAL_PARAMS = ("model", "text_mean", "image_gap", "semantic_weight", "appearance
 
 
 #: The "real" model's starting values: fitted to CLIP's measurements on 500 real CIFAR-10 test images
-#: (:data:`~laicpkg.features.geometry.REAL_CIFAR10`) and to the paper's CLIP k-means row of CIFAR-10
+#: (:data:`~laicpkg.catalog.geometry.REAL_CIFAR10`) and to the paper's CLIP k-means row of CIFAR-10
 #: (``laic calibrate --model real``).
 REAL_DEFAULTS = {"model": "real", "text_mean": 0.1836, "image_gap": 0.9, "semantic_weight": 0.3508,
                  "appearance_weight": 0.2699, "mode_offset": 0.1232, "mode_noise": 0.35, "image_noise": 0.18,

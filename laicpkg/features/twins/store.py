@@ -11,7 +11,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from ...utils.errors import ParameterError, UnknownNameError
+from ...utils.errors import ParameterError, look_up
 from .recipes import base_specs
 from .spec import CALIBRATION_FILES, CLIP_DEFAULTS, REAL_DEFAULTS, TwinSpec, _check_model, twin_model
 from ...utils.atomic import atomic_open
@@ -57,10 +57,7 @@ def twin_specs(model: str | None = None) -> dict:
 
 def get_twin(name: str, model: str | None = None) -> TwinSpec:
     """The twin ``name`` of generator ``model`` (default: this process's), calibrated."""
-    specs = _twin_specs(model or twin_model())
-    if name not in specs:
-        raise UnknownNameError(f"unknown twin {name!r}; choose one of {', '.join(specs)}")
-    return specs[name]
+    return look_up(_twin_specs(model or twin_model()), name, "twin")
 
 
 def read_calibrations(path=None) -> dict:
