@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 from scipy.stats import spearmanr
 
+from .features.synthetic import make_synthetic
 from .core.filters import normalized_class_means, select_per_group
 from .methods.gradnorm import GradNorm
 from .core.kmeans import KMeans
@@ -326,7 +327,6 @@ def theorem1_error_grid(make_data, n_trains, positives, *, beta: int = 5, tau: f
     ``make_data(n_train, positives_per_concept)`` returning a :class:`~laicpkg.features.container.LaICData`.
     """
     if isinstance(make_data, str):
-        from .features.synthetic import make_synthetic
 
         preset, fixed = make_data, dict(data_kwargs or {})
 

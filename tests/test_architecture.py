@@ -310,10 +310,31 @@ def test_the_catalog_is_plain_data():
     assert not holders, holders
 
 
+def _local_imports(path: Path) -> list[int]:
+    """The lines of ``path`` where a function imports from laicpkg (a relative import)."""
+    return [n.lineno for f in ast.walk(ast.parse(path.read_text()))
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for n in ast.walk(f) if isinstance(n, ast.ImportFrom) and n.level]
+
+
+def test_function_local_imports_only_where_start_up_asks():
+    """Modules import each other at the top, so the import graph shows who depends on whom; only the modules on
+    the command line's start-up path import inside functions, and each says why once, in a comment above its
+    first function."""
+    allowed = {"cli.py", "cli_catalog.py", "run/cluster.py"}
+    found = {str(p.relative_to(PKG)): _local_imports(p) for p in PKG.rglob("*.py")}
+    assert not {f: lines for f, lines in found.items() if lines and f not in allowed}
+    for f in allowed:
+        head = (PKG / f).read_text().split("\ndef ")[0]
+        assert any(line.startswith("#") and "import" in line for line in head.splitlines()), f
+
+
 def test_the_catalog_rules_can_fail(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("import numpy as np\nfrom ..features import images\nfrom .spec import Loader\n")
     assert _foreign_imports(probe) == ["features", "numpy"]
+    probe.write_text("def f():\n    from .spec import Loader\n    import numpy\n")
+    assert _local_imports(probe) == [2]
 
 
 def test_the_dataset_rule_can_fail(tmp_path):

@@ -13,13 +13,11 @@ chapter rounded them; nothing is recomputed.
 from __future__ import annotations
 
 import html
-import re
-from functools import lru_cache
 
 import pandas as pd
 
-from ..features.datasets import DATASETS
-from ..methods.registry import METHODS, TITLES
+from .figures import show_figures
+from .names import READER_NAMES, dataset_title, display_name, reader_label
 
 __all__ = ["for_readers", "frame_html", "frame_text", "MISSING", "FOLD_ROWS", "display_name", "reader_label",
            "reader_frame", "READER_NAMES", "dataset_title"]
@@ -28,44 +26,6 @@ __all__ = ["for_readers", "frame_html", "frame_text", "MISSING", "FOLD_ROWS", "d
 MISSING = "—"
 #: Tables with more rows than this are folded (the reader opens them).
 FOLD_ROWS = 25
-
-
-#: The names a reader knows for the methods (:data:`laicpkg.methods.registry.TITLES`).
-READER_NAMES = TITLES
-
-
-def display_name(key: str) -> str:
-    """The name a reader sees for a method or dataset key: the method's title (``tac-star`` → "TAC*",
-    :data:`laicpkg.methods.registry.TITLES`), the real dataset's title for a twin or a dataset
-    (``twin-cifar10`` → "CIFAR-10"); any other text unchanged. The one mapping every figure, table and page
-    title of the book uses."""
-    if key in METHODS:
-        return METHODS[key].title
-    spec = DATASETS.get(key)
-    if spec is None:
-        return key
-    return DATASETS[spec.twin_of].title if spec.twin_of in DATASETS else spec.title
-
-
-@lru_cache(maxsize=1)
-def _key_pattern() -> re.Pattern:
-
-    keys = sorted(set(METHODS) | set(DATASETS), key=len, reverse=True)  # longest first: tac-star before tac
-    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
-
-
-def dataset_title(dataset: str) -> str:
-    """The real dataset's name for a twin ("CIFAR-10" for twin-cifar10), else the dataset's own name: the
-    page titles' and tables' name of a dataset (:func:`display_name`)."""
-    return display_name(dataset)
-
-
-def reader_label(text):
-    """``text`` with every method or dataset key in it (a whole token) replaced by :func:`display_name`;
-    anything that is not a string is returned as it is."""
-    if not isinstance(text, str):
-        return text
-    return _key_pattern().sub(lambda m: display_name(m.group(1)), text)
 
 
 def reader_frame(obj):
@@ -131,6 +91,4 @@ def for_readers() -> None:
     for kind in (pd.DataFrame, pd.Series):
         formatters["text/plain"].for_type(kind, lambda obj, p, cycle: p.text(frame_text(obj)))
         formatters["text/html"].for_type(kind, frame_html)
-    from .figures import show_figures
-
     show_figures(ip)

@@ -5,7 +5,7 @@ notebook's display of matplotlib figures).
 
 Each figure is written as a PNG at :data:`DPI` dots per inch (a 6.4-inch figure is 1,280 pixels wide and the
 page shows it at about 700: twice the screen's resolution). Before it is written, every title, axis label, tick
-label and legend entry passes through :func:`~laicpkg.book.display.reader_label` (``tac-star`` → "TAC*") and
+label and legend entry passes through :func:`~laicpkg.book.names.reader_label` (``tac-star`` → "TAC*") and
 every text smaller than :data:`MIN_POINTS` is raised to it (more for a figure wider than the page's column, which
 the page shrinks: :func:`smallest_points`). The PNG carries two text chunks that the book's
 browser check reads: ``laic:min-text-px``, the smallest text's height in pixels at the PNG's own size, and
@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import json
 
-from .display import reader_label
+from .names import reader_label
 from ..utils.atomic import atomic_open
 
 __all__ = ["DPI", "MIN_POINTS", "MIN_PIXELS", "COLUMN_PX", "figure_png", "save_figure", "show_figures", "figure_texts",

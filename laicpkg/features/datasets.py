@@ -19,6 +19,8 @@ import numpy as np
 from . import images as img
 from . import synthetic
 from .twins.recipes import base_specs as _twin_recipes
+from .twins.draw import make_twin
+from .twins.store import get_twin
 from .cache import class_text_cache_path, image_cache_path, load_cache, resolve_cache_names, text_cache_path
 from .container import ImageData, LaICData
 from .imagesets import digits_images, torchvision_images
@@ -105,9 +107,6 @@ def load_dataset(name: str, *, features=None, data_seed: int = 0, model: str | N
         return _load_images(spec, features)
     if features is None:
         if spec.twin_of:  # a twin: the calibration of this process's model, read now
-            from .twins.draw import make_twin
-            from .twins.store import get_twin
-
             return make_twin(get_twin(name), seed=data_seed)
         if spec.synthetic is not None:
             return spec.synthetic.generate(seed=data_seed)

@@ -12,6 +12,7 @@ import numpy as np
 from ...utils.errors import ParameterError
 from .draw import baseline_scores, make_twin
 from .measure import mean_real_table
+from ...catalog.papers import GRADNORM_TABLES
 from ...catalog.twins import CLIP_STRUCTURE
 from .recipes import base_specs
 from .spec import CLIP_DEFAULTS, CLIP_PARAMS, GENERATOR_PARAMS, REAL_DEFAULTS, REAL_PARAMS, TwinSpec, _check_model
@@ -118,13 +119,11 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
     """
     from tqdm import tqdm
 
-    from ..datasets import get_dataset_spec  # datasets reads the twins' recipes: imported here, not at the top
-
     check_calibration_options(fit_nmi, acc_by, model)
     if isinstance(spec, str):  # start from the uncalibrated twin: the result does not depend on an earlier one
         get_twin(spec)
         spec = base_specs()[spec]
-    paper = get_dataset_spec(spec.dataset).paper
+    paper = GRADNORM_TABLES[spec.dataset]
     target = {"kmeans": paper["CLIP (k-means)"], "zeroshot": paper["CLIP (zero-shot)"]}
     km, zs = target["kmeans"]["ACC"], target["zeroshot"]["ACC"]
     if model == "real":

@@ -13,6 +13,7 @@ from ..concepts import wordnet_graph
 from ..container import LaICData
 from .clip import _clip_twin
 from .real import _real_twin
+from .real import real_nouns
 from .spec import TwinSpec, _check_model, _unit
 from .store import get_twin
 from .tree import _class_centres, _images, _world
@@ -83,8 +84,6 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
         E_train, y_train = E_test[:0], y_test[:0]
         R, names, noun_class = class_text, list(spec.class_names), np.arange(spec.n_classes)
     elif spec.model == "real":
-        from .real import real_nouns
-
         names, noun_class = real_nouns(closures, graph)
     else:
         names = [graph.lemmas[i][0] for i in range(len(graph))]

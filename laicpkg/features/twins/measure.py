@@ -15,6 +15,7 @@ from ...core.metrics import cluster_accuracy
 from ...utils.atomic import atomic_open
 from ..concepts import wordnet_graph
 from ...catalog.geometry import GEOMETRY_TARGETS, PER_TWIN_TARGETS, PROBE_TARGETS, GeometryTarget
+from ..realtext import real_text_pool
 from ..geometry import (hop_distances,
                         image_geometry, image_text_table, linear_probe_accuracy, lvis_reference,
                         reference_statistics, table_sample, text_geometry)
@@ -34,8 +35,6 @@ def twin_geometry(name, seed: int = 0) -> dict:
     graph = wordnet_graph()
     offsets = [lvis.offsets[r] for r in lvis.single_sense()]
     if data.meta.get("model") == "real":  # the real pool: the real texts of those synsets it holds
-        from ..realtext import real_text_pool
-
         pool = real_text_pool()
         offsets = [o for o in offsets if pool.row_of(o) is not None]
         rows = [pool.row_of(o) for o in offsets]

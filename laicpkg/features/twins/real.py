@@ -163,8 +163,6 @@ def real_images(spec, n: int, w: RealWorld, rng):
 def _real_twin(spec: TwinSpec, seed: int, test_only: bool, closures: list, graph):
     """Features of the "real" model (:mod:`laicpkg.features.twins.real`): (E_train, y_train, E_test, y_test, R,
     class_text), R the real noun pool's texts."""
-    from .real import real_images, real_world
-
     w = real_world(spec, seed, closures, graph)
     rng = np.random.default_rng([seed, 0x4ea2])
     E_test, y_test = real_images(spec, spec.n_test, w, rng)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ...utils.errors import ParameterError, look_up
 from .recipes import base_specs
+from .real import REAL_DATASETS
 from .spec import CALIBRATION_FILES, CLIP_DEFAULTS, REAL_DEFAULTS, TwinSpec, _check_model, twin_model
 from ...utils.atomic import atomic_open
 
@@ -22,8 +23,6 @@ def calibrated_twins(model: str) -> dict:
     a twin without one has the model's uncalibrated parameters (for "clip": :data:`CLIP_DEFAULTS`)."""
     _check_model(model)
     if model == "real":  # real text where a dataset's class names have it, the clip model's twins elsewhere
-        from .real import REAL_DATASETS
-
         specs = calibrated_twins("clip")
         specs.update({name: replace(spec, **REAL_DEFAULTS, calibration={}) for name, spec in specs.items()
                       if spec.dataset in REAL_DATASETS and name != "twin-imagenet"})
