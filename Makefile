@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements/lock.txt
 
 .PHONY: gpu-check env lock test test-fast bench book clean wordnet notebooks browser-check browser-deps html compare contact-sheet \
-	idcl-digits final-assign twins-geometry twins-geometry-clip twins-real
+	idcl-digits final-assign twins-geometry twins-geometry-clip twins-real compare-real
 
 # WordNet 3.0 database for the noun-list regeneration test: the system's, or
 # Debian's wordnet-base unpacked into .cache (no root needed to unpack).
@@ -120,6 +120,8 @@ compare: $(STAMP)
 
 # CLIP's geometry of the tree model's twins beside real CLIP's, data seed 0 (the twins chapter reads the table).
 TWINS7 := twin-cifar10,twin-cifar20,twin-stl10,twin-imagenet10,twin-imagenet-dogs,twin-dtd,twin-ucf101
+# The twins whose every class name has a real CLIP text (the real-text model draws them).
+REALTEXT4 := twin-cifar10,twin-stl10,twin-imagenet10,twin-imagenet-dogs
 twins-geometry: $(STAMP)
 	LAIC_TWIN_MODEL=tree $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 1 --geometry-out book/results/twins_geometry.csv
 
@@ -136,6 +138,16 @@ twins-real: $(STAMP)
 	  --ceilings-out book/results/twins_ceilings.csv
 	LAIC_TWIN_MODEL=clip $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
 	  --real-table-out book/results/twins_real_table.csv --ceilings-out book/results/twins_ceilings.csv
+	LAIC_TWIN_MODEL=real-completed $(VENV)/bin/laic calibrate --check --dataset $(REALTEXT4) --seeds 3 \
+	  --ceilings-out book/results/twins_ceilings.csv
+
+# The comparison on the four real-text twins with both noun pools: the real texts alone, and completed to
+# WordNet's 82,115 nouns (one record per run; runs already recorded are skipped).
+compare-real: $(STAMP)
+	LAIC_TWIN_MODEL=real $(VENV)/bin/laic compare --datasets $(REALTEXT4) \
+	  --records-dir book/results/comparison-real/records
+	LAIC_TWIN_MODEL=real-completed $(VENV)/bin/laic compare --datasets $(REALTEXT4) \
+	  --methods kmeans,zeroshot,tac,gradnorm --records-dir book/results/comparison-real-completed/records
 
 # IDCL's variants on DIGITS (laic list shows them), five seeds, two runs at a time with one thread each; the
 # records already written are kept.

@@ -237,7 +237,7 @@ def test_plot_ceilings_draws_one_panel_per_twin_model():
     table = pd.read_csv(Path(__file__).resolve().parents[1] / "book" / "results" / "twins_ceilings.csv")
     fig = plot_ceilings(ceilings_summary(table))
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == ["clip twin", "real-text twin"]
+    assert titles == ["clip twin", "real-text twin", "real-text twin, completed pool"]
 
 
 def test_worst_seed_and_cost_text():

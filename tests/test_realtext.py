@@ -158,3 +158,50 @@ def test_ceilings_table_resumes(tmp_path):
     mtime = path.stat().st_mtime_ns
     again = ceilings_table([spec], (0,), path, progress=False)  # nothing left to measure: the file is kept
     assert path.stat().st_mtime_ns == mtime and again.equals(first)
+
+
+# -- the completed pool: WordNet's nouns, real texts where they exist, the rest drawn around them -------------
+def test_the_completed_pool_keeps_every_real_text_and_draws_the_rest_at_clips_cosines():
+    from laicpkg.features.completion import completed_pool, hop_cosines, nearest_real
+    from laicpkg.features.concepts import wordnet_graph
+    from laicpkg.features.realtext import real_text_pool
+
+    graph, pool = wordnet_graph(), real_text_pool()
+    P = completed_pool()
+    assert P.features.shape == (len(graph), 512) and P.real.sum() == sum(o in graph.index for o in pool.offsets)
+    rows = [r for r, o in enumerate(pool.offsets) if o in graph.index]
+    ids = [graph.index[pool.offsets[r]] for r in rows]
+    np.testing.assert_array_equal(P.features[ids], pool.features[rows].astype(np.float32))  # real texts as they are
+    assert (P.hops[ids] == 0).all() and (P.hops > 0).sum() == len(graph) - len(ids)
+    relative, hops = nearest_real(graph)
+    np.testing.assert_array_equal(hops, P.hops)
+    child = next(int(c) for i in ids for c in graph.children[i] if hops[int(c)] == 1)  # a real synset's child
+    assert any(relative[child] == r for r, i in zip(rows, ids) if child in graph.children[i])
+    c, m = hop_cosines()
+    assert c[0] == 1.0 and c[1] > c[2] > c[10] and 0.80 < m < 0.86
+    F, R = P.features.astype(np.float64), pool.features
+    for h in (1, 2, 3):  # a drawn text is as close to its relative as two real texts h links apart
+        idx = np.flatnonzero(P.hops == h)[:3000]
+        assert abs((F[idx] * R[P.relative[idx]]).sum(1).mean() - c[h]) < 0.01, h
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, len(F), 4000), rng.integers(0, len(F), 4000)
+    real = np.flatnonzero(P.real)
+    ra, rb = rng.choice(real, 4000), rng.choice(real, 4000)
+    assert abs((F[a] * F[b]).sum(1).mean() - (F[ra] * F[rb]).sum(1).mean()) < 0.02  # the same text cone
+    assert not P.features.flags.writeable
+
+
+def test_the_completed_protocol_draws_the_real_twins_images_with_wordnets_nouns(capsys):
+    from laicpkg.cli import main
+    from laicpkg.features.twins import get_twin, make_twin
+    from laicpkg.features.twins.spec import model_of
+
+    real, completed = get_twin("twin-imagenet10", "real"), get_twin("twin-imagenet10", "real-completed")
+    assert model_of(real) == "real" and model_of(completed) == "real-completed" and completed.model == "real"
+    a, b = make_twin(real, seed=1, n_train=10), make_twin(completed, seed=1, n_train=10)
+    np.testing.assert_array_equal(a.E_test, b.E_test)
+    assert len(a.R) < 2000 and len(b.R) == 82115 and b.positive_mask.sum() > a.positive_mask.sum()
+    assert b.meta["noun_pool"] == "completed" and get_twin("twin-dtd", "real-completed").model == "clip"
+    assert main(["calibrate", "--model", "real-completed", "--dataset", "twin-cifar10"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "share the real model's calibration" in err[0]

@@ -20,7 +20,8 @@ __all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "gain_display"
            "geometry_targets_met", "twin_calibration_table", "twin_positives_table"]
 
 #: The twin models as a reader meets them.
-MODEL_NAMES = {"tree": "tree twin", "clip": "clip twin", "real": "real-text twin"}
+MODEL_NAMES = {"tree": "tree twin", "clip": "clip twin", "real": "real-text twin",
+               "real-completed": "real-text twin, completed pool"}
 
 _STAGES = ("random nouns", "all positives", "class names")
 
@@ -78,7 +79,7 @@ def plot_ceilings(summary: pd.DataFrame):
     plt = _plt()
     models = list(dict.fromkeys(summary.index.get_level_values("twin")))
     datasets = list(dict.fromkeys(summary.index.get_level_values("dataset")))
-    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models) + 1.6, 0.55 * len(datasets) + 1.6),
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models) + 1.6, 0.55 * len(datasets) + 2.0),
                              sharey=True, squeeze=False, dpi=150)
     style = {"random nouns": ("o", "none", "tab:gray"), "all positives": ("^", "tab:blue", "tab:blue"),
              "class names": ("o", "tab:green", "tab:green"), "CLIP k-means": ("|", "black", "black"),
@@ -98,8 +99,8 @@ def plot_ceilings(summary: pd.DataFrame):
         ax.tick_params(labelsize=9)
     axes[0][0].set_yticks(y, datasets)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center right", fontsize=9, frameon=False)
-    fig.tight_layout(rect=(0, 0, 1 - 1.5 / fig.get_figwidth(), 1))
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.6 / fig.get_figheight(), 1, 1))
     return fig
 
 

@@ -26,6 +26,7 @@ from ..core.counterparts import KAPPA, concat_features, final_clustering, text_c
 from ..core.metrics import cluster_accuracy
 from ..core.zeroshot import zero_shot_predict
 from ..features.twins import make_twin
+from ..features.twins.spec import model_of
 from ..utils.atomic import atomic_open
 from ..utils.errors import ParameterError
 
@@ -71,13 +72,13 @@ def ceilings_table(specs, seeds, path=None, progress: bool = True) -> pd.DataFra
     keys = ["twin", "model", "data seed"]
     done = pd.read_csv(path) if path is not None and Path(path).is_file() else pd.DataFrame(columns=keys)
     have = {tuple(r) for r in done[keys].itertuples(index=False)}
-    todo = [(spec, s) for spec in specs for s in seeds if (spec.name, spec.model, s) not in have]
+    todo = [(spec, s) for spec in specs for s in seeds if (spec.name, model_of(spec), s) not in have]
     rows = done.to_dict("records")
     for spec, seed in tqdm(todo, desc="Stage 2 ceilings", unit="twin", disable=not progress):
-        rows.append({"twin": spec.name, "model": spec.model, "data seed": seed, **twin_ceilings(spec, seed)})
+        rows.append({"twin": spec.name, "model": model_of(spec), "data seed": seed, **twin_ceilings(spec, seed)})
         if path is not None:
             with atomic_open(path, "w") as fh:
                 pd.DataFrame(rows).to_csv(fh, index=False)
-    want = {(spec.name, spec.model, s) for spec in specs for s in seeds}
+    want = {(spec.name, model_of(spec), s) for spec in specs for s in seeds}
     table = pd.DataFrame(rows)
     return table[[tuple(r) in want for r in table[keys].itertuples(index=False)]].reset_index(drop=True)

@@ -54,6 +54,8 @@ def _data_source(config: RunConfig, data) -> dict:
     source = {"generator": data.meta.get("generator", "cache"), "data_seed": config.data_seed}
     if data.meta.get("model", "tree") != "tree":  # a twin of the clip model (the tree model's records predate it)
         source["twin_model"] = data.meta["model"]
+    if data.meta.get("noun_pool", "real") != "real":  # the completed pool of the "real" model
+        source["noun_pool"] = data.meta["noun_pool"]
     return source
 
 

@@ -15,7 +15,8 @@ from .measure import mean_real_table
 from ...catalog.papers import GRADNORM_TABLES
 from ...catalog.twins import CLIP_STRUCTURE
 from .recipes import base_specs
-from .spec import CLIP_DEFAULTS, CLIP_PARAMS, GENERATOR_PARAMS, REAL_DEFAULTS, REAL_PARAMS, TwinSpec, _check_model
+from .spec import (CLIP_DEFAULTS, CLIP_PARAMS, GENERATOR_PARAMS, REAL_DEFAULTS, REAL_PARAMS, SHARED_CALIBRATION, TwinSpec,
+                   _check_model)
 from .store import calibrated_twins, get_twin, write_calibration
 from ...catalog.geometry import GEOMETRY_TARGETS, REAL_CIFAR10
 from ..geometry import class_text_cosines, mean_pairwise_cosine, reference_statistics
@@ -81,7 +82,10 @@ def check_model_covers(spec: TwinSpec, model: str) -> None:
     """Raise :class:`ParameterError` when generator ``model`` cannot draw the twin ``spec`` (the real-text model
     needs a real CLIP text for every class name); checked by ``laic calibrate`` before any task starts."""
 
-    if _check_model(model) == "real" and spec.dataset not in REAL_DATASETS:
+    if _check_model(model) in SHARED_CALIBRATION:
+        raise ParameterError(f"the {model} twins share the {SHARED_CALIBRATION[model]} model's calibration: fit "
+                             f"--model {SHARED_CALIBRATION[model]}")
+    if model == "real" and spec.dataset not in REAL_DATASETS:
         raise ParameterError(f"{spec.name}: the real model covers the twins whose class names have real CLIP texts "
                              f"({', '.join(REAL_DATASETS)}); {spec.dataset} keeps the clip model")
 
@@ -89,7 +93,7 @@ def check_model_covers(spec: TwinSpec, model: str) -> None:
 def check_calibration_options(fit_nmi: bool, acc_by: str, model: str = "tree") -> None:
     """Raise :class:`ParameterError` for options :func:`calibrate` cannot combine (checked by ``laic calibrate``
     before any task starts)."""
-    if _check_model(model) in ("clip", "real") and (fit_nmi or acc_by != ACC_KNOBS[0]):
+    if _check_model(model) in ("clip", "real", "real-completed") and (fit_nmi or acc_by != ACC_KNOBS[0]):
         raise ParameterError(f"--fit-nmi and --acc-by are options of the tree model; the {model} model fits its own "
                              "parameters (ρ_i to zero-shot ACC, ζ to k-means ACC)")
     if acc_by not in ACC_KNOBS:

@@ -57,6 +57,9 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
         spec = replace(spec, **overrides)
     seed = check_int(seed, "seed", minimum=0)
     _check_model(spec.model)
+    if spec.noun_pool not in ("real", "completed") or (spec.noun_pool == "completed" and spec.model != "real"):
+        raise ValueError(f"noun_pool is 'real' or 'completed' (the latter for the 'real' model); got "
+                         f"{spec.noun_pool!r} with model {spec.model!r}")
     check_int(spec.synset_modes, "synset_modes", minimum=0)
     if not 0.0 <= spec.image_overlap <= 1.0:
         raise ValueError(f"image_overlap is a share of the images, in [0, 1]; got {spec.image_overlap!r}")
@@ -83,7 +86,7 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
     if test_only:
         E_train, y_train = E_test[:0], y_test[:0]
         R, names, noun_class = class_text, list(spec.class_names), np.arange(spec.n_classes)
-    elif spec.model == "real":
+    elif spec.model == "real" and spec.noun_pool == "real":
         names, noun_class = real_nouns(closures, graph)
     else:
         names = [graph.lemmas[i][0] for i in range(len(graph))]

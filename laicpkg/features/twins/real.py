@@ -40,6 +40,7 @@ import numpy as np
 from ...utils.errors import ParameterError
 from ...utils.fixedmath import fixed_dot, fixed_mix, fixed_orthonormal, fixed_unit
 from ..realtext import real_class_rows, real_text_pool
+from ..completion import completed_pool
 from .clip import nearest_class_lists
 from .spec import TwinSpec
 
@@ -169,4 +170,6 @@ def _real_twin(spec: TwinSpec, seed: int, test_only: bool, closures: list, graph
     if test_only:
         return E_test[:0], y_test[:0], E_test, y_test, None, w.class_text
     E_train, y_train = real_images(spec, spec.n_train, w, rng)
+    if spec.noun_pool == "completed":
+        return E_train, y_train, E_test, y_test, np.array(completed_pool().features), w.class_text
     return E_train, y_train, E_test, y_test, real_text_pool().features.astype(np.float32), w.class_text

@@ -20,7 +20,13 @@ DATA_DIR = Path(__file__).parents[1] / "data"
 #: model's. ``LAIC_TWIN_MODEL`` (``tree`` or ``clip``) says whose parameters the twins are drawn with.
 CALIBRATION_FILES = {"tree": DATA_DIR / "twins.json",
                      "clip": DATA_DIR / "twins_clip.json",
-                     "real": DATA_DIR / "twins_real.json"}
+                     "real": DATA_DIR / "twins_real.json",
+                     "real-completed": DATA_DIR / "twins_real.json"}
+
+#: Models that draw the twins of another model with another noun pool, and so share its calibration:
+#: "real-completed" is the "real" model's twins with the completed pool of WordNet's 82,115 nouns
+#: (:mod:`laicpkg.features.completion`) in place of the 1,959 real texts.
+SHARED_CALIBRATION = {"real-completed": "real"}
 
 
 MODEL_ENV = "LAIC_TWIN_MODEL"
@@ -31,7 +37,8 @@ DEFAULT_MODEL = "clip"
 
 #: The generators a twin can use: "tree" (the first twins: concepts down the WordNet tree, isotropic noise),
 #: "clip" (sub-modes, shared appearance modes, the image cone, texts that follow WordNet only locally) and "real"
-#: (real CLIP texts for the nouns and class names, images drawn around them: :mod:`laicpkg.features.twins.real`).
+#: (real CLIP texts for the nouns and class names, images drawn around them: :mod:`laicpkg.features.twins.real`);
+#: "real-completed" (the "real" twins with the completed noun pool, :data:`SHARED_CALIBRATION`).
 MODELS = tuple(CALIBRATION_FILES)
 
 
@@ -39,6 +46,12 @@ def _check_model(model: str) -> str:
     if model not in MODELS:
         raise ParameterError(f"unknown twin model {model!r}; choose one of {', '.join(MODELS)}")
     return model
+
+
+def model_of(spec) -> str:
+    """The model ``spec`` is drawn with, as ``LAIC_TWIN_MODEL`` names it: its generator, or "real-completed" for
+    the "real" generator with the completed noun pool."""
+    return "real-completed" if spec.noun_pool == "completed" else spec.model
 
 
 def twin_model() -> str:
@@ -128,6 +141,7 @@ class TwinSpec:
     # --- the "real" model (laicpkg.features.twins.real): real CLIP texts, images drawn around them ---
     text_mean: float = 0.22            # c_t: weight of the texts' mean direction in an image
     aligned_noise: float = 0.0         # τ_a: noise inside the span of the real texts
+    noun_pool: str = "real"            # the "real" model's nouns: "real" (1,959 texts) or "completed" (82,115)
     baseline_kmeans: tuple = (300, 20)  # (iterations, restarts) of CLIP k-means in the calibration
     reduced_train: str = ""            # why n_train is below the real dataset's, if it is
     notes: str = ""

@@ -22,6 +22,9 @@ def calibrated_twins(model: str) -> dict:
     """The twins by name with the committed calibration of generator ``model`` (:data:`CALIBRATION_FILES`);
     a twin without one has the model's uncalibrated parameters (for "clip": :data:`CLIP_DEFAULTS`)."""
     _check_model(model)
+    if model == "real-completed":  # the real model's twins, images and calibration, with the completed pool
+        return {name: replace(spec, noun_pool="completed") if spec.model == "real" else spec
+                for name, spec in calibrated_twins("real").items()}
     if model == "real":  # real text where a dataset's class names have it, the clip model's twins elsewhere
         specs = calibrated_twins("clip")
         specs.update({name: replace(spec, **REAL_DEFAULTS, calibration={}) for name, spec in specs.items()
