@@ -53,8 +53,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 from laicpkg.book.findings import (ceilings_margin_text, filter_text, gain_text, geometry_text, model_gain_text,
-                                   naming_text, ordering_text, paired_verdict_text, predicted_rows_text, reference_targets_text,
-                                   real_table_text, real_text_rows_text, twin_headline_text)
+                                   naming_text, ordering_text, paired_verdict_text, predicted_rows_text,
+                                   real_table_text, real_text_rows_text, reference_targets_text, tree_geometry_text,
+                                   twin_headline_text)
 from laicpkg.book.plotting import plot_paper_vs_twin
 from laicpkg.book.twins import (ceilings_display, ceilings_summary, gain_display, paired_differences, plot_ceilings,
                                real_table_comparison)
@@ -336,13 +337,10 @@ Markdown(geometry_text(geometry_clip, geometry_misses(geometry_clip), twin_calib
 geometry = pd.read_csv("../book/results/twins_geometry.csv").set_index(["twin", "statistic"])
 geometry_summary(geometry)
 
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(tree_geometry_text(geometry))
+
 # %% [markdown]
-# They meet one target of the six that every twin has, and that one on five twins only: the image cone
-# (image–image cosine 0.45–0.49; on CIFAR-10 and STL-10 0.02 and 0.04, nearly orthogonal images). None has
-# CLIP's effective dimension (participation ratio 118–465 against 43), its image–text cosines (0.12–0.22 with
-# the own class text against 0.31), its text cosine level (0.64 against 0.73) or text that is as loosely tied
-# to the WordNet tree as CLIP's (Spearman 0.93 against 0.11: the tree twins' text *is* a tree metric). Their
-# images are also far less locally pure: 1-NN accuracy 48.9 % on the CIFAR-10 twin against CLIP's 91.9 %.
 # How many of its targets each twin meets under the two models:
 
 # %% tags=["nbval-check-output"]

@@ -384,3 +384,22 @@ def test_final_assign_text_counts_the_collapses():
     assert "on synthetic-b the ACC of CLIP k-means falls from 80.5 to 60.5" in text
     assert "within 1.0 points of k-means everywhere (above it in 4 of the 4 cases" in text
     assert "do not buy GradNorm a better final clustering" in text
+
+
+def test_tree_geometry_and_subsample_text():
+    from pathlib import Path
+
+    from laicpkg.book.findings import subsample_text, tree_geometry_text
+
+    geometry = pd.read_csv(Path(__file__).resolve().parents[1] / "book" / "results" / "twins_geometry.csv")
+    text = tree_geometry_text(geometry.set_index(["twin", "statistic"]))
+    assert "and that one on 5 twins only" in text and "on CIFAR-10 and STL-10 0.02 and 0.04" in text
+    assert "None has CLIP's effective dimension (participation ratio 118–465 against 43)" in text
+    assert "1-NN accuracy 48.9 % on the CIFAR-10 twin against CLIP's 91.9 %" in text
+    geometry.loc[geometry["statistic"] == "text-text cosine", "holds"] = "yes"
+    text = tree_geometry_text(geometry.set_index(["twin", "statistic"]))
+    assert text.startswith("They meet 2 of the 6 targets") and "Not every twin has" in text
+    sub = pd.DataFrame({"ACC": [89.3, 90.5], "ACC std": [7.3, 8.4]}, index=pd.Index([256, 0]))
+    text = subsample_text(sub)
+    assert "by 1.2 points (89.3 ± 7.3 with it, 90.5 ± 8.4 without), well inside the spread" in text
+    assert "more than the spread" in subsample_text(sub.assign(ACC=[80.0, 95.0]))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..catalog.geometry import NN_TARGETS, PROBE_TARGETS
+from ..catalog.geometry import GEOMETRY_TARGETS, NN_TARGETS, PROBE_TARGETS
 from ..catalog.twins import CLIP_STRUCTURE
 from .display import READER_NAMES, dataset_title, display_name
 from .idcl import idcl_baseline_check, idcl_variant
@@ -24,7 +24,7 @@ __all__ = ["PAIRS", "paired_table", "verdict", "answer_frame", "answer_lines", "
            "geometry_text", "comparison_bullets", "sic_scale_text", "overview_bullets", "official_missing_text",
            "paired_verdict_text", "ceilings_margin_text", "predicted_rows_text", "real_text_rows_text",
            "theorem_gap_counts", "theorem_gap_text", "reference_targets_text", "idcl_harness_text",
-           "idcl_table4_text", "final_assign_text"]
+           "idcl_table4_text", "final_assign_text", "tree_geometry_text", "subsample_text"]
 
 #: The questions of the landing page: does the first method beat the second?
 PAIRS = (("gradnorm", "tac"), ("gradnorm", "kmeans"), ("tac", "kmeans"))
@@ -733,3 +733,53 @@ def final_assign_text(summary) -> str:
             "buy GradNorm a better final clustering." if (gap.loc[[i for i in gap.index if i[1] != "kmeans"]] <= 2).all()
             else ", and on at least one preset the mean variant improves GradNorm's final clustering by more than "
             "two points.")
+
+
+def tree_geometry_text(geometry) -> str:
+    """What the tree twins' geometry meets and misses (``geometry``: the table of
+    :func:`laicpkg.features.twins.geometry_table`, indexed by twin and statistic, with ``twin value``,
+    ``real CLIP`` and ``holds``)."""
+    g = geometry.reset_index()
+
+    def rows(stat):
+        return g[g["statistic"] == stat].set_index("twin")
+
+    met = [st for st in GEOMETRY_TARGETS if (rows(st)["holds"] == "yes").any()]
+    cone = rows("image-image cosine")
+    held, missed = cone[cone["holds"] == "yes"], cone[cone["holds"] != "yes"]
+    if met == ["image-image cosine"]:
+        first = (f"They meet one target of the {len(GEOMETRY_TARGETS)} that every twin has, and that one on "
+                 f"{len(held)} twins only: the image cone (image–image cosine {_span(held['twin value'], '.2f')}"
+                 + (f"; on {' and '.join(dataset_title(t) for t in missed.index)} "
+                    f"{' and '.join(f'{v:.2f}' for v in missed['twin value'])}, nearly orthogonal images)."
+                    if len(missed) else ").")
+                 )
+    else:
+        first = (f"They meet {len(met)} of the {len(GEOMETRY_TARGETS)} targets that every twin has"
+                 + (f" ({', '.join(met)})." if met else "."))
+    missing = ("image participation ratio", "image-own class text cosine", "text-text cosine",
+               "Spearman(text cosine, -hops)")
+    none = all((rows(st)["holds"] != "yes").all() for st in missing)
+    pr, own, txt, sp = (rows(st) for st in missing)
+    nn = rows("1-NN accuracy").loc["twin-cifar10", "twin value"]
+    return (first + f" {'None has' if none else 'Not every twin has'} CLIP's effective dimension (participation "
+            f"ratio {_span(pr['twin value'])} against {pr['real CLIP'].iloc[0]:.0f}), its image–text cosines "
+            f"({_span(own['twin value'], '.2f')} with the own class text against {own['real CLIP'].iloc[0]:.2f}), its "
+            f"text cosine level ({_span(txt['twin value'], '.2f')} against {txt['real CLIP'].iloc[0]:.2f}) or text "
+            f"that is as loosely tied to the WordNet tree as CLIP's (Spearman {_span(sp['twin value'], '.2f')} "
+            f"against {sp['real CLIP'].iloc[0]:.2f}: the tree twins' text *is* a tree metric). Their images are also "
+            f"far less locally pure: 1-NN accuracy {nn:.1f} % on the CIFAR-10 twin against CLIP's "
+            f"{NN_TARGETS['twin-cifar10'][0]:.1f} %.")
+
+
+def subsample_text(subsample) -> str:
+    """What faiss' subsample of Stage 1's k-means does to GradNorm (``subsample``: :func:`laicpkg.run.experiments.
+    seed_spread` over ``kmeans_max_points`` 256 and 0)."""
+    with_, without = subsample.loc[256], subsample.loc[0]
+    moved = abs(with_["ACC"] - without["ACC"])
+    inside = moved < max(with_["ACC std"], without["ACC std"])
+    return (f"On this preset the subsample moves GradNorm's mean ACC by {moved:.1f} points ({with_['ACC']:.1f} ± "
+            f"{with_['ACC std']:.1f} with it, {without['ACC']:.1f} ± {without['ACC std']:.1f} without), "
+            + ("well inside the spread over seeds, which the ERM classifier dominates. "
+               if inside else "more than the spread over seeds. ")
+            + "The final k-means is not affected here: 2,000 test images are fewer than 256 per cluster for K = 10.")
