@@ -53,9 +53,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 from laicpkg.book.findings import (ceilings_margin_text, filter_text, gain_text, geometry_text, model_gain_text,
-                                   naming_text, ordering_text, paired_verdict_text, predicted_rows_text,
-                                   real_table_text, real_text_rows_text, reference_targets_text, tree_geometry_text,
-                                   twin_headline_text)
+                                   naming_text, ordering_text, paired_verdict_text, pool_filter_text,
+                                   predicted_rows_text, real_table_text, real_text_rows_text, reference_targets_text,
+                                   tree_geometry_text, twin_headline_text)
 from laicpkg.book.plotting import plot_paper_vs_twin
 from laicpkg.book.twins import (ceilings_display, ceilings_summary, gain_display, paired_differences, plot_ceilings,
                                real_table_comparison)
@@ -254,6 +254,21 @@ filters
 
 # %% tags=["remove-input", "nbval-check-output"]
 Markdown(filter_text(filters))
+
+# %% [markdown]
+# The same on the real-text twins, whose nouns are real CLIP texts, with either noun pool: the real texts
+# alone, or completed to WordNet's 82,115 nouns, where every positive without a real text is a drawn one and
+# most candidates are far from every class:
+
+# %% tags=["nbval-check-output"]
+pool_filters = pd.concat({pool: filter_table(load_records(folder, methods=["tac", "gradnorm"]))
+                          for pool, folder in (("real texts (1,959)", real_records_dir),
+                                               ("completed (82,115)", completed_records_dir))},
+                         names=["noun pool"])
+pool_filters
+
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(pool_filter_text(pool_filters))
 # %% [markdown]
 # The nouns GradNorm's Stage 1 kept on the ImageNet-Dogs twin (seed 0, the first ten pseudo-classes; ✓: a
 # WordNet positive of one of the fifteen breeds):

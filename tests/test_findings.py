@@ -403,3 +403,18 @@ def test_tree_geometry_and_subsample_text():
     text = subsample_text(sub)
     assert "by 1.2 points (89.3 ± 7.3 with it, 90.5 ± 8.4 without), well inside the spread" in text
     assert "more than the spread" in subsample_text(sub.assign(ACC=[80.0, 95.0]))
+
+
+def test_pool_filter_text_compares_the_filters_per_pool():
+    from laicpkg.book.findings import pool_filter_text
+
+    idx = pd.MultiIndex.from_tuples([(p, d, m) for p in ("real", "completed") for d in ("twin-cifar10", "twin-stl10")
+                                     for m in ("gradnorm", "tac")], names=["noun pool", "dataset", "method"])
+    filters = pd.DataFrame({"nouns kept": [300, 600, 100, 80, 400, 800, 140, 85],
+                            "precision": [30.0, 22.0, 38.9, 49.4, 12.9, 24.2, 12.8, 38.8],
+                            "recall": [35.9, 53.9, 15.2, 16.0, 3.7, 13.9, 1.3, 2.3]}, index=idx)
+    lines = pool_filter_text(filters).splitlines()
+    assert lines[0] == ("* With the **real** pool GradNorm's filter is more precise than TAC's on 1 of 2 twins "
+                        "(CIFAR-10) and keeps fewer nouns on 1; its recall is 15.2–35.9 % against TAC's 16.0–53.9 %.")
+    assert lines[1].startswith("* With the **completed** pool GradNorm's filter is more precise than TAC's on 0 of 2 "
+                               "twins and keeps fewer nouns on 1")

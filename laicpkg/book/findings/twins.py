@@ -14,7 +14,8 @@ from .common import span
 
 __all__ = ["gain_text", "gain_line", "twin_headline_text", "model_gain_text", "real_table_text", "ordering_text",
            "filter_text", "naming_text", "geometry_text", "paired_verdict_text", "ceilings_margin_text",
-           "predicted_rows_text", "real_text_rows_text", "reference_targets_text", "tree_geometry_text"]
+           "predicted_rows_text", "real_text_rows_text", "reference_targets_text", "tree_geometry_text",
+           "pool_filter_text"]
 
 
 def gain_text(summary: pd.DataFrame) -> str:
@@ -287,3 +288,19 @@ def tree_geometry_text(geometry) -> str:
             f"against {sp['real CLIP'].iloc[0]:.2f}: the tree twins' text *is* a tree metric). Their images are also "
             f"far less locally pure: 1-NN accuracy {nn:.1f} % on the CIFAR-10 twin against CLIP's "
             f"{NN_TARGETS['twin-cifar10'][0]:.1f} %.")
+
+
+def pool_filter_text(filters) -> str:
+    """Per noun pool (level ``noun pool`` of ``filters``: :func:`laicpkg.book.nouns.filter_table` of TAC's and
+    GradNorm's runs, one frame per pool), on how many twins GradNorm's filter keeps nouns at higher precision than
+    TAC's, and keeps fewer of them."""
+    lines = []
+    for pool in dict.fromkeys(filters.index.get_level_values("noun pool")):
+        part = filters.xs(pool, level="noun pool")
+        g, t = part.xs("gradnorm", level="method"), part.xs("tac", level="method")
+        better = g.index[g["precision"] > t["precision"]]
+        lines.append(f"* With the **{pool}** pool GradNorm's filter is more precise than TAC's on {len(better)} of "
+                     f"{len(g)} twins" + (f" ({', '.join(dataset_title(d) for d in better)})" if len(better) else "")
+                     + f" and keeps fewer nouns on {int((g['nouns kept'] < t['nouns kept']).sum())}; its recall is "
+                     f"{span(g['recall'], '.1f')} % against TAC's {span(t['recall'], '.1f')} %.")
+    return "\n".join(lines)
