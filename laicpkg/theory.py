@@ -353,7 +353,6 @@ def sample_split_check(data, *, beta: int = 5, tau: float = TAU, erm_epochs: int
     and the classifier is trained on A. The nouns never enter either step. Returns
     a frame with filter precision/recall and mean Err_pos for both.
     """
-
     rng = np.random.default_rng(random_state)
     perm = rng.permutation(data.E_train.shape[0])
     A, B = data.E_train[perm[::2]], data.E_train[perm[1::2]]

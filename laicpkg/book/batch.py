@@ -151,7 +151,6 @@ def run_batch(datasets=DEFAULT_DATASETS, *, notebook=None, out_dir=None, feature
     page and in the summary while the other methods' results stay; that dataset's task then fails, naming it.
     The summary page covers the records present.
     """
-
     notebook = Path(notebook) if notebook is not None else PIPELINE_NOTEBOOK
     if not notebook.is_file():
         raise LaicError(f"pipeline notebook {notebook} not found")
@@ -201,7 +200,6 @@ def summary_frame(records) -> pd.DataFrame:
 
 def _markdown(df: pd.DataFrame) -> str:
     """A markdown table: one decimal, "—" for a missing value, readers' names for method and dataset keys."""
-
     d = reader_frame(df.round(1))
     d = d.apply(lambda c: c.map(reader_label) if c.dtype == object or pd.api.types.is_string_dtype(c.dtype) else c)
     return d.astype(object).where(d.notna(), None).to_markdown(index=False, missingval="—", floatfmt=".1f")
@@ -228,7 +226,6 @@ def write_summary(records_dir, path, comparison_dir=None) -> Path:
     ordering question, naming accuracy, and, folded, every mean ± std and the single-seed runs of the dataset
     pages (``records_dir``). Nothing is recomputed.
     """
-
     records = load_records(records_dir)
     df = summary_frame(records)
     failures = read_failures(records_dir)

@@ -84,7 +84,6 @@ def figure_png(fig, dpi: int = DPI) -> bytes:
 
 def save_figure(fig, path, dpi: int = DPI) -> None:
     """Write :func:`figure_png` of ``fig`` to ``path`` atomically (a page's figure file)."""
-
     data = figure_png(fig, dpi)
     with atomic_open(path, "wb") as fh:
         fh.write(data)

@@ -24,7 +24,6 @@ def _plt():
 
 def _metric_axis(ax, metric: str, baseline: str | None) -> None:
     """The y axis of a metric in percent (0–100), or of its difference from ``baseline`` (a zero line)."""
-
     if baseline is None:
         ax.set_ylabel(f"{metric} (%)")
         ax.set_ylim(0, 100)
@@ -165,7 +164,6 @@ def plot_method_bars(df, *, metric: str = "ACC", baseline: str | None = None):
     (error bars: ± one standard deviation over seeds). The legend sits beside the axes, never on the bars.
     With ``baseline`` (a method of ``df``) each bar is the method's difference from the baseline's mean on the
     same dataset, and the baseline itself is left out: the axis shows the differences, not 0–100."""
-
     plt = _plt()
     pivot = df.pivot(index="dataset", columns="method", values=metric)
     err = df.pivot(index="dataset", columns="method", values=f"{metric} std") if f"{metric} std" in df else None
@@ -324,7 +322,6 @@ def plot_paper_vs_twin_rows(table, *, metric: str = "ACC", methods=("zeroshot", 
     :func:`~laicpkg.book.records.comparison_table`; the two CLIP panels are the twins' calibration targets.
 
     Explained in: the book's landing page and book/results/summary."""
-
     plt = _plt()
     datasets = list(table.index.get_level_values(0).unique())
     fig, axes = plt.subplots(1, len(methods), figsize=(2.0 * len(methods) + 1.2, 0.42 * len(datasets) + 1.3),
@@ -370,7 +367,6 @@ def plot_who_wins(paired, *, metric: str = "ACC"):
     :func:`~laicpkg.book.findings.paired_table`.
 
     Explained in: the book's landing page and notebooks/07_comparison."""
-
     plt = _plt()
     pairs = list(dict.fromkeys(zip(paired["first"], paired["second"])))
     datasets = list(dict.fromkeys(paired["dataset"]))

@@ -8,7 +8,7 @@ ImageNet's subsets (ImageNet-10, ImageNet-Dogs) and ImageNet-1K list their synse
 """
 from __future__ import annotations
 
-__all__ = ["CIFAR10", "STL10", "CIFAR20", "DTD", "UCF101", "IMAGENET_CLASS_FILES"]
+__all__ = ["CIFAR10", "STL10", "CIFAR20", "DTD", "UCF101", "CLASS_TABLES", "IMAGENET_CLASS_FILES"]
 
 #: Each dataset's classes as (name, (WordNet ids, ...)), in the dataset's label order: the one list of its class
 #: names (the small synthetic presets read theirs from here too).
@@ -114,6 +114,9 @@ UCF101 = tuple((action, (wnid,)) for action, wnid in (
     ("YoYo", "n04613555"),
 ))
 
+
+#: The datasets whose classes are listed here, by name.
+CLASS_TABLES = {"cifar10": CIFAR10, "cifar20": CIFAR20, "dtd": DTD, "stl10": STL10, "ucf101": UCF101}
 
 #: The shipped files that list an ImageNet subset's synsets, one wnid per line, in label order.
 IMAGENET_CLASS_FILES = {"imagenet10": "imagenet10_wnids.txt", "imagenet-dogs": "imagenet_dogs_wnids.txt"}

@@ -188,7 +188,6 @@ def text_geometry(T, D) -> dict:
 def reference_statistics() -> dict:
     """The statistics on the shipped real CLIP features: image side from 500 COCO images and their captions
     (ViT-B/16), text side from the LVIS class prompts (ViT-B/32) on the 628 unambiguous synsets."""
-
     img, cap = np.load(REFERENCE_DIR / "coco500_vitb16_image_text.npy")
     own, other = class_text_cosines(img, np.arange(img.shape[0]), cap)  # each image's own caption vs the others
     lvis = lvis_reference()
@@ -214,7 +213,6 @@ def image_text_table(E, y, T, *, kmeans_seeds: int = 10) -> dict:
     cosine of an image with its own and with the other class texts, the leave-one-out 1-NN ACC, the
     participation ratio, and how often zero-shot errs on the images spherical k-means (K classes, one fit per
     seed, matched by the Hungarian method) gets wrong and right — the error complementarity of the two."""
-
     U, y = _unit(E), np.asarray(y)
     n, K = U.shape[0], int(y.max()) + 1
     G = U @ U.T

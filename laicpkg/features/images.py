@@ -26,8 +26,6 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-import numpy as np
-
 from ..utils.errors import DatasetError
 from .nouns import _senses
 

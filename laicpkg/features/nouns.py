@@ -29,7 +29,6 @@ The file is regenerated from NLTK's WordNet reader with
 from __future__ import annotations
 
 import gzip
-import io
 import shutil
 from functools import lru_cache
 from pathlib import Path

@@ -114,7 +114,6 @@ def lvis_rows() -> tuple:
 @lru_cache(maxsize=1)
 def real_text_pool() -> RealTextPool:
     """The pool of real CLIP noun texts, one per synset, in the order of the module docstring."""
-
     graph = wordnet_graph()
     feats, names, offsets, source = [], [], [], []
 

@@ -48,7 +48,6 @@ def run_methods(dataset: str, methods, *, data: LaICData | None = None, features
     method that fails (with any error) is appended to it as ``(method, message)`` and noted beside the
     records (:func:`~laicpkg.run.records.write_failure`) while the other methods go on; without it, it raises.
     """
-
     fields = {k: v for k, v in fields.items() if v is not None}  # None: the feature folder's only cache
     if data is None:
         data = load_dataset(dataset, features=features, data_seed=data_seed, **fields)
@@ -146,7 +145,6 @@ def compare_task(dataset: str, method: str, seed: int, *, records_dir, features=
     Skipped when that file already holds a record with this run's fingerprint (same config, data,
     versions); otherwise (re)computed and written atomically. Runs the same code wherever it is called.
     """
-
     path = Path(records_dir) / f"{dataset}__{method}__seed{seed}.json"
     data = cached_dataset(dataset, features, tuple(fields), data_seed)
     cfg = with_feature_names(resolve_config(dataset, method, overrides=overrides, preset=preset, seed=seed,
@@ -177,7 +175,6 @@ def compare(datasets=COMPARISON_DATASETS, methods=None, seeds=range(COMPARISON_S
     succeeded; ``report`` (a list) receives the :class:`~laicpkg.run.grid.GridReport`. ``preset`` names the
     parameter preset of every run (:data:`~laicpkg.run.config.PARAMETER_PRESETS`).
     """
-
     methods = list(methods or COMPARISON_METHODS)
     fields_t = tuple(sorted((k, v) for k, v in fields.items() if v is not None))
     data_seed_of = data_seed_rule(data_seeds)
@@ -238,7 +235,6 @@ def idcl_grid(dataset: str = "digits", variants=None, seeds=range(5), *, records
     :func:`compare`. Returns the records of the runs that succeeded.
 
     Explained in: notebooks/09_idcl."""
-
     variants = list(variants or IDCL_VARIANTS)
     for v in variants:
         variant_config(v)  # every name checked before any run starts

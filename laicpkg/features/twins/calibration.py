@@ -81,7 +81,6 @@ def _zero_shot_fitter(target: float, seeds, steps: int, hi: float = 4.0):
 def check_model_covers(spec: TwinSpec, model: str) -> None:
     """Raise :class:`ParameterError` when generator ``model`` cannot draw the twin ``spec`` (the real-text model
     needs a real CLIP text for every class name); checked by ``laic calibrate`` before any task starts."""
-
     if _check_model(model) in SHARED_CALIBRATION:
         raise ParameterError(f"the {model} twins share the {SHARED_CALIBRATION[model]} model's calibration: fit "
                              f"--model {SHARED_CALIBRATION[model]}")
@@ -211,7 +210,6 @@ CONE_RANGES = {"image_noise": (0.0, 2.0), "image_gap": (0.2, 2.0)}
 def image_text_geometry(spec: TwinSpec, seeds) -> dict:
     """The image-side statistics the geometry fit looks at, on the test split (mean over ``seeds``): the image–own
     and image–other class-text cosines and the image–image mean cosine (:mod:`.geometry`)."""
-
     runs = []
     for s in seeds:
         data = make_twin(spec, seed=s, test_only=True)
@@ -228,7 +226,6 @@ def fit_image_text(spec: TwinSpec, seeds, steps: int) -> TwinSpec:
     image noise σ is bisected to the target's value, at each trial the image offset g_i bisected to the real
     COCO features' image–image cosine, so the cone stays CLIP's; elsewhere the spec is returned unchanged. Only
     CLIP's own measurements are looked at (no baseline, no LaIC method)."""
-
     own_target = GEOMETRY_TARGETS["image-own class text cosine"]
     key = "image-own class text cosine"
     if own_target.holds(image_text_geometry(spec, seeds)[key]):
@@ -387,7 +384,6 @@ def table_loss(table: dict, kmeans_acc: float, kmeans_tolerance: float) -> float
     """Σ ((statistic − target) / tolerance)² over :data:`~laicpkg.catalog.geometry.REAL_CIFAR10` and CLIP
     k-means' ACC against the paper's row: below the number of statistics when every one is, on average, inside
     its tolerance."""
-
     loss = sum(((table[k] - t.value) / t.tolerance) ** 2 for k, t in REAL_CIFAR10.items())
     return float(loss + ((table["CLIP k-means ACC"] - kmeans_acc) / kmeans_tolerance) ** 2)
 

@@ -105,7 +105,6 @@ def make_twin(spec: str | TwinSpec, *, seed: int = 0, test_only: bool = False, *
 def baseline_scores(spec: TwinSpec, seed: int, methods=("kmeans", "zeroshot")) -> dict:
     """CLIP k-means and zero-shot on the twin's test split: {"kmeans": {ACC, NMI, ARI}, "zeroshot": {...}}
     (only the ``methods`` asked for; k-means with the twin's ``baseline_kmeans`` iterations and restarts)."""
-
     data = make_twin(spec, seed=seed, test_only=True)
     out = {}
     if "kmeans" in methods:

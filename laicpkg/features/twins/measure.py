@@ -25,7 +25,6 @@ def twin_geometry(name, seed: int = 0) -> dict:
     """:func:`image_geometry` of a twin (a name or a TwinSpec; data seed ``seed``) and :func:`text_geometry` of
     its noun features for the LVIS reference's unambiguous synsets (a drawn pool holds every WordNet noun synset;
     the "real" model's pool, real texts, those of the synsets it holds)."""
-
     data = make_twin(name, seed=seed)
     name = getattr(name, "name", name)
     out = image_geometry(data.E_train, data.y_train, data.E_test, data.y_test, data.class_text)
@@ -75,7 +74,6 @@ def geometry_table(names, seeds=(0,)) -> "pd.DataFrame":
 def real_table(spec, seed: int) -> dict:
     """:func:`~laicpkg.features.geometry.image_text_table` of a twin's test split (50 images per class), and CLIP
     k-means' ACC on the whole test split (``"CLIP k-means ACC"``, the twin's baseline k-means settings)."""
-
     data = make_twin(spec, seed=seed, test_only=True)
     rows = table_sample(data.y_test)
     out = image_text_table(data.E_test[rows], data.y_test[rows], data.class_text)

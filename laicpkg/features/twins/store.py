@@ -115,7 +115,6 @@ def calibration_lock(path: Path):
 def write_calibration(name: str, entry: dict, path=None) -> Path:
     """Store one twin's calibration in the calibration file (default: this process's model's; under a lock,
     atomically; other twins kept)."""
-
     path = Path(path if path is not None else CALIBRATION_FILES[twin_model()])
     _twin_specs.cache_clear()
     with calibration_lock(path):
