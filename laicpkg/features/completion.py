@@ -12,7 +12,8 @@ them; ties to the lower pool row):
 
 * ``μ`` is the unit mean of the real texts and ``m`` their mean cosine with it (0.832): every text, real or
   drawn, sits in CLIP's text cone;
-* ``u_r = normalise(t_r − (t_rᵀμ)μ)`` is what the relative's text says beyond that mean;
+* ``u_r = normalise(t_r − (t_rᵀμ)μ)`` is what the relative's text says beyond that mean
+  (:attr:`~laicpkg.features.realtext.RealTextPool.residuals`);
 * ``z_i`` is a unit random mixture of :data:`NOISE_RANK` random mixtures of the real texts' ``u`` (their
   covariance, orthogonalised against ``u_r``), so a drawn text varies the way real texts do;
 * ``ρ_h = (c_h − m·m_r) / (√(1 − m²)·√(1 − m_r²))``, clipped to [0, 1], with ``m_r`` the relative's own cosine
@@ -106,9 +107,8 @@ def hop_cosines() -> tuple:
     c[0] = 1.0
     for h in range(1, len(counts)):
         c[h] = sums[h] / counts[h] if counts[h] else c[h - 1]
-    pool = real_text_pool().features
-    mu = fixed_unit(pool.mean(0)[None])[0]
-    return c, float(fixed_dot(pool, mu).mean())
+    pool = real_text_pool()
+    return c, float(fixed_dot(pool.features, pool.mean_direction).mean())
 
 
 @lru_cache(maxsize=1)
@@ -119,10 +119,9 @@ def completed_pool() -> CompletedPool:
     rows, ids = _real_rows(graph)
     relative, hops = nearest_real(graph)
     c, m = hop_cosines()
-    mu = fixed_unit(pool.features.mean(0)[None])[0]
+    mu, resid = pool.mean_direction, pool.residuals
     m_r = fixed_dot(pool.features, mu)[relative]  # each relative's own cosine with μ
     rho = np.clip((c[np.minimum(hops, len(c) - 1)] - m * m_r) / (np.sqrt(1 - m * m) * np.sqrt(1 - m_r * m_r)), 0, 1)
-    resid = fixed_unit(pool.features - fixed_dot(pool.features, mu)[:, None] * mu)
     rng = np.random.default_rng(COMPLETION_SEED)
     basis = fixed_orthonormal(fixed_mix(rng.standard_normal((NOISE_RANK, len(pool))), resid))
     out = np.empty((len(graph), pool.features.shape[1]), dtype=np.float32)

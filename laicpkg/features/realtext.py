@@ -32,7 +32,7 @@ from ..utils.fixedmath import fixed_dot, fixed_unit
 from .geometry import REFERENCE_DIR
 from .concepts import wordnet_graph
 
-__all__ = ["RealTextPool", "real_text_pool", "COCO_NAMES", "COCO_SYNSETS", "CLASS_TEXTS", "real_class_rows",
+__all__ = ["RealTextPool", "real_text_pool", "text_residuals", "COCO_NAMES", "COCO_SYNSETS", "CLASS_TEXTS", "real_class_rows",
            "imagenet1k_wnids"]
 
 #: The 80 COCO categories in id order (the rows of ``coco80_vitb32_text_a.npy``).
@@ -84,6 +84,23 @@ class RealTextPool:
     @cached_property
     def _index(self) -> dict:
         return {o: i for i, o in enumerate(self.offsets) if o}
+
+    @cached_property
+    def mean_direction(self) -> np.ndarray:
+        """``μ``: the unit mean of the texts (fixed-order arithmetic)."""
+        return fixed_unit(self.features.mean(0)[None])[0]
+
+    @cached_property
+    def residuals(self) -> np.ndarray:
+        """``r(t)`` of every text (:func:`text_residuals`): what it says beyond the texts' mean, read-only."""
+        out = text_residuals(self.features, self.mean_direction)
+        out.flags.writeable = False
+        return out
+
+
+def text_residuals(T: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``r(t) = normalise(t − (tᵀμ)μ)`` row by row: what each text of ``T`` says beyond the unit direction ``μ``."""
+    return fixed_unit(T - fixed_dot(T, mu)[:, None] * mu)
 
 
 @lru_cache(maxsize=1)

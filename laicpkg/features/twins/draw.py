@@ -12,8 +12,7 @@ from ...utils.validation import check_int
 from ..concepts import wordnet_graph
 from ..container import LaICData
 from .clip import _clip_twin
-from .real import _real_twin
-from .real import real_nouns
+from .real import _real_twin, real_nouns
 from .spec import TwinSpec, _check_model, _unit
 from .store import get_twin
 from .tree import _class_centres, _images, _world

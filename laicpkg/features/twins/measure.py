@@ -16,8 +16,7 @@ from ...utils.atomic import atomic_open
 from ..concepts import wordnet_graph
 from ...catalog.geometry import GEOMETRY_TARGETS, PER_TWIN_TARGETS, PROBE_TARGETS, GeometryTarget
 from ..realtext import real_text_pool
-from ..geometry import (hop_distances,
-                        image_geometry, image_text_table, linear_probe_accuracy, lvis_reference,
+from ..geometry import (hop_distances, image_geometry, image_text_table, linear_probe_accuracy, lvis_reference,
                         reference_statistics, table_sample, text_geometry)
 
 

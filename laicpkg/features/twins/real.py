@@ -39,7 +39,7 @@ import numpy as np
 
 from ...utils.errors import ParameterError
 from ...utils.fixedmath import fixed_dot, fixed_mix, fixed_orthonormal, fixed_unit
-from ..realtext import real_class_rows, real_text_pool
+from ..realtext import real_class_rows, real_text_pool, text_residuals
 from ..completion import completed_pool
 from .clip import nearest_class_lists
 from .spec import TwinSpec
@@ -58,11 +58,6 @@ def _without(V: np.ndarray, span: np.ndarray) -> np.ndarray:
     for u in span:
         V -= fixed_dot(V, u)[:, None] * u
     return fixed_unit(V)
-
-
-def _residual(T: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """``r(t) = normalise(t − (tᵀμ)μ)`` row by row."""
-    return fixed_unit(T - fixed_dot(T, mu)[:, None] * mu)
 
 
 @dataclass
@@ -112,18 +107,18 @@ def real_world(spec, seed: int, closures, graph) -> RealWorld:
     pool = real_text_pool()
     rng = np.random.default_rng([seed, 0x4ea1])
     d, K = spec.dim, spec.n_classes
-    mu = fixed_unit(pool.features.mean(0)[None])[0]
+    mu = pool.mean_direction
     class_text = _class_texts(spec)
     text_span = fixed_orthonormal(np.vstack([mu[None], class_text]))
     o_img = _without(rng.standard_normal((1, d)), text_span)[0]
-    pool_dir = _residual(pool.features, mu)
+    pool_dir = pool.residuals
     _, noun_class = real_nouns(closures, graph)
     anchors = [np.flatnonzero(noun_class == k) for k in range(K)]
     lam = np.arange(1, spec.basis_dim + 1, dtype=np.float64) ** -spec.basis_decay
     basis = _without(rng.standard_normal((spec.basis_dim, d)), text_span) * np.sqrt(lam / lam.sum())[:, None]
     modes = fixed_mix(rng.standard_normal((spec.nuisance_pool, spec.basis_dim)), basis)
     text_basis = fixed_mix(rng.standard_normal((TEXT_NOISE_RANK, len(pool))), pool_dir) / np.sqrt(len(pool))
-    return RealWorld(mu, o_img, class_text, _residual(class_text, mu), anchors, pool_dir,
+    return RealWorld(mu, o_img, class_text, text_residuals(class_text, mu), anchors, pool_dir,
                      nearest_class_lists(class_text, spec.lean_partners),
                      _without(rng.standard_normal((K, d)), text_span),
                      basis, modes, text_basis)
