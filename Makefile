@@ -131,22 +131,24 @@ twins-geometry-clip: $(STAMP)
 	  --geometry-out book/results/twins_geometry_clip.csv
 
 # The real-text twins (real CLIP texts, images drawn around them): calibration check and geometry, and beside
-# the clip twins the real CIFAR-10 table and Stage 2's ceilings, three data seeds (rows already written are kept).
+# the clip twins the real CIFAR-10 table and Stage 2's ceilings, three data seeds (rows already written are kept);
+# with the completed pool on all seven twins.
 twins-real: $(STAMP)
 	LAIC_TWIN_MODEL=real $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
 	  --geometry-out book/results/twins_geometry_real.csv --real-table-out book/results/twins_real_table.csv \
 	  --ceilings-out book/results/twins_ceilings.csv
 	LAIC_TWIN_MODEL=clip $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
 	  --real-table-out book/results/twins_real_table.csv --ceilings-out book/results/twins_ceilings.csv
-	LAIC_TWIN_MODEL=real-completed $(VENV)/bin/laic calibrate --check --dataset $(REALTEXT4) --seeds 3 \
+	LAIC_TWIN_MODEL=real-completed $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
 	  --ceilings-out book/results/twins_ceilings.csv
 
-# The comparison on the four real-text twins with both noun pools: the real texts alone, and completed to
-# WordNet's 82,115 nouns (one record per run; runs already recorded are skipped).
+# The comparison on the real-text twins with both noun pools: the four with real class texts and the real texts
+# alone, and all seven completed to WordNet's 82,115 nouns (CIFAR-20, DTD and UCF-101 with the completed pool's class
+# texts; one record per run; runs already recorded are skipped).
 compare-real: $(STAMP)
 	LAIC_TWIN_MODEL=real $(VENV)/bin/laic compare --datasets $(REALTEXT4) \
 	  --records-dir book/results/comparison-real/records
-	LAIC_TWIN_MODEL=real-completed $(VENV)/bin/laic compare --datasets $(REALTEXT4) \
+	LAIC_TWIN_MODEL=real-completed $(VENV)/bin/laic compare --datasets $(TWINS7) \
 	  --methods kmeans,zeroshot,tac,gradnorm --records-dir book/results/comparison-real-completed/records
 
 # IDCL's variants on DIGITS (laic list shows them), five seeds, two runs at a time with one thread each; the

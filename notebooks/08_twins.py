@@ -94,7 +94,9 @@ twin_models_summary(TWINS)
 # Three data seeds per twin (`make twins-real`). Three kinds of twin are compared. The *clip twins* draw their
 # texts. The *real-text twins* (next section) use real CLIP text for every noun and class name; the same twins
 # with the *completed pool* add WordNet's other nouns, drawn around their nearest real relatives, so that the
-# random nouns come from the paper's 82,115 candidates.
+# random nouns come from the paper's 82,115 candidates. With that pool the real-text model also draws CIFAR-20,
+# DTD and UCF-101, whose class names have almost no real text, around the completed pool's texts of their
+# class synsets.
 
 # %% tags=["remove-cell"]
 ceilings = ceilings_summary(pd.read_csv("../book/results/twins_ceilings.csv"))
@@ -130,7 +132,12 @@ gain_display(ceilings)
 # around those texts: an image of a class points to its class text, or to the text of one of its hyponyms
 # (a Chihuahua among dogs), leans a little toward the most similar class, and adds appearance directions
 # that carry no text. CIFAR-10, STL-10, ImageNet-10 and ImageNet-Dogs have a real text for every class;
-# CIFAR-20, DTD and UCF-101 do not, and keep the clip model.
+# CIFAR-20, DTD and UCF-101 do not, and keep the clip model with the real texts alone. With the completed pool
+# they too are drawn around texts, those of their class synsets in that pool (real where one exists, drawn
+# around the nearest real relative elsewhere): a DTD texture around its pattern noun, a UCF-101 action around
+# the noun of its sport or instrument, a CIFAR-20 superclass around the mean of its five classes' texts, each of
+# its images showing one of the five. They are fitted as STL-10 is: the appearance modes' offset to the paper's
+# CLIP k-means row, the image lean to its zero-shot row.
 #
 # The model is fitted to what real CLIP ViT-B/32 features of 500 CIFAR-10 test images measure (images from
 # a public repository, texts from Detic's LVIS features) and to the paper's CLIP k-means row, and to nothing
@@ -147,12 +154,12 @@ Markdown(real_table_text(real_table))
 # ## GradNorm against TAC, paired by seed
 #
 # TAC and GradNorm run on the same twin draw with the same seed, so their difference is taken seed by seed.
-# On the clip twins these are the comparison runs; on the four real-text twins, `laic compare` ran CLIP
-# k-means, zero-shot, TAC and GradNorm with three seeds, once with the real texts alone as the noun pool
-# (`LAIC_TWIN_MODEL=real`) and once with that pool completed to WordNet's 82,115 nouns, the paper's candidate
-# set (`LAIC_TWIN_MODEL=real-completed`: the same images; every noun without a real text drawn around its nearest
-# real relative at the cosine real CLIP texts have at that distance). A difference of at least two standard
-# errors counts as resolved.
+# On the clip twins these are the comparison runs. On the real-text twins `laic compare` ran CLIP k-means,
+# zero-shot, TAC and GradNorm with three seeds, on the four with real class texts with the real texts alone as
+# the noun pool (`LAIC_TWIN_MODEL=real`), and on all seven with that pool completed to WordNet's 82,115 nouns,
+# the paper's candidate set (`LAIC_TWIN_MODEL=real-completed`: the same images where a twin has both; every noun
+# without a real text drawn around its nearest real relative at the cosine real CLIP texts have at that
+# distance). A difference of at least two standard errors counts as resolved.
 
 # %% tags=["nbval-check-output"]
 PAIRED = ["kmeans", "zeroshot", "tac", "gradnorm"]

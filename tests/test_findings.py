@@ -280,12 +280,13 @@ def test_paired_verdict_ceilings_margin_and_predicted_rows_text():
         "difference is not resolved by three seeds.",
         "* On the **real** GradNorm is better than TAC on none, worse on DTD; on the other 0 of 1 twins the "
         "difference is not resolved by three seeds."]
-    ceilings = pd.DataFrame({"class names − random": [17.04, -1.1], "± SE": [2.2, 0.5]},
-                            index=pd.MultiIndex.from_tuples([("CIFAR-10", "clip twin"), ("DTD", "clip twin")],
-                                                            names=["dataset", "twin"]))
+    ceilings = pd.DataFrame({"class names − random": [17.04, -1.1, 1.0], "± SE": [2.2, 0.5, 0.6]},
+                            index=pd.MultiIndex.from_tuples([("CIFAR-10", "clip twin"), ("DTD", "clip twin"),
+                                                             ("STL-10", "clip twin")], names=["dataset", "twin"]))
     assert ceilings_margin_text(ceilings) == ("* On the **clip twins** the class names beat random nouns by +17.0 ± 2.2, "
-                                              "-1.1 ± 0.5 ACC points (CIFAR-10, DTD; mean ± standard error over data "
-                                              "seeds).")
+                                              "-1.1 ± 0.5, +1.0 ± 0.6 ACC points (CIFAR-10, DTD, STL-10; mean ± standard "
+                                              "error over data seeds): by two standard errors on 1 of 3, and random "
+                                              "nouns beat them on DTD.")
     idx = pd.MultiIndex.from_product([["twin-dtd"], ["kmeans", "tac", "gradnorm"]])
     table = pd.DataFrame({"ACC": [40.0, 44.0, 45.5], "NMI": 0.0, "ARI": 0.0, "seeds": 3}, index=idx)
     text = predicted_rows_text(table, paper_vs_twin(table))

@@ -10,7 +10,7 @@ from ...catalog.geometry import GEOMETRY_TARGETS, NN_TARGETS, PROBE_TARGETS
 from ...catalog.twins import CLIP_STRUCTURE
 from ..display import READER_NAMES, dataset_title
 from ..paper import METHOD_TO_PAPER_ROW
-from .common import span
+from .common import span, verdict
 
 __all__ = ["gain_text", "gain_line", "twin_headline_text", "model_gain_text", "real_table_text", "ordering_text",
            "filter_text", "naming_text", "geometry_text", "paired_verdict_text", "ceilings_margin_text",
@@ -196,14 +196,20 @@ def paired_verdict_text(paired, kinds) -> str:
 
 
 def ceilings_margin_text(ceilings) -> str:
-    """Per twin model, the margin of Stage 2 fed the class names over Stage 2 fed random nouns on each twin
-    (``ceilings``: :func:`laicpkg.book.twins.ceilings_summary`)."""
+    """Per twin model, the margin of Stage 2 fed the class names over Stage 2 fed random nouns on each twin, and on
+    how many twins it is positive by two standard errors (:func:`~laicpkg.book.findings.common.verdict`; ``ceilings``:
+    :func:`laicpkg.book.twins.ceilings_summary`, whose ``seeds`` column, where present, gives n)."""
     lines = []
     for model in dict.fromkeys(ceilings.index.get_level_values("twin")):
         part = ceilings.xs(model, level="twin")
+        n = part["seeds"] if "seeds" in part else pd.Series(3, index=part.index)
+        won = [d for d in part.index if verdict(part.loc[d, "class names − random"], part.loc[d, "± SE"], n[d]) == "yes"]
+        lost = [d for d in part.index if verdict(part.loc[d, "class names − random"], part.loc[d, "± SE"], n[d]) == "no"]
         lines.append(f"* On the **{model}s** the class names beat random nouns by "
                      + ", ".join(f"{m:+.1f} ± {se:.1f}" for m, se in zip(part["class names − random"], part["± SE"]))
-                     + f" ACC points ({', '.join(part.index)}; mean ± standard error over data seeds).")
+                     + f" ACC points ({', '.join(part.index)}; mean ± standard error over data seeds): by two "
+                     f"standard errors on {len(won)} of {len(part)}"
+                     + (f", and random nouns beat them on {', '.join(lost)}" if lost else "") + ".")
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ from .spec import (CLIP_DEFAULTS, CLIP_PARAMS, GENERATOR_PARAMS, REAL_DEFAULTS, 
 from .store import calibrated_twins, get_twin, write_calibration
 from ...catalog.geometry import GEOMETRY_TARGETS, REAL_CIFAR10
 from ..geometry import class_text_cosines, mean_pairwise_cosine, reference_statistics
-from .real import REAL_DATASETS
+from .real import COMPLETED_DATASETS, REAL_DATASETS
 
 #: Rounds of the alternating NMI fits of ``laic calibrate --fit-nmi`` (c to zero-shot NMI, a to k-means NMI).
 NMI_ROUNDS = 2
@@ -81,12 +81,14 @@ def _zero_shot_fitter(target: float, seeds, steps: int, hi: float = 4.0):
 def check_model_covers(spec: TwinSpec, model: str) -> None:
     """Raise :class:`ParameterError` when generator ``model`` cannot draw the twin ``spec`` (the real-text model
     needs a real CLIP text for every class name); checked by ``laic calibrate`` before any task starts."""
-    if _check_model(model) in SHARED_CALIBRATION:
-        raise ParameterError(f"the {model} twins share the {SHARED_CALIBRATION[model]} model's calibration: fit "
-                             f"--model {SHARED_CALIBRATION[model]}")
+    if _check_model(model) in SHARED_CALIBRATION and spec.dataset not in COMPLETED_DATASETS:
+        raise ParameterError(f"{spec.name}: the {model} twins of real-text datasets share the "
+                             f"{SHARED_CALIBRATION[model]} model's calibration: fit --model {SHARED_CALIBRATION[model]} "
+                             f"(this model fits {', '.join(COMPLETED_DATASETS)})")
     if model == "real" and spec.dataset not in REAL_DATASETS:
         raise ParameterError(f"{spec.name}: the real model covers the twins whose class names have real CLIP texts "
-                             f"({', '.join(REAL_DATASETS)}); {spec.dataset} keeps the clip model")
+                             f"({', '.join(REAL_DATASETS)}); {spec.dataset} keeps the clip model (with the completed "
+                             f"pool's class texts: --model real-completed)")
 
 
 def check_calibration_options(fit_nmi: bool, acc_by: str, model: str = "tree") -> None:
@@ -129,8 +131,8 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
     paper = GRADNORM_TABLES[spec.dataset]
     target = {"kmeans": paper["CLIP (k-means)"], "zeroshot": paper["CLIP (zero-shot)"]}
     km, zs = target["kmeans"]["ACC"], target["zeroshot"]["ACC"]
-    if model == "real":
-        return _calibrate_real(spec, target, seeds, steps, progress)
+    if model in ("real", "real-completed"):
+        return _calibrate_real(spec, target, seeds, steps, progress, model)
     if model == "clip":
         structure = CLIP_STRUCTURE.get(spec.name, {})
         spec = replace(spec, **CLIP_DEFAULTS, **structure)
@@ -296,19 +298,22 @@ def _calibrate_clip(spec: TwinSpec, km: float, zs: float, seeds, steps: int, bar
 REAL_TABLE_ROUNDS = 2
 
 
-def _calibrate_real(spec: TwinSpec, target: dict, seeds, steps: int, progress: bool) -> dict:
+def _calibrate_real(spec: TwinSpec, target: dict, seeds, steps: int, progress: bool, model: str = "real") -> dict:
     """The "real" model's fit. CIFAR-10: every knob to the table real CLIP features of CIFAR-10 give
     (:data:`~laicpkg.catalog.geometry.REAL_CIFAR10`, whose zero-shot ACC, with "a {name}" texts, stands for the
     paper's) and to the paper's CLIP k-means row. The other real-text twins start from CIFAR-10's fit and move
     two knobs to their own paper rows: ζ (appearance modes) to k-means ACC, at every trial ρ_i (the image lean)
     first to zero-shot ACC; where k-means stays below the paper at the smallest ζ, the class appearance w_a
-    (looks k-means can use and text cannot) is bisected up as well."""
+    (looks k-means can use and text cannot) is bisected up as well. ``model="real-completed"`` fits the twins
+    of :data:`~laicpkg.features.twins.real.COMPLETED_DATASETS` the same way, their class texts the completed
+    pool's."""
     from tqdm import tqdm
 
-    check_model_covers(spec, "real")
+    check_model_covers(spec, model)
     start = calibrated_twins("real")["twin-cifar10"] if spec.dataset != "cifar10" else replace(spec, **REAL_DEFAULTS)
-    spec = replace(spec, **{p: getattr(start, p) for p in REAL_PARAMS})
-    entry = {"seeds": list(seeds), "steps": steps, "model": "real"}
+    spec = replace(spec, **{p: getattr(start, p) for p in REAL_PARAMS},
+                   noun_pool="completed" if model == "real-completed" else "real")
+    entry = {"seeds": list(seeds), "steps": steps, "model": model}
     km, zs = target["kmeans"]["ACC"], target["zeroshot"]["ACC"]
     if spec.dataset == "cifar10":
         total = REAL_TABLE_ROUNDS * len(TABLE_KNOBS) * len(TABLE_FACTORS)

@@ -48,6 +48,13 @@ from .spec import TwinSpec
 #: nouns, and two of them (people, trees) have no real text of any of their classes in the pool.
 REAL_DATASETS = ("cifar10", "stl10", "imagenet10", "imagenet-dogs")
 
+#: Datasets whose class names have (almost) no real CLIP text: the real model draws their images around the
+#: completed pool's texts of their class synsets (:mod:`~laicpkg.features.completion`; real where one exists,
+#: 6 % of DTD's 47 synsets, 26 % of UCF-101's 101, 57 % of CIFAR-20's 100) and so only with that pool
+#: (``LAIC_TWIN_MODEL=real-completed``). A class of several synsets (a CIFAR-20 superclass: five CIFAR-100
+#: classes) has the unit mean of their texts as its class text, and each of its images shows one of the synsets.
+COMPLETED_DATASETS = ("cifar20", "dtd", "ucf101")
+
 #: Random mixtures of the pool's texts spanning the aligned noise.
 TEXT_NOISE_RANK = 64
 
@@ -68,6 +75,7 @@ class RealWorld:
     o_img: np.ndarray        # (d,) the image offset, ⟂ μ
     class_text: np.ndarray   # (K, d) real class texts
     class_dir: np.ndarray    # (K, d) r(t_k)
+    synset_dir: list         # per class, r(t) of each of its synsets' texts where it has several, else None
     anchors: list            # per class, the pool rows of its positives
     pool_dir: np.ndarray     # (n_pool, d) r(t) of the pool
     nearest: np.ndarray      # (K, lean_partners) classes nearest in text, nearest first
@@ -77,12 +85,21 @@ class RealWorld:
     text_basis: np.ndarray   # (TEXT_NOISE_RANK, d) mixtures of the pool's r(t)
 
 
-def _class_texts(spec) -> np.ndarray:
-    """The real texts of ``spec``'s class names (:func:`~laicpkg.features.realtext.real_class_rows`)."""
-    if spec.dataset not in REAL_DATASETS:
+def _class_texts(spec, graph) -> tuple:
+    """The texts of ``spec``'s class names and, per class, its synsets' texts where it has several (else None):
+    the real texts (:func:`~laicpkg.features.realtext.real_class_rows`), or for a dataset of
+    :data:`COMPLETED_DATASETS` with the completed pool, the pool's texts of the class synsets (their unit mean
+    for a class of several)."""
+    if spec.dataset in REAL_DATASETS:
+        return real_class_rows(spec.dataset, [wnids[0] for _, wnids in spec.classes]), [None] * spec.n_classes
+    if spec.dataset not in COMPLETED_DATASETS or spec.noun_pool != "completed":
         raise ParameterError(f"{spec.name}: the 'real' twin model needs real CLIP texts of the class names; "
-                             f"{spec.dataset} has none (real-text datasets: {', '.join(REAL_DATASETS)})")
-    return real_class_rows(spec.dataset, [wnids[0] for _, wnids in spec.classes])
+                             f"{spec.dataset} has none (real-text datasets: {', '.join(REAL_DATASETS)}; "
+                             f"{', '.join(COMPLETED_DATASETS)} only with LAIC_TWIN_MODEL=real-completed)")
+    pool = completed_pool().features
+    texts = [np.asarray(pool[[graph.synset(w) for w in wnids]], dtype=np.float64) for _, wnids in spec.classes]
+    class_text = fixed_unit(np.stack([t.sum(axis=0) for t in texts]))
+    return class_text, [t if len(t) > 1 else None for t in texts]
 
 
 def real_nouns(closures, graph):
@@ -108,7 +125,7 @@ def real_world(spec, seed: int, closures, graph) -> RealWorld:
     rng = np.random.default_rng([seed, 0x4ea1])
     d, K = spec.dim, spec.n_classes
     mu = pool.mean_direction
-    class_text = _class_texts(spec)
+    class_text, synset_texts = _class_texts(spec, graph)
     text_span = fixed_orthonormal(np.vstack([mu[None], class_text]))
     o_img = _without(rng.standard_normal((1, d)), text_span)[0]
     pool_dir = pool.residuals
@@ -118,7 +135,8 @@ def real_world(spec, seed: int, closures, graph) -> RealWorld:
     basis = _without(rng.standard_normal((spec.basis_dim, d)), text_span) * np.sqrt(lam / lam.sum())[:, None]
     modes = fixed_mix(rng.standard_normal((spec.nuisance_pool, spec.basis_dim)), basis)
     text_basis = fixed_mix(rng.standard_normal((TEXT_NOISE_RANK, len(pool))), pool_dir) / np.sqrt(len(pool))
-    return RealWorld(mu, o_img, class_text, text_residuals(class_text, mu), anchors, pool_dir,
+    synset_dir = [None if t is None else text_residuals(t, mu) for t in synset_texts]
+    return RealWorld(mu, o_img, class_text, text_residuals(class_text, mu), synset_dir, anchors, pool_dir,
                      nearest_class_lists(class_text, spec.lean_partners),
                      _without(rng.standard_normal((K, d)), text_span),
                      basis, modes, text_basis)
@@ -133,6 +151,12 @@ def real_images(spec, n: int, w: RealWorld, rng):
         yb = y[a:a + 8192]
         m = yb.size
         sem = w.class_dir[yb]
+        if any(t is not None for t in w.synset_dir):  # an image of a class of several synsets shows one of them
+            pick_synset = rng.random(m)
+            for k, t in enumerate(w.synset_dir):
+                rows = np.flatnonzero(yb == k)
+                if t is not None and rows.size:
+                    sem[rows] = t[(pick_synset[rows] * len(t)).astype(np.int64)]
         hyp = rng.random(m) < spec.hyponym_share
         pick = rng.random(m)
         for k in range(K):

@@ -21,11 +21,12 @@ DATA_DIR = Path(__file__).parents[1] / "data"
 CALIBRATION_FILES = {"tree": DATA_DIR / "twins.json",
                      "clip": DATA_DIR / "twins_clip.json",
                      "real": DATA_DIR / "twins_real.json",
-                     "real-completed": DATA_DIR / "twins_real.json"}
+                     "real-completed": DATA_DIR / "twins_real_completed.json"}
 
-#: Models that draw the twins of another model with another noun pool, and so share its calibration:
-#: "real-completed" is the "real" model's twins with the completed pool of WordNet's 82,115 nouns
-#: (:mod:`laicpkg.features.completion`) in place of the 1,959 real texts.
+#: Models that draw the twins of another model with another noun pool, and so share its calibration for those
+#: twins: "real-completed" is the "real" model's twins with the completed pool of WordNet's 82,115 nouns
+#: (:mod:`laicpkg.features.completion`) in place of the 1,959 real texts. Its own file holds only the twins the
+#: other model cannot draw (:data:`~laicpkg.features.twins.real.COMPLETED_DATASETS`).
 SHARED_CALIBRATION = {"real-completed": "real"}
 
 

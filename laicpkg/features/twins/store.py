@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ...utils.errors import ParameterError, look_up
 from .recipes import base_specs
-from .real import REAL_DATASETS
-from .spec import CALIBRATION_FILES, CLIP_DEFAULTS, REAL_DEFAULTS, TwinSpec, _check_model, twin_model
+from .real import COMPLETED_DATASETS, REAL_DATASETS
+from .spec import CALIBRATION_FILES, CLIP_DEFAULTS, REAL_DEFAULTS, REAL_PARAMS, TwinSpec, _check_model, twin_model
 from ...utils.atomic import atomic_open
 
 
@@ -22,10 +22,14 @@ def calibrated_twins(model: str) -> dict:
     """The twins by name with the committed calibration of generator ``model`` (:data:`CALIBRATION_FILES`);
     a twin without one has the model's uncalibrated parameters (for "clip": :data:`CLIP_DEFAULTS`)."""
     _check_model(model)
-    if model == "real-completed":  # the real model's twins, images and calibration, with the completed pool
-        return {name: replace(spec, noun_pool="completed") if spec.model == "real" else spec
-                for name, spec in calibrated_twins("real").items()}
-    if model == "real":  # real text where a dataset's class names have it, the clip model's twins elsewhere
+    if model == "real-completed":  # the real model's twins, images and calibration, with the completed pool,
+        real = calibrated_twins("real")  # and the twins whose class texts only that pool has, from CIFAR-10's fit
+        start = {p: getattr(real["twin-cifar10"], p) for p in REAL_PARAMS}
+        specs = {name: replace(spec, noun_pool="completed") if spec.model == "real" else spec
+                 for name, spec in real.items()}
+        specs.update({name: replace(spec, **start, noun_pool="completed", calibration={})
+                      for name, spec in specs.items() if spec.dataset in COMPLETED_DATASETS})
+    elif model == "real":  # real text where a dataset's class names have it, the clip model's twins elsewhere
         specs = calibrated_twins("clip")
         specs.update({name: replace(spec, **REAL_DEFAULTS, calibration={}) for name, spec in specs.items()
                       if spec.dataset in REAL_DATASETS and name != "twin-imagenet"})
@@ -34,7 +38,7 @@ def calibrated_twins(model: str) -> dict:
     if model == "clip":
         specs = {name: replace(spec, **CLIP_DEFAULTS) for name, spec in specs.items()}
     path = CALIBRATION_FILES[model]
-    if path.is_file():
+    if path.is_file():  # real-completed: only its own twins' entries (the others are the real model's)
         for name, entry in json.loads(path.read_text()).items():
             if name in specs:
                 specs[name] = replace(specs[name], **entry["params"], calibration=entry)
