@@ -205,7 +205,7 @@ def ceilings_margin_text(ceilings) -> str:
         n = part["seeds"] if "seeds" in part else pd.Series(3, index=part.index)
         won = [d for d in part.index if verdict(part.loc[d, "class names − random"], part.loc[d, "± SE"], n[d]) == "yes"]
         lost = [d for d in part.index if verdict(part.loc[d, "class names − random"], part.loc[d, "± SE"], n[d]) == "no"]
-        lines.append(f"* On the **{model}s** the class names beat random nouns by "
+        lines.append(f"* On the **{model.replace('twin', 'twins', 1)}** the class names beat random nouns by "
                      + ", ".join(f"{m:+.1f} ± {se:.1f}" for m, se in zip(part["class names − random"], part["± SE"]))
                      + f" ACC points ({', '.join(part.index)}; mean ± standard error over data seeds): by two "
                      f"standard errors on {len(won)} of {len(part)}"
