@@ -312,6 +312,10 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
     cal.add_argument("--ceilings-out", default=None, metavar="CSV",
                      help="with --check: also measure Stage 2's ceilings of each twin (class names, all positives, "
                           "random nouns; run.ceilings) into CSV, keeping the rows it holds (resumable)")
+    cal.add_argument("--objectives-out", default=None, metavar="CSV",
+                     help="with --check: also measure spherical k-means' objective on [e; v] of Stage 2 fed the class "
+                          "names, for the partition found, zero-shot's and the true classes' (run.ceilings) into CSV "
+                          "(resumable)")
     _add_grid_args(cal)
 
     sub.add_parser("list", help=COMMANDS["list"])
@@ -677,7 +681,7 @@ def _cmd_calibrate(args) -> int:
     from .run.config import check_seed
     from .run.records import check_record_path
 
-    for flag in ("geometry_out", "ceilings_out", "real_table_out"):
+    for flag in ("geometry_out", "ceilings_out", "real_table_out", "objectives_out"):
         if getattr(args, flag) and not args.check:
             raise ParameterError(f"--{flag.replace('_', '-')} needs --check")
         if getattr(args, flag):
@@ -729,6 +733,13 @@ def _cmd_calibrate(args) -> int:
             print("\nStage 2's ceilings (run.ceilings): ACC with the class names, all positives, random nouns")
             print(ceilings.round(1).to_string(index=False))
             print(f"wrote {args.ceilings_out}")
+        if args.objectives_out:
+            from .run.ceilings import objectives_table
+
+            objectives = objectives_table([get_twin(n) for n in names], seeds, args.objectives_out)
+            print("\nStage 2 fed the class names: k-means' objective on [e; v] (run.ceilings.stage2_objectives)")
+            print(objectives.round(4).to_string(index=False))
+            print(f"wrote {args.objectives_out}")
         return 0
     out = check_calibration_file(check_record_path(args.out or CALIBRATION_FILES[args.model],
                                                    what="the calibration")).resolve()

@@ -53,12 +53,12 @@ import pandas as pd
 from IPython.display import Markdown
 
 from laicpkg.book.findings import (ceilings_margin_text, filter_text, gain_text, geometry_text, model_gain_text,
-                                   naming_text, ordering_text, paired_verdict_text, pool_filter_text,
+                                   naming_text, objective_text, ordering_text, paired_verdict_text, pool_filter_text,
                                    predicted_rows_text, real_table_text, real_text_rows_text, reference_targets_text,
                                    tree_geometry_text, twin_headline_text)
 from laicpkg.book.plotting import plot_paper_vs_twin
-from laicpkg.book.twins import (ceilings_display, ceilings_summary, gain_display, paired_differences, plot_ceilings,
-                               real_table_comparison)
+from laicpkg.book.twins import (ceilings_display, ceilings_summary, gain_display, objectives_summary, paired_differences,
+                                plot_ceilings, real_table_comparison)
 from laicpkg.run.experiments import load_records
 from laicpkg.book.nouns import cluster_names_table, filter_table, naming_table, record_nouns_table
 from laicpkg.book.records import comparison_table, find_record, mean_std_table
@@ -122,6 +122,26 @@ Markdown(gain_text(ceilings))
 
 # %% tags=["nbval-check-output"]
 gain_display(ceilings)
+
+# %% [markdown]
+# ### Why the class names do not beat zero-shot
+#
+# Fed the K class names, Stage 2's counterpart $v_i$ (Eq. 9, κ = 0.006) is the text of the class zero-shot picks
+# for image $i$, so $[e_i; v_i]$ carries zero-shot's answer whole. The final spherical k-means keeps the restart
+# whose rows have the highest mean cosine to their cluster's mean direction. The table scores three partitions of
+# the same $[e; v]$ by that objective: the one its twenty restarts find, zero-shot's, and the true classes'
+# (mean over data seeds 0–2, `make twins-real`). Where zero-shot's partition scores above the truth, the
+# objective Stage 2 maximises prefers zero-shot's answer to the right one, and no restart can do better than
+# reproduce it.
+
+# %% tags=["remove-cell"]
+objectives = objectives_summary(pd.read_csv("../book/results/twins_objectives.csv"))
+
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(objective_text(objectives))
+
+# %% tags=["nbval-check-output"]
+objectives
 
 # %% [markdown]
 # ## Twins on real CLIP text

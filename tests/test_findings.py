@@ -419,3 +419,19 @@ def test_pool_filter_text_compares_the_filters_per_pool():
                         "(CIFAR-10) and keeps fewer nouns on 1; its recall is 15.2–35.9 % against TAC's 16.0–53.9 %.")
     assert lines[1].startswith("* With the **completed** pool GradNorm's filter is more precise than TAC's on 0 of 2 "
                                "twins and keeps fewer nouns on 1")
+
+
+def test_objectives_summary_and_text():
+    from laicpkg.book.findings import objective_text
+    from laicpkg.book.twins import objectives_summary
+
+    rows = [("twin-dtd", "real-completed", s, 0.949 + s * 0.001, 0.958, 0.935, 40.0, 43.0) for s in range(3)]
+    rows += [("twin-cifar10", "real-completed", s, 0.95, 0.94, 0.945, 80.0, 86.0) for s in range(3)]
+    table = pd.DataFrame(rows, columns=["twin", "model", "data seed", "objective, k-means found", "objective, zero-shot",
+                                        "objective, true classes", "ACC, k-means found", "ACC, zero-shot"])
+    summary = objectives_summary(table)
+    assert list(summary.index) == [("DTD", "real-text twin, completed pool"), ("CIFAR-10", "real-text twin, completed pool")]
+    assert summary.loc[("DTD", "real-text twin, completed pool"), "objective, k-means found"] == 0.95
+    assert objective_text(summary) == (
+        "* On the **real-text twins, completed pool** zero-shot's partition scores higher than the one k-means finds "
+        "on 1 of 2 twins (DTD), and the true classes score lower than zero-shot's on 1 of 2 (DTD).")

@@ -160,6 +160,35 @@ def test_ceilings_table_resumes(tmp_path):
     assert path.stat().st_mtime_ns == mtime and again.equals(first)
 
 
+def test_cohesion_is_spherical_kmeans_objective():
+    from laicpkg.run.ceilings import cohesion
+
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 3.0]])
+    assert cohesion(X, np.array([0, 0, 1, 1])) == pytest.approx(1.0)  # each cluster one direction
+    assert cohesion(X, np.array([0, 1, 0, 1])) == pytest.approx(np.sqrt(2) / 2)  # two orthogonal rows per cluster
+    assert cohesion(X, np.array([0, 0, 0, 0])) == pytest.approx(np.sqrt(8) / 4)
+
+
+def test_stage2_objectives_score_the_three_partitions(tmp_path, capsys):
+    from laicpkg.cli import main
+    from laicpkg.core.counterparts import KAPPA, concat_features, text_counterparts
+    from laicpkg.core.zeroshot import zero_shot_predict
+    from laicpkg.run.ceilings import cohesion, objectives_table
+
+    spec = replace(REAL["twin-imagenet-dogs"], n_test=300)
+    table = objectives_table([spec], (0,), tmp_path / "objectives.csv", progress=False)
+    row = table.iloc[0]
+    data = make_twin(spec, seed=0, n_train=spec.n_classes)
+    X = concat_features(data.E_test, text_counterparts(data.E_test, data.class_text, KAPPA))
+    assert row["objective, true classes"] == pytest.approx(cohesion(X, data.y_test), abs=1e-12)
+    assert row["objective, zero-shot"] == pytest.approx(cohesion(X, zero_shot_predict(data.E_test, data.class_text)),
+                                                        abs=1e-12)
+    assert 0 < row["objective, k-means found"] <= 1 and row["ACC, zero-shot"] > 50  # 15 breeds: chance 6.7 %
+    assert main(["calibrate", "--objectives-out", str(tmp_path / "o.csv"), "--dataset", "twin-dtd"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--objectives-out needs --check" in err[0]
+
+
 # -- the completed pool: WordNet's nouns, real texts where they exist, the rest drawn around them -------------
 def test_the_completed_pool_keeps_every_real_text_and_draws_the_rest_at_clips_cosines():
     from laicpkg.features.completion import completed_pool, hop_cosines, nearest_real

@@ -15,7 +15,7 @@ from .display import READER_NAMES, dataset_title
 from .findings import paired_table
 from .plotting import _plt
 
-__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "gain_display", "plot_ceilings",
+__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "gain_display", "plot_ceilings", "objectives_summary",
            "real_table_comparison", "paired_differences", "geometry_summary", "geometry_misses",
            "geometry_targets_met", "twin_calibration_table", "twin_positives_table"]
 
@@ -70,6 +70,21 @@ def ceilings_display(summary: pd.DataFrame) -> pd.DataFrame:
     out["class names − random"] = [f"{m:+.1f} ± {se:.1f}" for m, se in
                                    zip(summary["class names − random"], summary["± SE"])]
     return out
+
+
+#: The columns of :func:`laicpkg.run.ceilings.stage2_objectives`, in reading order.
+_OBJECTIVES = ("objective, k-means found", "objective, zero-shot", "objective, true classes", "ACC, k-means found",
+               "ACC, zero-shot")
+
+
+def objectives_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean over data seeds of :func:`~laicpkg.run.ceilings.objectives_table`'s rows, per dataset and twin model:
+    spherical k-means' objective on ``[e; v]`` of Stage 2 fed the class names for the partition its restarts find,
+    zero-shot's and the true classes' (four decimals), and the ACC of the first two (one decimal)."""
+    out = table.assign(dataset=[dataset_title(t) for t in table["twin"]],
+                       twin=[MODEL_NAMES.get(m, m) for m in table["model"]])
+    out = out.groupby(["dataset", "twin"], sort=False)[list(_OBJECTIVES)].mean()
+    return out.round({c: 4 if c.startswith("objective") else 1 for c in _OBJECTIVES})
 
 
 def plot_ceilings(summary: pd.DataFrame):

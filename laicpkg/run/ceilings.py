@@ -30,7 +30,8 @@ from ..features.twins.spec import model_of
 from ..utils.atomic import atomic_open
 from ..utils.errors import ParameterError
 
-__all__ = ["stage2_accuracy", "stage2_ceilings", "twin_ceilings", "ceilings_table"]
+__all__ = ["stage2_accuracy", "stage2_ceilings", "twin_ceilings", "ceilings_table", "cohesion", "stage2_objectives",
+           "twin_objectives", "objectives_table"]
 
 
 def stage2_accuracy(data, R_pos, *, seed: int = 0, kappa: float = KAPPA) -> float:
@@ -65,8 +66,8 @@ def twin_ceilings(spec, seed: int) -> dict:
     return stage2_ceilings(make_twin(spec, seed=seed, n_train=spec.n_classes), seed=seed)
 
 
-def ceilings_table(specs, seeds, path=None, progress: bool = True) -> pd.DataFrame:
-    """Stage 2's ceilings of every twin in ``specs`` (TwinSpecs) on every data seed, one row per (twin, model,
+def _twin_table(measure, desc: str, specs, seeds, path=None, progress: bool = True) -> pd.DataFrame:
+    """``measure(spec, seed) -> dict`` of every twin in ``specs`` on every data seed, one row per (twin, model,
     seed). With ``path`` (a CSV) the rows already there are kept and each new row is added to the file as soon
     as it is measured (written whole to a temporary file and renamed): an interrupted run resumes."""
     keys = ["twin", "model", "data seed"]
@@ -74,11 +75,53 @@ def ceilings_table(specs, seeds, path=None, progress: bool = True) -> pd.DataFra
     have = {tuple(r) for r in done[keys].itertuples(index=False)}
     todo = [(spec, s) for spec in specs for s in seeds if (spec.name, model_of(spec), s) not in have]
     rows = done.to_dict("records")
-    for spec, seed in tqdm(todo, desc="Stage 2 ceilings", unit="twin", disable=not progress):
-        rows.append({"twin": spec.name, "model": model_of(spec), "data seed": seed, **twin_ceilings(spec, seed)})
+    for spec, seed in tqdm(todo, desc=desc, unit="twin", disable=not progress):
+        rows.append({"twin": spec.name, "model": model_of(spec), "data seed": seed, **measure(spec, seed)})
         if path is not None:
             with atomic_open(path, "w") as fh:
                 pd.DataFrame(rows).to_csv(fh, index=False)
     want = {(spec.name, model_of(spec), s) for spec in specs for s in seeds}
     table = pd.DataFrame(rows)
     return table[[tuple(r) in want for r in table[keys].itertuples(index=False)]].reset_index(drop=True)
+
+
+def ceilings_table(specs, seeds, path=None, progress: bool = True) -> pd.DataFrame:
+    """Stage 2's ceilings (:func:`twin_ceilings`) of every twin in ``specs`` (TwinSpecs) on every data seed, one
+    row per (twin, model, seed); resumable through ``path`` (:func:`_twin_table`)."""
+    return _twin_table(twin_ceilings, "Stage 2 ceilings", specs, seeds, path, progress)
+
+
+def cohesion(X: np.ndarray, labels: np.ndarray) -> float:
+    """Spherical k-means' objective of a partition: the mean cosine of each unit row of ``X`` to its cluster's mean
+    direction, (1/n)·Σ_k ‖Σ_{i in k} x̂_i‖ (the final k-means of GradNorm's Stage 2 keeps the restart that
+    maximises it)."""
+    X = np.asarray(X, dtype=np.float64)
+    X = X / np.linalg.norm(X, axis=1, keepdims=True)
+    sums = np.zeros((int(labels.max()) + 1, X.shape[1]))
+    np.add.at(sums, labels, X)
+    return float(np.linalg.norm(sums, axis=1).sum() / len(X))
+
+
+def stage2_objectives(data, *, seed: int = 0) -> dict:
+    """Stage 2 fed the class names on ``data``'s test split: spherical k-means' objective (:func:`cohesion`) on
+    ``[e; v]`` of the partition its restarts find, of zero-shot's partition and of the true classes, with the
+    ACC of the first two. Where zero-shot's partition scores higher than the one found and the true classes lower,
+    k-means on ``[e; v]`` aims at zero-shot's answer, and Stage 2 fed the class names cannot beat zero-shot."""
+    X = concat_features(data.E_test, text_counterparts(data.E_test, data.class_text, KAPPA))
+    found = final_clustering(X, data.n_classes, random_state=seed)
+    zs = zero_shot_predict(data.E_test, data.class_text)
+    return {"objective, k-means found": cohesion(X, found), "objective, zero-shot": cohesion(X, zs),
+            "objective, true classes": cohesion(X, data.y_test),
+            "ACC, k-means found": 100.0 * cluster_accuracy(data.y_test, found),
+            "ACC, zero-shot": 100.0 * cluster_accuracy(data.y_test, zs)}
+
+
+def twin_objectives(spec, seed: int) -> dict:
+    """:func:`stage2_objectives` of a twin on data seed ``seed`` (train split at its smallest)."""
+    return stage2_objectives(make_twin(spec, seed=seed, n_train=spec.n_classes), seed=seed)
+
+
+def objectives_table(specs, seeds, path=None, progress: bool = True) -> pd.DataFrame:
+    """:func:`twin_objectives` of every twin in ``specs`` on every data seed, one row per (twin, model, seed);
+    resumable through ``path`` (:func:`_twin_table`)."""
+    return _twin_table(twin_objectives, "Stage 2 objectives", specs, seeds, path, progress)

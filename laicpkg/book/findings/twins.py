@@ -12,7 +12,7 @@ from ..display import READER_NAMES, dataset_title
 from ..paper import METHOD_TO_PAPER_ROW
 from .common import span, verdict
 
-__all__ = ["gain_text", "gain_line", "twin_headline_text", "model_gain_text", "real_table_text", "ordering_text",
+__all__ = ["gain_text", "gain_line", "objective_text", "twin_headline_text", "model_gain_text", "real_table_text", "ordering_text",
            "filter_text", "naming_text", "geometry_text", "paired_verdict_text", "ceilings_margin_text",
            "predicted_rows_text", "real_text_rows_text", "reference_targets_text", "tree_geometry_text",
            "pool_filter_text"]
@@ -32,6 +32,23 @@ def gain_text(summary: pd.DataFrame) -> str:
             f"({', '.join(f'{d} {v:+.1f}' for d, v in paper.items())}). Real CLIP features let Stage 2 add to "
             f"CLIP's own answers; the twins let it add at most {max(gain.max(), 0.0):.1f} points, so no twin can "
             "show the paper's gains over them.")
+
+
+def objective_text(summary: pd.DataFrame) -> str:
+    """Per twin model, where spherical k-means on ``[e; v]`` fed the class names prefers zero-shot's partition
+    (``summary``: :func:`laicpkg.book.twins.objectives_summary`): on how many twins zero-shot's partition scores a
+    higher objective than the one its restarts find, and the true classes a lower one than zero-shot's."""
+    lines = []
+    for model in dict.fromkeys(summary.index.get_level_values("twin")):
+        part = summary.xs(model, level="twin")
+        zs, found, true = (part[f"objective, {c}"] for c in ("zero-shot", "k-means found", "true classes"))
+        beats = list(part.index[zs > found])
+        truth_below = list(part.index[true < zs])
+        lines.append(f"* On the **{model.replace('twin', 'twins', 1)}** zero-shot's partition scores higher than "
+                     f"the one k-means finds on {len(beats)} of {len(part)} twins "
+                     f"({', '.join(beats) or 'none'}), and the true classes score lower than zero-shot's on "
+                     f"{len(truth_below)} of {len(part)} ({', '.join(truth_below) or 'none'}).")
+    return "\n".join(lines)
 
 
 def gain_line(summary: pd.DataFrame) -> str:
