@@ -6,7 +6,7 @@ import pytest
 
 from laicpkg.features.realtext import CLASS_TEXTS, real_class_rows, real_text_pool
 from laicpkg.features.twins import REAL_DATASETS
-from laicpkg.features.twins import REAL_DEFAULTS, calibrated_twins, class_positives, make_twin
+from laicpkg.features.twins import REAL_DEFAULTS, calibrated_twins, make_twin
 from laicpkg.utils.errors import ParameterError
 
 REAL = calibrated_twins("real")
