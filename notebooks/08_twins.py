@@ -131,8 +131,8 @@ gain_display(ceilings)
 # whose rows have the highest mean cosine to their cluster's mean direction. The table scores three partitions of
 # the same $[e; v]$ by that objective: the one its twenty restarts find, zero-shot's, and the true classes'
 # (mean over data seeds 0–2, `make twins-real`). Where zero-shot's partition scores above the truth, the
-# objective Stage 2 maximises prefers zero-shot's answer to the right one, and no restart can do better than
-# reproduce it.
+# objective Stage 2 maximises ranks zero-shot's answer above the right one: better restarts would move Stage 2
+# toward a partition at least as good as zero-shot's by that objective, not toward the classes.
 
 # %% tags=["remove-cell"]
 objectives = objectives_summary(pd.read_csv("../book/results/twins_objectives.csv"))
