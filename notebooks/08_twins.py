@@ -124,7 +124,7 @@ Markdown(gain_text(ceilings))
 gain_display(ceilings)
 
 # %% [markdown]
-# ### Why the class names do not beat zero-shot
+# ### Why the class names add so little to zero-shot
 #
 # Fed the K class names, Stage 2's counterpart $v_i$ (Eq. 9, κ = 0.006) is the text of the class zero-shot picks
 # for image $i$, so $[e_i; v_i]$ carries zero-shot's answer whole. The final spherical k-means keeps the restart
