@@ -34,11 +34,16 @@ __all__ = ["stage2_accuracy", "stage2_ceilings", "twin_ceilings", "ceilings_tabl
            "twin_objectives", "objectives_table"]
 
 
+def _stage2(data, R_pos, seed: int, kappa: float = KAPPA) -> tuple:
+    """GradNorm's Stage 2 on ``data``'s test split with the noun features ``R_pos`` as D_pos: ``[e; v]`` (Eq. 9)
+    and the final k-means' labels."""
+    X = concat_features(data.E_test, text_counterparts(data.E_test, R_pos, kappa))
+    return X, final_clustering(X, data.n_classes, random_state=seed)
+
+
 def stage2_accuracy(data, R_pos, *, seed: int = 0, kappa: float = KAPPA) -> float:
     """ACC (percent) of GradNorm's Stage 2 on ``data``'s test split with the noun features ``R_pos`` as D_pos."""
-    V = text_counterparts(data.E_test, R_pos, kappa)
-    labels = final_clustering(concat_features(data.E_test, V), data.n_classes, random_state=seed)
-    return 100.0 * cluster_accuracy(data.y_test, labels)
+    return 100.0 * cluster_accuracy(data.y_test, _stage2(data, R_pos, seed, kappa)[1])
 
 
 def stage2_ceilings(data, *, seed: int = 0, draws: int = 3) -> dict:
@@ -105,10 +110,9 @@ def cohesion(X: np.ndarray, labels: np.ndarray) -> float:
 def stage2_objectives(data, *, seed: int = 0) -> dict:
     """Stage 2 fed the class names on ``data``'s test split: spherical k-means' objective (:func:`cohesion`) on
     ``[e; v]`` of the partition its restarts find, of zero-shot's partition and of the true classes, with the
-    ACC of the first two. Where zero-shot's partition scores higher than the one found and the true classes lower,
-    k-means on ``[e; v]`` aims at zero-shot's answer, and Stage 2 fed the class names cannot beat zero-shot."""
-    X = concat_features(data.E_test, text_counterparts(data.E_test, data.class_text, KAPPA))
-    found = final_clustering(X, data.n_classes, random_state=seed)
+    ACC of the first two. Where the true classes score lower than zero-shot's partition, the objective Stage 2
+    maximises ranks zero-shot's answer above the right one."""
+    X, found = _stage2(data, data.class_text, seed)
     zs = zero_shot_predict(data.E_test, data.class_text)
     return {"objective, k-means found": cohesion(X, found), "objective, zero-shot": cohesion(X, zs),
             "objective, true classes": cohesion(X, data.y_test),

@@ -17,7 +17,7 @@ from ...catalog.twins import CLIP_STRUCTURE
 from .recipes import base_specs
 from .spec import (CLIP_DEFAULTS, CLIP_PARAMS, GENERATOR_PARAMS, REAL_DEFAULTS, REAL_PARAMS, SHARED_CALIBRATION, TwinSpec,
                    _check_model)
-from .store import calibrated_twins, get_twin, write_calibration
+from .store import get_twin, real_start, write_calibration
 from ...catalog.geometry import GEOMETRY_TARGETS, REAL_CIFAR10
 from ..geometry import class_text_cosines, mean_pairwise_cosine, reference_statistics
 from .real import COMPLETED_DATASETS, REAL_DATASETS
@@ -79,8 +79,10 @@ def _zero_shot_fitter(target: float, seeds, steps: int, hi: float = 4.0):
 
 
 def check_model_covers(spec: TwinSpec, model: str) -> None:
-    """Raise :class:`ParameterError` when generator ``model`` cannot draw the twin ``spec`` (the real-text model
-    needs a real CLIP text for every class name); checked by ``laic calibrate`` before any task starts."""
+    """Raise :class:`ParameterError` when generator ``model`` cannot fit the twin ``spec`` (the real-text model
+    needs a real CLIP text for every class name; "real-completed" fits only the twins of
+    :data:`~laicpkg.features.twins.real.COMPLETED_DATASETS`, the others sharing the real model's calibration);
+    checked by ``laic calibrate`` before any task starts."""
     if _check_model(model) in SHARED_CALIBRATION and spec.dataset not in COMPLETED_DATASETS:
         raise ParameterError(f"{spec.name}: the {model} twins of real-text datasets share the "
                              f"{SHARED_CALIBRATION[model]} model's calibration: fit --model {SHARED_CALIBRATION[model]} "
@@ -310,8 +312,7 @@ def _calibrate_real(spec: TwinSpec, target: dict, seeds, steps: int, progress: b
     from tqdm import tqdm
 
     check_model_covers(spec, model)
-    start = calibrated_twins("real")["twin-cifar10"] if spec.dataset != "cifar10" else replace(spec, **REAL_DEFAULTS)
-    spec = replace(spec, **{p: getattr(start, p) for p in REAL_PARAMS},
+    spec = replace(spec, **(real_start() if spec.dataset != "cifar10" else REAL_DEFAULTS),
                    noun_pool="completed" if model == "real-completed" else "real")
     entry = {"seeds": list(seeds), "steps": steps, "model": model}
     km, zs = target["kmeans"]["ACC"], target["zeroshot"]["ACC"]

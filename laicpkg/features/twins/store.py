@@ -23,10 +23,9 @@ def calibrated_twins(model: str) -> dict:
     a twin without one has the model's uncalibrated parameters (for "clip": :data:`CLIP_DEFAULTS`)."""
     _check_model(model)
     if model == "real-completed":  # the real model's twins, images and calibration, with the completed pool,
-        real = calibrated_twins("real")  # and the twins whose class texts only that pool has, from CIFAR-10's fit
-        start = {p: getattr(real["twin-cifar10"], p) for p in REAL_PARAMS}
+        start = real_start()  # and the twins whose class texts only that pool has, from CIFAR-10's fit
         specs = {name: replace(spec, noun_pool="completed") if spec.model == "real" else spec
-                 for name, spec in real.items()}
+                 for name, spec in calibrated_twins("real").items()}
         specs.update({name: replace(spec, **start, noun_pool="completed", calibration={})
                       for name, spec in specs.items() if spec.dataset in COMPLETED_DATASETS})
     elif model == "real":  # real text where a dataset's class names have it, the clip model's twins elsewhere
@@ -43,6 +42,13 @@ def calibrated_twins(model: str) -> dict:
             if name in specs:
                 specs[name] = replace(specs[name], **entry["params"], calibration=entry)
     return specs
+
+
+def real_start() -> dict:
+    """The "real" model's parameters fitted on CIFAR-10 (:data:`~laicpkg.features.twins.spec.REAL_PARAMS`): where
+    every other twin of the model, and of "real-completed", starts."""
+    cifar10 = calibrated_twins("real")["twin-cifar10"]
+    return {p: getattr(cifar10, p) for p in REAL_PARAMS}
 
 
 #: The book's default datasets (results pages, comparison chapter): the twins of GradNorm's
