@@ -133,7 +133,8 @@ twins-geometry-clip: $(STAMP)
 # The real-text twins (real CLIP texts, images drawn around them): calibration check and geometry, and beside
 # the clip twins the real CIFAR-10 table and Stage 2's ceilings, three data seeds (rows already written are kept);
 # with the completed pool on all seven twins; and for the clip and completed-pool twins, k-means' objective on
-# [e; v] of Stage 2 fed the class names (the partition found, zero-shot's, the true classes').
+# [e; v] of Stage 2 fed the class names (the partition found, zero-shot's, the true classes'); for the completed-pool
+# twins, Stage 2 from k-means++ starts beside the reference's random ones.
 twins-real: $(STAMP)
 	LAIC_TWIN_MODEL=real $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
 	  --geometry-out book/results/twins_geometry_real.csv --real-table-out book/results/twins_real_table.csv \
@@ -142,7 +143,8 @@ twins-real: $(STAMP)
 	  --real-table-out book/results/twins_real_table.csv --ceilings-out book/results/twins_ceilings.csv \
 	  --objectives-out book/results/twins_objectives.csv
 	LAIC_TWIN_MODEL=real-completed $(VENV)/bin/laic calibrate --check --dataset $(TWINS7) --seeds 3 \
-	  --ceilings-out book/results/twins_ceilings.csv --objectives-out book/results/twins_objectives.csv
+	  --ceilings-out book/results/twins_ceilings.csv --objectives-out book/results/twins_objectives.csv \
+	  --seeding-out book/results/twins_seeding.csv
 
 # The comparison on the real-text twins with both noun pools: the four with real class texts and the real texts
 # alone, and all seven completed to WordNet's 82,115 nouns (CIFAR-20, DTD and UCF-101 with the completed pool's class

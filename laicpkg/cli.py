@@ -129,6 +129,7 @@ COMMANDS = {
     "final-assign": "k-means vs IDCL's density-core assignment as the final step (CSV)",
     "idcl-grid": "IDCL's variants (Table 4's ablation, DEC, IDEC, ...) on raw images, one run record each",
     "calibrate": "fit a synthetic twin's generator to the paper's CLIP baseline rows",
+    "ceilings": "does Stage 2 reward the right nouns on a dataset? Stage 2 fed the class names vs random nouns",
     "list": "list datasets, methods and parameters",
 }
 
@@ -316,7 +317,28 @@ def _full_parser(parser, sub) -> argparse.ArgumentParser:
                      help="with --check: also measure spherical k-means' objective on [e; v] of Stage 2 fed the class "
                           "names, for the partition found, zero-shot's and the true classes' (run.ceilings) into CSV "
                           "(resumable)")
+    cal.add_argument("--seeding-out", default=None, metavar="CSV",
+                     help="with --check: also measure Stage 2 fed the class names and fed random nouns with its final "
+                          "k-means started from random rows (the reference) and from k-means++ starts "
+                          "(run.ceilings.stage2_seeding) into CSV (resumable)")
     _add_grid_args(cal)
+
+    z = sub.add_parser("ceilings", help=COMMANDS["ceilings"],
+                       description="Stage 2 of GradNorm and TAC (Eq. 9 and the final k-means) fed the class names, "
+                                   "every known positive (twins only) and random nouns, beside CLIP k-means and "
+                                   "zero-shot: where the class names do not beat random nouns, no noun filter can "
+                                   "show its worth on that data.")
+    z.add_argument("--dataset", required=True, help="a twin, or a real dataset with --features (see `laic list`)")
+    z.add_argument("--features", default=None, metavar="DIR",
+                   help="feature cache folder from `laic extract` (it encodes the class names too)")
+    _add_cache_args(z)
+    z.add_argument("--seeds", type=int, default=3,
+                   help="seeds 0..N-1 of the final k-means and the random draws (a twin: also its data seed) [3]")
+    z.add_argument("--draws", type=int, default=3, help="random noun sets per seed [3]")
+    z.add_argument("--n-random", type=int, default=None, metavar="N",
+                   help="nouns per random set [a twin: as many as its positives; real data: 5·C, as many as "
+                        "GradNorm's filter keeps at most]")
+    z.add_argument("--out", default=None, metavar="CSV", help="also write the table, one row per seed, to CSV")
 
     sub.add_parser("list", help=COMMANDS["list"])
     return parser
@@ -511,6 +533,60 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_ceilings(args) -> int:
+    import numpy as np
+    import pandas as pd
+    from tqdm import tqdm
+
+    from .features.datasets import get_dataset_spec, load_dataset
+    from .run.ceilings import check_ceilings_data, random_noun_count, stage2_ceilings
+    from .run.records import check_record_path
+    from .utils.atomic import atomic_open
+    from .utils.validation import check_int
+
+    seeds = check_int(args.seeds, "--seeds")
+    draws = check_int(args.draws, "--draws")
+    n_random = None if args.n_random is None else check_int(args.n_random, "--n-random")
+    out = check_record_path(args.out, what="the ceilings table") if args.out else None
+    spec = get_dataset_spec(args.dataset)
+    if spec.kind != "features":
+        raise UnknownNameError(f"{args.dataset} holds raw images: Stage 2's ceilings need CLIP features")
+    fields = _cache_fields(args)
+    if args.features:
+        _resolve_caches([args.dataset], args.features, fields)
+    def load(seed: int):
+        data = load_dataset(args.dataset, features=args.features, data_seed=seed, **fields)
+        check_ceilings_data(data)
+        n = random_noun_count(data) if n_random is None else n_random
+        if n > len(data.R):
+            raise ParameterError(f"--n-random {n} exceeds the {len(data.R)} nouns of {args.dataset}'s pool")
+        return data, n
+
+    data, n = load(0)  # what is missing fails before any clustering
+    rows = []
+    for seed in tqdm(range(seeds), desc=f"Stage 2 ceilings on {args.dataset}", unit="seed"):
+        if seed and spec.twin_of is not None:  # a twin is drawn on each data seed; real features are read once
+            data, n = load(seed)
+        rows.append({"dataset": args.dataset, "seed": seed, "random nouns (n)": n,
+                     **stage2_ceilings(data, seed=seed, draws=draws, n_random=n)})
+    table = pd.DataFrame(rows)
+    shown = table.drop(columns="dataset").round(1).to_string(index=False)
+    margin = table["class names"] - table["random nouns"]
+    se = margin.std(ddof=1) / np.sqrt(len(margin)) if len(margin) > 1 else float("nan")
+    shown += (f"\nclass names − random nouns: {margin.mean():+.1f} ± {se:.1f} ACC points (mean ± SE over "
+              f"{len(margin)} seed{'s' if len(margin) > 1 else ''})")
+    if out is not None:
+        def write():
+            with atomic_open(out, "w") as fh:
+                table.to_csv(fh, index=False)
+            return out
+        _write_or_show(write, shown)
+    print(shown)
+    if out is not None:
+        print(f"wrote {out}")
+    return 0
+
+
 def _write_or_show(write, shown: str):
     """``write()``; if it fails, print ``shown`` (the results) before the error goes on."""
     try:
@@ -681,7 +757,7 @@ def _cmd_calibrate(args) -> int:
     from .run.config import check_seed
     from .run.records import check_record_path
 
-    for flag in ("geometry_out", "ceilings_out", "real_table_out", "objectives_out"):
+    for flag in ("geometry_out", "ceilings_out", "real_table_out", "objectives_out", "seeding_out"):
         if getattr(args, flag) and not args.check:
             raise ParameterError(f"--{flag.replace('_', '-')} needs --check")
         if getattr(args, flag):
@@ -740,6 +816,13 @@ def _cmd_calibrate(args) -> int:
             print("\nStage 2 fed the class names: k-means' objective on [e; v] (run.ceilings.stage2_objectives)")
             print(objectives.round(4).to_string(index=False))
             print(f"wrote {args.objectives_out}")
+        if args.seeding_out:
+            from .run.ceilings import seeding_table
+
+            seeding = seeding_table([get_twin(n) for n in names], seeds, args.seeding_out)
+            print("\nStage 2 from random and from k-means++ starts (run.ceilings.stage2_seeding): ACC")
+            print(seeding.round(1).to_string(index=False))
+            print(f"wrote {args.seeding_out}")
         return 0
     out = check_calibration_file(check_record_path(args.out or CALIBRATION_FILES[args.model],
                                                    what="the calibration")).resolve()
@@ -846,7 +929,8 @@ def main(argv=None) -> int:
     try:
         commands = {"run": _cmd_run, "list": _cmd_list, "extract": _cmd_extract, "nouns": _cmd_nouns,
                     "import-tac": _cmd_import_tac, "batch": _cmd_batch, "compare": _cmd_compare,
-                    "final-assign": _cmd_final_assign, "idcl-grid": _cmd_idcl_grid, "calibrate": _cmd_calibrate, "cluster": _cmd_cluster}
+                    "final-assign": _cmd_final_assign, "idcl-grid": _cmd_idcl_grid, "calibrate": _cmd_calibrate, "cluster": _cmd_cluster,
+                    "ceilings": _cmd_ceilings}
         return commands[args.command](args)
     except LaicError as exc:
         print(f"laic: error: {exc}", file=sys.stderr)

@@ -55,10 +55,10 @@ from IPython.display import Markdown
 from laicpkg.book.findings import (ceilings_margin_text, filter_text, gain_text, geometry_text, model_gain_text,
                                    naming_text, objective_text, ordering_text, paired_verdict_text, pool_filter_text,
                                    predicted_rows_text, real_table_text, real_text_rows_text, reference_targets_text,
-                                   tree_geometry_text, twin_headline_text)
+                                   seeding_text, tree_geometry_text, twin_headline_text)
 from laicpkg.book.plotting import plot_paper_vs_twin
 from laicpkg.book.twins import (ceilings_display, ceilings_summary, gain_display, objectives_summary, paired_differences,
-                                plot_ceilings, real_table_comparison)
+                                plot_ceilings, real_table_comparison, seeding_summary)
 from laicpkg.run.experiments import load_records
 from laicpkg.book.nouns import cluster_names_table, filter_table, naming_table, record_nouns_table
 from laicpkg.book.records import comparison_table, find_record, mean_std_table
@@ -142,6 +142,23 @@ Markdown(objective_text(objectives))
 
 # %% tags=["nbval-check-output"]
 objectives
+
+# %% [markdown]
+# Is it the start? The final k-means starts from random rows, as in the GradNorm and TAC code, and keeps the best
+# of twenty runs. Fed the K class names, $v_i$ takes K values further apart than an image lies from its class's
+# other images, so $[e; v]$ falls into K lumps, and random starts can leave two lumps in one cluster while
+# splitting another. The next table runs the same spherical k-means from twenty k-means++ starts (each start
+# drawn far from those already placed) beside the reference starts, fed the class names and fed random nouns, on
+# the completed-pool twins (mean over data seeds 0–2, `make twins-real`).
+
+# %% tags=["remove-cell"]
+seeding = seeding_summary(pd.read_csv("../book/results/twins_seeding.csv"))
+
+# %% tags=["remove-input", "nbval-check-output"]
+Markdown(seeding_text(seeding))
+
+# %% tags=["nbval-check-output"]
+seeding
 
 # %% [markdown]
 # ## Twins on real CLIP text

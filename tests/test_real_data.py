@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -114,6 +115,40 @@ def test_compare_runs_every_method_zero_shot_included(chain):
     assert len(records) == 3 * 9 * 3
     assert {p.name.split("__")[1] for p in records} >= {"zeroshot", "kmeans", "gradnorm", "tac", "sic"}
 
+
+
+def test_ceilings_on_real_features_compare_the_class_names_with_random_nouns(chain, tmp_path, capsys):
+    from laicpkg import load_dataset
+    from laicpkg.core.filters import pseudo_class_count
+    from laicpkg.core.zeroshot import zero_shot_predict
+    from laicpkg.core.metrics import cluster_accuracy
+
+    features = chain["root"] / "features"
+    out = tmp_path / "ceilings.csv"
+    assert main(["ceilings", "--dataset", "cifar10", "--features", str(features), "--seeds", "2", "--out",
+                 str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "class names − random nouns:" in shown and f"wrote {out}" in shown
+    table = pd.read_csv(out)
+    data = load_dataset("cifar10", features=features)
+    n = min(5 * pseudo_class_count(len(data.E_train), 10, 600), len(data.R))
+    assert list(table["seed"]) == [0, 1] and (table["random nouns (n)"] == n).all()
+    assert table["all positives"].isna().all() and table["n_positives"].isna().all()  # real nouns: none known
+    zs = 100 * cluster_accuracy(data.y_test, zero_shot_predict(data.E_test, data.class_text))
+    assert np.allclose(table["zero-shot"], zs) and table["class names"].between(0, 100).all()
+
+
+def test_ceilings_need_the_class_names_text(tmp_path, capsys):
+    from laicpkg import load_dataset
+    from laicpkg.features.datasets import save_dataset_cache
+
+    data = load_dataset("synthetic-dogs", data_seed=0)
+    data.class_text = None
+    save_dataset_cache(data, tmp_path, model="m1", pretrained="openai", nouns="listA", prompts="photo")
+    one_line_error(capsys, ["ceilings", "--dataset", "synthetic-dogs", "--features", str(tmp_path)],
+                   "need the text features of the class names", "laic extract --dataset synthetic-dogs")
+    one_line_error(capsys, ["ceilings", "--dataset", "twin-dtd", "--n-random", "0"], "--n-random")
+    one_line_error(capsys, ["ceilings", "--dataset", "mnist"], "raw images")
 
 def test_batch_writes_pages_and_summary_outside_the_repository(chain):
     out = chain["root"] / "results"

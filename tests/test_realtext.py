@@ -189,6 +189,62 @@ def test_stage2_objectives_score_the_three_partitions(tmp_path, capsys):
     assert len(err) == 1 and "--objectives-out needs --check" in err[0]
 
 
+
+def test_kmeanspp_starts_separate_lumps_that_random_starts_merge():
+    from laicpkg.core.counterparts import final_clustering
+    from laicpkg.core.metrics import cluster_accuracy
+    from laicpkg.run.ceilings import kmeanspp_clustering
+
+    # 60 tight lumps of 4–20 rows at random directions: what [e; v] looks like when v takes K far-apart values
+    rng = np.random.default_rng(0)
+    K, d = 60, 32
+    centres = rng.standard_normal((K, d))
+    sizes = rng.integers(4, 21, K)
+    y = np.repeat(np.arange(K), sizes)
+    X = centres[y] / np.linalg.norm(centres[y], axis=1, keepdims=True) + 0.02 * rng.standard_normal((y.size, d))
+    kpp = kmeanspp_clustering(X, K, seed=0, restarts=3)
+    assert cluster_accuracy(y, kpp) == 1.0  # D² seeding puts a start in every lump
+    assert cluster_accuracy(y, final_clustering(X.astype(np.float32), K, random_state=0)) < 1.0  # random rows do not
+
+
+def test_stage2_seeding_reports_both_starts(tmp_path, capsys):
+    from laicpkg.cli import main
+    from laicpkg.run.ceilings import seeding_table, stage2_ceilings
+
+    spec = replace(REAL["twin-imagenet-dogs"], n_test=300)
+    row = seeding_table([spec], (0,), tmp_path / "seeding.csv", progress=False).iloc[0]
+    data = make_twin(spec, seed=0, n_train=spec.n_classes)
+    ceil = stage2_ceilings(data, seed=0)  # the reference starts: the ceilings' numbers, random draws included
+    assert row["class names, random starts"] == pytest.approx(ceil["class names"], abs=1e-9)
+    assert row["random nouns, random starts"] == pytest.approx(ceil["random nouns"], abs=1e-9)
+    assert row["zero-shot"] == pytest.approx(ceil["zero-shot"], abs=1e-9)
+    assert row["class names, k-means++ starts"] > 50  # 15 breeds, fed their names: far above chance (6.7 %)
+    assert main(["calibrate", "--seeding-out", str(tmp_path / "s.csv"), "--dataset", "twin-dtd"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--seeding-out needs --check" in err[0]
+
+
+@pytest.mark.parametrize("overlap_helps", [True, False])
+def test_real_fit_lowers_the_look_alike_share_only_where_it_brings_kmeans_closer(monkeypatch, overlap_helps):
+    """Where k-means stays below the paper at the smallest ζ and the largest class appearance, the real model's
+    fit bisects the share of images that look like another class down, and keeps it only if k-means comes closer
+    (the baselines faked: k-means falls 1.5 points per percent of look-alikes, or does not move)."""
+    from laicpkg.features.twins import calibration
+
+    def scores(spec, seed, methods=("kmeans", "zeroshot")):
+        km = 99.0 - (150.0 * spec.image_overlap if overlap_helps else 8.0)
+        out = {"kmeans": {"ACC": km, "NMI": km, "ARI": km}, "zeroshot": {"ACC": 97.6, "NMI": 95.8, "ARI": 94.9}}
+        return {m: out[m] for m in methods}
+
+    monkeypatch.setattr(calibration, "baseline_scores", scores)
+    target = {"kmeans": {"ACC": 98.2, "NMI": 96.9, "ARI": 96.1}, "zeroshot": {"ACC": 97.6, "NMI": 95.8, "ARI": 94.9}}
+    start = calibration.real_start()["image_overlap"]
+    entry = calibration._calibrate_real(REAL["twin-imagenet10"], target, (0,), 7, progress=False)
+    if overlap_helps:
+        assert entry["params"]["image_overlap"] < start and abs(entry["achieved"]["kmeans"]["ACC"] - 98.2) < 0.5
+    else:
+        assert entry["params"]["image_overlap"] == start
+
 # -- the completed pool: WordNet's nouns, real texts where they exist, the rest drawn around them -------------
 def test_the_completed_pool_keeps_every_real_text_and_draws_the_rest_at_clips_cosines():
     from laicpkg.features.completion import completed_pool, hop_cosines, nearest_real

@@ -15,7 +15,7 @@ from .display import READER_NAMES, dataset_title
 from .findings import paired_table
 from .plotting import _plt
 
-__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "gain_display", "plot_ceilings", "objectives_summary",
+__all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "gain_display", "plot_ceilings", "objectives_summary", "seeding_summary",
            "real_table_comparison", "paired_differences", "geometry_summary", "geometry_misses",
            "geometry_targets_met", "twin_calibration_table", "twin_positives_table"]
 
@@ -85,6 +85,26 @@ def objectives_summary(table: pd.DataFrame) -> pd.DataFrame:
                        twin=[MODEL_NAMES.get(m, m) for m in table["model"]])
     out = out.groupby(["dataset", "twin"], sort=False)[list(_OBJECTIVES)].mean()
     return out.round({c: 4 if c.startswith("objective") else 1 for c in _OBJECTIVES})
+
+
+#: The columns of :func:`laicpkg.run.ceilings.stage2_seeding`, in reading order.
+_SEEDING = ("zero-shot", "class names, random starts", "class names, k-means++ starts", "random nouns, random starts",
+            "random nouns, k-means++ starts")
+
+
+def seeding_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean ACC over data seeds of :func:`~laicpkg.run.ceilings.seeding_table`'s rows, per dataset and twin model
+    (one decimal), with the margin of the class names over random nouns from k-means++ starts (paired by data seed:
+    mean and standard error, ``n − 1`` in the standard deviation)."""
+    rows = []
+    for (twin, model), g in table.groupby(["twin", "model"], sort=False):
+        margin = g["class names, k-means++ starts"] - g["random nouns, k-means++ starts"]
+        n = len(g)
+        rows.append({"dataset": dataset_title(twin), "twin": MODEL_NAMES.get(model, model), "seeds": n,
+                     **{c: round(g[c].mean(), 1) for c in _SEEDING},
+                     "class names − random, k-means++ starts": round(margin.mean(), 1),
+                     "± SE": round(margin.std(ddof=1) / np.sqrt(n), 1) if n > 1 else np.nan})
+    return pd.DataFrame(rows).set_index(["dataset", "twin"])
 
 
 def plot_ceilings(summary: pd.DataFrame):

@@ -13,6 +13,9 @@ no filter can beat another on that data. :func:`stage2_ceilings` measures both e
   ``draws``);
 
 beside CLIP k-means on ``e`` alone and zero-shot (Eq. 1). Every Stage 2 uses GradNorm's κ and final k-means.
+
+:func:`stage2_seeding` asks how much of the gap between the class names and zero-shot is the final k-means' start:
+the same Stage 2 from k-means++ starts (:func:`kmeanspp_clustering`) beside the reference code's random ones.
 """
 from __future__ import annotations
 
@@ -20,9 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.cluster import kmeans_plusplus
 from tqdm import tqdm
 
 from ..core.counterparts import KAPPA, concat_features, final_clustering, text_counterparts
+from ..core.filters import pseudo_class_count
+from ..core.gradnorm import BETA
+from ..core.kmeans import KMeans
 from ..core.metrics import cluster_accuracy
 from ..core.zeroshot import zero_shot_predict
 from ..features.twins import make_twin
@@ -46,23 +53,48 @@ def stage2_accuracy(data, R_pos, *, seed: int = 0, kappa: float = KAPPA) -> floa
     return 100.0 * cluster_accuracy(data.y_test, _stage2(data, R_pos, seed, kappa)[1])
 
 
-def stage2_ceilings(data, *, seed: int = 0, draws: int = 3) -> dict:
-    """ACC (percent) on ``data``'s test split of CLIP k-means, zero-shot, and Stage 2 with the class names, with
-    every positive noun and with random nouns (module docstring); ``n_positives`` says how many nouns the last
-    two use. Needs a dataset with known positives and class texts (a twin)."""
-    if data.positive_mask is None or data.class_text is None:
-        raise ParameterError(f"{data.name}: Stage 2's ceilings need the positive nouns and the class texts")
-    positives = np.flatnonzero(data.positive_mask)
+def random_noun_count(data) -> int:
+    """How many nouns each random set of :func:`stage2_ceilings` holds: as many as ``data``'s known positives (a
+    twin), else β·C, as many as GradNorm's filter keeps at most (Sec. 5.1.2: β = 5 nouns for each of C
+    pseudo-classes, C = N/600 when N/K > 600, else 3K), at most the whole pool."""
+    if data.positive_mask is not None:
+        return int(np.count_nonzero(data.positive_mask))
+    n_train = len(data.E_train) if len(data.E_train) else len(data.E_test)
+    return min(BETA * pseudo_class_count(n_train, data.n_classes, 600), len(data.R))
+
+
+def _random_nouns(data, seed: int, draws: int, n: int | None = None) -> list:
+    """``draws`` random noun sets of ``data``'s pool, each of ``n`` nouns (default :func:`random_noun_count`;
+    sorted rows)."""
+    n = random_noun_count(data) if n is None else n
     rng = np.random.default_rng([seed, 0x5ce1])
-    random = [stage2_accuracy(data, data.R[np.sort(rng.choice(len(data.R), positives.size, replace=False))],
-                              seed=seed) for _ in range(draws)]
+    return [data.R[np.sort(rng.choice(len(data.R), n, replace=False))] for _ in range(draws)]
+
+
+def check_ceilings_data(data) -> None:
+    """Raise :class:`ParameterError` when ``data`` lacks what :func:`stage2_ceilings` reads: the class names' text
+    features (``laic extract`` encodes them beside a dataset's images)."""
+    if data.class_text is None:
+        raise ParameterError(f"{data.name}: Stage 2's ceilings need the text features of the class names; "
+                             f"`laic extract --dataset {data.name} …` encodes them beside the images")
+
+
+def stage2_ceilings(data, *, seed: int = 0, draws: int = 3, n_random: int | None = None) -> dict:
+    """ACC (percent) on ``data``'s test split of CLIP k-means, zero-shot, and Stage 2 with the class names, with
+    every positive noun and with random nouns (module docstring): ``draws`` sets of ``n_random`` nouns each
+    (default :func:`random_noun_count`); ``n_positives`` says how many positives there are. On data without
+    known positives (real features) the two are NaN and only the class names and random nouns are compared."""
+    check_ceilings_data(data)
+    random = [stage2_accuracy(data, R, seed=seed) for R in _random_nouns(data, seed, draws, n_random)]
     kmeans = final_clustering(data.E_test, data.n_classes, random_state=seed)
+    positives = None if data.positive_mask is None else np.flatnonzero(data.positive_mask)
     return {"CLIP k-means": 100.0 * cluster_accuracy(data.y_test, kmeans),
             "zero-shot": 100.0 * cluster_accuracy(data.y_test, zero_shot_predict(data.E_test, data.class_text)),
             "class names": stage2_accuracy(data, data.class_text, seed=seed),
-            "all positives": stage2_accuracy(data, data.R[positives], seed=seed),
-            "random nouns": float(np.mean(random)), "random nouns (sd)": float(np.std(random, ddof=1)),
-            "n_positives": int(positives.size)}
+            "all positives": np.nan if positives is None else stage2_accuracy(data, data.R[positives], seed=seed),
+            "random nouns": float(np.mean(random)),
+            "random nouns (sd)": float(np.std(random, ddof=1)) if draws > 1 else np.nan,
+            "n_positives": np.nan if positives is None else int(positives.size)}
 
 
 def twin_ceilings(spec, seed: int) -> dict:
@@ -129,3 +161,49 @@ def objectives_table(specs, seeds, path=None, progress: bool = True) -> pd.DataF
     """:func:`twin_objectives` of every twin in ``specs`` on every data seed, one row per (twin, model, seed);
     resumable through ``path`` (:func:`_twin_table`)."""
     return _twin_table(twin_objectives, "Stage 2 objectives", specs, seeds, path, progress)
+
+
+def kmeanspp_clustering(X, n_clusters: int, *, seed: int = 0, restarts: int = 20, niter: int = 300,
+                        max_points: int | None = 256) -> np.ndarray:
+    """The final spherical k-means of :func:`~laicpkg.core.counterparts.final_clustering` (same iterations and
+    subsampling) from ``restarts`` k-means++ starts (scikit-learn's ``kmeans_plusplus`` on the unit rows) in place
+    of faiss' random ones; the labels of the run with the lowest objective. A diagnostic, not a LaIC method."""
+    X = np.asarray(X, dtype=np.float32)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    best = None
+    for r in range(restarts):
+        start, _ = kmeans_plusplus(Xn, n_clusters, random_state=np.random.RandomState([seed, r]))
+        km = KMeans(n_clusters, spherical=True, niter=niter, max_points_per_centroid=max_points, on_empty="ignore",
+                    init=start, random_state=seed).fit(Xn)
+        if best is None or km.inertia_ < best.inertia_:
+            best = km
+    return best.labels_
+
+
+def stage2_seeding(data, *, seed: int = 0, draws: int = 3) -> dict:
+    """ACC (percent) of Stage 2 on ``data``'s test split fed the class names and fed random nouns
+    (:func:`random_noun_count` each, mean over ``draws``: the draws of :func:`stage2_ceilings`), its final k-means started as the
+    reference code starts it (faiss, random rows) and from k-means++ starts (:func:`kmeanspp_clustering`)."""
+    check_ceilings_data(data)
+    row = {}
+    for name, sets in (("class names", [data.class_text]), ("random nouns", _random_nouns(data, seed, draws))):
+        random_starts, kpp_starts = [], []
+        for R in sets:
+            X, labels = _stage2(data, R, seed)
+            random_starts.append(100.0 * cluster_accuracy(data.y_test, labels))
+            kpp_starts.append(100.0 * cluster_accuracy(data.y_test, kmeanspp_clustering(X, data.n_classes, seed=seed)))
+        row[f"{name}, random starts"] = float(np.mean(random_starts))
+        row[f"{name}, k-means++ starts"] = float(np.mean(kpp_starts))
+    row["zero-shot"] = 100.0 * cluster_accuracy(data.y_test, zero_shot_predict(data.E_test, data.class_text))
+    return row
+
+
+def twin_seeding(spec, seed: int) -> dict:
+    """:func:`stage2_seeding` of a twin on data seed ``seed`` (train split at its smallest)."""
+    return stage2_seeding(make_twin(spec, seed=seed, n_train=spec.n_classes), seed=seed)
+
+
+def seeding_table(specs, seeds, path=None, progress: bool = True) -> pd.DataFrame:
+    """:func:`twin_seeding` of every twin in ``specs`` on every data seed, one row per (twin, model, seed);
+    resumable through ``path`` (:func:`_twin_table`)."""
+    return _twin_table(twin_seeding, "Stage 2 seeding", specs, seeds, path, progress)

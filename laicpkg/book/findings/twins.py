@@ -12,7 +12,7 @@ from ..display import READER_NAMES, dataset_title
 from ..paper import METHOD_TO_PAPER_ROW
 from .common import span, verdict
 
-__all__ = ["gain_text", "gain_line", "objective_text", "twin_headline_text", "model_gain_text", "real_table_text", "ordering_text",
+__all__ = ["gain_text", "gain_line", "objective_text", "seeding_text", "twin_headline_text", "model_gain_text", "real_table_text", "ordering_text",
            "filter_text", "naming_text", "geometry_text", "paired_verdict_text", "ceilings_margin_text",
            "predicted_rows_text", "real_text_rows_text", "reference_targets_text", "tree_geometry_text",
            "pool_filter_text"]
@@ -49,6 +49,29 @@ def objective_text(summary: pd.DataFrame) -> str:
                      f"({', '.join(beats) or 'none'}), and the true classes score lower than zero-shot's on "
                      f"{len(truth_below)} of {len(part)} ({', '.join(truth_below) or 'none'}).")
     return "\n".join(lines)
+
+
+def seeding_text(summary: pd.DataFrame) -> str:
+    """What k-means++ starts change in Stage 2 (``summary``: :func:`laicpkg.book.twins.seeding_summary`): the
+    range of the gain over the reference's random starts, fed the class names and fed random nouns, and on how
+    many twins the class names then beat random nouns, and zero-shot, by two standard errors or more."""
+    names = summary["class names, k-means++ starts"] - summary["class names, random starts"]
+    random = summary["random nouns, k-means++ starts"] - summary["random nouns, random starts"]
+    margin, se = summary["class names − random, k-means++ starts"], summary["± SE"]
+    wins = [d for (d, _), m, e in zip(summary.index, margin, se) if m >= 2 * e and m > 0]
+    losses = [d for (d, _), m, e in zip(summary.index, margin, se) if -m >= 2 * e and m < 0]
+    above_zs = [d for (d, _), a, z in zip(summary.index, summary["class names, k-means++ starts"],
+                                          summary["zero-shot"]) if a > z]
+    margins = ", ".join(f"{d} {m:+.1f} ± {e:.1f}" for (d, _), m, e in zip(summary.index, margin, se))
+    return (f"From k-means++ starts Stage 2 fed the class names moves by {names.min():+.1f} to {names.max():+.1f} "
+            f"ACC points against the reference's random starts (most on {names.idxmax()[0]}), and fed random nouns "
+            f"by {random.min():+.1f} to {random.max():+.1f}. The class names then beat random nouns by {margins} "
+            f"points (mean ± standard error over data seeds): by two standard "
+            f"errors or more on {len(wins)} of {len(summary)} twins ({', '.join(wins) or 'none'}) and lose by as much "
+            f"on {len(losses)} ({', '.join(losses) or 'none'}); they end above zero-shot on {len(above_zs)} "
+            f"({', '.join(above_zs) or 'none'}). "
+            + ("From better starts the class names beat random nouns on every twin." if len(wins) == len(summary) else
+               "Better starts do not make the class names beat random nouns on every twin."))
 
 
 def gain_line(summary: pd.DataFrame) -> str:
