@@ -33,6 +33,7 @@ from ..core.kmeans import KMeans
 from ..core.metrics import cluster_accuracy
 from ..core.zeroshot import zero_shot_predict
 from ..features.twins import make_twin
+from ..methods.gradnorm import GradNorm
 from ..features.twins.spec import model_of
 from ..utils.atomic import atomic_open
 from ..utils.errors import ParameterError
@@ -60,7 +61,7 @@ def random_noun_count(data) -> int:
     if data.positive_mask is not None:
         return int(np.count_nonzero(data.positive_mask))
     n_train = len(data.E_train) if len(data.E_train) else len(data.E_test)
-    return min(BETA * pseudo_class_count(n_train, data.n_classes, 600), len(data.R))
+    return min(BETA * pseudo_class_count(n_train, data.n_classes, GradNorm.SAMPLES_PER_PSEUDO_CLASS), len(data.R))
 
 
 def _random_nouns(data, seed: int, draws: int, n: int | None = None) -> list:
@@ -182,8 +183,9 @@ def kmeanspp_clustering(X, n_clusters: int, *, seed: int = 0, restarts: int = 20
 
 def stage2_seeding(data, *, seed: int = 0, draws: int = 3) -> dict:
     """ACC (percent) of Stage 2 on ``data``'s test split fed the class names and fed random nouns
-    (:func:`random_noun_count` each, mean over ``draws``: the draws of :func:`stage2_ceilings`), its final k-means started as the
-    reference code starts it (faiss, random rows) and from k-means++ starts (:func:`kmeanspp_clustering`)."""
+    (:func:`random_noun_count` each, mean over ``draws``: the draws of :func:`stage2_ceilings`), its final k-means
+    started as the reference code starts it (faiss, random rows) and from k-means++ starts
+    (:func:`kmeanspp_clustering`)."""
     check_ceilings_data(data)
     row = {}
     for name, sets in (("class names", [data.class_text]), ("random nouns", _random_nouns(data, seed, draws))):
