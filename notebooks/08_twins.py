@@ -145,9 +145,8 @@ objectives
 
 # %% [markdown]
 # Is it the start? The final k-means starts from random rows, as in the GradNorm and TAC code, and keeps the best
-# of twenty runs. Fed the K class names, $v_i$ takes K values further apart than an image lies from its class's
-# other images, so $[e; v]$ falls into K lumps, and random starts can leave two lumps in one cluster while
-# splitting another. The next table runs the same spherical k-means from twenty k-means++ starts (each start
+# of twenty runs. Fed the K class names, $v_i$ takes (almost) only K values, so $[e; v]$ can fall into K lumps,
+# and random starts can leave two lumps in one cluster while splitting another. The next table runs the same spherical k-means from twenty k-means++ starts (each start
 # drawn far from those already placed) beside the reference starts, fed the class names and fed random nouns, on
 # the completed-pool twins (mean over data seeds 0–2, `make twins-real`).
 
