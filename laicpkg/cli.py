@@ -534,10 +534,10 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_ceilings(args) -> int:
-    import numpy as np
     import pandas as pd
     from tqdm import tqdm
 
+    from .book.findings.common import standard_error
     from .features.datasets import get_dataset_spec, load_dataset
     from .run.ceilings import check_ceilings_data, random_noun_count, stage2_ceilings
     from .run.records import check_record_path
@@ -554,6 +554,7 @@ def _cmd_ceilings(args) -> int:
     fields = _cache_fields(args)
     if args.features:
         _resolve_caches([args.dataset], args.features, fields)
+
     def load(seed: int):
         data = load_dataset(args.dataset, features=args.features, data_seed=seed, **fields)
         check_ceilings_data(data)
@@ -572,7 +573,7 @@ def _cmd_ceilings(args) -> int:
     table = pd.DataFrame(rows)
     shown = table.drop(columns="dataset").round(1).to_string(index=False)
     margin = table["class names"] - table["random nouns"]
-    se = margin.std(ddof=1) / np.sqrt(len(margin)) if len(margin) > 1 else float("nan")
+    se = standard_error(margin)
     shown += (f"\nclass names − random nouns: {margin.mean():+.1f} ± {se:.1f} ACC points (mean ± SE over "
               f"{len(margin)} seed{'s' if len(margin) > 1 else ''})")
     if out is not None:

@@ -13,6 +13,7 @@ from ..catalog.geometry import REAL_CIFAR10
 from ..features.twins import TWIN_SPECS, calibrated_twins, class_positives, get_twin
 from .display import READER_NAMES, dataset_title
 from .findings import paired_table
+from .findings.common import standard_error
 from .plotting import _plt
 
 __all__ = ["MODEL_NAMES", "ceilings_summary", "ceilings_display", "gain_display", "plot_ceilings", "objectives_summary", "seeding_summary",
@@ -40,10 +41,10 @@ def ceilings_summary(table: pd.DataFrame) -> pd.DataFrame:
                      "CLIP k-means": g["CLIP k-means"].mean(), "zero-shot": g["zero-shot"].mean(),
                      **{s: g[s].mean() for s in _STAGES},
                      "class names − random": margin.mean(),
-                     "± SE": margin.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+                     "± SE": standard_error(margin),
                      "paper GradNorm": paper["GradNorm (ICCV25)"]["ACC"],
                      "right nouns − better baseline": gain.mean(),
-                     "gain ± SE": gain.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+                     "gain ± SE": standard_error(gain),
                      "paper: GradNorm − better CLIP row": paper["GradNorm (ICCV25)"]["ACC"] - max(
                          paper["CLIP (zero-shot)"]["ACC"], paper["CLIP (k-means)"]["ACC"])})
     return pd.DataFrame(rows).set_index(["dataset", "twin"])
@@ -99,11 +100,10 @@ def seeding_summary(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (twin, model), g in table.groupby(["twin", "model"], sort=False):
         margin = g["class names, k-means++ starts"] - g["random nouns, k-means++ starts"]
-        n = len(g)
-        rows.append({"dataset": dataset_title(twin), "twin": MODEL_NAMES.get(model, model), "seeds": n,
+        rows.append({"dataset": dataset_title(twin), "twin": MODEL_NAMES.get(model, model), "seeds": len(g),
                      **{c: round(g[c].mean(), 1) for c in _SEEDING},
                      "class names − random, k-means++ starts": round(margin.mean(), 1),
-                     "± SE": round(margin.std(ddof=1) / np.sqrt(n), 1) if n > 1 else np.nan})
+                     "± SE": round(standard_error(margin), 1)})
     return pd.DataFrame(rows).set_index(["dataset", "twin"])
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..display import READER_NAMES, dataset_title, display_name
-from .common import verdict
+from .common import standard_error, verdict
 from .twins import gain_line
 
 __all__ = ["PAIRS", "paired_table", "answer_frame", "answer_lines", "answer_text", "preset_table", "equal_c_table",
@@ -41,7 +41,7 @@ def paired_table(records, pairs=PAIRS, metric: str = "ACC") -> pd.DataFrame:
                 continue
             d = (wide[first] - wide[second]).dropna()
             n = len(d)
-            se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+            se = standard_error(d)
             rows.append({"dataset": dataset, "first": first, "second": second, "seeds": n,
                          "mean": float(d.mean()), "se": se, "per seed": [float(x) for x in d],
                          "seed ids": [int(x) for x in d.index],

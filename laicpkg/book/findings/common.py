@@ -6,8 +6,15 @@ decide it.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["verdict", "span"]
+__all__ = ["verdict", "span", "standard_error"]
+
+
+def standard_error(values) -> float:
+    """Standard error of the mean of ``values``, ``n − 1`` in the standard deviation; NaN with fewer than two."""
+    values = pd.Series(values, dtype=float)
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
 
 
 def verdict(mean: float, se: float, n: int) -> str:

@@ -4,12 +4,11 @@ Explained in: notebooks/09_idcl.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..display import READER_NAMES
 from ..idcl import idcl_baseline_check, idcl_variant
-from .common import span, verdict
+from .common import span, standard_error, verdict
 
 __all__ = ["idcl_harness_text", "idcl_table4_text", "final_assign_text"]
 
@@ -63,7 +62,7 @@ def idcl_harness_text(table, records) -> str:
 def _level(records, a: str, b: str) -> tuple:
     """``a − b`` in ACC paired by seed: (mean, standard error with n − 1, seeds where ``a`` is below ``b``, n)."""
     d = (_seeds(records, a) - _seeds(records, b)).dropna()
-    return d.mean(), d.std(ddof=1) / np.sqrt(len(d)), int((d < 0).sum()), len(d)
+    return d.mean(), standard_error(d), int((d < 0).sum()), len(d)
 
 
 def _compared(records, a: str, b: str, what_b: str) -> str:

@@ -139,7 +139,7 @@ def calibrate(spec: str | TwinSpec, *, seeds=(0, 1, 2), steps: int = 7, fit_nmi:
         structure = CLIP_STRUCTURE.get(spec.name, {})
         spec = replace(spec, **CLIP_DEFAULTS, **structure)
         zs_nmi = None if "lean_partners" in structure else target["zeroshot"]["NMI"]  # a structure may fix them
-        with tqdm(total=3 * steps, desc=f"calibrating {spec.name}", unit="k-means fit", disable=not progress) as bar:
+        with tqdm(total=2 * steps, desc=f"calibrating {spec.name}", unit="k-means fit", disable=not progress) as bar:
             spec = _calibrate_clip(spec, km, zs, seeds, steps, bar, zs_nmi=zs_nmi)
         return {"params": {p: getattr(spec, p) for p in CLIP_PARAMS}, "seeds": list(seeds), "steps": steps,
                 "model": "clip", **_evaluation(spec, seeds, target)}
